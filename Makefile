@@ -1,0 +1,43 @@
+# Okaeri: `make dev` runs the whole portal on http://localhost:8080;
+# `make test` runs every test. Both install what they need themselves.
+
+SHELL := /bin/bash
+GO    ?= go
+HUGO  := $(GO) tool -modfile=tools/go.mod hugo
+DATA  ?= .okaeri
+ADDR  ?= localhost:8080
+BIN   := bin/okaeri
+
+export GOTOOLCHAIN := local
+
+.PHONY: dev site build check test test-go bench lambdas clean
+
+## build: the okaeri command
+build:
+	$(GO) build -o $(BIN) ./functions/cmd/okaeri
+
+## site: build the static portal with the pinned Hugo into site/public
+site: check
+	$(HUGO) --source site --minify --cleanDestinationDir --logLevel warn
+
+## check: validate HR's content (file:line: message for each problem)
+check:
+	$(GO) run ./functions/cmd/okaeri content check --dir content
+
+## dev: build everything and serve the portal with the embedded store and outbox mail
+dev: site build
+	$(BIN) serve --dev --addr $(ADDR) --data $(DATA) --site site/public
+
+## test: content check, vet, and every test (DynamoDB Local and Chromium included)
+test: site
+	scripts/ensure-chromium >/dev/null
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 12m ./...
+
+## bench: site build speed, store throughput and latency
+bench:
+	scripts/bench-site
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./functions/store/...
+
+clean:
+	rm -rf bin dist site/public site/resources

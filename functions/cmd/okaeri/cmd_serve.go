@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/config"
+	"github.com/okaeri/okaeri/functions/mail/outbox"
+	"github.com/okaeri/okaeri/functions/portal"
+	"github.com/okaeri/okaeri/functions/prefs"
+)
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	addr := fs.String("addr", "localhost:8080", "address to listen on")
+	data := fs.String("data", ".okaeri", "data folder: embedded store and outbox")
+	siteDir := fs.String("site", "site/public", "built Hugo site to serve")
+	dev := fs.Bool("dev", false, "developer mode: /_dev/outbox, plain-http cookies")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	cfg, err := config.Load(e.Getenv, *data)
+	if err != nil {
+		return err
+	}
+	log := e.Log
+	outboxDir := filepath.Join(*data, "outbox")
+	if _, err := outbox.New(outboxDir, log); err != nil {
+		return err
+	}
+	api := map[string]http.Handler{}
+	for p, h := range (&prefs.Handler{Log: log, Secure: !*dev}).Routes() {
+		api[p] = h
+	}
+	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: outboxDir, Dev: *dev, Log: log, API: api})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("okaeri serving", "url", "http://"+ln.Addr().String(), "site", *siteDir, "store", storeKind(cfg.Store), "mail", cfg.Mail, "dev", *dev)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func storeKind(spec string) string {
+	for i, c := range spec {
+		if c == ':' {
+			return spec[:i]
+		}
+	}
+	return spec
+}

@@ -1,0 +1,186 @@
+// Package portal assembles the whole portal in one http.Handler for
+// `okaeri serve`: the built Hugo site, every /api/* function, the members-only
+// gate, /healthz and, in dev mode, /_dev/outbox. On AWS the same functions run
+// one per Lambda and CloudFront serves the site; nothing here is needed there.
+package portal
+
+import (
+	"log/slog"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+)
+
+// Config is what the portal needs; every field is set by the caller.
+type Config struct {
+	SiteDir   string // Hugo's output folder
+	OutboxDir string // where outbox mail is written; "" disables /_dev/outbox
+	Dev       bool
+	Log       *slog.Logger
+	// API maps route patterns (Go 1.22 ServeMux patterns under /api/) to functions.
+	API map[string]http.Handler
+	// IsMember reports whether a request carries a valid member session.
+	// Nil means no one is a member yet: /members/* always leads to login.
+	IsMember func(r *http.Request) bool
+}
+
+// New builds the handler.
+func New(cfg Config) (http.Handler, error) {
+	if _, err := os.Stat(filepath.Join(cfg.SiteDir, "index.html")); err != nil {
+		return nil, &SiteMissingError{Dir: cfg.SiteDir}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	api := http.NewServeMux()
+	for pattern, h := range cfg.API {
+		api.Handle(pattern, h)
+	}
+	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, r, cfg.Log, httpapi.Errorf(httpapi.ENOTFOUND, "not_found"))
+	})
+	mux.Handle("/api/", httpapi.SameOrigin(cfg.Log)(api))
+	if cfg.Dev && cfg.OutboxDir != "" {
+		mux.Handle("GET /_dev/outbox", outboxPage(cfg.OutboxDir, cfg.Log))
+		mux.Handle("GET /_dev/outbox/{file}", outboxMessage(cfg.OutboxDir, cfg.Log))
+	}
+	mux.Handle("/", &site{dir: cfg.SiteDir, isMember: cfg.IsMember, log: cfg.Log})
+	return httpapi.Chain(mux, httpapi.AccessLog(cfg.Log), httpapi.SecurityHeaders), nil
+}
+
+// SiteMissingError says the site has not been built.
+type SiteMissingError struct{ Dir string }
+
+func (e *SiteMissingError) Error() string {
+	return "no built site in " + e.Dir + " (run `make site` or `make dev`)"
+}
+
+// site serves Hugo's output: directory indexes, Hugo's 404 pages, cache
+// headers, and the members-only gate.
+type site struct {
+	dir      string
+	isMember func(r *http.Request) bool
+	log      *slog.Logger
+}
+
+// MembersPath reports whether p is inside the members-only area.
+func MembersPath(p string) bool {
+	return p == "/members" || strings.HasPrefix(p, "/members/") || p == "/en/members" || strings.HasPrefix(p, "/en/members/")
+}
+
+func langOfPath(p string) string {
+	if p == "/en" || strings.HasPrefix(p, "/en/") {
+		return httpapi.LangEN
+	}
+	return httpapi.LangJA
+}
+
+// LoginURL is the login page for a language, returning to next afterwards.
+func LoginURL(lang, next string) string {
+	base := "/login/"
+	if lang == httpapi.LangEN {
+		base = "/en/login/"
+	}
+	if next == "" {
+		return base
+	}
+	return base + "?next=" + urlQueryEscape(next)
+}
+
+func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		httpapi.WriteError(w, r, s.log, httpapi.Errorf(httpapi.EMETHOD, "method_not_allowed"))
+		return
+	}
+	p := path.Clean("/" + r.URL.Path)
+	if MembersPath(p) {
+		if s.isMember == nil || !s.isMember(r) {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, LoginURL(langOfPath(p), r.URL.Path), http.StatusSeeOther)
+			return
+		}
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
+	file, ok := s.resolve(p)
+	if !ok {
+		s.notFound(w, r, p)
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, "/") == false && isDirIndex(file) {
+		// /news -> /news/ so that relative links resolve as Hugo expects.
+		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+		return
+	}
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", cacheControl(file))
+	}
+	http.ServeFile(w, r, file)
+}
+
+// resolve maps a clean URL path to a file in the site, never outside it and
+// never a directory listing.
+func (s *site) resolve(p string) (string, bool) {
+	full := filepath.Join(s.dir, filepath.FromSlash(p))
+	st, err := os.Stat(full)
+	if err != nil {
+		return "", false
+	}
+	if st.IsDir() {
+		full = filepath.Join(full, "index.html")
+		if st, err = os.Stat(full); err != nil || st.IsDir() {
+			return "", false
+		}
+	}
+	return full, true
+}
+
+func isDirIndex(file string) bool { return filepath.Base(file) == "index.html" }
+
+func (s *site) notFound(w http.ResponseWriter, r *http.Request, p string) {
+	page := filepath.Join(s.dir, "404.html")
+	if langOfPath(p) == httpapi.LangEN {
+		if _, err := os.Stat(filepath.Join(s.dir, "en", "404.html")); err == nil {
+			page = filepath.Join(s.dir, "en", "404.html")
+		}
+	}
+	body, err := os.ReadFile(page)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusNotFound)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// cacheControl: fingerprinted assets (name.<64 hex>.ext) never change; the
+// rest is revalidated so that HR's edits show at once.
+func cacheControl(file string) string {
+	base := filepath.Base(file)
+	parts := strings.Split(base, ".")
+	if len(parts) >= 3 && len(parts[len(parts)-2]) >= 32 && isHex(parts[len(parts)-2]) {
+		return "public, max-age=31536000, immutable"
+	}
+	return "no-cache"
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
+}
