@@ -6,7 +6,10 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Var documents one environment variable.
@@ -26,6 +29,16 @@ var Vars = []Var{
 	{"OKAERI_MAIL_FROM", "alumni@example.co.jp", "Sender address of every email."},
 	{"OKAERI_MAIL_FROM_NAME", "アルムナイ事務局", "Sender display name."},
 	{"OKAERI_LOG_LEVEL", "info", "debug, info, warn or error."},
+	{"OKAERI_ADMINS", "", "Comma-separated emails of HR administrators (they see /hr/ pages)."},
+	{"OKAERI_APPROVAL", "roster", "roster (approve when the leaver roster matches, else HR decides), manual or open."},
+	{"OKAERI_MIN_TENURE_MONTHS", "0", "Roster approval: minimum months between joined and left."},
+	{"OKAERI_EXCLUDED_DEPARTMENTS", "", "Roster approval: comma-separated departments never approved automatically."},
+	{"OKAERI_PRIVACY_VERSION", "2026-04-01", "Version of the privacy policy a registration must accept."},
+	{"OKAERI_SESSION_KEYS", "", "Session cookie keys, newest first: id:base64secret,... (empty: a key kept in <data>/session.key)."},
+	{"OKAERI_LIMIT_REGISTER_ADDRESS", "3/1h", "Registrations per address per window."},
+	{"OKAERI_LIMIT_REGISTER_CLIENT", "20/1h", "Registrations per client (IP) per window."},
+	{"OKAERI_LIMIT_LOGIN_ADDRESS", "5/15m", "Login links per address per window."},
+	{"OKAERI_LIMIT_LOGIN_CLIENT", "30/15m", "Login requests per client (IP) per window."},
 }
 
 // Config is the parsed configuration.
@@ -38,6 +51,46 @@ type Config struct {
 	MailFrom         string
 	MailFromName     string
 	LogLevel         string
+
+	Admins                                                                         []string
+	Approval                                                                       string
+	MinTenureMonths                                                                int
+	ExcludedDepartments                                                            []string
+	PrivacyVersion                                                                 string
+	SessionKeys                                                                    string
+	LimitRegisterAddress, LimitRegisterClient, LimitLoginAddress, LimitLoginClient Limit
+}
+
+// Limit is "N/duration", e.g. 5/15m.
+type Limit struct {
+	Count  int
+	Window time.Duration
+}
+
+func parseLimit(s string) (Limit, error) {
+	n, w, ok := strings.Cut(s, "/")
+	if !ok {
+		return Limit{}, fmt.Errorf("%q is not N/duration", s)
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || count < 1 {
+		return Limit{}, fmt.Errorf("%q: count must be a positive integer", s)
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(w))
+	if err != nil || d < time.Second {
+		return Limit{}, fmt.Errorf("%q: window must be a duration like 15m or 1h", s)
+	}
+	return Limit{count, d}, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Load reads the configuration; dataDir fills the store default.
@@ -63,10 +116,43 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 		MailFromName:     get("OKAERI_MAIL_FROM_NAME"),
 		LogLevel:         get("OKAERI_LOG_LEVEL"),
 	}
+	for _, a := range splitComma(get("OKAERI_ADMINS")) {
+		c.Admins = append(c.Admins, strings.ToLower(a))
+	}
+	c.Approval = get("OKAERI_APPROVAL")
+	c.ExcludedDepartments = splitComma(get("OKAERI_EXCLUDED_DEPARTMENTS"))
+	c.PrivacyVersion = get("OKAERI_PRIVACY_VERSION")
+	c.SessionKeys = get("OKAERI_SESSION_KEYS")
+	var errs []string
+	if n, err := strconv.Atoi(get("OKAERI_MIN_TENURE_MONTHS")); err != nil || n < 0 {
+		errs = append(errs, "OKAERI_MIN_TENURE_MONTHS must be a whole number of months")
+	} else {
+		c.MinTenureMonths = n
+	}
+	for name, dst := range map[string]*Limit{
+		"OKAERI_LIMIT_REGISTER_ADDRESS": &c.LimitRegisterAddress, "OKAERI_LIMIT_REGISTER_CLIENT": &c.LimitRegisterClient,
+		"OKAERI_LIMIT_LOGIN_ADDRESS": &c.LimitLoginAddress, "OKAERI_LIMIT_LOGIN_CLIENT": &c.LimitLoginClient,
+	} {
+		l, err := parseLimit(get(name))
+		if err != nil {
+			errs = append(errs, name+": "+err.Error())
+		}
+		*dst = l
+	}
+	switch c.Approval {
+	case "roster", "manual", "open":
+	default:
+		errs = append(errs, "OKAERI_APPROVAL must be roster, manual or open")
+	}
+	for _, a := range c.Admins {
+		if _, err := mail.ParseAddress(a); err != nil {
+			errs = append(errs, "OKAERI_ADMINS holds something that is not an email address")
+			break
+		}
+	}
 	if c.Store == "bolt:<data>/okaeri.db" {
 		c.Store = "bolt:" + dataDir + "/okaeri.db"
 	}
-	var errs []string
 	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, "OKAERI_BASE_URL must start with http:// or https://")
 	}
@@ -85,6 +171,7 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 		errs = append(errs, "OKAERI_LOG_LEVEL must be debug, info, warn or error")
 	}
 	if len(errs) > 0 {
+		sort.Strings(errs)
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil

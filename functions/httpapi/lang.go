@@ -50,3 +50,12 @@ func parseLangRange(s string) (string, float64) {
 	}
 	return strings.TrimSpace(tag), q
 }
+
+// SafeNext returns next if it is a same-origin absolute path, else fallback:
+// it keeps redirects from leading off the site ("//evil", "https://evil", "/\\evil").
+func SafeNext(next, fallback string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return fallback
+	}
+	return next
+}

@@ -21,7 +21,8 @@ type Config struct {
 	OutboxDir string // where outbox mail is written; "" disables /_dev/outbox
 	Dev       bool
 	Log       *slog.Logger
-	// API maps route patterns (Go 1.22 ServeMux patterns under /api/) to functions.
+	// API maps route patterns (Go 1.22 ServeMux patterns) to functions: those
+	// under /api/ and the few server-rendered pages (/hr/..., /members/profile/ ...).
 	API map[string]http.Handler
 	// IsMember reports whether a request carries a valid member session.
 	// Nil means no one is a member yet: /members/* always leads to login.
@@ -41,13 +42,22 @@ func New(cfg Config) (http.Handler, error) {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	api := http.NewServeMux()
+	sameOrigin := httpapi.SameOrigin(cfg.Log)
 	for pattern, h := range cfg.API {
-		api.Handle(pattern, h)
+		path := pattern
+		if _, p, ok := strings.Cut(pattern, " "); ok {
+			path = p
+		}
+		if strings.HasPrefix(path, "/api/") {
+			api.Handle(pattern, h)
+		} else {
+			mux.Handle(pattern, sameOrigin(h))
+		}
 	}
 	api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, cfg.Log, httpapi.Errorf(httpapi.ENOTFOUND, "not_found"))
 	})
-	mux.Handle("/api/", httpapi.SameOrigin(cfg.Log)(api))
+	mux.Handle("/api/", sameOrigin(api))
 	if cfg.Dev && cfg.OutboxDir != "" {
 		mux.Handle("GET /_dev/outbox", outboxPage(cfg.OutboxDir, cfg.Log))
 		mux.Handle("GET /_dev/outbox/{file}", outboxMessage(cfg.OutboxDir, cfg.Log))

@@ -6,7 +6,6 @@ package prefs
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -49,7 +48,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		MaxAge: int((365 * 24 * time.Hour).Seconds()), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode,
 	})
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, SafeNext(req.Next, home(req.Lang)), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.SafeNext(req.Next, home(req.Lang)), http.StatusSeeOther)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"lang": req.Lang})
@@ -60,13 +59,4 @@ func home(lang string) string {
 		return "/en/"
 	}
 	return "/"
-}
-
-// SafeNext returns next if it is a same-origin absolute path, else fallback:
-// it keeps redirects from leading off the site ("//evil", "https://evil", "/\evil").
-func SafeNext(next, fallback string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return fallback
-	}
-	return next
 }

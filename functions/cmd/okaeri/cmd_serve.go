@@ -8,13 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/config"
-	"github.com/okaeri/okaeri/functions/mail/outbox"
 	"github.com/okaeri/okaeri/functions/portal"
-	"github.com/okaeri/okaeri/functions/prefs"
 )
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -35,15 +33,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := e.Log
-	outboxDir := filepath.Join(*data, "outbox")
-	if _, err := outbox.New(outboxDir, log); err != nil {
+	a, err := app.New(ctx, cfg, app.Options{DataDir: *data, Dev: *dev}, log)
+	if err != nil {
 		return err
 	}
-	api := map[string]http.Handler{}
-	for p, h := range (&prefs.Handler{Log: log, Secure: !*dev}).Routes() {
-		api[p] = h
-	}
-	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: outboxDir, Dev: *dev, Log: log, API: api})
+	defer a.Close()
+	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: a.OutboxDir, Dev: *dev, Log: log,
+		API: a.Routes(), IsMember: a.Accounts.IsMember})
 	if err != nil {
 		return err
 	}

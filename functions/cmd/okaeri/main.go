@@ -40,7 +40,11 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"serve the built site and /api/* on one port", cmdServe},
+		"serve":   {"serve the built site and /api/* on one port", cmdServe},
+		"content": {"check HR's content: okaeri content check [--dir content]", cmdContent},
+		"store":   {"create-table | export | import: manage the store", cmdStore},
+		"roster":  {"import HR's leaver roster: okaeri roster import [--dry-run] FILE.csv", cmdRoster},
+		"member":  {"add and approve a person by hand: okaeri member add ...", cmdMember},
 	}
 }
 

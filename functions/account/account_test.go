@@ -1,0 +1,342 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/outbox"
+	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/bolt"
+)
+
+// clock is a settable time for tests of expiry.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	s      *Service
+	outbox string
+	clock  *clock
+}
+
+func newFixture(t *testing.T, mode ApprovalMode) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := bolt.Open(filepath.Join(dir, "okaeri.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ob, err := outbox.New(filepath.Join(dir, "outbox"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := auth.NewKeyring(auth.Key{ID: "t", Secret: []byte(strings.Repeat("k", 32))})
+	s := New(st, ob, keys, Config{BaseURL: "http://portal.test", From: mail.Address{Email: "alumni@example.co.jp"}, Approval: mode}, nil)
+	c := &clock{now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	s.Now = c.Now
+	return &fixture{s: s, outbox: ob.Dir, clock: c}
+}
+
+var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
+
+// lastToken is the token in the newest mail to addr.
+func (f *fixture) lastToken(t *testing.T, addr string) string {
+	t.Helper()
+	list, err := outbox.List(f.outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range list {
+		if strings.Contains(e.To, addr) {
+			if m := tokenRE.FindStringSubmatch(e.Text); m != nil {
+				return m[1]
+			}
+		}
+	}
+	t.Fatalf("no mail with a token to %s", addr)
+	return ""
+}
+
+func input(email string) RegisterInput {
+	return RegisterInput{Email: email, Name: "佐藤 花", Department: "営業部", Joined: "2015-04", Left: "2020-03",
+		Language: "ja", Privacy: true, PrivacyVersion: "2026-04-01", Directory: true}
+}
+
+func (f *fixture) approvedMember(t *testing.T, email string) store.Member {
+	t.Helper()
+	ctx := context.Background()
+	if err := f.s.Register(ctx, input(email), "c"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.s.Verify(ctx, f.lastToken(t, email))
+	if err != nil || m.Status != store.StatusApproved {
+		t.Fatalf("verify: %v %v", m.Status, err)
+	}
+	return m
+}
+
+func code(err error) httpapi.Code { return httpapi.AsError(err).Code }
+
+func TestLoginLinkExpiresAfter15Minutes(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	f.approvedMember(t, "a@example.com")
+	if err := f.s.Login(ctx, "A@Example.com", "", "c"); err != nil {
+		t.Fatal(err)
+	}
+	tok := f.lastToken(t, "a@example.com")
+	f.clock.Add(15*time.Minute + time.Second)
+	if _, _, err := f.s.Callback(ctx, tok); code(err) != httpapi.EINVALID {
+		t.Fatalf("expired link: %v", err)
+	}
+	if err := f.s.Login(ctx, "a@example.com", "/members/events/", "c"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(14 * time.Minute)
+	m, sess, err := f.s.Callback(ctx, f.lastToken(t, "a@example.com"))
+	if err != nil || sess.MemberID != m.ID || !sess.ExpiresAt.Equal(f.clock.Now().Add(14*24*time.Hour)) {
+		t.Fatalf("fresh link: %v %+v", err, sess)
+	}
+}
+
+func TestSessionRenewsWhileUsedAndExpiresWhenIdle(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	f.approvedMember(t, "b@example.com")
+	_ = f.s.Login(ctx, "b@example.com", "", "c")
+	_, sess, err := f.s.Callback(ctx, f.lastToken(t, "b@example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/members/", nil)
+	rec := httptest.NewRecorder()
+	f.s.SetSessionCookie(rec, sess)
+	req.AddCookie(rec.Result().Cookies()[0])
+	for i := 0; i < 3; i++ { // used every 10 days: never expires
+		f.clock.Add(10 * 24 * time.Hour)
+		if !f.s.IsMember(req) {
+			t.Fatalf("session expired while in use (round %d)", i)
+		}
+	}
+	f.clock.Add(15 * 24 * time.Hour) // idle past the 14 days
+	if f.s.IsMember(req) {
+		t.Fatal("idle session still valid")
+	}
+	forged := httptest.NewRequest("GET", "/members/", nil)
+	forged.AddCookie(&http.Cookie{Name: SessionCookie, Value: sess.ID + ".t.AAAA"})
+	if f.s.IsMember(forged) {
+		t.Fatal("forged cookie accepted")
+	}
+}
+
+func TestApprovalModes(t *testing.T) {
+	ctx := context.Background()
+	manual := newFixture(t, ApprovalManual)
+	_ = manual.s.Register(ctx, input("m@example.com"), "c")
+	m, err := manual.s.Verify(ctx, manual.lastToken(t, "m@example.com"))
+	if err != nil || m.Status != store.StatusVerified {
+		t.Fatalf("manual: %v %v", m.Status, err)
+	}
+	if _, err := manual.s.Reject(ctx, m.ID, "hr:x", ""); code(err) != httpapi.EINVALID {
+		t.Errorf("reject without a reason: %v", err)
+	}
+	if m, err = manual.s.Reject(ctx, m.ID, "hr:x", "在籍を確認できませんでした"); err != nil || m.Status != store.StatusRejected {
+		t.Fatalf("reject: %v %v", m.Status, err)
+	}
+	if _, err := manual.s.Reject(ctx, m.ID, "hr:x", "again"); code(err) != httpapi.ECONFLICT {
+		t.Errorf("reject twice: %v", err)
+	}
+
+	roster := newFixture(t, ApprovalRoster)
+	roster.s.Config.Rules = Rules{MinTenureMonths: 24, ExcludedDepartments: []string{"役員室"}}
+	st := roster.s.Store
+	for _, e := range []store.RosterEntry{
+		{EmployeeNumber: "E1", Email: "long@example.com", Name: "長", Department: "営業部", Joined: "2010-04", Left: "2015-03"},
+		{EmployeeNumber: "E2", Email: "short@example.com", Name: "短", Department: "営業部", Joined: "2019-04", Left: "2020-03"},
+		{EmployeeNumber: "E3", Name: "番号", Department: "営業部", Joined: "2010-04", Left: "2015-03"},
+		{EmployeeNumber: "E4", Email: "exec@example.com", Name: "役", Department: "役員室", Joined: "2000-04", Left: "2015-03"},
+	} {
+		if err := st.PutRosterEntry(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for email, want := range map[string]store.Status{
+		"long@example.com": store.StatusApproved, "short@example.com": store.StatusVerified,
+		"byno@example.com": store.StatusApproved, "exec@example.com": store.StatusVerified, "stranger@example.com": store.StatusVerified,
+	} {
+		in := input(email)
+		if email == "byno@example.com" {
+			in.EmployeeNumber = "E3"
+		}
+		if err := roster.s.Register(ctx, in, "c"); err != nil {
+			t.Fatal(err)
+		}
+		m, err := roster.s.Verify(ctx, roster.lastToken(t, email))
+		if err != nil || m.Status != want {
+			t.Errorf("%s: %s (%v), want %s", email, m.Status, err, want)
+		}
+	}
+}
+
+func TestConcurrentRegistrationsOfOneAddressMakeOneMember(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	f.s.Config.RegisterPerAddress = Limit{100, time.Hour}
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = f.s.Register(ctx, input("same@example.com"), "c") }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, _, err := f.s.Store.ListMembersByStatus(ctx, store.StatusPending, store.Page{})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("%d members (%v)", len(ms), err)
+	}
+}
+
+func TestEmailChangeTakesEffectOnlyWhenVerified(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	m := f.approvedMember(t, "old@example.com")
+	newAddr := "new@example.com"
+	m, err := f.s.UpdateProfile(ctx, m.ID, ProfileInput{Email: &newAddr})
+	if err != nil || m.Email != "old@example.com" || m.PendingEmail != newAddr {
+		t.Fatalf("after change: %q pending %q (%v)", m.Email, m.PendingEmail, err)
+	}
+	if err := f.s.Login(ctx, newAddr, "", "c"); err != nil {
+		t.Fatal(err)
+	}
+	tok := f.lastToken(t, newAddr) // the confirmation, not a login link
+	if m, err = f.s.ConfirmEmailChange(ctx, tok); err != nil || m.Email != newAddr || m.PendingEmail != "" {
+		t.Fatalf("confirm: %q %v", m.Email, err)
+	}
+	if _, err := f.s.ConfirmEmailChange(ctx, tok); code(err) != httpapi.EINVALID {
+		t.Errorf("confirm twice: %v", err)
+	}
+	if _, err := f.s.Store.GetMemberByEmail(ctx, "old@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("old address still finds the member: %v", err)
+	}
+}
+
+func TestConsentChangesAreRecorded(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	m := f.approvedMember(t, "c@example.com")
+	yes, no := true, false
+	if _, err := f.s.UpdateProfile(ctx, m.ID, ProfileInput{ConsentNewsletter: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(time.Hour)
+	m, err := f.s.UpdateProfile(ctx, m.ID, ProfileInput{ConsentNewsletter: &no, ConsentDirectory: &no})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.ConsentHistory) != 3 || m.Consents["newsletter"].Given || m.Consents["directory"].Given {
+		t.Fatalf("history %+v consents %+v", m.ConsentHistory, m.Consents)
+	}
+	h := m.ConsentHistory[1]
+	if h.Purpose != "newsletter" || h.Given || h.PolicyVersion != "2026-04-01" || !h.At.Equal(f.clock.Now()) {
+		t.Errorf("entry %+v", h)
+	}
+	// Unchanged consents are not recorded again.
+	m, _ = f.s.UpdateProfile(ctx, m.ID, ProfileInput{ConsentNewsletter: &no})
+	if len(m.ConsentHistory) != 3 {
+		t.Errorf("a no-op change was recorded")
+	}
+}
+
+func TestBioIsSafeHTML(t *testing.T) {
+	for md, want := range map[string]string{
+		"[site](https://example.com)":        `<a href="https://example.com" rel="nofollow ugc">site</a>`,
+		"https://example.org/x":              `rel="nofollow ugc"`,
+		"<script>alert(1)</script>":          "<!-- raw HTML omitted -->",
+		"[x](javascript:alert(1))":           `<a href="" rel="nofollow ugc">x</a>`,
+		"<img src=x onerror=alert(1)> hello": "<!-- raw HTML omitted -->",
+	} {
+		got := RenderBio(md)
+		if !strings.Contains(got, want) || strings.Contains(got, "<script") || strings.Contains(got, "onerror") {
+			t.Errorf("%q -> %q, want %q", md, got, want)
+		}
+	}
+}
+
+func TestDirectoryShowsOnlyChosenFields(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	a := f.approvedMember(t, "listed@example.com")
+	b := f.approvedMember(t, "hidden@example.com")
+	company, secretRole := "ミライ工房", "CTO"
+	vis := []string{"company"}
+	if _, err := f.s.UpdateProfile(ctx, a.ID, ProfileInput{Company: &company, Role: &secretRole, Visible: vis}); err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	if _, err := f.s.UpdateProfile(ctx, b.ID, ProfileInput{ConsentDirectory: &no}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
+	if err != nil || len(entries) != 1 || entries[0].ID != a.ID || entries[0].Company != company || entries[0].Role != "" || entries[0].Department != "" {
+		t.Fatalf("directory %+v (%v)", entries, err)
+	}
+	// A hidden field cannot be found by searching for it.
+	if entries, _, _ := f.s.Directory(ctx, DirectoryQuery{Q: "CTO"}); len(entries) != 0 {
+		t.Errorf("search matched a hidden field")
+	}
+	// Contact: relayed with Reply-To the sender; not to unlisted members.
+	if err := f.s.Contact(ctx, b, a.ID, "お久しぶりです"); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := outbox.List(f.outbox)
+	if !strings.Contains(list[0].To, "listed@example.com") || !strings.Contains(list[0].Header.Get("Reply-To"), "hidden@example.com") ||
+		strings.Contains(list[0].Text, "hidden@example.com") {
+		t.Errorf("relay mail: to %q reply-to %q", list[0].To, list[0].Header.Get("Reply-To"))
+	}
+	if err := f.s.Contact(ctx, a, b.ID, "hi"); code(err) != httpapi.ENOTFOUND {
+		t.Errorf("contact to an unlisted member: %v", err)
+	}
+}
+
+func TestRulesMeets(t *testing.T) {
+	r := Rules{MinTenureMonths: 12, ExcludedDepartments: []string{" 役員室 "}}
+	for _, c := range []struct {
+		e    store.RosterEntry
+		want bool
+	}{
+		{store.RosterEntry{Department: "営業部", Joined: "2020-04", Left: "2021-04"}, true},
+		{store.RosterEntry{Department: "営業部", Joined: "2020-04", Left: "2021-03"}, false},
+		{store.RosterEntry{Department: "役員室", Joined: "2000-04", Left: "2021-03"}, false},
+		{store.RosterEntry{Department: "営業部", Joined: "bad", Left: "2021-03"}, false},
+	} {
+		if got := r.Meets(c.e); got != c.want {
+			t.Errorf("%+v: %v", c.e, got)
+		}
+	}
+}
+

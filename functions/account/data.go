@@ -1,0 +1,358 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// memberHandler is a handler that needs a logged-in member.
+type memberHandler func(w http.ResponseWriter, r *http.Request, m store.Member)
+
+// member requires a session: 401 problem+json for API calls, 303 to the
+// login page for a person's browser.
+func (h Handler) member(next memberHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, _, ok := h.S.Authenticate(r)
+		if !ok {
+			if acceptsHTML(r) && r.Method == http.MethodGet {
+				http.Redirect(w, r, pathFor(httpapi.Lang(r), "/login/")+"?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), pathFor(httpapi.Lang(r), "/login/"))
+			return
+		}
+		next(w, r, m)
+	})
+}
+
+// admin requires a session of one of HR's administrators.
+func (h Handler) admin(next memberHandler) http.Handler {
+	return h.member(func(w http.ResponseWriter, r *http.Request, m store.Member) {
+		if !h.S.IsAdmin(m) {
+			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(string(m.Language), "/members/"))
+			return
+		}
+		next(w, r, m)
+	})
+}
+
+// Export is everything held about a member, for GET /api/me/export.
+type Export struct {
+	ExportedAt time.Time          `json:"exported_at"`
+	Member     store.Member       `json:"member"`
+	Audit      []store.AuditEntry `json:"audit"`
+}
+
+// ExportMember gathers a member's data.
+func (s *Service) ExportMember(ctx context.Context, id string) (Export, error) {
+	m, err := s.Store.GetMember(ctx, id)
+	if err != nil {
+		return Export{}, storeError(err)
+	}
+	out := Export{ExportedAt: s.Now().UTC(), Member: m}
+	page := store.Page{Limit: store.MaxPageLimit}
+	for {
+		entries, next, err := s.Store.ListAudit(ctx, store.AuditQuery{Subject: id}, page)
+		if err != nil {
+			return Export{}, httpapi.Internal(err)
+		}
+		out.Audit = append(out.Audit, entries...)
+		if next == "" {
+			break
+		}
+		page.Cursor = next
+	}
+	return out, nil
+}
+
+func (h Handler) export(w http.ResponseWriter, r *http.Request, m store.Member) {
+	exp, err := h.S.ExportMember(r.Context(), m.ID)
+	if err != nil {
+		h.fail(w, r, err, "")
+		return
+	}
+	h.S.audit(r.Context(), m.ID, "member.export", m.ID)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="okaeri-my-data.json"`)
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(exp)
+}
+
+// Erase removes a member's personal data from every item: the member (and
+// with it the email and employee-number index entries), their sessions and
+// their leaver-roster entry.
+// What remains is the audit log, which holds ids and field names only, and
+// an audit record of the erasure. actor is the member or "hr:<id>".
+func (s *Service) Erase(ctx context.Context, id, actor string) error {
+	m, err := s.Store.GetMember(ctx, id)
+	if err != nil {
+		return storeError(err)
+	}
+	// Sessions first: once they are gone nobody can act as the member while
+	// the rest is removed; a crash between steps is finished by a retry.
+	if _, err := s.Store.DeleteMemberSessions(ctx, id); err != nil {
+		return httpapi.Internal(fmt.Errorf("erase sessions: %w", err))
+	}
+	for _, e := range s.Erasers {
+		if err := e.EraseMember(ctx, id); err != nil {
+			return httpapi.Internal(fmt.Errorf("erase: %w", err))
+		}
+	}
+	// The leaver roster was imported for this network's eligibility checks,
+	// so the person's entry goes too (found by address or employee number).
+	for _, find := range []func() (store.RosterEntry, error){
+		func() (store.RosterEntry, error) { return s.Store.FindRosterByEmail(ctx, m.Email) },
+		func() (store.RosterEntry, error) {
+			if m.EmployeeNumber == "" {
+				return store.RosterEntry{}, store.ErrNotFound
+			}
+			return s.Store.GetRosterEntry(ctx, m.EmployeeNumber)
+		},
+	} {
+		e, err := find()
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err == nil {
+			err = s.Store.DeleteRosterEntry(ctx, e.EmployeeNumber)
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return httpapi.Internal(fmt.Errorf("erase roster entry: %w", err))
+		}
+	}
+	if err := s.Store.DeleteMember(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return httpapi.Internal(fmt.Errorf("erase member: %w", err))
+	}
+	s.audit(ctx, actor, "member.erase", id)
+	_ = s.send(ctx, omail.Address{Email: m.Email}, emailErased, string(m.Language), emailData{})
+	return nil
+}
+
+// Eraser is another feature's part of erasure (RSVPs, applications ...).
+type Eraser interface {
+	EraseMember(ctx context.Context, memberID string) error
+}
+
+type eraseInput struct {
+	Confirm string `json:"confirm"`
+}
+
+func (h Handler) erase(w http.ResponseWriter, r *http.Request, m store.Member) {
+	lang := string(m.Language)
+	if httpapi.IsForm(r) {
+		var in eraseInput
+		if err := httpapi.Decode(w, r, &in); err != nil || in.Confirm != "yes" {
+			h.fail(w, r, httpapi.Invalid(httpapi.FieldError{Field: "confirm", Code: "must_true"}), pathFor(lang, "/members/profile/"))
+			return
+		}
+	}
+	if err := h.S.Erase(r.Context(), m.ID, m.ID); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/members/profile/"))
+		return
+	}
+	h.S.ClearSessionCookie(w)
+	if httpapi.IsForm(r) {
+		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "erased_title"),
+			Message: httpapi.Message(lang, "erased"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h Handler) hrErase(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	if err := h.S.Erase(r.Context(), r.PathValue("id"), "hr:"+admin.ID); err != nil {
+		h.fail(w, r, err, "/hr/registrations")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// DirectoryEntry is one member as the directory shows them: only what they chose.
+type DirectoryEntry struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Kana       string        `json:"kana,omitempty"`
+	Department string        `json:"department,omitempty"`
+	Years      string        `json:"years,omitempty"`
+	Company    string        `json:"company,omitempty"`
+	Role       string        `json:"role,omitempty"`
+	Location   string        `json:"location,omitempty"`
+	BioHTML    string        `json:"bio_html,omitempty"`
+	Skills     []string      `json:"skills,omitempty"`
+	Interests  []string      `json:"interests,omitempty"`
+	OpenTo     *store.OpenTo `json:"open_to,omitempty"`
+}
+
+func directoryEntry(m store.Member) DirectoryEntry {
+	e := DirectoryEntry{ID: m.ID, Name: m.Name}
+	for _, f := range m.Profile.Visible {
+		switch f {
+		case "kana":
+			e.Kana = m.Kana
+		case "department":
+			e.Department = m.Department
+		case "years":
+			if m.Joined != "" && m.Left != "" {
+				e.Years = m.Joined + " – " + m.Left
+			}
+		case "company":
+			e.Company = m.Profile.Company
+		case "role":
+			e.Role = m.Profile.Role
+		case "location":
+			e.Location = m.Profile.Location
+		case "bio":
+			e.BioHTML = RenderBio(m.Profile.Bio)
+		case "skills":
+			e.Skills = m.Profile.Skills
+		case "interests":
+			e.Interests = m.Profile.Interests
+		case "open_to":
+			o := m.Profile.OpenTo
+			e.OpenTo = &o
+		}
+	}
+	return e
+}
+
+// DirectoryQuery filters the directory.
+type DirectoryQuery struct {
+	Q          string
+	Department string
+	OpenTo     string // rehire | sidework | mentoring | referrals
+	Cursor     string
+	Limit      int
+}
+
+func listed(m store.Member) bool {
+	return m.Status == store.StatusApproved && m.Consents["directory"].Given
+}
+
+func (q DirectoryQuery) matches(e DirectoryEntry) bool {
+	if q.Department != "" && !strings.EqualFold(e.Department, q.Department) {
+		return false
+	}
+	if q.OpenTo != "" {
+		if e.OpenTo == nil {
+			return false
+		}
+		ok := map[string]bool{"rehire": e.OpenTo.Rehire, "sidework": e.OpenTo.Sidework,
+			"mentoring": e.OpenTo.Mentoring, "referrals": e.OpenTo.Referrals}[q.OpenTo]
+		if !ok {
+			return false
+		}
+	}
+	if q.Q != "" {
+		hay := strings.ToLower(strings.Join(append(append([]string{e.Name, e.Kana, e.Department, e.Company, e.Role, e.Location},
+			e.Skills...), e.Interests...), " "))
+		for _, w := range strings.Fields(strings.ToLower(q.Q)) {
+			if !strings.Contains(hay, w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Directory lists opted-in members matching q: only the fields each chose to
+// show are ever read into an entry, so filters cannot reveal hidden ones.
+func (s *Service) Directory(ctx context.Context, q DirectoryQuery) ([]DirectoryEntry, string, error) {
+	if q.OpenTo != "" && !contains([]string{"rehire", "sidework", "mentoring", "referrals"}, q.OpenTo) {
+		return nil, "", httpapi.Invalid(httpapi.FieldError{Field: "open_to", Code: "one_of", Params: []any{"rehire, sidework, mentoring, referrals"}})
+	}
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 50
+	}
+	out := []DirectoryEntry{}
+	cursor := q.Cursor
+	for pages := 0; pages < 20; pages++ {
+		ms, next, err := s.Store.ListMembersByStatus(ctx, store.StatusApproved, store.Page{Limit: 200, Cursor: cursor})
+		if err != nil {
+			if errors.Is(err, store.ErrInvalid) {
+				return nil, "", httpapi.Invalid(httpapi.FieldError{Field: "cursor", Code: "format"})
+			}
+			return nil, "", httpapi.Internal(err)
+		}
+		for _, m := range ms {
+			if e := directoryEntry(m); listed(m) && q.matches(e) {
+				out = append(out, e)
+			}
+		}
+		cursor = next
+		if next == "" || len(out) >= q.Limit {
+			break
+		}
+	}
+	return out, cursor, nil
+}
+
+func (h Handler) directory(w http.ResponseWriter, r *http.Request, m store.Member) {
+	v := r.URL.Query()
+	entries, next, err := h.S.Directory(r.Context(), DirectoryQuery{Q: v.Get("q"), Department: v.Get("department"), OpenTo: v.Get("open_to"), Cursor: v.Get("cursor")})
+	if err != nil {
+		h.fail(w, r, err, "")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"members": entries, "next": next})
+}
+
+type contactInput struct {
+	Message string `json:"message"`
+}
+
+// Contact relays a message to a listed member. The recipient sees the
+// sender's name and can reply to the sender's address; the recipient's own
+// address is revealed only if they choose to reply.
+func (s *Service) Contact(ctx context.Context, from store.Member, toID, text string) error {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	if fe := checkText("message", strings.ReplaceAll(text, "\n", " "), 2000, true); fe != nil {
+		return httpapi.Invalid(*fe)
+	}
+	if err := s.limit(ctx, "contact:"+from.ID, Limit{Count: 10, Window: 24 * time.Hour}); err != nil {
+		return err
+	}
+	to, err := s.Store.GetMember(ctx, toID)
+	if err != nil || !listed(to) || to.ID == from.ID {
+		return httpapi.Errorf(httpapi.ENOTFOUND, "not_found")
+	}
+	msg, err := message(s.Config.From, omail.Address{Name: to.Name, Email: to.Email}, emailContact, string(to.Language), emailData{
+		FromName: from.Name, Message: text, Portal: s.Config.BaseURL})
+	if err != nil {
+		return httpapi.Internal(err)
+	}
+	msg.Headers = map[string]string{"Reply-To": (omail.Address{Name: from.Name, Email: from.Email}).String()}
+	if err := s.Mailer.Send(ctx, msg); err != nil {
+		return httpapi.Internal(err)
+	}
+	s.audit(ctx, from.ID, "directory.contact", to.ID)
+	return nil
+}
+
+func (h Handler) contact(w http.ResponseWriter, r *http.Request, m store.Member) {
+	var in contactInput
+	lang := string(m.Language)
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/members/directory/"))
+		return
+	}
+	if err := h.S.Contact(r.Context(), m, r.PathValue("id"), in.Message); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/members/directory/"))
+		return
+	}
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, pathFor(lang, "/members/directory/")+"?sent=1", http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
+}

@@ -1,0 +1,217 @@
+package account
+
+import (
+	"bytes"
+	"fmt"
+	"text/template"
+
+	"github.com/okaeri/okaeri/functions/mail"
+)
+
+// emailKind names one transactional email of the accounts flow.
+type emailKind string
+
+const (
+	emailVerify       emailKind = "verify"        // confirm the address after registering
+	emailAlreadyKnown emailKind = "already-known" // someone registered an address that has an account
+	emailApproved     emailKind = "approved"
+	emailPendingHR    emailKind = "pending-hr"
+	emailRejected     emailKind = "rejected"
+	emailLogin        emailKind = "login"
+	emailChangeVerify emailKind = "change-verify" // confirm a new address
+	emailErased       emailKind = "erased"
+	emailContact      emailKind = "contact" // a relayed message from another member
+)
+
+// emailData fills the templates. Only what the template shows is set.
+type emailData struct {
+	Name      string
+	Link      string
+	Minutes   int
+	Reason    string
+	FromName  string
+	Message   string
+	Portal    string
+	ReplyNote string
+}
+
+type emailTemplate struct{ subject, body string }
+
+// emailTemplates: Japanese first, English second, same facts in both.
+var emailTemplates = map[emailKind]map[string]emailTemplate{
+	emailVerify: {
+		"ja": {"【アルムナイ】メールアドレスの確認", `{{.Name}} 様
+
+アルムナイネットワークへのご登録ありがとうございます。
+下のリンクを開いて、メールアドレスを確認してください（{{.Minutes}}分間有効です）。
+
+{{.Link}}
+
+お心当たりのない場合は、このメールを破棄してください。登録は完了しません。
+`},
+		"en": {"[Alumni] Please confirm your email address", `Dear {{.Name}},
+
+Thank you for registering with the alumni network.
+Open the link below to confirm your email address (valid for {{.Minutes}} minutes).
+
+{{.Link}}
+
+If you did not register, ignore this email; nothing will be created.
+`},
+	},
+	emailAlreadyKnown: {
+		"ja": {"【アルムナイ】登録のお申し込みについて", `このメールアドレスはすでにアルムナイネットワークに登録されています。
+ログインはこちらから: {{.Portal}}/login/
+
+お心当たりのない場合は、このメールを破棄してください。
+`},
+		"en": {"[Alumni] About your registration", `This email address is already registered with the alumni network.
+Log in here: {{.Portal}}/en/login/
+
+If this was not you, ignore this email.
+`},
+	},
+	emailApproved: {
+		"ja": {"【アルムナイ】ご登録が承認されました", `{{.Name}} 様
+
+おかえりなさい。アルムナイネットワークへのご登録が承認されました。
+ログインはこちらから: {{.Portal}}/login/
+`},
+		"en": {"[Alumni] Your registration is approved", `Dear {{.Name}},
+
+Welcome back! Your registration with the alumni network is approved.
+Log in here: {{.Portal}}/en/login/
+`},
+	},
+	emailPendingHR: {
+		"ja": {"【アルムナイ】メールアドレスを確認しました", `{{.Name}} 様
+
+メールアドレスの確認が完了しました。事務局がご登録内容を確認しています。
+承認されましたら、あらためてメールでお知らせします。
+`},
+		"en": {"[Alumni] Email address confirmed", `Dear {{.Name}},
+
+Your email address is confirmed. The alumni office is reviewing your registration
+and will email you once it is approved.
+`},
+	},
+	emailRejected: {
+		"ja": {"【アルムナイ】ご登録について", `{{.Name}} 様
+
+申し訳ございませんが、今回のご登録は承認できませんでした。
+理由: {{.Reason}}
+
+ご不明な点は事務局までお問い合わせください。
+`},
+		"en": {"[Alumni] About your registration", `Dear {{.Name}},
+
+We are sorry, but we could not approve your registration.
+Reason: {{.Reason}}
+
+Please contact the alumni office if you have questions.
+`},
+	},
+	emailLogin: {
+		"ja": {"【アルムナイ】ログインリンク", `{{.Name}} 様
+
+下のリンクからログインしてください（{{.Minutes}}分間、一度だけ有効です）。
+
+{{.Link}}
+
+ログインをお申し込みでない場合は、このメールを破棄してください。
+`},
+		"en": {"[Alumni] Your login link", `Dear {{.Name}},
+
+Use the link below to log in (valid once, for {{.Minutes}} minutes).
+
+{{.Link}}
+
+If you did not ask to log in, ignore this email.
+`},
+	},
+	emailChangeVerify: {
+		"ja": {"【アルムナイ】新しいメールアドレスの確認", `{{.Name}} 様
+
+メールアドレスの変更を受け付けました。下のリンクを開くと変更が完了します（{{.Minutes}}分間有効です）。
+
+{{.Link}}
+
+お心当たりのない場合は、このメールを破棄してください。アドレスは変更されません。
+`},
+		"en": {"[Alumni] Confirm your new email address", `Dear {{.Name}},
+
+We received a request to change your email address. Open the link below to finish
+the change (valid for {{.Minutes}} minutes).
+
+{{.Link}}
+
+If this was not you, ignore this email; your address stays as it is.
+`},
+	},
+	emailErased: {
+		"ja": {"【アルムナイ】登録情報を削除しました", `アルムナイネットワークに登録されていたあなたの個人情報をすべて削除しました。
+これまでのご参加ありがとうございました。またいつでもお待ちしています。
+`},
+		"en": {"[Alumni] Your data has been erased", `We have erased all personal data the alumni network held about you.
+Thank you for being part of it; you are welcome back any time.
+`},
+	},
+	emailContact: {
+		"ja": {"【アルムナイ】{{.FromName}}さんからメッセージが届きました", `{{.FromName}}さんから、アルムナイ名簿経由でメッセージが届きました。
+
+----
+{{.Message}}
+----
+
+{{.ReplyNote}}
+このメールにはあなたのメールアドレスは含まれていません。返信すると、あなたのアドレスが相手に伝わります。
+`},
+		"en": {"[Alumni] A message from {{.FromName}}", `{{.FromName}} sent you a message through the alumni directory.
+
+----
+{{.Message}}
+----
+
+{{.ReplyNote}}
+Your email address has not been shared. If you reply, they will see your address.
+`},
+	},
+}
+
+// renderEmail builds the message of a kind in a language (ja unless "en").
+func renderEmail(kind emailKind, lang string, d emailData) (subject, body string, err error) {
+	if lang != "en" {
+		lang = "ja"
+	}
+	t, ok := emailTemplates[kind][lang]
+	if !ok {
+		return "", "", fmt.Errorf("no %s email in %s", kind, lang)
+	}
+	run := func(name, text string) (string, error) {
+		tmpl, err := template.New(name).Option("missingkey=error").Parse(text)
+		if err != nil {
+			return "", err
+		}
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, d); err != nil {
+			return "", err
+		}
+		return b.String(), nil
+	}
+	if subject, err = run("subject", t.subject); err != nil {
+		return "", "", err
+	}
+	if body, err = run("body", t.body); err != nil {
+		return "", "", err
+	}
+	return subject, body, nil
+}
+
+// message is renderEmail as a mail.Message.
+func message(from, to mail.Address, kind emailKind, lang string, d emailData) (mail.Message, error) {
+	subject, body, err := renderEmail(kind, lang, d)
+	if err != nil {
+		return mail.Message{}, err
+	}
+	return mail.Message{From: from, To: to, Subject: subject, Text: body, Category: string(kind)}, nil
+}

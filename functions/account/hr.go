@@ -1,0 +1,212 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// Rules decide roster approval: a verified registration whose roster entry
+// meets them is approved at once.
+type Rules struct {
+	MinTenureMonths     int
+	ExcludedDepartments []string
+}
+
+// monthsBetween counts whole months from joined to left (YYYY-MM).
+func monthsBetween(joined, left string) (int, bool) {
+	j, err1 := time.Parse("2006-01", joined)
+	l, err2 := time.Parse("2006-01", left)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (l.Year()-j.Year())*12 + int(l.Month()-j.Month()), true
+}
+
+// Meets reports whether a roster entry passes the rules.
+func (r Rules) Meets(e store.RosterEntry) bool {
+	for _, d := range r.ExcludedDepartments {
+		if strings.EqualFold(strings.TrimSpace(d), strings.TrimSpace(e.Department)) {
+			return false
+		}
+	}
+	if r.MinTenureMonths > 0 {
+		n, ok := monthsBetween(e.Joined, e.Left)
+		if !ok || n < r.MinTenureMonths {
+			return false
+		}
+	}
+	return true
+}
+
+// rosterMatch finds the member in the leaver roster, by email or by
+// employee number, and applies the rules to the roster's record (HR's
+// data, not what the person typed).
+func (s *Service) rosterMatch(ctx context.Context, m store.Member) (bool, error) {
+	var e store.RosterEntry
+	var err error
+	e, err = s.Store.FindRosterByEmail(ctx, m.Email)
+	if errors.Is(err, store.ErrNotFound) && m.EmployeeNumber != "" {
+		e, err = s.Store.GetRosterEntry(ctx, m.EmployeeNumber)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return s.Config.Rules.Meets(e), nil
+}
+
+// Reject refuses a registration waiting for HR and tells the person why.
+func (s *Service) Reject(ctx context.Context, id, actor, reason string) (store.Member, error) {
+	reason = strings.TrimSpace(reason)
+	if fe := checkText("reason", reason, 500, true); fe != nil {
+		return store.Member{}, httpapi.Invalid(*fe)
+	}
+	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
+		if old.Status != store.StatusVerified {
+			return old, errNotReviewable
+		}
+		old.Status = store.StatusRejected
+		return old, nil
+	})
+	if errors.Is(err, errNotReviewable) {
+		return m, httpapi.Errorf(httpapi.ECONFLICT, "not_reviewable")
+	}
+	if err != nil {
+		return m, storeError(err)
+	}
+	s.audit(ctx, actor, "member.reject", m.ID, "status")
+	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailRejected, string(m.Language), emailData{Name: m.Name, Reason: reason})
+	return m, nil
+}
+
+// Approve approves a registration waiting for HR.
+func (s *Service) Approve(ctx context.Context, id, actor string) (store.Member, error) {
+	return s.approve(ctx, id, actor)
+}
+
+// AddMember is HR adding and approving a person by hand (`okaeri member
+// add`), for alumni who left before the roster begins.
+func (s *Service) AddMember(ctx context.Context, in RegisterInput, actor string) (store.Member, error) {
+	now := s.Now()
+	in.Privacy, in.PrivacyVersion = true, s.Config.PolicyVersion
+	if err := in.Validate(s.Config.PolicyVersion, now); err != nil {
+		return store.Member{}, err
+	}
+	consents := map[string]store.Consent{"privacy": {Given: true, PolicyVersion: s.Config.PolicyVersion, At: now}}
+	m, err := s.Store.CreateMember(ctx, store.Member{Email: in.Email, Name: in.Name, Kana: in.Kana, Department: in.Department,
+		Joined: in.Joined, Left: in.Left, EmployeeNumber: in.EmployeeNumber, Language: store.Language(in.Language),
+		Status: store.StatusApproved, Consents: consents, CreatedAt: now})
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return store.Member{}, httpapi.Invalid(httpapi.FieldError{Field: conflictFieldName(err), Code: "taken"})
+	}
+	if err != nil {
+		return store.Member{}, storeError(err)
+	}
+	s.audit(ctx, actor, "member.add", m.ID, "email", "name")
+	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailApproved, string(m.Language), emailData{Name: m.Name})
+	return m, nil
+}
+
+func conflictFieldName(err error) string {
+	if f := conflictField(err); f == "employeeNumber" {
+		return "employee_number"
+	} else if f != "" {
+		return f
+	}
+	return "email"
+}
+
+var hrTmpl = template.Must(template.New("hr").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="container"><p><a href="{{.Home}}">{{.T.home}}</a></p></header>
+<main id="main" class="container hr">
+<h1>{{.T.title}}</h1>
+<p>{{.T.intro}}</p>
+{{if not .Members}}<p>{{.T.none}}</p>{{else}}
+<table>
+<caption>{{.T.caption}} ({{len .Members}})</caption>
+<thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.period}}</th><th scope="col">{{.T.empno}}</th><th scope="col">{{.T.registered}}</th><th scope="col">{{.T.decision}}</th></tr></thead>
+<tbody>
+{{range .Members}}<tr>
+<td>{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}</td><td>{{.Department}}</td><td>{{.Joined}} – {{.Left}}</td><td>{{.EmployeeNumber}}</td><td>{{.CreatedAt.Format "2006-01-02"}}</td>
+<td>
+<form method="post" action="/api/hr/registrations/{{.ID}}/approve"><button type="submit">{{$.T.approve}}</button></form>
+<form method="post" action="/api/hr/registrations/{{.ID}}/reject">
+<label for="reason-{{.ID}}">{{$.T.reason}}</label>
+<input id="reason-{{.ID}}" name="reason" required maxlength="500">
+<button type="submit">{{$.T.reject}}</button></form>
+</td></tr>
+{{end}}</tbody></table>{{end}}
+</main></body></html>`))
+
+var hrText = map[string]map[string]string{
+	"ja": {"title": "登録申請の審査", "skip": "本文へ移動", "home": "メンバートップへ", "intro": "メール確認済みで、名簿と自動照合できなかった申請です。承認または理由を添えて却下してください。申請者にはメールでお知らせします。",
+		"none": "審査待ちの申請はありません。", "caption": "審査待ちの申請", "name": "氏名", "department": "部署", "period": "在籍期間", "empno": "社員番号",
+		"registered": "申請日", "decision": "判断", "approve": "承認する", "reject": "却下する", "reason": "却下の理由"},
+	"en": {"title": "Review registrations", "skip": "Skip to content", "home": "Members' home", "intro": "Verified registrations that did not match the leaver roster. Approve, or reject with a reason; the person is emailed either way.",
+		"none": "No registration is waiting.", "caption": "Registrations waiting for review", "name": "Name", "department": "Department", "period": "Employment", "empno": "Employee no.",
+		"registered": "Registered", "decision": "Decision", "approve": "Approve", "reject": "Reject", "reason": "Reason for rejecting"},
+}
+
+func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	lang := string(admin.Language)
+	if lang != "en" {
+		lang = "ja"
+	}
+	ms, _, err := h.S.Store.ListMembersByStatus(r.Context(), store.StatusVerified, store.Page{Limit: store.MaxPageLimit, Cursor: r.URL.Query().Get("cursor")})
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "")
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registrations": ms, "count": strconv.Itoa(len(ms))})
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = hrTmpl.Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Home": pathFor(lang, "/members/")})
+}
+
+type rejectInput struct {
+	Reason string `json:"reason"`
+}
+
+func (h Handler) hrApprove(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	m, err := h.S.Approve(r.Context(), r.PathValue("id"), "hr:"+admin.ID)
+	h.hrDone(w, r, m, err)
+}
+
+func (h Handler) hrReject(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	var in rejectInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, "/hr/registrations")
+		return
+	}
+	m, err := h.S.Reject(r.Context(), r.PathValue("id"), "hr:"+admin.ID, in.Reason)
+	h.hrDone(w, r, m, err)
+}
+
+func (h Handler) hrDone(w http.ResponseWriter, r *http.Request, m store.Member, err error) {
+	if err != nil {
+		h.fail(w, r, err, "/hr/registrations")
+		return
+	}
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, "/hr/registrations", http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"id": m.ID, "status": string(m.Status)})
+}

@@ -1,0 +1,147 @@
+package account
+
+import (
+	"net/http"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// Handler puts the Service on HTTP.
+type Handler struct{ S *Service }
+
+// Routes lists every route of the accounts function.
+func (h Handler) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"POST /api/register":                      http.HandlerFunc(h.register),
+		"GET /api/register/verify":                http.HandlerFunc(h.verify),
+		"POST /api/login":                         http.HandlerFunc(h.login),
+		"GET /api/login/callback":                 http.HandlerFunc(h.callback),
+		"POST /api/logout":                        http.HandlerFunc(h.logout),
+		"GET /api/me":                             h.member(h.getMe),
+		"PATCH /api/me":                           h.member(h.patchMe),
+		"POST /api/me":                            h.member(h.patchMe), // the profile form (HTML forms cannot PATCH)
+		"GET /api/me/export":                      h.member(h.export),
+		"GET /api/me/email/verify":                http.HandlerFunc(h.confirmEmail),
+		"DELETE /api/me":                          h.member(h.erase),
+		"POST /api/me/erase":                      h.member(h.erase),
+		"GET /api/directory":                      h.member(h.directory),
+		"POST /api/directory/{id}/contact":        h.member(h.contact),
+		"GET /members/profile/":                   h.member(h.profilePage),
+		"GET /en/members/profile/":                h.member(h.profilePage),
+		"GET /members/directory/":                 h.member(h.directoryPage),
+		"GET /en/members/directory/":              h.member(h.directoryPage),
+		"GET /hr/registrations":                   h.admin(h.hrRegistrations),
+		"POST /api/hr/registrations/{id}/approve": h.admin(h.hrApprove),
+		"POST /api/hr/registrations/{id}/reject":  h.admin(h.hrReject),
+		"DELETE /api/hr/members/{id}":             h.admin(h.hrErase),
+	}
+}
+
+// pathFor gives a site path in the visitor's language.
+func pathFor(lang, p string) string {
+	if lang == httpapi.LangEN {
+		return "/en" + p
+	}
+	return p
+}
+
+// fail answers an error as problem+json, or as a page for form posts.
+func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
+	if httpapi.IsForm(r) || r.Method == http.MethodGet && acceptsHTML(r) {
+		httpapi.WriteFormError(w, r, err, back)
+		return
+	}
+	httpapi.WriteError(w, r, h.S.Log, err)
+}
+
+func acceptsHTML(r *http.Request) bool {
+	for _, a := range r.Header.Values("Accept") {
+		if len(a) >= 9 && a[:9] == "text/html" {
+			return true
+		}
+	}
+	return false
+}
+
+func (h Handler) register(w http.ResponseWriter, r *http.Request) {
+	lang := httpapi.Lang(r)
+	var in RegisterInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/register/"))
+		return
+	}
+	if in.Language == "en" || in.Language == "ja" {
+		lang = in.Language
+	}
+	if err := h.S.Register(r.Context(), in, clientKey(r)); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/register/"))
+		return
+	}
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, pathFor(lang, "/register/sent/"), http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "message": httpapi.Message(lang, "register_accepted")})
+}
+
+func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
+	lang := httpapi.Lang(r)
+	m, err := h.S.Verify(r.Context(), r.URL.Query().Get("token"))
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, pathFor(lang, "/register/"))
+		return
+	}
+	lang = string(m.Language)
+	if m.Status == store.StatusApproved {
+		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_approved_title"),
+			Message: httpapi.Message(lang, "verified_approved"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
+		return
+	}
+	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_pending_title"),
+		Message: httpapi.Message(lang, "verified_pending"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
+}
+
+type loginInput struct {
+	Email string `json:"email"`
+	Next  string `json:"next"`
+}
+
+func (h Handler) login(w http.ResponseWriter, r *http.Request) {
+	lang := httpapi.Lang(r)
+	var in loginInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/login/"))
+		return
+	}
+	if err := h.S.Login(r.Context(), in.Email, in.Next, clientKey(r)); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/login/"))
+		return
+	}
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, pathFor(lang, "/login/sent/"), http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "message": httpapi.Message(lang, "login_accepted")})
+}
+
+func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
+	m, sess, err := h.S.Callback(r.Context(), r.URL.Query().Get("token"))
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/login/"))
+		return
+	}
+	h.S.SetSessionCookie(w, sess)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, httpapi.SafeNext(r.URL.Query().Get("next"), pathFor(string(m.Language), "/members/")), http.StatusSeeOther)
+}
+
+func (h Handler) logout(w http.ResponseWriter, r *http.Request) {
+	h.S.Logout(r)
+	h.S.ClearSessionCookie(w)
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, pathFor(httpapi.Lang(r), "/"), http.StatusSeeOther)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

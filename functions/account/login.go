@@ -1,0 +1,132 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/httpapi"
+	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// SessionCookie holds the signed session id.
+const SessionCookie = "okaeri_session"
+
+// sessionTouchEvery bounds how often a session's expiry is pushed forward,
+// so that reading pages does not write on every request.
+const sessionTouchEvery = time.Hour
+
+// Login sends an approved member a single-use login link. Every address
+// gets the same answer; only an approved member gets mail.
+func (s *Service) Login(ctx context.Context, email, next, client string) error {
+	if fe := checkEmail("email", email); fe != nil {
+		return httpapi.Invalid(*fe)
+	}
+	if err := s.limit(ctx, "login:client:"+client, s.Config.LoginPerClient); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "login:addr:"+store.EmailHash(email), s.Config.LoginPerAddress); err != nil {
+		return err
+	}
+	m, err := s.Store.GetMemberByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return httpapi.Internal(err)
+	}
+	if m.Status != store.StatusApproved {
+		return nil
+	}
+	now := s.Now()
+	tok := auth.NewToken()
+	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeLogin,
+		Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.LoginTTL)}); err != nil {
+		return httpapi.Internal(err)
+	}
+	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailLogin, string(m.Language), emailData{
+		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, "")), Minutes: int(s.Config.LoginTTL.Minutes()),
+	})
+}
+
+// Callback consumes a login token and opens a session.
+func (s *Service) Callback(ctx context.Context, token string) (store.Member, store.Session, error) {
+	now := s.Now()
+	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeLogin, now)
+	if err != nil {
+		return store.Member{}, store.Session{}, tokenError(err)
+	}
+	m, err := s.Store.GetMember(ctx, t.Subject)
+	if err != nil {
+		return store.Member{}, store.Session{}, tokenError(err)
+	}
+	if m.Status != store.StatusApproved {
+		return store.Member{}, store.Session{}, httpapi.Errorf(httpapi.EFORBIDDEN, "not_approved")
+	}
+	sess := store.Session{ID: store.NewID(), MemberID: m.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.Config.SessionTTL)}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return store.Member{}, store.Session{}, httpapi.Internal(err)
+	}
+	s.audit(ctx, m.ID, "session.create", m.ID)
+	return m, sess, nil
+}
+
+// SetSessionCookie writes the signed session cookie.
+func (s *Service) SetSessionCookie(w http.ResponseWriter, sess store.Session) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Keys.Sign(sess.ID), Path: "/",
+		Expires: sess.ExpiresAt, HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// ClearSessionCookie removes it.
+func (s *Service) ClearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// Authenticate returns the member behind the request's session cookie,
+// renewing the session while it is used. ok is false for no, a forged, an
+// expired or a revoked session, or a member who is no longer approved.
+func (s *Service) Authenticate(r *http.Request) (m store.Member, sess store.Session, ok bool) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return m, sess, false
+	}
+	id, valid := s.Keys.Verify(c.Value)
+	if !valid {
+		return m, sess, false
+	}
+	ctx, now := r.Context(), s.Now()
+	sess, err = s.Store.GetSession(ctx, id, now)
+	if err != nil {
+		return m, sess, false
+	}
+	m, err = s.Store.GetMember(ctx, sess.MemberID)
+	if err != nil || m.Status != store.StatusApproved {
+		return m, sess, false
+	}
+	if now.Sub(sess.LastSeenAt) >= sessionTouchEvery {
+		if renewed, err := s.Store.TouchSession(ctx, id, now.Add(s.Config.SessionTTL), now); err == nil {
+			sess = renewed
+		}
+	}
+	return m, sess, true
+}
+
+// IsMember is Authenticate as a yes or no, for the members-only gate.
+func (s *Service) IsMember(r *http.Request) bool {
+	_, _, ok := s.Authenticate(r)
+	return ok
+}
+
+// Logout ends the request's session, if any.
+func (s *Service) Logout(r *http.Request) {
+	if _, sess, ok := s.Authenticate(r); ok {
+		if err := s.Store.DeleteSession(r.Context(), sess.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.Log.ErrorContext(r.Context(), "logout", "err", err)
+		}
+		s.audit(r.Context(), sess.MemberID, "session.delete", sess.MemberID)
+	}
+}

@@ -1,0 +1,228 @@
+package account
+
+import (
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// The profile and directory pages are rendered here, not by Hugo, because
+// they show one member's own data and must work without JavaScript.
+
+var pageText = map[string]map[string]string{
+	"ja": {
+		"skip": "本文へ移動", "site": "アルムナイネットワーク", "home": "メンバートップ", "profile": "プロフィール", "directory": "アルムナイ名簿",
+		"logout": "ログアウト", "other_lang": "English", "other_lang_code": "en", "nav": "メンバーメニュー",
+		"profile_title": "プロフィール", "saved": "保存しました。", "basics": "基本情報", "name": "氏名", "kana": "フリガナ",
+		"email": "メールアドレス", "email_hint": "変更すると新しいアドレスに確認メールが届きます。確認するまでは今のアドレスが使われます。",
+		"pending": "確認待ちの新しいアドレス", "language": "言語", "now": "現在のこと", "company": "現在の勤務先", "role": "役職・職種",
+		"location": "地域", "bio": "自己紹介（Markdown）", "skills": "スキル（カンマ区切り）", "interests": "関心ごと（カンマ区切り）",
+		"open_to": "興味のあること", "rehire": "再入社（出戻り）", "sidework": "副業・業務委託", "mentoring": "メンタリング", "referrals": "知人の紹介",
+		"consents": "メールと掲載への同意", "consent_hint": "いつでも変更できます。変更は日時とポリシーの版とともに記録されます。",
+		"c_newsletter": "ニュースレターを受け取る", "c_events": "イベントの案内を受け取る", "c_jobs": "求人の案内を受け取る",
+		"c_directory": "アルムナイ名簿に掲載する", "c_sidework": "副業・業務委託の案内を受け取る",
+		"visible": "名簿に表示する項目", "visible_hint": "氏名は常に表示されます。メールアドレスは表示されません。",
+		"v_kana": "フリガナ", "v_department": "在籍時の部署", "v_years": "在籍期間", "v_company": "勤務先", "v_role": "役職・職種",
+		"v_location": "地域", "v_bio": "自己紹介", "v_skills": "スキル", "v_interests": "関心ごと", "v_open_to": "興味のあること",
+		"save": "保存する", "mydata": "わたしのデータ", "export": "登録データをダウンロード（JSON）",
+		"erase_title": "退会してデータを削除する", "erase_hint": "個人情報をすべて削除し、ログインできなくなります。元に戻せません。",
+		"erase_confirm": "削除することを確認しました", "erase": "データを削除する",
+		"dir_title": "アルムナイ名簿", "dir_intro": "掲載に同意したメンバーだけが、本人が選んだ項目とともに表示されます。",
+		"search": "検索", "q": "キーワード", "department": "部署", "any": "指定なし", "results": "件", "none": "該当するメンバーはいません。",
+		"contact": "メッセージを送る", "message": "メッセージ", "send": "送信", "sent": "メッセージを送りました。返信があれば、あなたのメールアドレスに届きます。",
+		"contact_hint": "相手にはあなたの名前とメッセージが届きます。相手のアドレスは、相手が返信した場合にだけあなたに伝わります。",
+		"more":         "さらに表示", "years": "在籍",
+	},
+	"en": {
+		"skip": "Skip to content", "site": "Alumni network", "home": "Members' home", "profile": "Profile", "directory": "Alumni directory",
+		"logout": "Log out", "other_lang": "日本語", "other_lang_code": "ja", "nav": "Members' menu",
+		"profile_title": "Your profile", "saved": "Saved.", "basics": "Basics", "name": "Name", "kana": "Kana",
+		"email": "Email", "email_hint": "A new address gets a confirmation email; your current address stays in use until you confirm.",
+		"pending": "New address waiting for confirmation", "language": "Language", "now": "Now", "company": "Current company", "role": "Role",
+		"location": "Location", "bio": "Bio (Markdown)", "skills": "Skills (comma-separated)", "interests": "Interests (comma-separated)",
+		"open_to": "Open to", "rehire": "Coming back (re-hire)", "sidework": "Side work and contracts", "mentoring": "Mentoring", "referrals": "Referring friends",
+		"consents": "Email and listing consents", "consent_hint": "Change them any time; each change is recorded with its time and policy version.",
+		"c_newsletter": "Receive the newsletter", "c_events": "Receive event invitations", "c_jobs": "Receive job offers",
+		"c_directory": "List me in the alumni directory", "c_sidework": "Receive side-work offers",
+		"visible": "Fields shown in the directory", "visible_hint": "Your name is always shown; your email address never is.",
+		"v_kana": "Kana", "v_department": "Department", "v_years": "Years at the company", "v_company": "Company", "v_role": "Role",
+		"v_location": "Location", "v_bio": "Bio", "v_skills": "Skills", "v_interests": "Interests", "v_open_to": "Open to",
+		"save": "Save", "mydata": "My data", "export": "Download my data (JSON)",
+		"erase_title": "Leave and erase my data", "erase_hint": "Erases all your personal data; you will not be able to log in. This cannot be undone.",
+		"erase_confirm": "I understand my data will be erased", "erase": "Erase my data",
+		"dir_title": "Alumni directory", "dir_intro": "Only members who agreed to be listed appear, with the fields they chose to show.",
+		"search": "Search", "q": "Keywords", "department": "Department", "any": "Any", "results": "found", "none": "No member matches.",
+		"contact": "Send a message", "message": "Message", "send": "Send", "sent": "Message sent. If they reply, it will reach your email address.",
+		"contact_hint": "They receive your name and message. You learn their address only if they reply.",
+		"more":         "More", "years": "Years",
+	},
+}
+
+const pageHead = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="site-header"><div class="container header-inner">
+<a class="brand" href="{{.Base}}/">{{.T.site}}</a>
+<nav aria-label="{{.T.nav}}"><ul class="nav-list">
+<li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
+<li><a href="{{.Base}}/members/profile/"{{if eq .Page "profile"}} aria-current="page"{{end}}>{{.T.profile}}</a></li>
+<li><a href="{{.Base}}/members/directory/"{{if eq .Page "directory"}} aria-current="page"{{end}}>{{.T.directory}}</a></li>
+<li><a href="{{.Other}}" lang="{{.T.other_lang_code}}" hreflang="{{.T.other_lang_code}}">{{.T.other_lang}}</a></li>
+</ul></nav>
+<form method="post" action="/api/logout" class="logout"><button type="submit">{{.T.logout}}</button></form>
+</div></header>
+<main id="main" class="container">`
+
+const pageFoot = `</main><footer class="site-footer"><div class="container"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
+
+var profileTmpl = template.Must(template.New("profile").Parse(pageHead + `
+<h1>{{.T.profile_title}}</h1>
+{{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
+<form method="post" action="/api/me" class="stack">
+<fieldset><legend>{{.T.basics}}</legend>
+<div class="field"><label for="name">{{.T.name}}</label><input id="name" name="name" value="{{.M.Name}}" required maxlength="100" autocomplete="name"></div>
+<div class="field"><label for="kana">{{.T.kana}}</label><input id="kana" name="kana" value="{{.M.Kana}}" maxlength="100"></div>
+<div class="field"><label for="email">{{.T.email}}</label><input id="email" name="email" type="email" value="{{.M.Email}}" required autocomplete="email" aria-describedby="email-hint"><p id="email-hint" class="hint">{{.T.email_hint}}</p>
+{{if .M.PendingEmail}}<p class="notice">{{.T.pending}}: {{.M.PendingEmail}}</p>{{end}}</div>
+<div class="field"><label for="language">{{.T.language}}</label><select id="language" name="language"><option value="ja"{{if eq .M.Language "ja"}} selected{{end}}>日本語</option><option value="en"{{if eq .M.Language "en"}} selected{{end}}>English</option></select></div>
+</fieldset>
+<fieldset><legend>{{.T.now}}</legend>
+<div class="field"><label for="company">{{.T.company}}</label><input id="company" name="company" value="{{.M.Profile.Company}}" maxlength="100" autocomplete="organization"></div>
+<div class="field"><label for="role">{{.T.role}}</label><input id="role" name="role" value="{{.M.Profile.Role}}" maxlength="100" autocomplete="organization-title"></div>
+<div class="field"><label for="location">{{.T.location}}</label><input id="location" name="location" value="{{.M.Profile.Location}}" maxlength="100"></div>
+<div class="field"><label for="bio">{{.T.bio}}</label><textarea id="bio" name="bio" rows="6" maxlength="2000">{{.M.Profile.Bio}}</textarea></div>
+<div class="field"><label for="skills">{{.T.skills}}</label><input id="skills" name="skills" value="{{.Skills}}"></div>
+<div class="field"><label for="interests">{{.T.interests}}</label><input id="interests" name="interests" value="{{.Interests}}"></div>
+</fieldset>
+<fieldset><legend>{{.T.open_to}}</legend>
+{{range .OpenTo}}<div class="check"><input type="hidden" name="{{.Name}}" value="off"><input type="checkbox" id="{{.Name}}" name="{{.Name}}"{{if .On}} checked{{end}}><label for="{{.Name}}">{{.Label}}</label></div>
+{{end}}</fieldset>
+<fieldset><legend>{{.T.consents}}</legend><p class="hint">{{.T.consent_hint}}</p>
+{{range .Consents}}<div class="check"><input type="hidden" name="{{.Name}}" value="off"><input type="checkbox" id="{{.Name}}" name="{{.Name}}"{{if .On}} checked{{end}}><label for="{{.Name}}">{{.Label}}</label></div>
+{{end}}</fieldset>
+<fieldset><legend>{{.T.visible}}</legend><p class="hint">{{.T.visible_hint}}</p><input type="hidden" name="visible_set" value="true">
+{{range .Visible}}<div class="check"><input type="checkbox" id="visible-{{.Name}}" name="visible" value="{{.Name}}"{{if .On}} checked{{end}}><label for="visible-{{.Name}}">{{.Label}}</label></div>
+{{end}}</fieldset>
+<p><button type="submit" class="button">{{.T.save}}</button></p>
+</form>
+<section aria-labelledby="mydata"><h2 id="mydata">{{.T.mydata}}</h2>
+<p><a href="/api/me/export" download>{{.T.export}}</a></p>
+<form method="post" action="/api/me/erase" class="danger">
+<h3>{{.T.erase_title}}</h3><p>{{.T.erase_hint}}</p>
+<div class="check"><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">{{.T.erase_confirm}}</label></div>
+<p><button type="submit">{{.T.erase}}</button></p></form>
+</section>` + pageFoot))
+
+var directoryTmpl = template.Must(template.New("directory").Parse(pageHead + `
+<h1>{{.T.dir_title}}</h1>
+<p>{{.T.dir_intro}}</p>
+{{if .Sent}}<p class="notice" role="status">{{.T.sent}}</p>{{end}}
+<form method="get" action="" class="search" role="search">
+<div class="field"><label for="q">{{.T.q}}</label><input id="q" name="q" value="{{.Q.Q}}" type="search"></div>
+<div class="field"><label for="open_to">{{.T.open_to}}</label><select id="open_to" name="open_to"><option value="">{{.T.any}}</option>
+{{range .OpenToOptions}}<option value="{{.Name}}"{{if .On}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<p><button type="submit">{{.T.search}}</button></p></form>
+<p role="status">{{len .Entries}} {{.T.results}}</p>
+{{if not .Entries}}<p>{{.T.none}}</p>{{end}}
+<ul class="directory">
+{{range .Entries}}<li class="card" id="m-{{.ID}}"><h2>{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}</h2>
+<dl>{{if .Department}}<dt>{{$.T.v_department}}</dt><dd>{{.Department}}</dd>{{end}}
+{{if .Years}}<dt>{{$.T.years}}</dt><dd>{{.Years}}</dd>{{end}}
+{{if .Company}}<dt>{{$.T.v_company}}</dt><dd>{{.Company}}</dd>{{end}}
+{{if .Role}}<dt>{{$.T.v_role}}</dt><dd>{{.Role}}</dd>{{end}}
+{{if .Location}}<dt>{{$.T.v_location}}</dt><dd>{{.Location}}</dd>{{end}}
+{{if .Skills}}<dt>{{$.T.v_skills}}</dt><dd>{{range $i, $s := .Skills}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
+{{if .Interests}}<dt>{{$.T.v_interests}}</dt><dd>{{range $i, $s := .Interests}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
+</dl>
+{{if .BioHTML}}<div class="bio">{{call $.HTML .BioHTML}}</div>{{end}}
+{{if ne .ID $.Me}}<details><summary>{{$.T.contact}}</summary>
+<form method="post" action="/api/directory/{{.ID}}/contact"><p class="hint">{{$.T.contact_hint}}</p>
+<label for="msg-{{.ID}}">{{$.T.message}}</label><textarea id="msg-{{.ID}}" name="message" rows="4" maxlength="2000" required></textarea>
+<p><button type="submit">{{$.T.send}}</button></p></form></details>{{end}}
+</li>
+{{end}}</ul>
+{{if .Next}}<p><a href="?q={{.Q.Q}}&amp;open_to={{.Q.OpenTo}}&amp;cursor={{.Next}}">{{.T.more}}</a></p>{{end}}
+` + pageFoot))
+
+type option struct {
+	Name, Label string
+	On          bool
+}
+
+func pageLang(m store.Member, r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/en/") {
+		return "en"
+	}
+	return "ja"
+}
+
+func pageBase(lang string) string {
+	if lang == "en" {
+		return "/en"
+	}
+	return ""
+}
+
+func otherLangPath(lang, path string) string {
+	if lang == "en" {
+		return strings.TrimPrefix(path, "/en")
+	}
+	return "/en" + path
+}
+
+func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Member) {
+	lang := pageLang(m, r)
+	T := pageText[lang]
+	flags := []struct {
+		name, label string
+		on          bool
+	}{{"open_to_rehire", T["rehire"], m.Profile.OpenTo.Rehire}, {"open_to_sidework", T["sidework"], m.Profile.OpenTo.Sidework},
+		{"open_to_mentoring", T["mentoring"], m.Profile.OpenTo.Mentoring}, {"open_to_referrals", T["referrals"], m.Profile.OpenTo.Referrals}}
+	var openTo, consents, visible []option
+	for _, f := range flags {
+		openTo = append(openTo, option{f.name, f.label, f.on})
+	}
+	for _, p := range OptionalPurposes {
+		consents = append(consents, option{"consent_" + p, T["c_"+p], m.Consents[p].Given})
+	}
+	for _, f := range DirectoryFields {
+		visible = append(visible, option{f, T["v_"+f], contains(m.Profile.Visible, f)})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_ = profileTmpl.Execute(w, map[string]any{
+		"Lang": lang, "T": T, "Title": T["profile_title"], "Base": pageBase(lang), "Page": "profile",
+		"Other": otherLangPath(lang, "/members/profile/"), "M": m, "Saved": r.URL.Query().Get("saved") != "",
+		"Skills": strings.Join(m.Profile.Skills, ", "), "Interests": strings.Join(m.Profile.Interests, ", "),
+		"OpenTo": openTo, "Consents": consents, "Visible": visible,
+	})
+}
+
+func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.Member) {
+	lang := pageLang(m, r)
+	T := pageText[lang]
+	v := r.URL.Query()
+	q := DirectoryQuery{Q: v.Get("q"), OpenTo: v.Get("open_to"), Department: v.Get("department"), Cursor: v.Get("cursor")}
+	entries, next, err := h.S.Directory(r.Context(), q)
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, pageBase(lang)+"/members/directory/")
+		return
+	}
+	var opts []option
+	for _, o := range []string{"rehire", "sidework", "mentoring", "referrals"} {
+		opts = append(opts, option{o, T[o], q.OpenTo == o})
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_ = directoryTmpl.Execute(w, map[string]any{
+		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory",
+		"Other": otherLangPath(lang, "/members/directory/"), "Entries": entries, "Next": next, "Q": q, "Me": m.ID,
+		"Sent": v.Get("sent") != "", "OpenToOptions": opts,
+		// Bios are rendered by goldmark with raw HTML escaped, so they are safe to insert.
+		"HTML": func(s string) template.HTML { return template.HTML(s) },
+	})
+}

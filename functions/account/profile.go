@@ -1,0 +1,384 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+
+	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/httpapi"
+	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// DirectoryFields are the profile fields a member may choose to show in the directory.
+var DirectoryFields = []string{"kana", "department", "years", "company", "role", "location", "bio", "skills", "interests", "open_to"}
+
+// OptionalPurposes can be given or withdrawn at any time from the profile.
+var OptionalPurposes = []string{"newsletter", "events", "jobs", "directory", "sidework"}
+
+// MeView is what GET /api/me answers: everything the member can see and edit.
+type MeView struct {
+	ID             string                   `json:"id"`
+	Email          string                   `json:"email"`
+	PendingEmail   string                   `json:"pending_email,omitempty"`
+	Name           string                   `json:"name"`
+	Kana           string                   `json:"kana,omitempty"`
+	Department     string                   `json:"department,omitempty"`
+	Joined         string                   `json:"joined,omitempty"`
+	Left           string                   `json:"left,omitempty"`
+	Language       string                   `json:"language"`
+	Status         string                   `json:"status"`
+	Admin          bool                     `json:"admin"`
+	Profile        ProfileView              `json:"profile"`
+	Consents       map[string]store.Consent `json:"consents"`
+	ConsentHistory []store.ConsentChange    `json:"consent_history"`
+}
+
+// ProfileView is the profile with its bio rendered.
+type ProfileView struct {
+	Company   string       `json:"company,omitempty"`
+	Role      string       `json:"role,omitempty"`
+	Location  string       `json:"location,omitempty"`
+	Bio       string       `json:"bio,omitempty"`
+	BioHTML   string       `json:"bio_html,omitempty"`
+	Skills    []string     `json:"skills,omitempty"`
+	Interests []string     `json:"interests,omitempty"`
+	OpenTo    store.OpenTo `json:"open_to"`
+	Visible   []string     `json:"visible"`
+}
+
+func (s *Service) meView(m store.Member) MeView {
+	return MeView{
+		ID: m.ID, Email: m.Email, PendingEmail: m.PendingEmail, Name: m.Name, Kana: m.Kana,
+		Department: m.Department, Joined: m.Joined, Left: m.Left, Language: string(m.Language),
+		Status: string(m.Status), Admin: s.IsAdmin(m), Profile: profileView(m.Profile),
+		Consents: m.Consents, ConsentHistory: m.ConsentHistory,
+	}
+}
+
+func profileView(p store.Profile) ProfileView {
+	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio, BioHTML: RenderBio(p.Bio),
+		Skills: p.Skills, Interests: p.Interests, OpenTo: p.OpenTo, Visible: nonNil(p.Visible)}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// bioMarkdown renders members' bios: GFM, no raw HTML (goldmark escapes it
+// unless told otherwise), dangerous URLs dropped, and every link marked
+// rel="nofollow ugc" since members wrote them.
+var bioMarkdown = goldmark.New(
+	goldmark.WithExtensions(extension.GFM),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(ugcLinks{}, 100))),
+)
+
+type ugcLinks struct{}
+
+func (ugcLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n.Kind() {
+		case ast.KindLink, ast.KindAutoLink:
+			n.SetAttributeString("rel", []byte("nofollow ugc"))
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// RenderBio turns a bio's Markdown into safe HTML.
+func RenderBio(md string) string {
+	if strings.TrimSpace(md) == "" {
+		return ""
+	}
+	var b bytes.Buffer
+	if err := bioMarkdown.Convert([]byte(md), &b); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+func (h Handler) getMe(w http.ResponseWriter, r *http.Request, m store.Member) {
+	httpapi.WriteJSON(w, http.StatusOK, h.S.meView(m))
+}
+
+// ProfileInput is PATCH /api/me: absent fields stay as they are.
+type ProfileInput struct {
+	Name      *string `json:"name"`
+	Kana      *string `json:"kana"`
+	Language  *string `json:"language"`
+	Email     *string `json:"email"`
+	Company   *string `json:"company"`
+	Role      *string `json:"role"`
+	Location  *string `json:"location"`
+	Bio       *string `json:"bio"`
+	Skills    *string `json:"skills"`    // comma or 、 separated
+	Interests *string `json:"interests"` // comma or 、 separated
+
+	OpenToRehire    *bool `json:"open_to_rehire"`
+	OpenToSidework  *bool `json:"open_to_sidework"`
+	OpenToMentoring *bool `json:"open_to_mentoring"`
+	OpenToReferrals *bool `json:"open_to_referrals"`
+
+	ConsentNewsletter *bool `json:"consent_newsletter"`
+	ConsentEvents     *bool `json:"consent_events"`
+	ConsentJobs       *bool `json:"consent_jobs"`
+	ConsentDirectory  *bool `json:"consent_directory"`
+	ConsentSidework   *bool `json:"consent_sidework"`
+
+	// Visible lists the directory fields to show; VisibleSet says the list was sent
+	// (a form with every box unticked sends only the marker).
+	Visible    []string `json:"visible"`
+	VisibleSet bool     `json:"visible_set"`
+}
+
+func splitList(s string) []string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '、' || r == '，' || r == '\n' })
+	out := make([]string, 0, len(f))
+	seen := map[string]bool{}
+	for _, x := range f {
+		x = strings.TrimSpace(x)
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (in ProfileInput) validate() error {
+	var fes []httpapi.FieldError
+	add := func(fe *httpapi.FieldError) {
+		if fe != nil {
+			fes = append(fes, *fe)
+		}
+	}
+	text := func(field string, v *string, max int, required bool) {
+		if v != nil {
+			*v = strings.TrimSpace(*v)
+			add(checkText(field, *v, max, required))
+		}
+	}
+	text("name", in.Name, 100, true)
+	text("kana", in.Kana, 100, false)
+	if in.Kana != nil && *in.Kana != "" && strings.IndexFunc(*in.Kana, func(r rune) bool { return !kanaRune(r) }) >= 0 {
+		add(&httpapi.FieldError{Field: "kana", Code: "kana"})
+	}
+	text("company", in.Company, 100, false)
+	text("role", in.Role, 100, false)
+	text("location", in.Location, 100, false)
+	if in.Bio != nil {
+		*in.Bio = strings.TrimSpace(strings.ReplaceAll(*in.Bio, "\r\n", "\n"))
+		// A bio may have line breaks; other control characters are refused.
+		add(checkText("bio", strings.ReplaceAll(*in.Bio, "\n", " "), 2000, false))
+	}
+	for _, l := range []struct {
+		field string
+		v     *string
+	}{{"skills", in.Skills}, {"interests", in.Interests}} {
+		if l.v == nil {
+			continue
+		}
+		items := splitList(*l.v)
+		if len(items) > 30 {
+			add(&httpapi.FieldError{Field: l.field, Code: "too_many", Params: []any{30}})
+		}
+		for _, it := range items {
+			if fe := checkText(l.field, it, 50, false); fe != nil {
+				add(fe)
+				break
+			}
+		}
+	}
+	if in.Language != nil && *in.Language != "ja" && *in.Language != "en" {
+		add(&httpapi.FieldError{Field: "language", Code: "lang"})
+	}
+	if in.Email != nil {
+		*in.Email = strings.TrimSpace(*in.Email)
+		add(checkEmail("email", *in.Email))
+	}
+	for _, v := range in.Visible {
+		if !contains(DirectoryFields, v) {
+			add(&httpapi.FieldError{Field: "visible", Code: "one_of", Params: []any{strings.Join(DirectoryFields, ", ")}})
+			break
+		}
+	}
+	if len(fes) > 0 {
+		return httpapi.Invalid(fes...)
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// UpdateProfile applies a PATCH. A new email address is only stored as
+// pending and takes effect when its owner opens the link sent to it.
+func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput) (store.Member, error) {
+	if err := in.validate(); err != nil {
+		return store.Member{}, err
+	}
+	now := s.Now()
+	var changed []string
+	var newEmail string
+	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
+		changed = changed[:0]
+		newEmail = ""
+		set := func(field string, dst *string, v *string) {
+			if v != nil && *dst != *v {
+				*dst = *v
+				changed = append(changed, field)
+			}
+		}
+		set("name", &old.Name, in.Name)
+		set("kana", &old.Kana, in.Kana)
+		set("profile.company", &old.Profile.Company, in.Company)
+		set("profile.role", &old.Profile.Role, in.Role)
+		set("profile.location", &old.Profile.Location, in.Location)
+		set("profile.bio", &old.Profile.Bio, in.Bio)
+		if in.Language != nil && string(old.Language) != *in.Language {
+			old.Language = store.Language(*in.Language)
+			changed = append(changed, "language")
+		}
+		if in.Skills != nil {
+			old.Profile.Skills = splitList(*in.Skills)
+			changed = append(changed, "profile.skills")
+		}
+		if in.Interests != nil {
+			old.Profile.Interests = splitList(*in.Interests)
+			changed = append(changed, "profile.interests")
+		}
+		flag := func(field string, dst *bool, v *bool) {
+			if v != nil && *dst != *v {
+				*dst = *v
+				changed = append(changed, field)
+			}
+		}
+		flag("profile.open_to.rehire", &old.Profile.OpenTo.Rehire, in.OpenToRehire)
+		flag("profile.open_to.sidework", &old.Profile.OpenTo.Sidework, in.OpenToSidework)
+		flag("profile.open_to.mentoring", &old.Profile.OpenTo.Mentoring, in.OpenToMentoring)
+		flag("profile.open_to.referrals", &old.Profile.OpenTo.Referrals, in.OpenToReferrals)
+		if in.VisibleSet || in.Visible != nil {
+			old.Profile.Visible = append([]string{}, in.Visible...)
+			changed = append(changed, "profile.visible")
+		}
+		consents := map[string]*bool{"newsletter": in.ConsentNewsletter, "events": in.ConsentEvents,
+			"jobs": in.ConsentJobs, "directory": in.ConsentDirectory, "sidework": in.ConsentSidework}
+		for _, p := range OptionalPurposes {
+			v := consents[p]
+			if v == nil || old.Consents[p].Given == *v {
+				continue
+			}
+			if old.Consents == nil {
+				old.Consents = map[string]store.Consent{}
+			}
+			c := store.Consent{Given: *v, PolicyVersion: s.Config.PolicyVersion, At: now}
+			old.Consents[p] = c
+			old.ConsentHistory = append(old.ConsentHistory, store.ConsentChange{Purpose: p, Given: c.Given, PolicyVersion: c.PolicyVersion, At: now})
+			changed = append(changed, "consents."+p)
+		}
+		if in.Email != nil && store.NormalizeEmail(*in.Email) != store.NormalizeEmail(old.Email) {
+			old.PendingEmail = *in.Email
+			newEmail = *in.Email
+			changed = append(changed, "pending_email")
+		}
+		return old, nil
+	})
+	if err != nil {
+		return store.Member{}, storeError(err)
+	}
+	if len(changed) > 0 {
+		s.audit(ctx, m.ID, "member.update", m.ID, changed...)
+	}
+	if newEmail != "" {
+		tok := auth.NewToken()
+		if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeChangeEmail,
+			Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
+			return m, httpapi.Internal(err)
+		}
+		_ = s.send(ctx, omail.Address{Name: m.Name, Email: newEmail}, emailChangeVerify, string(m.Language), emailData{
+			Name: m.Name, Link: s.link("/api/me/email/verify", tok), Minutes: int(s.Config.VerifyTTL.Minutes())})
+	}
+	return m, nil
+}
+
+// ConfirmEmailChange makes a pending address the member's address.
+func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.Member, error) {
+	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeChangeEmail, s.Now())
+	if err != nil {
+		return store.Member{}, tokenError(err)
+	}
+	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
+		if old.PendingEmail == "" {
+			return old, errNoPendingEmail
+		}
+		old.Email, old.PendingEmail = old.PendingEmail, ""
+		return old, nil
+	})
+	switch {
+	case errors.Is(err, errNoPendingEmail):
+		return store.Member{}, httpapi.Errorf(httpapi.EINVALID, "link_invalid")
+	case errors.Is(err, store.ErrAlreadyExists):
+		return store.Member{}, httpapi.Errorf(httpapi.ECONFLICT, "email_taken")
+	case err != nil:
+		return store.Member{}, storeError(err)
+	}
+	s.audit(ctx, m.ID, "member.email_change", m.ID, "email")
+	return m, nil
+}
+
+var errNoPendingEmail = errors.New("no pending email")
+
+func (h Handler) patchMe(w http.ResponseWriter, r *http.Request, m store.Member) {
+	lang := string(m.Language)
+	var in ProfileInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/members/profile/"))
+		return
+	}
+	updated, err := h.S.UpdateProfile(r.Context(), m.ID, in)
+	if err != nil {
+		h.fail(w, r, err, pathFor(lang, "/members/profile/"))
+		return
+	}
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, pathFor(string(updated.Language), "/members/profile/")+"?saved=1", http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, h.S.meView(updated))
+}
+
+func (h Handler) confirmEmail(w http.ResponseWriter, r *http.Request) {
+	m, err := h.S.ConfirmEmailChange(r.Context(), r.URL.Query().Get("token"))
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/members/profile/"))
+		return
+	}
+	lang := string(m.Language)
+	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_changed_title"),
+		Message: httpapi.Message(lang, "email_changed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
+}
+
+var _ = time.Now

@@ -1,0 +1,285 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/httpapi"
+	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// Purposes a member can consent to; "privacy" is required to register.
+var Purposes = []string{"privacy", "newsletter", "events", "jobs", "directory", "sidework"}
+
+// RegisterInput is what the registration form sends.
+type RegisterInput struct {
+	Email          string `json:"email"`
+	Name           string `json:"name"`
+	Kana           string `json:"kana"`
+	Department     string `json:"department"`
+	Joined         string `json:"joined"`
+	Left           string `json:"left"`
+	EmployeeNumber string `json:"employee_number"`
+	Language       string `json:"language"`
+	PrivacyVersion string `json:"privacy_version"`
+	Privacy        bool   `json:"privacy"`
+	Newsletter     bool   `json:"newsletter"`
+	Events         bool   `json:"events"`
+	Jobs           bool   `json:"jobs"`
+	Directory      bool   `json:"directory"`
+	Sidework       bool   `json:"sidework"`
+}
+
+var (
+	monthRE  = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+	empNoRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
+	kanaRune = func(r rune) bool {
+		return unicode.In(r, unicode.Hiragana, unicode.Katakana) || r == 'ー' || r == '・' || r == ' ' || r == '　'
+	}
+)
+
+// checkText validates a free-text field: required or not, length, and no control characters.
+func checkText(field, v string, max int, required bool) *httpapi.FieldError {
+	switch {
+	case v == "" && required:
+		return &httpapi.FieldError{Field: field, Code: "required"}
+	case utf8.RuneCountInString(v) > max:
+		return &httpapi.FieldError{Field: field, Code: "too_long", Params: []any{max}}
+	case strings.IndexFunc(v, unicode.IsControl) >= 0 || !utf8.ValidString(v):
+		return &httpapi.FieldError{Field: field, Code: "control"}
+	}
+	return nil
+}
+
+// checkEmail validates an address as a person types it: one plain address, no display name.
+func checkEmail(field, v string) *httpapi.FieldError {
+	if fe := checkText(field, v, 254, true); fe != nil {
+		return fe
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || a.Name != "" || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
+		return &httpapi.FieldError{Field: field, Code: "email"}
+	}
+	return nil
+}
+
+// Validate checks every field and returns all problems at once.
+func (in *RegisterInput) Validate(policyVersion string, now time.Time) error {
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Kana = strings.TrimSpace(in.Kana)
+	in.Department = strings.TrimSpace(in.Department)
+	in.Joined = strings.TrimSpace(in.Joined)
+	in.Left = strings.TrimSpace(in.Left)
+	in.EmployeeNumber = strings.TrimSpace(in.EmployeeNumber)
+	if in.Language == "" {
+		in.Language = "ja"
+	}
+	var fes []httpapi.FieldError
+	add := func(fe *httpapi.FieldError) {
+		if fe != nil {
+			fes = append(fes, *fe)
+		}
+	}
+	add(checkEmail("email", in.Email))
+	add(checkText("name", in.Name, 100, true))
+	if fe := checkText("kana", in.Kana, 100, false); fe != nil {
+		add(fe)
+	} else if in.Kana != "" && strings.IndexFunc(in.Kana, func(r rune) bool { return !kanaRune(r) }) >= 0 {
+		add(&httpapi.FieldError{Field: "kana", Code: "kana"})
+	}
+	add(checkText("department", in.Department, 100, true))
+	thisMonth := now.Format("2006-01")
+	for _, f := range []struct {
+		name string
+		v    string
+	}{{"joined", in.Joined}, {"left", in.Left}} {
+		switch {
+		case f.v == "":
+			add(&httpapi.FieldError{Field: f.name, Code: "required"})
+		case !monthRE.MatchString(f.v):
+			add(&httpapi.FieldError{Field: f.name, Code: "month"})
+		case f.v > thisMonth:
+			add(&httpapi.FieldError{Field: f.name, Code: "future"})
+		}
+	}
+	if monthRE.MatchString(in.Joined) && monthRE.MatchString(in.Left) && in.Left < in.Joined {
+		add(&httpapi.FieldError{Field: "left", Code: "before_joined"})
+	}
+	if in.EmployeeNumber != "" && !empNoRE.MatchString(in.EmployeeNumber) {
+		add(&httpapi.FieldError{Field: "employee_number", Code: "employee_number"})
+	}
+	if in.Language != "ja" && in.Language != "en" {
+		add(&httpapi.FieldError{Field: "language", Code: "lang"})
+	}
+	if !in.Privacy {
+		add(&httpapi.FieldError{Field: "privacy", Code: "must_true"})
+	}
+	if in.PrivacyVersion != policyVersion {
+		add(&httpapi.FieldError{Field: "privacy_version", Code: "policy_version"})
+	}
+	if len(fes) > 0 {
+		return httpapi.Invalid(fes...)
+	}
+	return nil
+}
+
+func (in RegisterInput) consents(version string, now time.Time) map[string]store.Consent {
+	given := map[string]bool{"privacy": in.Privacy, "newsletter": in.Newsletter, "events": in.Events,
+		"jobs": in.Jobs, "directory": in.Directory, "sidework": in.Sidework}
+	out := make(map[string]store.Consent, len(given))
+	for p, g := range given {
+		out[p] = store.Consent{Given: g, PolicyVersion: version, At: now}
+	}
+	return out
+}
+
+// Register handles a registration. Whatever happens to the address (new,
+// pending, already a member), the caller answers the same 202: only the
+// mailbox's owner learns which.
+func (s *Service) Register(ctx context.Context, in RegisterInput, client string) error {
+	now := s.Now()
+	if err := in.Validate(s.Config.PolicyVersion, now); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "register:client:"+client, s.Config.RegisterPerClient); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, "register:addr:"+store.EmailHash(in.Email), s.Config.RegisterPerAddress); err != nil {
+		return err
+	}
+	to := omail.Address{Name: in.Name, Email: in.Email}
+	existing, err := s.Store.GetMemberByEmail(ctx, in.Email)
+	switch {
+	case err == nil && existing.Status == store.StatusPending:
+		// Registered before but never verified: send a fresh link.
+		return s.sendVerify(ctx, existing, now)
+	case err == nil:
+		return s.send(ctx, to, emailAlreadyKnown, string(existing.Language), emailData{})
+	case !errors.Is(err, store.ErrNotFound):
+		return httpapi.Internal(err)
+	}
+	m, err := s.Store.CreateMember(ctx, store.Member{
+		Email: in.Email, Name: in.Name, Kana: in.Kana, Department: in.Department,
+		Joined: in.Joined, Left: in.Left, EmployeeNumber: in.EmployeeNumber,
+		Language: store.Language(in.Language), Status: store.StatusPending,
+		Consents: in.consents(s.Config.PolicyVersion, now), CreatedAt: now,
+	})
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		// A concurrent registration of the same address, or an employee
+		// number someone else holds: answer the same, mail nothing more.
+		s.Log.InfoContext(ctx, "register: conflict", "field", conflictField(err))
+		return nil
+	case err != nil:
+		return storeError(err)
+	}
+	s.audit(ctx, m.ID, "member.register", m.ID, "email", "name", "consents")
+	return s.sendVerify(ctx, m, now)
+}
+
+func conflictField(err error) string {
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		return ce.Field
+	}
+	return ""
+}
+
+func (s *Service) sendVerify(ctx context.Context, m store.Member, now time.Time) error {
+	tok := auth.NewToken()
+	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeVerifyEmail,
+		Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
+		return httpapi.Internal(err)
+	}
+	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailVerify, string(m.Language), emailData{
+		Name: m.Name, Link: s.link("/api/register/verify", tok), Minutes: int(s.Config.VerifyTTL.Minutes()),
+	})
+}
+
+// Verify consumes a verification token and decides approval. It returns
+// the member as it now stands.
+func (s *Service) Verify(ctx context.Context, token string) (store.Member, error) {
+	now := s.Now()
+	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeVerifyEmail, now)
+	if err != nil {
+		return store.Member{}, tokenError(err)
+	}
+	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
+		if old.Status == store.StatusPending {
+			old.Status = store.StatusVerified
+		}
+		return old, nil
+	})
+	if err != nil {
+		return store.Member{}, storeError(err)
+	}
+	s.audit(ctx, m.ID, "member.verify", m.ID, "status")
+	if m.Status != store.StatusVerified {
+		return m, nil
+	}
+	ok, err := s.eligible(ctx, m)
+	if err != nil {
+		return store.Member{}, httpapi.Internal(err)
+	}
+	if ok {
+		return s.approve(ctx, m.ID, "system")
+	}
+	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailPendingHR, string(m.Language), emailData{Name: m.Name})
+	return m, nil
+}
+
+// tokenError: an unknown, used or expired token all read the same to a person.
+func tokenError(err error) error {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+		return httpapi.Errorf(httpapi.EINVALID, "link_invalid")
+	}
+	return httpapi.Internal(err)
+}
+
+// approve moves a verified member to approved and tells them.
+func (s *Service) approve(ctx context.Context, id, actor string) (store.Member, error) {
+	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
+		if old.Status != store.StatusVerified && old.Status != store.StatusRejected {
+			return old, errNotReviewable
+		}
+		old.Status = store.StatusApproved
+		return old, nil
+	})
+	if errors.Is(err, errNotReviewable) {
+		return m, httpapi.Errorf(httpapi.ECONFLICT, "not_reviewable")
+	}
+	if err != nil {
+		return m, storeError(err)
+	}
+	s.audit(ctx, actor, "member.approve", m.ID, "status")
+	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailApproved, string(m.Language), emailData{Name: m.Name})
+	return m, nil
+}
+
+var errNotReviewable = errors.New("member is not waiting for review")
+
+// eligible applies the approval mode.
+func (s *Service) eligible(ctx context.Context, m store.Member) (bool, error) {
+	switch s.Config.Approval {
+	case ApprovalOpen:
+		return true, nil
+	case ApprovalManual:
+		return false, nil
+	}
+	return s.rosterMatch(ctx, m)
+}
+
+func urlEscape(v string) string { return url.QueryEscape(v) }
+
+var _ = fmt.Sprint

@@ -1,0 +1,120 @@
+// Package app builds Okaeri's dependencies from configuration: the store,
+// the mailer, the session keys and every function's handler. `okaeri serve`
+// and each Lambda main call it, so the wiring is written once.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/config"
+	"github.com/okaeri/okaeri/functions/idempotency"
+	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/outbox"
+	"github.com/okaeri/okaeri/functions/prefs"
+	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/engine"
+)
+
+// App is a configured Okaeri.
+type App struct {
+	Config    config.Config
+	Store     store.Store
+	Mailer    mail.Mailer
+	Keys      *auth.Keyring
+	Accounts  *account.Service
+	OutboxDir string
+	Log       *slog.Logger
+	Secure    bool
+}
+
+// Options are what the process decides beyond environment variables.
+type Options struct {
+	DataDir string // local data folder (bolt file, outbox, session key)
+	Dev     bool   // plain-http cookies
+}
+
+// New opens everything. Close releases it.
+func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log, Secure: !opt.Dev}
+	st, err := engine.Open(ctx, engine.Config{Spec: cfg.Store, Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a.Store = st
+	switch cfg.Mail {
+	case "outbox":
+		a.OutboxDir = filepath.Join(opt.DataDir, "outbox")
+		if a.Mailer, err = outbox.New(a.OutboxDir, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	default:
+		st.Close()
+		return nil, errors.New("OKAERI_MAIL=" + cfg.Mail + " is not available yet; use outbox")
+	}
+	if cfg.SessionKeys != "" {
+		a.Keys, err = auth.ParseKeys(cfg.SessionKeys)
+	} else {
+		a.Keys, err = auth.LocalKeyring(opt.DataDir)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Accounts = account.New(st, a.Mailer, a.Keys, account.Config{
+		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
+		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
+		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
+		SecureCookies: a.Secure,
+		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
+		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
+	}, log)
+	return a, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Routes is every function's routes, state-changing ones made idempotent
+// under an Idempotency-Key header (scoped to the session's member).
+func (a *App) Routes() map[string]http.Handler {
+	routes := map[string]http.Handler{}
+	add := func(m map[string]http.Handler) {
+		for p, h := range m {
+			routes[p] = h
+		}
+	}
+	add((&prefs.Handler{Log: a.Log, Secure: a.Secure}).Routes())
+	add(account.Handler{S: a.Accounts}.Routes())
+	idem := idempotency.Middleware(a.Store, idempotency.Options{Log: a.Log, Scope: func(r *http.Request) string {
+		if m, _, ok := a.Accounts.Authenticate(r); ok {
+			return m.ID
+		}
+		return ""
+	}})
+	for p, h := range routes {
+		method, _, _ := strings.Cut(p, " ")
+		switch method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+			routes[p] = idem(h)
+		}
+	}
+	return routes
+}
+
+// Handler serves one function's routes on their own (for a Lambda).
+func Handler(routes map[string]http.Handler, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	for p, h := range routes {
+		mux.Handle(p, h)
+	}
+	return mux
+}

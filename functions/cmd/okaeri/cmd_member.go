@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/app"
+	"github.com/okaeri/okaeri/functions/config"
+	"github.com/okaeri/okaeri/functions/httpapi"
+)
+
+// cmdMember runs `okaeri member add ...`: HR adds and approves a person by
+// hand, for alumni who left before the roster begins.
+func cmdMember(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		fmt.Fprintln(e.Stderr, "usage: okaeri member add --email E --name N --department D --joined YYYY-MM --left YYYY-MM [--kana K] [--employee-number X] [--language ja|en]")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("member add", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	var in account.RegisterInput
+	fs.StringVar(&in.Email, "email", "", "email address")
+	fs.StringVar(&in.Name, "name", "", "name")
+	fs.StringVar(&in.Kana, "kana", "", "name in kana")
+	fs.StringVar(&in.Department, "department", "", "department")
+	fs.StringVar(&in.Joined, "joined", "", "month joined, YYYY-MM")
+	fs.StringVar(&in.Left, "left", "", "month left, YYYY-MM")
+	fs.StringVar(&in.EmployeeNumber, "employee-number", "", "employee number")
+	fs.StringVar(&in.Language, "language", "ja", "ja or en")
+	data := fs.String("data", ".okaeri", "data folder")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	cfg, err := config.Load(e.Getenv, *data)
+	if err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	m, err := a.Accounts.AddMember(ctx, in, "hr:cli")
+	if err != nil {
+		p := httpapi.ProblemFor(err, httpapi.LangEN)
+		for _, f := range p.Errors {
+			fmt.Fprintf(e.Stderr, "--%s: %s\n", f.Field, f.Message)
+		}
+		return fmt.Errorf("%s", p.Title)
+	}
+	fmt.Fprintf(e.Stdout, "member %s added and approved; an approval email was sent\n", m.ID)
+	return nil
+}

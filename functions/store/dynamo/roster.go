@@ -1,0 +1,241 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// The leaver roster: one ROSTER#<hash of the employee number> item per entry
+// and one ROSTEREMAIL#<hash of the normalized email> item reserving each
+// address for its employee number. As elsewhere, keys carry only hashes.
+const (
+	typeRosterEmailIndex = "roster-email-index"
+	skRoster             = "ROSTER"
+	skRosterEmail        = "ROSTEREMAIL"
+)
+
+func rosterKey(number string) item { return key("ROSTER#"+sha256Hex(number), skRoster) }
+func rosterEmailKey(email string) item {
+	return key("ROSTEREMAIL#"+store.EmailHash(email), skRosterEmail)
+}
+
+func rosterItem(e store.RosterEntry) item {
+	it := with(rosterKey(e.EmployeeNumber), item{
+		"type":            str(string(store.RecordRoster)),
+		"employee_number": str(e.EmployeeNumber),
+		"name":            str(e.Name),
+		"department":      str(e.Department),
+		"joined":          str(e.Joined),
+		"left":            str(e.Left),
+		"imported_at":     timeAttr(e.ImportedAt),
+	})
+	putStr(it, "email", e.Email)
+	return it
+}
+
+func rosterEmailItem(e store.RosterEntry) item {
+	return with(rosterEmailKey(e.Email), item{
+		"type":            str(typeRosterEmailIndex),
+		"employee_number": str(e.EmployeeNumber),
+	})
+}
+
+func decodeRoster(it item) (store.RosterEntry, error) {
+	d := decoder{it: it}
+	e := store.RosterEntry{
+		EmployeeNumber: d.str("employee_number"),
+		Email:          d.str("email"),
+		Name:           d.str("name"),
+		Department:     d.str("department"),
+		Joined:         d.str("joined"),
+		Left:           d.str("left"),
+		ImportedAt:     d.time("imported_at"),
+	}
+	if d.err != nil {
+		return store.RosterEntry{}, fmt.Errorf("decode roster entry: %w", d.err)
+	}
+	return e, nil
+}
+
+// PutRosterEntry implements store.Roster.
+func (s *Store) PutRosterEntry(ctx context.Context, e store.RosterEntry) error {
+	e, err := store.PrepareRosterEntry(e, s.now())
+	if err != nil {
+		return fmt.Errorf("put roster entry: %w", err)
+	}
+	if err := s.putRoster(ctx, "put roster entry", e); err != nil {
+		return fmt.Errorf("put roster entry: %w", err)
+	}
+	return nil
+}
+
+// GetRosterEntry implements store.Roster.
+func (s *Store) GetRosterEntry(ctx context.Context, employeeNumber string) (store.RosterEntry, error) {
+	e, err := s.getRoster(ctx, employeeNumber)
+	if err != nil {
+		return store.RosterEntry{}, fmt.Errorf("get roster entry: %w", err)
+	}
+	return e, nil
+}
+
+// FindRosterByEmail implements store.Roster: ROSTEREMAIL#<hash> names the
+// employee number, then the entry is read; both reads are strongly consistent.
+func (s *Store) FindRosterByEmail(ctx context.Context, email string) (store.RosterEntry, error) {
+	e, err := s.findRosterByEmail(ctx, store.NormalizeEmail(email))
+	if err != nil {
+		return store.RosterEntry{}, fmt.Errorf("find roster entry by email: %w", err)
+	}
+	return e, nil
+}
+
+func (s *Store) findRosterByEmail(ctx context.Context, email string) (store.RosterEntry, error) {
+	if email == "" {
+		return store.RosterEntry{}, store.ErrNotFound
+	}
+	it, err := s.getItem(ctx, "get roster email index", rosterEmailKey(email))
+	if err != nil {
+		return store.RosterEntry{}, err
+	}
+	e, err := s.getRoster(ctx, (&decoder{it: it}).str("employee_number"))
+	if err != nil {
+		return store.RosterEntry{}, err
+	}
+	// The entry may have changed its address between the two reads.
+	if store.NormalizeEmail(e.Email) != email {
+		return store.RosterEntry{}, store.ErrNotFound
+	}
+	return e, nil
+}
+
+func (s *Store) getRoster(ctx context.Context, number string) (store.RosterEntry, error) {
+	if number == "" {
+		return store.RosterEntry{}, store.ErrNotFound
+	}
+	it, err := s.getItem(ctx, "get roster entry", rosterKey(number))
+	if err != nil {
+		return store.RosterEntry{}, err
+	}
+	return decodeRoster(it)
+}
+
+// errRosterChanged means the stored entry no longer has the address read.
+var errRosterChanged = errors.New("roster entry changed concurrently")
+
+// putRoster writes e over the entry with its employee number, for
+// PutRosterEntry and Import alike, retrying lost races.
+func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) error {
+	for attempt := 1; ; attempt++ {
+		var oldp *store.RosterEntry
+		old, err := s.getRoster(ctx, e.EmployeeNumber)
+		switch {
+		case err == nil:
+			oldp = &old
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		err = s.replaceRoster(ctx, op, oldp, e)
+		if !errors.Is(err, errRosterChanged) {
+			return err
+		}
+		if err := sleep(ctx, casDelay(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+// replaceRoster writes e over old (nil: no entry yet) on condition that the
+// stored entry still has old's address, and moves the ROSTEREMAIL# item in
+// the same transaction when the address changed. Conditioning on the address
+// is enough: whatever happened in between, an entry holding old's address
+// owns exactly that address's item, so releasing it is right.
+func (s *Store) replaceRoster(ctx context.Context, op string, old *store.RosterEntry, e store.RosterEntry) error {
+	put := types.Put{TableName: &s.table, Item: rosterItem(e)}
+	oldEmail := ""
+	switch {
+	case old == nil:
+		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	case old.Email == "":
+		put.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(email)")
+	default:
+		oldEmail = store.NormalizeEmail(old.Email)
+		put.ConditionExpression = aws.String("email = :old")
+		put.ExpressionAttributeValues = item{":old": str(old.Email)}
+	}
+	writes := []types.TransactWriteItem{{Put: &put}}
+	fields := []string{""}
+	owned := aws.String("attribute_not_exists(PK) OR employee_number = :n")
+	if newEmail := store.NormalizeEmail(e.Email); newEmail != oldEmail {
+		if oldEmail != "" {
+			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table, Key: rosterEmailKey(oldEmail),
+				ConditionExpression: owned, ExpressionAttributeValues: item{":n": str(e.EmployeeNumber)},
+			}})
+			fields = append(fields, "")
+		}
+		if newEmail != "" {
+			writes = append(writes, types.TransactWriteItem{Put: &types.Put{
+				TableName: &s.table, Item: rosterEmailItem(e),
+				ConditionExpression: owned, ExpressionAttributeValues: item{":n": str(e.EmployeeNumber)},
+			}})
+			fields = append(fields, "email")
+		}
+	}
+	if len(writes) == 1 {
+		// The address did not move: one conditional PutItem costs half a transaction.
+		_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
+			return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+				TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+				ExpressionAttributeValues: put.ExpressionAttributeValues,
+			})
+		})
+		if _, failed := conditionFailed(err); failed {
+			return errRosterChanged
+		}
+		return err
+	}
+	err := s.transact(ctx, op, writes)
+	if failed, ok := canceledAt(err); ok && failed[0] {
+		return errRosterChanged
+	}
+	return conflictOf(err, fields)
+}
+
+// DeleteRosterEntry implements store.Roster: the entry (on condition that it
+// still has the address read) and its ROSTEREMAIL# item go in one
+// transaction; a lost race reads again.
+func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) error {
+	const op = "delete roster entry"
+	for attempt := 1; ; attempt++ {
+		old, err := s.getRoster(ctx, employeeNumber)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		del := types.Delete{TableName: &s.table, Key: rosterKey(old.EmployeeNumber)}
+		writes := []types.TransactWriteItem{{Delete: &del}}
+		if email := store.NormalizeEmail(old.Email); email != "" {
+			del.ConditionExpression = aws.String("email = :old")
+			del.ExpressionAttributeValues = item{":old": str(old.Email)}
+			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table, Key: rosterEmailKey(email),
+				ConditionExpression:       aws.String("attribute_not_exists(PK) OR employee_number = :n"),
+				ExpressionAttributeValues: item{":n": str(old.EmployeeNumber)},
+			}})
+		} else {
+			del.ConditionExpression = aws.String("attribute_exists(PK) AND attribute_not_exists(email)")
+		}
+		err = s.transact(ctx, op, writes)
+		if _, ok := canceledAt(err); !ok {
+			return err
+		}
+		if err := sleep(ctx, casDelay(attempt)); err != nil {
+			return err
+		}
+	}
+}

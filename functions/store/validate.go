@@ -1,0 +1,648 @@
+package store
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The rules below are shared by every engine: an engine calls them before it
+// writes, so "bad data changes nothing" holds the same way everywhere.
+
+var (
+	idPattern             = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	monthPattern          = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+	employeeNumberPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
+	purposePattern        = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	hashPattern           = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	fieldNamePattern      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+)
+
+// Length limits, in characters.
+const (
+	maxEmail     = 254
+	maxName      = 100
+	maxText      = 200
+	maxKey       = 256
+	maxPolicyVer = 32
+	maxBio       = 2000
+	maxListItems = 30
+)
+
+// NewID returns a random, opaque identifier (26 characters, 128 bits).
+func NewID() string { return rand.Text() }
+
+// NormalizeEmail is the form an address is unique in: trimmed and lowercased.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// EmailHash is a stable pseudonym for an address (hex SHA-256 of its
+// normalized form), for token subjects and rate-limit keys.
+func EmailHash(email string) string {
+	sum := sha256.Sum256([]byte(NormalizeEmail(email)))
+	return hex.EncodeToString(sum[:])
+}
+
+// HashToken is how a one-time token is stored: hex SHA-256 of the plaintext.
+func HashToken(plaintext string) string {
+	sum := sha256.Sum256([]byte(plaintext))
+	return hex.EncodeToString(sum[:])
+}
+
+// Size is the effective page size.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageLimit
+	case p.Limit > MaxPageLimit:
+		return MaxPageLimit
+	}
+	return p.Limit
+}
+
+// ValidStatus reports whether s is a known member status.
+func ValidStatus(s Status) bool {
+	switch s {
+	case StatusPending, StatusVerified, StatusApproved, StatusRejected, StatusSuspended:
+		return true
+	}
+	return false
+}
+
+// Normalized trims text fields and puts times in UTC.
+func (m Member) Normalized() Member {
+	m.ID = strings.TrimSpace(m.ID)
+	m.Email = strings.TrimSpace(m.Email)
+	m.Name = strings.TrimSpace(m.Name)
+	m.Kana = strings.TrimSpace(m.Kana)
+	m.Roman = strings.TrimSpace(m.Roman)
+	m.Department = strings.TrimSpace(m.Department)
+	m.Joined = strings.TrimSpace(m.Joined)
+	m.Left = strings.TrimSpace(m.Left)
+	m.EmployeeNumber = strings.TrimSpace(m.EmployeeNumber)
+	m.CreatedAt = utc(m.CreatedAt)
+	m.UpdatedAt = utc(m.UpdatedAt)
+	if len(m.Consents) > 0 {
+		cs := make(map[string]Consent, len(m.Consents))
+		for k, c := range m.Consents {
+			c.At = utc(c.At)
+			cs[k] = c
+		}
+		m.Consents = cs
+	} else {
+		m.Consents = nil
+	}
+	return m
+}
+
+// Validate checks a member as it would be stored; it returns nil or
+// ErrInvalid errors (one *ValidationError per broken field, joined).
+func (m Member) Validate() error {
+	var errs []error
+	if !idPattern.MatchString(m.ID) {
+		errs = append(errs, invalid("id", codeFor(m.ID)))
+	}
+	errs = append(errs, validateEmail(m.Email)...)
+	errs = append(errs, validateText("name", m.Name, maxName, true)...)
+	errs = append(errs, validateText("kana", m.Kana, maxName, false)...)
+	errs = append(errs, validateText("roman", m.Roman, maxName, false)...)
+	errs = append(errs, validateText("department", m.Department, maxText, false)...)
+	if m.Joined != "" && !monthPattern.MatchString(m.Joined) {
+		errs = append(errs, invalid("joined", "format"))
+	}
+	if m.Left != "" && !monthPattern.MatchString(m.Left) {
+		errs = append(errs, invalid("left", "format"))
+	}
+	if monthPattern.MatchString(m.Joined) && monthPattern.MatchString(m.Left) && m.Left < m.Joined {
+		errs = append(errs, invalid("left", "order"))
+	}
+	if m.EmployeeNumber != "" && !employeeNumberPattern.MatchString(m.EmployeeNumber) {
+		errs = append(errs, invalid("employeeNumber", "format"))
+	}
+	switch m.Language {
+	case LanguageJa, LanguageEn:
+	case "":
+		errs = append(errs, invalid("language", "required"))
+	default:
+		errs = append(errs, invalid("language", "unknown"))
+	}
+	switch {
+	case m.Status == "":
+		errs = append(errs, invalid("status", "required"))
+	case !ValidStatus(m.Status):
+		errs = append(errs, invalid("status", "unknown"))
+	}
+	for purpose, c := range m.Consents {
+		if !purposePattern.MatchString(purpose) {
+			errs = append(errs, invalid("consents", "format"))
+			continue
+		}
+		field := "consents." + purpose
+		if c.PolicyVersion == "" || utf8.RuneCountInString(c.PolicyVersion) > maxPolicyVer {
+			errs = append(errs, invalid(field+".policyVersion", codeFor(c.PolicyVersion)))
+		}
+		if c.At.IsZero() {
+			errs = append(errs, invalid(field+".at", "required"))
+		}
+	}
+	if m.PendingEmail != "" {
+		for _, e := range validateEmail(m.PendingEmail) {
+			var ve *ValidationError
+			if errors.As(e, &ve) {
+				errs = append(errs, invalid("pendingEmail", ve.Code))
+			}
+		}
+	}
+	errs = append(errs, validateText("profile.company", m.Profile.Company, maxName, false)...)
+	errs = append(errs, validateText("profile.role", m.Profile.Role, maxName, false)...)
+	errs = append(errs, validateText("profile.location", m.Profile.Location, maxName, false)...)
+	if utf8.RuneCountInString(m.Profile.Bio) > maxBio {
+		errs = append(errs, invalid("profile.bio", "too_long"))
+	}
+	if len(m.Profile.Skills) > maxListItems || len(m.Profile.Interests) > maxListItems || len(m.Profile.Visible) > maxListItems {
+		errs = append(errs, invalid("profile", "too_long"))
+	}
+	for _, c := range m.ConsentHistory {
+		if !purposePattern.MatchString(c.Purpose) || c.At.IsZero() || c.PolicyVersion == "" {
+			errs = append(errs, invalid("consentHistory", "format"))
+			break
+		}
+	}
+	if m.CreatedAt.IsZero() {
+		errs = append(errs, invalid("createdAt", "required"))
+	}
+	if m.UpdatedAt.Before(m.CreatedAt) {
+		errs = append(errs, invalid("updatedAt", "order"))
+	}
+	if m.Version < 1 {
+		errs = append(errs, invalid("version", "format"))
+	}
+	return joinInvalid(errs)
+}
+
+// PrepareMember turns what a caller passes to CreateMember into what is
+// stored: normalized, with an ID, times (now where zero) and Version 1, validated.
+func PrepareMember(m Member, now time.Time) (Member, error) {
+	m = m.Normalized()
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = utc(now)
+	}
+	if m.UpdatedAt.IsZero() {
+		m.UpdatedAt = m.CreatedAt
+	}
+	m.Version = 1
+	if err := m.Validate(); err != nil {
+		return Member{}, err
+	}
+	return m, nil
+}
+
+// ApplyUpdate turns the result of an UpdateMember callback into what is
+// stored: ID and CreatedAt kept from old, Version incremented, UpdatedAt set
+// to now unless the callback changed it, normalized and validated.
+func ApplyUpdate(old, updated Member, now time.Time) (Member, error) {
+	updated = updated.Normalized()
+	updated.ID = old.ID
+	updated.CreatedAt = old.CreatedAt
+	updated.Version = old.Version + 1
+	if updated.UpdatedAt.Equal(old.UpdatedAt) {
+		updated.UpdatedAt = utc(now)
+	}
+	if updated.UpdatedAt.Before(updated.CreatedAt) {
+		updated.UpdatedAt = updated.CreatedAt
+	}
+	if err := updated.Validate(); err != nil {
+		return Member{}, err
+	}
+	return updated, nil
+}
+
+// Validate checks a token about to be created, including that it has not
+// already expired.
+func (t Token) Validate() error {
+	errs := t.validateShape()
+	if !t.CreatedAt.IsZero() && !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(t.CreatedAt) {
+		errs = append(errs, invalid("expiresAt", "expired"))
+	}
+	if !t.UsedAt.IsZero() {
+		errs = append(errs, invalid("usedAt", "format"))
+	}
+	return joinInvalid(errs)
+}
+
+func (t Token) validateShape() []error {
+	var errs []error
+	if !hashPattern.MatchString(t.Hash) {
+		errs = append(errs, invalid("hash", codeFor(t.Hash)))
+	}
+	if !purposePattern.MatchString(string(t.Purpose)) {
+		errs = append(errs, invalid("purpose", codeFor(string(t.Purpose))))
+	}
+	errs = append(errs, validatePseudonym("subject", t.Subject)...)
+	if t.CreatedAt.IsZero() {
+		errs = append(errs, invalid("createdAt", "required"))
+	}
+	if t.ExpiresAt.IsZero() {
+		errs = append(errs, invalid("expiresAt", "required"))
+	}
+	return errs
+}
+
+// Normalized puts a token's times in UTC.
+func (t Token) Normalized() Token {
+	t.CreatedAt, t.ExpiresAt, t.UsedAt = utc(t.CreatedAt), utc(t.ExpiresAt), utc(t.UsedAt)
+	return t
+}
+
+// Validate checks a session about to be created, including that it has not
+// already expired.
+func (s Session) Validate() error {
+	errs := s.validateShape()
+	if !s.CreatedAt.IsZero() && !s.ExpiresAt.IsZero() && !s.ExpiresAt.After(s.CreatedAt) {
+		errs = append(errs, invalid("expiresAt", "expired"))
+	}
+	return joinInvalid(errs)
+}
+
+func (s Session) validateShape() []error {
+	var errs []error
+	errs = append(errs, validateKey("id", s.ID)...)
+	if !idPattern.MatchString(s.MemberID) {
+		errs = append(errs, invalid("memberId", codeFor(s.MemberID)))
+	}
+	if s.CreatedAt.IsZero() {
+		errs = append(errs, invalid("createdAt", "required"))
+	}
+	if s.ExpiresAt.IsZero() {
+		errs = append(errs, invalid("expiresAt", "required"))
+	}
+	return errs
+}
+
+// Normalized puts a session's times in UTC; a zero LastSeenAt becomes CreatedAt.
+func (s Session) Normalized() Session {
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = utc(s.CreatedAt), utc(s.LastSeenAt), utc(s.ExpiresAt)
+	if s.LastSeenAt.IsZero() {
+		s.LastSeenAt = s.CreatedAt
+	}
+	return s
+}
+
+// ValidateIdempotencyBegin checks the arguments of BeginIdempotency.
+func ValidateIdempotencyBegin(key, requestHash string, lockFor time.Duration) error {
+	var errs []error
+	errs = append(errs, validateKey("key", key)...)
+	errs = append(errs, validateKey("requestHash", requestHash)...)
+	if lockFor <= 0 {
+		errs = append(errs, invalid("lockFor", "required"))
+	}
+	return joinInvalid(errs)
+}
+
+// ValidateIdempotencyComplete checks the arguments of CompleteIdempotency.
+func ValidateIdempotencyComplete(key string, resp StoredResponse, expiresAt time.Time) error {
+	var errs []error
+	errs = append(errs, validateKey("key", key)...)
+	if resp.StatusCode < 100 || resp.StatusCode > 599 {
+		errs = append(errs, invalid("statusCode", "format"))
+	}
+	if expiresAt.IsZero() {
+		errs = append(errs, invalid("expiresAt", "required"))
+	}
+	return joinInvalid(errs)
+}
+
+// Validate checks an idempotency record as a whole (for Import).
+func (r IdempotencyRecord) Validate() error {
+	var errs []error
+	errs = append(errs, validateKey("key", r.Key)...)
+	errs = append(errs, validateKey("requestHash", r.RequestHash)...)
+	switch r.Status {
+	case IdempotencyInProgress:
+		if r.LockedUntil.IsZero() {
+			errs = append(errs, invalid("lockedUntil", "required"))
+		}
+	case IdempotencyCompleted:
+		if r.Response == nil {
+			errs = append(errs, invalid("response", "required"))
+		}
+	default:
+		errs = append(errs, invalid("status", codeFor(string(r.Status))))
+	}
+	if r.CreatedAt.IsZero() {
+		errs = append(errs, invalid("createdAt", "required"))
+	}
+	if r.ExpiresAt.IsZero() {
+		errs = append(errs, invalid("expiresAt", "required"))
+	}
+	return joinInvalid(errs)
+}
+
+// Normalized puts an idempotency record's times in UTC.
+func (r IdempotencyRecord) Normalized() IdempotencyRecord {
+	r.LockedUntil, r.CreatedAt, r.ExpiresAt = utc(r.LockedUntil), utc(r.CreatedAt), utc(r.ExpiresAt)
+	return r
+}
+
+// Validate checks an audit entry. Field names are identifiers, so a value
+// (an address, a name) passed by mistake is rejected rather than kept forever.
+func (e AuditEntry) Validate() error {
+	var errs []error
+	if !idPattern.MatchString(e.ID) {
+		errs = append(errs, invalid("id", codeFor(e.ID)))
+	}
+	if e.At.IsZero() {
+		errs = append(errs, invalid("at", "required"))
+	}
+	errs = append(errs, validatePseudonym("actor", e.Actor)...)
+	if !fieldNamePattern.MatchString(e.Action) {
+		errs = append(errs, invalid("action", codeFor(e.Action)))
+	}
+	errs = append(errs, validatePseudonym("subject", e.Subject)...)
+	for _, f := range e.Fields {
+		if !fieldNamePattern.MatchString(f) {
+			errs = append(errs, invalid("fields", "format"))
+			break
+		}
+	}
+	return joinInvalid(errs)
+}
+
+// PrepareAudit fills an entry's ID if empty, normalizes and validates it.
+func PrepareAudit(e AuditEntry) (AuditEntry, error) {
+	if e.ID == "" {
+		e.ID = NewID()
+	}
+	e.At = utc(e.At)
+	if len(e.Fields) == 0 {
+		e.Fields = nil
+	}
+	if err := e.Validate(); err != nil {
+		return AuditEntry{}, err
+	}
+	return e, nil
+}
+
+// Matches reports whether an entry is selected by q.
+func (q AuditQuery) Matches(e AuditEntry) bool {
+	if q.Subject != "" && e.Subject != q.Subject {
+		return false
+	}
+	if !q.From.IsZero() && e.At.Before(q.From) {
+		return false
+	}
+	if !q.To.IsZero() && !e.At.Before(q.To) {
+		return false
+	}
+	return true
+}
+
+// ValidateRateLimit checks the arguments of HitRateLimit.
+func ValidateRateLimit(key string, window time.Duration) error {
+	var errs []error
+	errs = append(errs, validateKey("key", key)...)
+	if window <= 0 {
+		errs = append(errs, invalid("window", "required"))
+	}
+	return joinInvalid(errs)
+}
+
+// RateLimitWindow is the fixed window containing now: its start and its end
+// (when the counter expires).
+func RateLimitWindow(window time.Duration, now time.Time) (start, end time.Time) {
+	start = utc(now.Truncate(window))
+	return start, start.Add(window)
+}
+
+// Validate checks a rate-limit counter (for Import).
+func (c RateLimitCounter) Validate() error {
+	var errs []error
+	errs = append(errs, validateKey("key", c.Key)...)
+	if c.WindowStart.IsZero() {
+		errs = append(errs, invalid("windowStart", "required"))
+	}
+	if c.Count < 1 {
+		errs = append(errs, invalid("count", "format"))
+	}
+	if !c.ExpiresAt.After(c.WindowStart) {
+		errs = append(errs, invalid("expiresAt", "order"))
+	}
+	return joinInvalid(errs)
+}
+
+// Type says which kind of record r holds; empty if none or more than one.
+func (r Record) Type() RecordType {
+	var t RecordType
+	n := 0
+	if r.Member != nil {
+		t, n = RecordMember, n+1
+	}
+	if r.Token != nil {
+		t, n = RecordToken, n+1
+	}
+	if r.Session != nil {
+		t, n = RecordSession, n+1
+	}
+	if r.Idempotency != nil {
+		t, n = RecordIdempotency, n+1
+	}
+	if r.Audit != nil {
+		t, n = RecordAudit, n+1
+	}
+	if r.RateLimit != nil {
+		t, n = RecordRateLimit, n+1
+	}
+	if r.Roster != nil {
+		t, n = RecordRoster, n+1
+	}
+	if n != 1 {
+		return ""
+	}
+	return t
+}
+
+// Normalized returns r for Import: times in UTC, text trimmed. It does not
+// change the record it was given.
+func (r Record) Normalized() Record {
+	if r.Type() == "" {
+		return r // left for Validate to refuse
+	}
+	switch {
+	case r.Member != nil:
+		m := r.Member.Normalized()
+		return Record{Member: &m}
+	case r.Token != nil:
+		t := r.Token.Normalized()
+		return Record{Token: &t}
+	case r.Session != nil:
+		s := r.Session.Normalized()
+		return Record{Session: &s}
+	case r.Idempotency != nil:
+		i := r.Idempotency.Normalized()
+		return Record{Idempotency: &i}
+	case r.Audit != nil:
+		a := *r.Audit
+		a.At = utc(a.At)
+		if len(a.Fields) == 0 {
+			a.Fields = nil
+		}
+		return Record{Audit: &a}
+	case r.RateLimit != nil:
+		c := *r.RateLimit
+		c.WindowStart, c.ExpiresAt = utc(c.WindowStart), utc(c.ExpiresAt)
+		return Record{RateLimit: &c}
+	case r.Roster != nil:
+		e := r.Roster.Normalized()
+		return Record{Roster: &e}
+	}
+	return r
+}
+
+// Validate checks a record for Import: the same rules as when it was first
+// written, except that it may have expired or been used since.
+func (r Record) Validate() error {
+	switch r.Type() {
+	case RecordMember:
+		return r.Member.Validate()
+	case RecordToken:
+		return joinInvalid(r.Token.validateShape())
+	case RecordSession:
+		return joinInvalid(r.Session.validateShape())
+	case RecordIdempotency:
+		return r.Idempotency.Validate()
+	case RecordAudit:
+		return r.Audit.Validate()
+	case RecordRateLimit:
+		return r.RateLimit.Validate()
+	case RecordRoster:
+		return r.Roster.Validate()
+	}
+	return invalid("type", "unknown")
+}
+
+func validateEmail(email string) []error {
+	if email == "" {
+		return []error{invalid("email", "required")}
+	}
+	if len(email) > maxEmail {
+		return []error{invalid("email", "too_long")}
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return []error{invalid("email", "format")}
+	}
+	at := strings.LastIndexByte(email, '@')
+	domain := email[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") || strings.HasPrefix(domain, ".") {
+		return []error{invalid("email", "format")}
+	}
+	return nil
+}
+
+func validateText(field, s string, max int, required bool) []error {
+	if s == "" {
+		if required {
+			return []error{invalid(field, "required")}
+		}
+		return nil
+	}
+	if !utf8.ValidString(s) {
+		return []error{invalid(field, "format")}
+	}
+	if utf8.RuneCountInString(s) > max {
+		return []error{invalid(field, "too_long")}
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return []error{invalid(field, "format")}
+		}
+	}
+	return nil
+}
+
+// validateKey checks an opaque key-like string: non-empty, bounded, printable ASCII.
+func validateKey(field, s string) []error {
+	if s == "" {
+		return []error{invalid(field, "required")}
+	}
+	if len(s) > maxKey {
+		return []error{invalid(field, "too_long")}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return []error{invalid(field, "format")}
+		}
+	}
+	return nil
+}
+
+// validatePseudonym is validateKey for fields that name a person: an id or a
+// hash, so an address put there by mistake is refused rather than kept.
+func validatePseudonym(field, s string) []error {
+	if errs := validateKey(field, s); errs != nil {
+		return errs
+	}
+	if strings.ContainsRune(s, '@') {
+		return []error{invalid(field, "format")}
+	}
+	return nil
+}
+
+func codeFor(s string) string {
+	if s == "" {
+		return "required"
+	}
+	return "format"
+}
+
+// utc strips the monotonic reading and location so stored times compare equal
+// after a round trip; the zero time stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// Expired reports whether a token is past its expiry at now.
+func (t Token) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
+
+// Expired reports whether a session is past its expiry at now.
+func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
+
+// Expired reports whether an idempotency record is absent at now: past its
+// expiry, or in progress with its lock run out (anyone may take it over).
+func (r IdempotencyRecord) Expired(now time.Time) bool {
+	if !now.Before(r.ExpiresAt) {
+		return true
+	}
+	return r.Status == IdempotencyInProgress && !now.Before(r.LockedUntil)
+}
+
+// Expired reports whether a rate-limit window has ended at now.
+func (c RateLimitCounter) Expired(now time.Time) bool { return !now.Before(c.ExpiresAt) }
+
+// Expired reports whether the record has expired at now; members and audit
+// entries never expire.
+func (r Record) Expired(now time.Time) bool {
+	switch {
+	case r.Token != nil:
+		return r.Token.Expired(now)
+	case r.Session != nil:
+		return r.Session.Expired(now)
+	case r.Idempotency != nil:
+		return r.Idempotency.Expired(now)
+	case r.RateLimit != nil:
+		return r.RateLimit.Expired(now)
+	}
+	return false
+}
