@@ -339,4 +339,3 @@ func TestRulesMeets(t *testing.T) {
 		}
 	}
 }
-

@@ -94,7 +94,7 @@ var messages = map[string]message{
 	"label.left":              {"退職年月", "Left"},
 	"label.employee_number":   {"社員番号", "Employee number"},
 	"label.language":          {"言語", "Language"},
-	"label.privacy":   {"プライバシーポリシーへの同意", "Consent to the privacy policy"},
+	"label.privacy":           {"プライバシーポリシーへの同意", "Consent to the privacy policy"},
 	"label.privacy_version":   {"プライバシーポリシーの版", "Privacy policy version"},
 	"field.must_true":         {"同意が必要です。", "Your consent is required."},
 }

@@ -138,9 +138,9 @@ func TestPagesAndSecurityHeaders(t *testing.T) {
 func TestMembersAreaNeedsSession(t *testing.T) {
 	h := newHarness(t, false, nil)
 	for path, want := range map[string]string{
-		"/members/":            "/login/?next=%2Fmembers%2F",
-		"/members/news/x/":     "/login/?next=%2Fmembers%2Fnews%2Fx%2F",
-		"/en/members/":         "/en/login/?next=%2Fen%2Fmembers%2F",
+		"/members/":        "/login/?next=%2Fmembers%2F",
+		"/members/news/x/": "/login/?next=%2Fmembers%2Fnews%2Fx%2F",
+		"/en/members/":     "/en/login/?next=%2Fen%2Fmembers%2F",
 	} {
 		resp, body := h.do(t, "GET", path, nil, "")
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
