@@ -52,31 +52,40 @@ func (s *Service) Login(ctx context.Context, email, next, client string) error {
 	})
 }
 
-// Callback consumes a login token and opens a session.
-func (s *Service) Callback(ctx context.Context, token string) (store.Member, store.Session, error) {
+// Callback consumes a login token and opens a session. The session's id in
+// the store is the hash of the secret the cookie carries (Session.Secret), so
+// a leaked table or log line cannot be replayed as a cookie.
+func (s *Service) Callback(ctx context.Context, token string) (store.Member, Session, error) {
 	now := s.Now()
 	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeLogin, now)
 	if err != nil {
-		return store.Member{}, store.Session{}, tokenError(err)
+		return store.Member{}, Session{}, tokenError(err)
 	}
 	m, err := s.Store.GetMember(ctx, t.Subject)
 	if err != nil {
-		return store.Member{}, store.Session{}, tokenError(err)
+		return store.Member{}, Session{}, tokenError(err)
 	}
 	if m.Status != store.StatusApproved {
-		return store.Member{}, store.Session{}, httpapi.Errorf(httpapi.EFORBIDDEN, "not_approved")
+		return store.Member{}, Session{}, httpapi.Errorf(httpapi.EFORBIDDEN, "not_approved")
 	}
-	sess := store.Session{ID: store.NewID(), MemberID: m.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.Config.SessionTTL)}
+	secret := store.NewID()
+	sess := store.Session{ID: store.HashToken(secret), MemberID: m.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.Config.SessionTTL)}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
-		return store.Member{}, store.Session{}, httpapi.Internal(err)
+		return store.Member{}, Session{}, httpapi.Internal(err)
 	}
 	s.audit(ctx, m.ID, "session.create", m.ID)
-	return m, sess, nil
+	return m, Session{Session: sess, Secret: secret}, nil
+}
+
+// Session is a new session with the secret its cookie carries.
+type Session struct {
+	store.Session
+	Secret string
 }
 
 // SetSessionCookie writes the signed session cookie.
-func (s *Service) SetSessionCookie(w http.ResponseWriter, sess store.Session) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Keys.Sign(sess.ID), Path: "/",
+func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Keys.Sign(sess.Secret), Path: "/",
 		Expires: sess.ExpiresAt, HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 }
 
@@ -94,10 +103,11 @@ func (s *Service) Authenticate(r *http.Request) (m store.Member, sess store.Sess
 	if err != nil {
 		return m, sess, false
 	}
-	id, valid := s.Keys.Verify(c.Value)
+	secret, valid := s.Keys.Verify(c.Value)
 	if !valid {
 		return m, sess, false
 	}
+	id := store.HashToken(secret)
 	ctx, now := r.Context(), s.Now()
 	sess, err = s.Store.GetSession(ctx, id, now)
 	if err != nil {
