@@ -31,13 +31,16 @@ dev: site build
 ## test: content check, vet, and every test (DynamoDB Local and Chromium included)
 test: site
 	scripts/ensure-chromium >/dev/null
+	@if [ -n "$$OKAERI_SKIP_DYNAMODB" ] && [ "$${CI:-}" != "true" ]; then \
+		echo "WARNING: OKAERI_SKIP_DYNAMODB is set: the dynamo engine is NOT tested in this run"; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 12m ./...
 
-## bench: site build speed, store throughput and latency
+## bench: site build speed, store throughput and latency on both engines
 bench:
 	scripts/bench-site
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./functions/store/...
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./functions/store/bolt
+	$(GO) test -run '^$$' -bench . -benchtime 300x ./functions/store/dynamo
 
 clean:
 	rm -rf bin dist site/public site/resources
