@@ -1,11 +1,10 @@
 package browsertest
 
 import (
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -42,12 +41,11 @@ func TestAxeEveryPage(t *testing.T) {
 	t.Logf("checking %d pages; skipped %d members-only pages (they redirect to login) and %d alias redirects %v",
 		len(public), len(members), len(aliases), aliases)
 
-	ctx := newTab(t)
-	if _, err := chromedp.Run(ctx, chromedp.Action[page.AddScriptToEvaluateOnNewDocumentResult](func(ctx context.Context, tg *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
-		return cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: suite.axeSource})
-	})); err != nil {
-		t.Fatal(err)
+	for _, p := range members {
+		assertRedirectsToLogin(t, p)
 	}
+
+	ctx := newTab(t)
 	start := time.Now()
 	violations := 0
 	for _, p := range public {
@@ -67,12 +65,36 @@ func TestAxeEveryPage(t *testing.T) {
 	t.Logf("axe-core checked %d pages in %v, %d violations", len(public), time.Since(start).Round(time.Millisecond), violations)
 }
 
+// assertRedirectsToLogin checks the premise of skipping a members-only page:
+// without a session the server sends the visitor to the login page.
+func assertRedirectsToLogin(t *testing.T, p string) {
+	t.Helper()
+	client := &http.Client{
+		Timeout:       stepTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Get(pageURL(p))
+	if err != nil {
+		t.Fatalf("GET %s: %v", p, err)
+	}
+	resp.Body.Close()
+	login := "/login/"
+	if strings.HasPrefix(p, "/en/") {
+		login = "/en/login/"
+	}
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, login) {
+		t.Errorf("GET %s without a session: %d to %q, want 303 to %s", p, resp.StatusCode, loc, login)
+	}
+}
+
 // axeCheck injects axe.min.js into the loaded page and runs it. Runtime.evaluate
 // comes from DevTools, outside the page's Content-Security-Policy, so the
 // page is tested under the same strict policy visitors get.
 func axeCheck(ctx context.Context) ([]axeViolation, error) {
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	_ = fmt.Sprint()
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](suite.axeSource)); err != nil {
+		return nil, fmt.Errorf("inject axe.min.js: %w", err)
+	}
 	return chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](runAxe, chromedp.EvalAwaitPromise))
 }

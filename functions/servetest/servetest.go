@@ -135,7 +135,7 @@ func start(ctx context.Context, opt Options, port int) (*Server, error) {
 	defer log.Close()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(opt.Bin, "serve", "--addr", addr, "--data", opt.DataDir, "--site", opt.SiteDir, "--dev")
-	cmd.Env = append(append(os.Environ(), "OKAERI_BASE_URL=http://"+addr), opt.Env...)
+	cmd.Env = append(append(defaultConfig(os.Environ()), "OKAERI_BASE_URL=http://"+addr), opt.Env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	// The server dies with the test process, even if the test is killed.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -182,4 +182,17 @@ func (s *Server) Stop() {
 func LastLine(out []byte) string {
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// defaultConfig drops the developer's OKAERI_* settings (a DynamoDB store,
+// SendGrid mail ...) so the server under test runs on its defaults: the
+// embedded store and outbox mail in its own data folder.
+func defaultConfig(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "OKAERI_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
