@@ -131,8 +131,8 @@ var hrTmpl = template.Must(template.New("hr").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="container"><p><a href="{{.Home}}">{{.T.home}}</a></p></header>
-<main id="main" class="container hr">
+<header class="wrap"><p><a href="{{.Home}}">{{.T.home}}</a></p></div></header>
+<main id="main" class="wrap hr">
 <h1>{{.T.title}}</h1>
 <p>{{.T.intro}}</p>
 {{if not .Members}}<p>{{.T.none}}</p>{{else}}

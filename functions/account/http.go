@@ -105,6 +105,7 @@ func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
 type loginInput struct {
 	Email string `json:"email"`
 	Next  string `json:"next"`
+	Lang  string `json:"lang"` // the login page's language, for the page that follows
 }
 
 func (h Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -113,6 +114,9 @@ func (h Handler) login(w http.ResponseWriter, r *http.Request) {
 	if err := httpapi.Decode(w, r, &in); err != nil {
 		h.fail(w, r, err, pathFor(lang, "/login/"))
 		return
+	}
+	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
+		lang = in.Lang
 	}
 	if err := h.S.Login(r.Context(), in.Email, in.Next, clientKey(r)); err != nil {
 		h.fail(w, r, err, pathFor(lang, "/login/"))

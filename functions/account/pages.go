@@ -65,7 +65,7 @@ const pageHead = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="container header-inner">
+<header class="site-header"><div class="wrap header-inner">
 <a class="brand" href="{{.Base}}/">{{.T.site}}</a>
 <nav aria-label="{{.T.nav}}"><ul class="nav-list">
 <li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
@@ -75,9 +75,9 @@ const pageHead = `<!doctype html>
 </ul></nav>
 <form method="post" action="/api/logout" class="logout"><button type="submit">{{.T.logout}}</button></form>
 </div></header>
-<main id="main" class="container">`
+<main id="main" class="wrap">`
 
-const pageFoot = `</main><footer class="site-footer"><div class="container"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
+const pageFoot = `</main><footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
 
 var profileTmpl = template.Must(template.New("profile").Parse(pageHead + `
 <h1>{{.T.profile_title}}</h1>

@@ -25,6 +25,10 @@ type portal struct {
 	root        string // the repository
 }
 
+// rosterCSV is the leaver roster the browser journeys register against.
+const rosterCSV = "employee_number,email,name,department,joined,left\n" +
+	"B3001," + journeyEmail + ",木村 さくら,デザイン部,2014-04,2021-09\n"
+
 // adminEmail is HR's administrator in the browser tests.
 const adminEmail = "hr-admin@example.co.jp"
 
@@ -89,6 +93,14 @@ func startPortal(ctx context.Context) (p portal, stop func(), err error) {
 	bin, err := servetest.BuildOkaeri(ctx, root, work)
 	if err != nil {
 		return p, nil, err
+	}
+	// HR's leaver roster, imported before the server takes the store.
+	roster := filepath.Join(work, "roster.csv")
+	if err := os.WriteFile(roster, []byte(rosterCSV), 0o600); err != nil {
+		return p, nil, err
+	}
+	if out, err := servetest.Command(ctx, root, bin, "roster", "import", "--data", filepath.Join(work, "data"), roster).CombinedOutput(); err != nil {
+		return p, nil, fmt.Errorf("roster import: %w\n%s", err, out)
 	}
 	srv, err := servetest.Start(ctx, servetest.Options{Bin: bin, SiteDir: p.siteDir, DataDir: filepath.Join(work, "data"),
 		LogFile: filepath.Join(work, "serve.log"), Env: []string{"OKAERI_ADMINS=" + adminEmail}})

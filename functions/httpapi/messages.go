@@ -97,6 +97,26 @@ var messages = map[string]message{
 	"label.privacy":           {"プライバシーポリシーへの同意", "Consent to the privacy policy"},
 	"label.privacy_version":   {"プライバシーポリシーの版", "Privacy policy version"},
 	"field.must_true":         {"同意が必要です。", "Your consent is required."},
+	// jobs: applications, referrals, HR's pipeline
+	"job_not_found":          {"この求人は見つかりませんでした。", "This job does not exist."},
+	"job_closed":             {"この求人は%vに締め切りました。ご応募ありがとうございました。", "This job closed on %v. Thank you for your interest."},
+	"job_withdrawn":          {"この求人の掲載は終了しました。", "This job is no longer posted."},
+	"login_to_apply":         {"応募や紹介にはメンバーとしてのログインが必要です。", "Please log in as a member to apply or refer a friend."},
+	"malformed_upload":       {"送信内容を読み取れませんでした。もう一度お試しください。", "The upload could not be read. Please try again."},
+	"resume_too_large":       {"履歴書のファイルは%vMBまでです。", "The résumé may be at most %v MB."},
+	"resume_not_pdf":         {"履歴書はPDFファイルで送ってください。", "Please send your résumé as a PDF file."},
+	"application_final":      {"この応募はすでに結果が出ているため、取り下げられません。", "This application is already decided and cannot be withdrawn."},
+	"transition_not_allowed": {"この応募を、その状況に変更することはできません。", "The application cannot move to that status from where it is."},
+	"field.url":              {"http:// または https:// で始まるURLを入力してください。", "Enter a URL starting with http:// or https://."},
+	"field.phone":            {"電話番号は数字とハイフンで入力してください。", "Use digits and hyphens for the phone number."},
+	"label.link":             {"リンク", "Link"},
+	"label.contact":          {"希望する連絡方法", "Contact by"},
+	"label.phone":            {"電話番号", "Phone"},
+	"label.resume":           {"履歴書", "Résumé"},
+	"label.note":             {"メモ", "Note"},
+	"label.status":           {"状況", "Status"},
+	"label.outcome":          {"結果", "Outcome"},
+	"label.relationship":     {"関係", "Relationship"},
 }
 
 // Message renders a catalog key in a language; an unknown key renders as itself

@@ -26,7 +26,7 @@ const StylesheetPath = "/css/okaeri.css"
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title><link rel="stylesheet" href="` + StylesheetPath + `"></head>
-<body><main id="main" class="container result-page">
+<body><main id="main" class="wrap result-page">
 <h1>{{.Title}}</h1>
 {{if .Message}}<p>{{.Message}}</p>{{end}}
 {{if .Items}}<ul class="errors">{{range .Items}}<li>{{.}}</li>{{end}}</ul>{{end}}

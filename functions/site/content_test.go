@@ -38,8 +38,12 @@ func (p contentPage) membersOnly() bool { return strings.HasPrefix(p.rel, "membe
 // isIndex reports whether the page is a list page (_index.md).
 func (p contentPage) isIndex() bool { return strings.HasPrefix(path.Base(p.rel), "_index.") }
 
-// outputPath is the HTML file Hugo writes for the page, below the destination.
+// outputPath is the HTML file Hugo writes for the page, below the destination:
+// its url front matter taken as is, else the path of its file.
 func (p contentPage) outputPath() string {
+	if u, _ := p.front["url"].(string); strings.Trim(u, "/") != "" {
+		return path.Join(strings.Trim(u, "/"), "index.html")
+	}
 	dir := strings.TrimSuffix(strings.TrimSuffix(p.rel, ".md"), ".en")
 	if p.isIndex() {
 		dir = path.Dir(p.rel)

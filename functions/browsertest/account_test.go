@@ -1,0 +1,212 @@
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/okaeri/okaeri/functions/mail/outbox"
+)
+
+// journeyEmail is the alumna of the account journey; the roster knows her.
+const journeyEmail = "sakura.kimura@example.net"
+
+var mailLink = regexp.MustCompile(`https?://\S+`)
+
+// lastMailTo is the newest outbox message to addr, and how many there are.
+func lastMailTo(t *testing.T, addr string) (outbox.Entry, int) {
+	t.Helper()
+	list, err := outbox.List(filepath.Join(suite.dataDir, "outbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last outbox.Entry
+	n := 0
+	for _, e := range list {
+		if strings.Contains(e.To, addr) {
+			if n == 0 {
+				last = e
+			}
+			n++
+		}
+	}
+	return last, n
+}
+
+// linkPath is the path and query of the first link in a mail, to open in the tab.
+func linkPath(t *testing.T, e outbox.Entry) string {
+	t.Helper()
+	l := mailLink.FindString(e.Text)
+	if l == "" {
+		t.Fatalf("no link in mail %q", e.Subject)
+	}
+	return strings.TrimPrefix(l, suite.baseURL)
+}
+
+func setValue(t *testing.T, ctx context.Context, selector, value string) {
+	t.Helper()
+	sel, _ := json.Marshal(selector)
+	val, _ := json.Marshal(value)
+	if !evaluate[bool](t, ctx, `(() => { const e = document.querySelector(`+string(sel)+`); if (!e) return false; e.value = `+string(val)+`; return true })()`) {
+		t.Fatalf("%s: no field %s", location(t, ctx).Path, selector)
+	}
+}
+
+func check(t *testing.T, ctx context.Context, selector string, on bool) {
+	t.Helper()
+	sel, _ := json.Marshal(selector)
+	js := `(() => { const e = document.querySelector(` + string(sel) + `); if (!e) return false; e.checked = ` + map[bool]string{true: "true", false: "false"}[on] + `; return true })()`
+	if !evaluate[bool](t, ctx, js) {
+		t.Fatalf("%s: no checkbox %s", location(t, ctx).Path, selector)
+	}
+}
+
+// await evaluates an expression whose value is a promise and decodes what it resolves to.
+func await[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("await %q: %v", expr, err)
+	}
+	return v
+}
+
+func bodyText(t *testing.T, ctx context.Context) string {
+	return evaluate[string](t, ctx, `document.body.innerText`)
+}
+
+// TestAccountJourney: register on the site, confirm from the outbox, get
+// approved by the roster, log in from the emailed link, edit the profile,
+// find myself in the directory, export, erase, and then fail to log in.
+func TestAccountJourney(t *testing.T) {
+	ctx := newTab(t)
+
+	open(t, ctx, "/register/")
+	for sel, v := range map[string]string{
+		`[name=email]`: journeyEmail, `[name=name]`: "木村 さくら", `[name=kana]`: "キムラ サクラ",
+		`[name=department]`: "デザイン部", `[name=joined]`: "2014-04", `[name=left]`: "2021-09",
+	} {
+		setValue(t, ctx, sel, v)
+	}
+	check(t, ctx, `[name=privacy]`, true)
+	check(t, ctx, `[name=directory]`, true)
+	clickAndWait(t, ctx, `form[action="/api/register"] button[type=submit]`)
+	if p := location(t, ctx).Path; p != "/register/sent/" {
+		t.Fatalf("after registering: %s\n%s", p, bodyText(t, ctx))
+	}
+
+	verify, _ := lastMailTo(t, journeyEmail)
+	open(t, ctx, linkPath(t, verify))
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "承認されました") {
+		t.Fatalf("verification page: %s", txt)
+	}
+
+	open(t, ctx, "/login/")
+	setValue(t, ctx, `[name=email]`, journeyEmail)
+	clickAndWait(t, ctx, `form[action="/api/login"] button[type=submit]`)
+	if p := location(t, ctx).Path; p != "/login/sent/" {
+		t.Fatalf("after asking for a login link: %s", p)
+	}
+	login, _ := lastMailTo(t, journeyEmail)
+	if !strings.Contains(login.Subject, "ログイン") {
+		t.Fatalf("newest mail is %q, want the login link", login.Subject)
+	}
+	open(t, ctx, linkPath(t, login))
+	if p := location(t, ctx).Path; p != "/members/" {
+		t.Fatalf("login link led to %s", p)
+	}
+	// The members' home greets her by name (filled in from /api/me).
+	greeting := await[string](t, ctx, `new Promise(r => { let n = 0; const g = () => { const e = document.querySelector("[data-greeting]"); if (e && (e.textContent.includes("さくら") || n++ > 100)) r(e ? e.textContent.trim() : ""); else setTimeout(g, 50) }; g() })`)
+	if greeting != "おかえりなさい、木村 さくらさん。" {
+		t.Errorf("greeting shows %q", greeting)
+	}
+
+	open(t, ctx, "/members/profile/")
+	setValue(t, ctx, `#company`, "ひだまりデザイン")
+	check(t, ctx, `#visible-company`, true)
+	clickAndWait(t, ctx, `form[action="/api/me"] button[type=submit]`)
+	if u := location(t, ctx); u.Path != "/members/profile/" || !strings.Contains(bodyText(t, ctx), "保存しました") {
+		t.Fatalf("after saving the profile: %s", u)
+	}
+
+	assertAccessible(t, ctx)
+	open(t, ctx, "/members/directory/?q=ひだまり")
+	assertAccessible(t, ctx)
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "木村 さくら") || !strings.Contains(txt, "ひだまりデザイン") || strings.Contains(txt, journeyEmail) {
+		t.Fatalf("directory: %s", txt)
+	}
+
+	export := await[string](t, ctx, `fetch("/api/me/export").then(r => r.text())`)
+	if !strings.Contains(export, "木村 さくら") || !strings.Contains(export, "consentHistory") && !strings.Contains(export, "consents") {
+		t.Fatalf("export: %.300s", export)
+	}
+
+	open(t, ctx, "/members/profile/")
+	check(t, ctx, `#confirm`, true)
+	clickAndWait(t, ctx, `form[action="/api/me/erase"] button[type=submit]`)
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "削除しました") {
+		t.Fatalf("after erasing: %s", txt)
+	}
+
+	_, before := lastMailTo(t, journeyEmail)
+	open(t, ctx, "/login/")
+	setValue(t, ctx, `[name=email]`, journeyEmail)
+	clickAndWait(t, ctx, `form[action="/api/login"] button[type=submit]`)
+	if _, after := lastMailTo(t, journeyEmail); after != before {
+		t.Errorf("an erased member was sent a login link")
+	}
+	if got := await[string](t, ctx, `fetch("/members/", {redirect: "manual"}).then(r => r.type)`); got != "opaqueredirect" {
+		t.Errorf("/members/ after erasure: %s, want a redirect to login", got)
+	}
+}
+
+// TestRegisterErrorsShowBesideFields: with JavaScript, a refused
+// registration shows each message beside its field, in the page's language.
+func TestRegisterErrorsShowBesideFields(t *testing.T) {
+	for _, tc := range []struct{ path, want string }{
+		{"/register/", "退職年月は入社年月より後にしてください。"},
+		{"/en/register/", "The month you left must not be before the month you joined."},
+	} {
+		ctx := newTab(t)
+		open(t, ctx, tc.path)
+		for sel, v := range map[string]string{
+			`[name=email]`: "inline.errors@example.org", `[name=name]`: "誤入力 太郎", `[name=department]`: "営業部",
+			`[name=joined]`: "2020-04", `[name=left]`: "2019-01",
+		} {
+			setValue(t, ctx, sel, v)
+		}
+		check(t, ctx, `[name=privacy]`, true)
+		if _, err := chromedp.Run(ctx, chromedp.Click(`form[action="/api/register"] button[type=submit]`)); err != nil {
+			t.Fatal(err)
+		}
+		msg := await[string](t, ctx, `new Promise(r => { let n = 0; const g = () => { const e = document.querySelector("#reg-left-error"); if (e || n++ > 100) r(e ? e.textContent : ""); else setTimeout(g, 50) }; g() })`)
+		if msg != tc.want {
+			t.Errorf("%s: message beside 'left' is %q, want %q", tc.path, msg, tc.want)
+		}
+		if got := evaluate[string](t, ctx, `document.querySelector("#reg-left").getAttribute("aria-invalid") || ""`); got != "true" {
+			t.Errorf("%s: the field is not marked invalid", tc.path)
+		}
+		if p := location(t, ctx).Path; p != tc.path {
+			t.Errorf("the page changed to %s", p)
+		}
+	}
+}
+
+// assertAccessible runs axe-core on the server-rendered page in the tab.
+func assertAccessible(t *testing.T, ctx context.Context) {
+	t.Helper()
+	violations, err := axeCheck(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		t.Errorf("%s: axe %+v", location(t, ctx).Path, v)
+	}
+}

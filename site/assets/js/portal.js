@@ -1,0 +1,88 @@
+// Okaeri's only script: small progressive enhancements. Every page works
+// without it (forms post and the server answers with a page).
+(function () {
+  "use strict";
+
+  // Members' home: greet the member by name.
+  var greeting = document.querySelector("[data-greeting]");
+  if (greeting) {
+    fetch("/api/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (me) {
+        if (me && me.name) { greeting.textContent = greeting.getAttribute("data-template").replace("{name}", me.name); }
+      })
+      .catch(function () {});
+  }
+
+  // Login: come back to the page that sent the visitor here.
+  var next = new URLSearchParams(location.search).get("next");
+  var nextField = document.querySelector("form input[name=next]");
+  if (next && nextField && next.charAt(0) === "/" && next.charAt(1) !== "/" && next.indexOf("\\") < 0) {
+    nextField.value = next;
+  }
+
+  // Forms marked data-enhance: send JSON and show each error beside its field.
+  function clearErrors(form) {
+    form.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (e) {
+      e.removeAttribute("aria-invalid");
+      var d = (e.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id.indexOf("-error") < 0; });
+      if (d.length) { e.setAttribute("aria-describedby", d.join(" ")); } else { e.removeAttribute("aria-describedby"); }
+    });
+    var summary = form.querySelector(".form-errors");
+    if (summary) { summary.remove(); }
+  }
+
+  function showErrors(form, problem) {
+    var first = null;
+    var unplaced = [];
+    (problem.errors || []).forEach(function (err) {
+      var input = form.querySelector("[name=\"" + err.field + "\"]:not([type=hidden])");
+      if (!input) { unplaced.push(err.message); return; }
+      var id = (input.id || err.field) + "-error";
+      var p = document.createElement("p");
+      p.className = "field-error";
+      p.id = id;
+      p.textContent = err.message;
+      var holder = input.closest(".field, .check") || input.parentNode;
+      holder.appendChild(p);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + id).trim());
+      if (!first) { first = input; }
+    });
+    var box = document.createElement("div");
+    box.className = "form-errors";
+    box.setAttribute("role", "alert");
+    var title = document.createElement("p");
+    title.textContent = problem.detail || problem.title || "";
+    box.appendChild(title);
+    unplaced.forEach(function (m) { var p = document.createElement("p"); p.textContent = m; box.appendChild(p); });
+    form.insertBefore(box, form.firstChild);
+    (first || box).focus && (first || box).focus();
+  }
+
+  document.querySelectorAll("form[data-enhance]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      clearErrors(form);
+      var body = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.disabled) { return; }
+        if (el.type === "checkbox") { body[el.name] = el.checked; return; }
+        if (el.type === "submit" || el.type === "button") { return; }
+        body[el.name] = el.value;
+      });
+      var button = form.querySelector("[type=submit]");
+      if (button) { button.disabled = true; }
+      fetch(form.action, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "Accept-Language": document.documentElement.lang || "ja" },
+        body: JSON.stringify(body)
+      }).then(function (r) {
+        if (r.ok) { location.assign(form.getAttribute("data-success") || location.href); return; }
+        return r.json().then(function (p) { showErrors(form, p); });
+      }).catch(function () { form.submit(); })
+        .finally(function () { if (button) { button.disabled = false; } });
+    });
+  });
+})();
