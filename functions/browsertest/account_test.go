@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -137,8 +138,10 @@ func TestAccountJourney(t *testing.T) {
 	}
 
 	assertAccessible(t, ctx)
+	saveScreenshot(t, ctx, "profile-ja.png")
 	open(t, ctx, "/members/directory/?q=ひだまり")
 	assertAccessible(t, ctx)
+	saveScreenshot(t, ctx, "directory-ja.png")
 	if txt := bodyText(t, ctx); !strings.Contains(txt, "木村 さくら") || !strings.Contains(txt, "ひだまりデザイン") || strings.Contains(txt, journeyEmail) {
 		t.Fatalf("directory: %s", txt)
 	}
@@ -208,5 +211,13 @@ func assertAccessible(t *testing.T, ctx context.Context) {
 	}
 	for _, v := range violations {
 		t.Errorf("%s: axe %+v", location(t, ctx).Path, v)
+	}
+}
+
+// saveScreenshot keeps a picture of the page for a person to look at.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(suite.screenshots, name), screenshot(t, ctx), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
