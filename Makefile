@@ -23,9 +23,11 @@ site: check
 ## check: validate HR's content (file:line: message for each problem)
 check:
 	$(GO) run ./functions/cmd/okaeri content check --dir content
+	$(GO) run ./functions/cmd/okaeri newsletter check --content content
 
 ## dev: build everything and serve the portal with the embedded store and outbox mail
 dev: site build
+	$(BIN) sync --data $(DATA)
 	$(BIN) serve --dev --addr $(ADDR) --data $(DATA) --site site/public
 
 ## test: content check, vet, and every test (DynamoDB Local and Chromium included)
@@ -41,6 +43,8 @@ bench:
 	scripts/bench-site
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./functions/store/bolt
 	$(GO) test -run '^$$' -bench . -benchtime 300x ./functions/store/dynamo
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./functions/job
+	$(GO) test -run '^$$' -bench BenchmarkSend100k -benchtime 1x ./functions/newsletter
 
 clean:
 	rm -rf bin dist site/public site/resources

@@ -93,6 +93,17 @@ type Service struct {
 	Now    func() time.Time
 	// Erasers remove a member's data held by other features on erasure.
 	Erasers []Eraser
+	// Exporters add other features' data to a member's export.
+	Exporters []Exporter
+	// Edge sets and clears the cookies a CDN checks before members-only
+	// pages (CloudFront signed cookies on AWS); nil when nothing checks them.
+	Edge EdgeCookies
+}
+
+// EdgeCookies are cookies that go and come with the session cookie.
+type EdgeCookies interface {
+	Set(w http.ResponseWriter, expires time.Time) error
+	Clear(w http.ResponseWriter)
 }
 
 // New builds a Service with defaults applied.

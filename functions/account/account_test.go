@@ -339,3 +339,29 @@ func TestRulesMeets(t *testing.T) {
 		}
 	}
 }
+
+// exportPart is another feature's data in a member's export.
+type exportPart struct{ id string }
+
+func (e exportPart) ExportMember(_ context.Context, memberID string) (string, any, error) {
+	if memberID != e.id {
+		return "rsvps", nil, errors.New("asked for another member")
+	}
+	return "rsvps", []string{"summer-bbq-2026"}, nil
+}
+
+func TestExportIncludesOtherFeatures(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	m := f.approvedMember(t, "export@example.com")
+	f.s.Exporters = append(f.s.Exporters, exportPart{id: m.ID})
+	exp, err := f.s.ExportMember(context.Background(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := exp.Features["rsvps"].([]string); !ok || len(got) != 1 || got[0] != "summer-bbq-2026" {
+		t.Errorf("features %+v", exp.Features)
+	}
+	if exp.Member.Email != "export@example.com" || len(exp.Audit) == 0 {
+		t.Errorf("member or audit missing: %+v", exp)
+	}
+}

@@ -50,6 +50,14 @@ type Export struct {
 	ExportedAt time.Time          `json:"exported_at"`
 	Member     store.Member       `json:"member"`
 	Audit      []store.AuditEntry `json:"audit"`
+	// Features holds what other features keep about the member (RSVPs,
+	// applications ...), by feature name.
+	Features map[string]any `json:"features,omitempty"`
+}
+
+// Exporter is another feature's part of a member's data export.
+type Exporter interface {
+	ExportMember(ctx context.Context, memberID string) (feature string, data any, err error)
 }
 
 // ExportMember gathers a member's data.
@@ -70,6 +78,16 @@ func (s *Service) ExportMember(ctx context.Context, id string) (Export, error) {
 			break
 		}
 		page.Cursor = next
+	}
+	for _, e := range s.Exporters {
+		name, data, err := e.ExportMember(ctx, id)
+		if err != nil {
+			return Export{}, httpapi.Internal(fmt.Errorf("export %s: %w", name, err))
+		}
+		if out.Features == nil {
+			out.Features = map[string]any{}
+		}
+		out.Features[name] = data
 	}
 	return out, nil
 }

@@ -1,9 +1,7 @@
 package account
 
 import (
-	"bytes"
-	"fmt"
-	"text/template"
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 
 	"github.com/okaeri/okaeri/functions/mail"
 )
@@ -35,10 +33,8 @@ type emailData struct {
 	ReplyNote string
 }
 
-type emailTemplate struct{ subject, body string }
-
 // emailTemplates: Japanese first, English second, same facts in both.
-var emailTemplates = map[emailKind]map[string]emailTemplate{
+var emailTemplates = mailtext.Set[emailKind]{
 	emailVerify: {
 		"ja": {"【アルムナイ】メールアドレスの確認", `{{.Name}} 様
 
@@ -178,38 +174,9 @@ Your email address has not been shared. If you reply, they will see your address
 	},
 }
 
-// renderEmail builds the message of a kind in a language (ja unless "en").
-func renderEmail(kind emailKind, lang string, d emailData) (subject, body string, err error) {
-	if lang != "en" {
-		lang = "ja"
-	}
-	t, ok := emailTemplates[kind][lang]
-	if !ok {
-		return "", "", fmt.Errorf("no %s email in %s", kind, lang)
-	}
-	run := func(name, text string) (string, error) {
-		tmpl, err := template.New(name).Option("missingkey=error").Parse(text)
-		if err != nil {
-			return "", err
-		}
-		var b bytes.Buffer
-		if err := tmpl.Execute(&b, d); err != nil {
-			return "", err
-		}
-		return b.String(), nil
-	}
-	if subject, err = run("subject", t.subject); err != nil {
-		return "", "", err
-	}
-	if body, err = run("body", t.body); err != nil {
-		return "", "", err
-	}
-	return subject, body, nil
-}
-
 // message is renderEmail as a mail.Message.
 func message(from, to mail.Address, kind emailKind, lang string, d emailData) (mail.Message, error) {
-	subject, body, err := renderEmail(kind, lang, d)
+	subject, body, err := emailTemplates.Render(kind, lang, d)
 	if err != nil {
 		return mail.Message{}, err
 	}

@@ -87,12 +87,22 @@ type Session struct {
 func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Keys.Sign(sess.Secret), Path: "/",
 		Expires: sess.ExpiresAt, HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
+	if s.Edge != nil {
+		// Without them CloudFront refuses the static members' pages; the
+		// API still works, so the login goes on and the failure is logged.
+		if err := s.Edge.Set(w, sess.ExpiresAt); err != nil {
+			s.Log.Error("edge cookies", "err", err)
+		}
+	}
 }
 
 // ClearSessionCookie removes it.
 func (s *Service) ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
+	if s.Edge != nil {
+		s.Edge.Clear(w)
+	}
 }
 
 // Authenticate returns the member behind the request's session cookie,

@@ -11,13 +11,20 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/blob"
+	blobengine "github.com/okaeri/okaeri/functions/blob/engine"
 	"github.com/okaeri/okaeri/functions/config"
+	"github.com/okaeri/okaeri/functions/edge"
+	"github.com/okaeri/okaeri/functions/event"
 	"github.com/okaeri/okaeri/functions/idempotency"
+	"github.com/okaeri/okaeri/functions/job"
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/mail/outbox"
+	"github.com/okaeri/okaeri/functions/newsletter"
 	"github.com/okaeri/okaeri/functions/prefs"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/engine"
@@ -30,9 +37,16 @@ type App struct {
 	Mailer    mail.Mailer
 	Keys      *auth.Keyring
 	Accounts  *account.Service
+	Blobs     blob.Store     // résumés
+	Jobs      *job.Service   // postings, applications, referrals
+	Events    *event.Service // events, RSVPs, waitlist, reminders, check-in
 	OutboxDir string
 	Log       *slog.Logger
 	Secure    bool
+
+	// Newsletters sends newsletters and serves unsubscribe and SendGrid's webhook.
+	Newsletters *newsletter.Service
+	bulk        mail.BulkSender // newsletter batches: SendGrid, or the outbox one by one
 }
 
 // Options are what the process decides beyond environment variables.
@@ -56,10 +70,18 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 			st.Close()
 			return nil, err
 		}
+		a.bulk = mail.OneByOne{Mailer: a.Mailer}
+	case "sendgrid":
+		if a.Mailer, a.bulk, err = sendGridMail(cfg, log); err != nil {
+			st.Close()
+			return nil, err
+		}
 	default:
 		st.Close()
 		return nil, errors.New("OKAERI_MAIL=" + cfg.Mail + " is not available yet; use outbox")
 	}
+	// Transactional mail skips hard-bounced addresses (newsletter.BounceGuard).
+	a.Mailer = newsletter.BounceGuard{Next: a.Mailer, Suppressions: st, Log: log}
 	if cfg.SessionKeys != "" {
 		a.Keys, err = auth.ParseKeys(cfg.SessionKeys)
 	} else {
@@ -77,11 +99,40 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
 		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
 	}, log)
+	if cfg.CloudFrontKeyID != "" || cfg.CloudFrontPrivateKey != "" {
+		signer, err := edge.New(cfg.CloudFrontKeyID, cfg.CloudFrontPrivateKey, cfg.BaseURL, a.Secure)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		a.Accounts.Edge = signer
+	}
+	if a.Blobs, err = blobengine.Open(ctx, blobengine.Config{Spec: cfg.Blobs, DataDir: opt.DataDir, Region: cfg.AWSRegion}); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("open blobs: %w", err)
+	}
+	a.Jobs = job.New(st, st, a.Blobs, a.Mailer, a.Accounts, job.Config{BaseURL: cfg.BaseURL,
+		From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}, Admins: cfg.Admins,
+		ReferralsPerMember: job.Limit(cfg.LimitReferrals)}, log)
+	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Jobs)
+	a.Events = event.New(st, a.Mailer, a.Keys, event.Config{BaseURL: cfg.BaseURL,
+		From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}, OfferTTL: time.Duration(cfg.OfferHours) * time.Hour}, log)
+	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Events)
+	a.Accounts.Exporters = append(a.Accounts.Exporters, a.Events, a.Jobs)
+	if err := a.wireNewsletters(cfg); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
 // Close releases the store.
-func (a *App) Close() error { return a.Store.Close() }
+func (a *App) Close() error {
+	if a.Newsletters != nil {
+		a.Newsletters.Close() // background sends stop between batches
+	}
+	return a.Store.Close()
+}
 
 // Routes is every function's routes, state-changing ones made idempotent
 // under an Idempotency-Key header (scoped to the session's member).
@@ -94,6 +145,9 @@ func (a *App) Routes() map[string]http.Handler {
 	}
 	add((&prefs.Handler{Log: a.Log, Secure: a.Secure}).Routes())
 	add(account.Handler{S: a.Accounts}.Routes())
+	add(job.Handler{S: a.Jobs}.Routes())
+	add(event.Handler{S: a.Events, Accounts: a.Accounts}.Routes())
+	add(newsletter.Handler{S: a.Newsletters, Accounts: a.Accounts}.Routes())
 	idem := idempotency.Middleware(a.Store, idempotency.Options{Log: a.Log, Scope: func(r *http.Request) string {
 		if m, _, ok := a.Accounts.Authenticate(r); ok {
 			return m.ID

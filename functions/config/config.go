@@ -28,6 +28,10 @@ var Vars = []Var{
 	{"OKAERI_MAIL", "outbox", "Mail engine: outbox (.eml files in <data>/outbox) or sendgrid."},
 	{"OKAERI_MAIL_FROM", "alumni@example.co.jp", "Sender address of every email."},
 	{"OKAERI_MAIL_FROM_NAME", "アルムナイ事務局", "Sender display name."},
+	{"SENDGRID_API_KEY", "", "SendGrid API key with Mail Send permission (required when OKAERI_MAIL=sendgrid; on AWS read from SSM Parameter Store)."},
+	{"OKAERI_SENDGRID_URL", "https://api.sendgrid.com", "SendGrid API base URL (tests and staging point elsewhere; https://api.eu.sendgrid.com for EU data residency)."},
+	{"OKAERI_SENDGRID_WEBHOOK_KEY", "", "SendGrid Event Webhook verification key (base64 DER ECDSA public key); empty: the webhook refuses every event."},
+	{"OKAERI_NEWSLETTER_CONCURRENCY", "4", "Newsletter requests to the mail service in flight at once (1 to 32)."},
 	{"OKAERI_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"OKAERI_ADMINS", "", "Comma-separated emails of HR administrators (they see /hr/ pages)."},
 	{"OKAERI_APPROVAL", "roster", "roster (approve when the leaver roster matches, else HR decides), manual or open."},
@@ -35,10 +39,15 @@ var Vars = []Var{
 	{"OKAERI_EXCLUDED_DEPARTMENTS", "", "Roster approval: comma-separated departments never approved automatically."},
 	{"OKAERI_PRIVACY_VERSION", "2026-04-01", "Version of the privacy policy a registration must accept."},
 	{"OKAERI_SESSION_KEYS", "", "Session cookie keys, newest first: id:base64secret,... (empty: a key kept in <data>/session.key)."},
+	{"OKAERI_CLOUDFRONT_KEY_ID", "", "ID of the CloudFront public key whose private key signs the members' cookies (AWS only; empty: no signed cookies)."},
+	{"OKAERI_CLOUDFRONT_PRIVATE_KEY", "", "PEM RSA private key that signs CloudFront cookies for /members/* (on AWS read from SSM Parameter Store)."},
 	{"OKAERI_LIMIT_REGISTER_ADDRESS", "3/1h", "Registrations per address per window."},
 	{"OKAERI_LIMIT_REGISTER_CLIENT", "20/1h", "Registrations per client (IP) per window."},
 	{"OKAERI_LIMIT_LOGIN_ADDRESS", "5/15m", "Login links per address per window."},
 	{"OKAERI_LIMIT_LOGIN_CLIENT", "30/15m", "Login requests per client (IP) per window."},
+	{"OKAERI_BLOBS", "dir:<data>/blobs", "Where résumés are kept: dir:PATH (files) or s3:BUCKET[/PREFIX] (S3 objects)."},
+	{"OKAERI_LIMIT_REFERRALS", "20/24h", "Friends one member may refer per window."},
+	{"OKAERI_OFFER_HOURS", "24", "Hours a freed event seat is held for the first person on the waitlist before it goes to the next."},
 }
 
 // Config is the parsed configuration.
@@ -59,6 +68,17 @@ type Config struct {
 	PrivacyVersion                                                                 string
 	SessionKeys                                                                    string
 	LimitRegisterAddress, LimitRegisterClient, LimitLoginAddress, LimitLoginClient Limit
+
+	// SendGrid and newsletters.
+	SendGridAPIKey, SendGridURL, SendGridWebhookKey string
+	NewsletterConcurrency                           int
+
+	// CloudFront signed cookies for the members' pages (both empty locally).
+	CloudFrontKeyID, CloudFrontPrivateKey string
+
+	Blobs          string // OKAERI_BLOBS, with <data> filled in
+	LimitReferrals Limit
+	OfferHours     int // OKAERI_OFFER_HOURS
 }
 
 // Limit is "N/duration", e.g. 5/15m.
@@ -123,7 +143,35 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 	c.ExcludedDepartments = splitComma(get("OKAERI_EXCLUDED_DEPARTMENTS"))
 	c.PrivacyVersion = get("OKAERI_PRIVACY_VERSION")
 	c.SessionKeys = get("OKAERI_SESSION_KEYS")
+	c.CloudFrontKeyID, c.CloudFrontPrivateKey = get("OKAERI_CLOUDFRONT_KEY_ID"), get("OKAERI_CLOUDFRONT_PRIVATE_KEY")
 	var errs []string
+	c.SendGridAPIKey, c.SendGridURL = get("SENDGRID_API_KEY"), strings.TrimRight(get("OKAERI_SENDGRID_URL"), "/")
+	c.SendGridWebhookKey = get("OKAERI_SENDGRID_WEBHOOK_KEY")
+	if c.Mail == "sendgrid" && c.SendGridAPIKey == "" {
+		errs = append(errs, "SENDGRID_API_KEY is required when OKAERI_MAIL=sendgrid")
+	}
+	if !strings.HasPrefix(c.SendGridURL, "https://") && !strings.HasPrefix(c.SendGridURL, "http://") {
+		errs = append(errs, "OKAERI_SENDGRID_URL must start with https:// or http://")
+	}
+	if n, err := strconv.Atoi(get("OKAERI_NEWSLETTER_CONCURRENCY")); err != nil || n < 1 || n > 32 {
+		errs = append(errs, "OKAERI_NEWSLETTER_CONCURRENCY must be a whole number from 1 to 32")
+	} else {
+		c.NewsletterConcurrency = n
+	}
+	c.Blobs = strings.Replace(get("OKAERI_BLOBS"), "<data>", dataDir, 1)
+	if !strings.HasPrefix(c.Blobs, "dir:") && !strings.HasPrefix(c.Blobs, "s3:") {
+		errs = append(errs, "OKAERI_BLOBS must be dir:PATH or s3:BUCKET")
+	}
+	if l, err := parseLimit(get("OKAERI_LIMIT_REFERRALS")); err != nil {
+		errs = append(errs, "OKAERI_LIMIT_REFERRALS: "+err.Error())
+	} else {
+		c.LimitReferrals = l
+	}
+	if n, err := strconv.Atoi(get("OKAERI_OFFER_HOURS")); err != nil || n < 1 || n > 24*30 {
+		errs = append(errs, "OKAERI_OFFER_HOURS must be a whole number of hours from 1 to 720")
+	} else {
+		c.OfferHours = n
+	}
 	if n, err := strconv.Atoi(get("OKAERI_MIN_TENURE_MONTHS")); err != nil || n < 0 {
 		errs = append(errs, "OKAERI_MIN_TENURE_MONTHS must be a whole number of months")
 	} else {

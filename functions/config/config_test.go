@@ -44,3 +44,28 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSendGridSettings(t *testing.T) {
+	env := map[string]string{"OKAERI_MAIL": "sendgrid"}
+	_, err := Load(func(k string) string { return env[k] }, "/data")
+	if err == nil || !strings.Contains(err.Error(), "SENDGRID_API_KEY") {
+		t.Fatalf("sendgrid without a key: %v", err)
+	}
+	env = map[string]string{"OKAERI_MAIL": "sendgrid", "SENDGRID_API_KEY": "SG.x", "OKAERI_SENDGRID_URL": "http://127.0.0.1:9999/", "OKAERI_NEWSLETTER_CONCURRENCY": "8"}
+	c, err := Load(func(k string) string { return env[k] }, "/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SendGridAPIKey != "SG.x" || c.SendGridURL != "http://127.0.0.1:9999" || c.NewsletterConcurrency != 8 {
+		t.Fatalf("%+v", c)
+	}
+	c, _ = Load(func(string) string { return "" }, "/data")
+	if c.SendGridURL != "https://api.sendgrid.com" || c.NewsletterConcurrency != 4 {
+		t.Fatalf("defaults: %q %d", c.SendGridURL, c.NewsletterConcurrency)
+	}
+	for _, bad := range []map[string]string{{"OKAERI_SENDGRID_URL": "api.sendgrid.com"}, {"OKAERI_NEWSLETTER_CONCURRENCY": "0"}, {"OKAERI_NEWSLETTER_CONCURRENCY": "many"}} {
+		if _, err := Load(func(k string) string { return bad[k] }, "/data"); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

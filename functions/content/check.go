@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -34,15 +35,17 @@ var commonFields = []string{
 
 // sectionFields are the extra fields of events and jobs; any other key there is reported as unknown.
 var sectionFields = map[string][]string{
-	sectionEvents: {"start", "end", "location", "online", "capacity", "rsvp_deadline", "guests_allowed"},
+	sectionEvents: {"start", "end", "location", "online", "capacity", "rsvp_deadline", "guests_allowed", "online_url"},
 	sectionJobs:   {"employment_type", "department", "location", "closes", "contact"},
+	// newsletters.go: emails, never pages.
+	sectionNewsletters: {"subject", "preheader", "segment", "send_at"},
 }
 
 // idPattern is what an event's or job's file name may be: it is the store key and part of the URL.
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // translated lists the machine-facing fields that must be equal in x.md and x.en.md, in report order.
-var translated = []string{"visibility", "start", "end", "capacity", "rsvp_deadline", "guests_allowed", "online", "closes", "employment_type"}
+var translated = []string{"visibility", "start", "end", "capacity", "rsvp_deadline", "guests_allowed", "online", "online_url", "closes", "employment_type"}
 
 // notSet is how a translation check shows an optional field that is absent.
 const notSet = "not set"
@@ -65,7 +68,7 @@ type machineValue struct{ canon, shown string }
 
 type eventFields struct {
 	start, end, rsvpDeadline time.Time
-	location                 string
+	location, onlineURL      string
 	online                   bool
 	capacity, guestsAllowed  int
 }
@@ -110,6 +113,8 @@ func parseFile(dir, rel string, src []byte) *file {
 			f.readEvent(r)
 		case sectionJobs:
 			f.readJob(r)
+		case sectionNewsletters:
+			f.readNewsletter(r)
 		case sectionStories:
 			r.text("person", false)
 			r.text("role_then", false)
@@ -207,6 +212,16 @@ func (f *file) readEvent(r *reader) {
 		}
 	} else if !r.has("rsvp_deadline") {
 		f.machine["rsvp_deadline"] = machineValue{notSet, notSet}
+	}
+	// online_url goes to the store through sync and is shown to confirmed
+	// attendees only; no template renders it. Problems never echo it.
+	if u := strings.TrimSpace(r.text("online_url", false)); u != "" {
+		if p, err := url.Parse(u); err != nil || p.Scheme != "https" || p.Host == "" || strings.ContainsAny(u, " \t") {
+			r.report(r.lineOf("online_url"), "online_url must be an https:// address")
+		} else {
+			e.onlineURL = u
+			f.machine["online_url"] = machineValue{u, "(not shown)"}
+		}
 	}
 	if g, ok := r.integer("guests_allowed", false); ok || !r.has("guests_allowed") {
 		e.guestsAllowed = g
@@ -352,6 +367,7 @@ func checkAcrossFiles(dir string, files []*file) []Problem {
 	}
 
 	problems = append(problems, checkMembersCascade(dir, files)...)
+	problems = append(problems, checkNewslettersHidden(dir, files)...)
 	return problems
 }
 
@@ -429,7 +445,7 @@ func buildCatalog(files []*file) *Catalog {
 					ev = &Event{
 						ID: p.ID, Path: p.Path, Title: map[string]string{}, Location: map[string]string{},
 						Start: e.start, End: e.end, Online: e.online, Capacity: e.capacity,
-						RSVPDeadline: e.rsvpDeadline, GuestsAllowed: e.guestsAllowed,
+						RSVPDeadline: e.rsvpDeadline, GuestsAllowed: e.guestsAllowed, OnlineURL: e.onlineURL,
 						Visibility: p.Visibility, Draft: p.Draft,
 					}
 					events[p.ID] = ev

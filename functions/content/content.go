@@ -83,6 +83,7 @@ type Event struct {
 	Capacity      int
 	RSVPDeadline  time.Time // zero when the event sets none (RSVP stays open until start)
 	GuestsAllowed int       // how many +N guests one member may bring
+	OnlineURL     string    // the meeting link: synced for confirmed attendees, never rendered by the site
 	Visibility    string
 	Draft         bool
 }

@@ -97,6 +97,18 @@ var messages = map[string]message{
 	"label.privacy":           {"プライバシーポリシーへの同意", "Consent to the privacy policy"},
 	"label.privacy_version":   {"プライバシーポリシーの版", "Privacy policy version"},
 	"field.must_true":         {"同意が必要です。", "Your consent is required."},
+	// events: RSVPs, waitlist offers, check-in
+	"event_not_found":       {"このイベントは見つかりませんでした。", "This event does not exist."},
+	"event_past":            {"このイベントはすでに始まっているか、終了しています。", "This event has already started or ended."},
+	"rsvp_closed":           {"このイベントの申し込みは%vに締め切りました。", "RSVPs for this event closed at %v."},
+	"rsvp_link_invalid":     {"このリンクは正しくありません。メールに書かれたリンクをそのまま開くか、ログインしてイベントページからお申し込みください。", "This link is not valid. Open the link exactly as it is in the email, or log in and RSVP from the event page."},
+	"rsvp_link_expired":     {"このリンクは有効期限が切れています。ログインしてイベントページからお申し込みください。", "This link has expired. Log in and RSVP from the event page."},
+	"rsvp_not_found":        {"このイベントへのお申し込みはありません。", "You have no RSVP for this event."},
+	"offer_gone":            {"このお席のご案内は、確定の期限が過ぎたか、すでに無効になっています。イベントページから、あらためてお申し込みいただけます。", "This seat offer has expired or is no longer valid. You can RSVP again from the event page."},
+	"not_confirmed":         {"この方の参加は確定していないため、出席を記録できません。", "This RSVP is not confirmed, so attendance cannot be recorded."},
+	"field.too_many_guests": {"同伴者は%v名までです。", "You may bring at most %v guests."},
+	"label.guests":          {"同伴者の人数", "Number of guests"},
+	"label.member_id":       {"会員", "Member"},
 	// jobs: applications, referrals, HR's pipeline
 	"job_not_found":          {"この求人は見つかりませんでした。", "This job does not exist."},
 	"job_closed":             {"この求人は%vに締め切りました。ご応募ありがとうございました。", "This job closed on %v. Thank you for your interest."},
@@ -117,6 +129,19 @@ var messages = map[string]message{
 	"label.status":           {"状況", "Status"},
 	"label.outcome":          {"結果", "Outcome"},
 	"label.relationship":     {"関係", "Relationship"},
+	// newsletters: unsubscribe, HR's send, SendGrid's webhook
+	"unsubscribe_title":      {"配信停止の確認", "Unsubscribe"},
+	"unsubscribe_confirm":    {"アルムナイ通信（ニュースレター）の配信を停止しますか？ 下のボタンを押すと、すぐに停止します。", "Stop receiving the alumni newsletter? Press the button below and it stops at once."},
+	"unsubscribe_button":     {"配信を停止する", "Unsubscribe"},
+	"unsubscribed_title":     {"配信を停止しました", "You are unsubscribed"},
+	"unsubscribed":           {"今後、アルムナイ通信はお送りしません。ログイン用のリンクなど、お手続きに必要なメールは引き続きお送りします。再開はメール設定からいつでもできます。", "We will not send you the alumni newsletter any more. Emails you need for your account, such as login links, still come. You can subscribe again at any time in your email preferences."},
+	"already_unsubscribed":   {"アルムナイ通信の配信は停止されています。再開はメール設定からできます。", "You do not receive the alumni newsletter. You can subscribe again in your email preferences."},
+	"to_preferences":         {"メール設定へ", "Email preferences"},
+	"newsletter_not_synced":  {"このニュースレターはまだ登録されていません。okaeri sync を実行してください。", "This newsletter is not in the store yet. Run okaeri sync."},
+	"newsletter_running":     {"このニュースレターはただいま配信中です。", "This newsletter is being sent right now."},
+	"newsletter_invalid":     {"ニュースレターの内容に誤りがあります。okaeri newsletter check で確認してください。", "The newsletter has a problem. Run okaeri newsletter check to see it."},
+	"webhook_signature":      {"署名を確認できませんでした。", "The signature could not be verified."},
+	"webhook_not_configured": {"Webhookの検証鍵が設定されていません。", "No webhook verification key is configured."},
 }
 
 // Message renders a catalog key in a language; an unknown key renders as itself

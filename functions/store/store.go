@@ -43,6 +43,9 @@ type Store interface {
 	Audit
 	RateLimits
 	Roster
+	Events
+	Jobs
+	Newsletters
 	Backup
 
 	// DeleteExpired physically removes items whose expiry is at or before now
@@ -368,6 +371,17 @@ const (
 	RecordAudit       RecordType = "audit"
 	RecordRateLimit   RecordType = "ratelimit"
 	RecordRoster      RecordType = "roster"
+	RecordEvent       RecordType = "event"
+	RecordRSVP        RecordType = "rsvp"
+	RecordJob         RecordType = "job"
+	RecordApplication RecordType = "application"
+	RecordReferral    RecordType = "referral"
+	// Newsletters (newsletter.go).
+	RecordNewsletterSend RecordType = "newsletter-send"
+	RecordDeliveryBatch  RecordType = "delivery-batch"
+	RecordDelivery       RecordType = "delivery"
+	RecordSuppression    RecordType = "suppression"
+	RecordEngagement     RecordType = "engagement"
 )
 
 // Record is one exported item: exactly one field is set.
@@ -379,4 +393,15 @@ type Record struct {
 	Audit       *AuditEntry
 	RateLimit   *RateLimitCounter
 	Roster      *RosterEntry
+	Event       *Event
+	RSVP        *RSVP
+	Job         *Job
+	Application *Application
+	Referral    *Referral
+
+	NewsletterSend *NewsletterSend
+	DeliveryBatch  *DeliveryBatch
+	Delivery       *Delivery
+	Suppression    *Suppression
+	Engagement     *Engagement
 }

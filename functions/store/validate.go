@@ -464,6 +464,24 @@ func (r Record) Type() RecordType {
 	if r.Roster != nil {
 		t, n = RecordRoster, n+1
 	}
+	if r.Event != nil {
+		t, n = RecordEvent, n+1
+	}
+	if r.RSVP != nil {
+		t, n = RecordRSVP, n+1
+	}
+	if r.Job != nil {
+		t, n = RecordJob, n+1
+	}
+	if r.Application != nil {
+		t, n = RecordApplication, n+1
+	}
+	if r.Referral != nil {
+		t, n = RecordReferral, n+1
+	}
+	if nt, nn := r.newsletterType(); nn > 0 {
+		t, n = nt, n+nn
+	}
 	if n != 1 {
 		return ""
 	}
@@ -503,6 +521,23 @@ func (r Record) Normalized() Record {
 	case r.Roster != nil:
 		e := r.Roster.Normalized()
 		return Record{Roster: &e}
+	case r.Event != nil:
+		e := r.Event.Normalized()
+		return Record{Event: &e}
+	case r.RSVP != nil:
+		v := r.RSVP.Normalized()
+		return Record{RSVP: &v}
+	case r.Job != nil:
+		j := r.Job.Normalized()
+		return Record{Job: &j}
+	case r.Application != nil:
+		a := r.Application.Normalized()
+		return Record{Application: &a}
+	case r.Referral != nil:
+		f := r.Referral.Normalized()
+		return Record{Referral: &f}
+	case r.NewsletterSend != nil, r.DeliveryBatch != nil, r.Delivery != nil, r.Suppression != nil, r.Engagement != nil:
+		return r.newsletterNormalized()
 	}
 	return r
 }
@@ -525,6 +560,18 @@ func (r Record) Validate() error {
 		return r.RateLimit.Validate()
 	case RecordRoster:
 		return r.Roster.Validate()
+	case RecordEvent:
+		return r.Event.Validate()
+	case RecordRSVP:
+		return r.RSVP.Validate()
+	case RecordJob:
+		return r.Job.Validate()
+	case RecordApplication:
+		return r.Application.Validate()
+	case RecordReferral:
+		return r.Referral.Validate()
+	case RecordNewsletterSend, RecordDeliveryBatch, RecordDelivery, RecordSuppression, RecordEngagement:
+		return r.newsletterValidate()
 	}
 	return invalid("type", "unknown")
 }

@@ -51,6 +51,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	log.Info("okaeri serving", "url", "http://"+ln.Addr().String(), "site", *siteDir, "store", storeKind(cfg.Store), "mail", cfg.Mail, "dev", *dev)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Waitlist offers that lapse and event reminders run beside the server:
+	// the embedded store allows one process at a time.
+	go a.Events.RunSchedule(ctx, 5*time.Minute)
 	select {
 	case err := <-errc:
 		return err

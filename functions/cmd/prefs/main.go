@@ -1,8 +1,8 @@
-// Command prefs is the preferences function as a Lambda.
+// Command prefs is the preferences function as a Lambda. It touches no
+// table and no secret, so it builds its handler alone instead of the app.
 package main
 
 import (
-	"log/slog"
 	"os"
 
 	"github.com/okaeri/okaeri/functions/lambda"
@@ -10,6 +10,10 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	lambda.Start(&prefs.Handler{Log: log, Secure: true})
+	log := lambda.Logger(os.Getenv("OKAERI_LOG_LEVEL"))
+	h, err := lambda.Handler("prefs", (&prefs.Handler{Log: log, Secure: true}).Routes(), log)
+	if err != nil {
+		lambda.Exit(log, err)
+	}
+	lambda.Start(h, log)
 }

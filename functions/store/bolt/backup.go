@@ -27,6 +27,16 @@ func (s *Store) Export(ctx context.Context, now time.Time, fn func(store.Record)
 		{bucketAudit, decodeRecord(func(e *store.AuditEntry) store.Record { return store.Record{Audit: e} })},
 		{bucketRateLimits, decodeRecord(func(c *store.RateLimitCounter) store.Record { return store.Record{RateLimit: c} })},
 		{bucketRoster, decodeRecord(func(e *store.RosterEntry) store.Record { return store.Record{Roster: e} })},
+		{bucketEvents, decodeRecord(func(e *store.Event) store.Record { return store.Record{Event: e} })},
+		{bucketRSVPs, decodeRecord(func(r *store.RSVP) store.Record { return store.Record{RSVP: r} })},
+		{bucketJobs, decodeRecord(func(j *store.Job) store.Record { return store.Record{Job: j} })},
+		{bucketApplications, decodeRecord(func(a *store.Application) store.Record { return store.Record{Application: a} })},
+		{bucketReferrals, decodeRecord(func(r *store.Referral) store.Record { return store.Record{Referral: r} })},
+		{bucketSends, decodeRecord(func(n *store.NewsletterSend) store.Record { return store.Record{NewsletterSend: n} })},
+		{bucketBatches, decodeRecord(func(b *store.DeliveryBatch) store.Record { return store.Record{DeliveryBatch: b} })},
+		{bucketDeliveries, decodeRecord(func(d *store.Delivery) store.Record { return store.Record{Delivery: d} })},
+		{bucketSuppressions, decodeRecord(func(s *store.Suppression) store.Record { return store.Record{Suppression: s} })},
+		{bucketEngagement, decodeRecord(func(e *store.Engagement) store.Record { return store.Record{Engagement: e} })},
 	}
 	for _, b := range buckets {
 		var after []byte
@@ -137,6 +147,18 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 			return putJSON(bucket(tx, bucketRateLimits), rateLimitKey(*r.RateLimit), r.RateLimit)
 		case r.Roster != nil:
 			return putRosterEntry(tx, *r.Roster)
+		case r.Event != nil:
+			return putJSON(bucket(tx, bucketEvents), []byte(r.Event.ID), r.Event)
+		case r.RSVP != nil:
+			return importRSVP(tx, *r.RSVP)
+		case r.Job != nil:
+			return putJSON(bucket(tx, bucketJobs), []byte(r.Job.ID), r.Job)
+		case r.Application != nil:
+			return importApplication(tx, *r.Application)
+		case r.Referral != nil:
+			return importReferral(tx, *r.Referral)
+		case r.NewsletterSend != nil, r.DeliveryBatch != nil, r.Delivery != nil, r.Suppression != nil, r.Engagement != nil:
+			return importNewsletterRecord(tx, r)
 		}
 		return nil
 	})

@@ -46,10 +46,14 @@ const (
 
 // allBuckets lists every bucket, created by Open.
 func allBuckets() []string {
-	return []string{bucketMembers, bucketMembersByEmail, bucketMembersByNumber, bucketMembersByStatus,
+	all := []string{bucketMembers, bucketMembersByEmail, bucketMembersByNumber, bucketMembersByStatus,
 		bucketTokens, bucketSessions, bucketSessionsByMember, bucketIdempotency,
 		bucketAudit, bucketAuditByTime, bucketAuditBySubject, bucketRateLimits,
 		bucketRoster, bucketRosterByEmail}
+	all = append(all, jobBuckets()...)
+	all = append(all, eventBuckets()...)
+	all = append(all, newsletterBuckets()...)
+	return all
 }
 
 // bucket returns a bucket created by Open.

@@ -68,6 +68,9 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"RosterDelete", testRosterDelete},
 		{"RosterExportImport", func(t *testing.T, s store.Store) { testRosterBackup(t, s, newStore) }},
 	})
+	run(t, newStore, jobTests(newStore))
+	run(t, newStore, eventTests(newStore))
+	run(t, newStore, newsletterTests(newStore))
 }
 
 // RunConcurrencyTests runs the rules that must hold under concurrency.
@@ -84,6 +87,9 @@ func RunConcurrencyTests(t *testing.T, newStore Factory) {
 		{"ConcurrentRosterSameEmail", testConcurrentRosterSameEmail},
 		{"ConcurrentRosterReplace", testConcurrentRosterReplace},
 	})
+	run(t, newStore, jobConcurrencyTests())
+	run(t, newStore, eventConcurrencyTests())
+	run(t, newStore, newsletterConcurrencyTests())
 }
 
 func run(t *testing.T, newStore Factory, tests []subtest) {

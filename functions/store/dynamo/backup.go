@@ -120,6 +120,27 @@ func decodeRecord(it item) (r store.Record, ok bool, err error) {
 	case string(store.RecordRoster):
 		e, err := decodeRoster(it)
 		return store.Record{Roster: &e}, true, err
+	case string(store.RecordJob):
+		j, err := decodeJob(it)
+		return store.Record{Job: &j}, true, err
+	case string(store.RecordApplication):
+		a, err := decodeApplication(it)
+		return store.Record{Application: &a}, true, err
+	case string(store.RecordReferral):
+		r, err := decodeReferral(it)
+		return store.Record{Referral: &r}, true, err
+	case typeNewsletterSend, typeDeliveryBatch, typeDelivery, typeSuppression, typeEngagement:
+		return decodeNewsletterRecord(it)
+	case typeApplicationIndex, typeReferralIndex:
+		return store.Record{}, false, nil
+	case string(store.RecordEvent):
+		e, err := decodeEvent(it)
+		return store.Record{Event: &e}, true, err
+	case string(store.RecordRSVP):
+		r, _, err := decodeRSVP(it)
+		return store.Record{RSVP: &r}, true, err
+	case typeEventIndex, typeEventTicket, typeWaitlistIndex, typeOfferIndex, typeMemberRSVPIndex:
+		return store.Record{}, false, nil
 	case typeEmailIndex, typeNumberIndex, typeSessionIndex, typeAuditIDIndex, typeRosterEmailIndex:
 		return store.Record{}, false, nil
 	default:
@@ -151,6 +172,18 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 		err = s.put(ctx, "import rate limit", rateLimitItem(*r.RateLimit))
 	case r.Roster != nil:
 		err = s.putRoster(ctx, "import roster entry", *r.Roster)
+	case r.Event != nil:
+		err = s.importEvent(ctx, *r.Event)
+	case r.RSVP != nil:
+		err = s.importRSVP(ctx, *r.RSVP)
+	case r.Job != nil:
+		err = s.put(ctx, "import job", jobItem(*r.Job))
+	case r.Application != nil:
+		err = s.importApplication(ctx, *r.Application)
+	case r.Referral != nil:
+		err = s.importReferral(ctx, *r.Referral)
+	case r.NewsletterSend != nil, r.DeliveryBatch != nil, r.Delivery != nil, r.Suppression != nil, r.Engagement != nil:
+		err = s.importNewsletterRecord(ctx, r)
 	}
 	if err != nil {
 		return fmt.Errorf("import %s: %w", r.Type(), err)

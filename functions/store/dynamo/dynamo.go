@@ -2,8 +2,10 @@
 //
 // Every record lives under a partition key with a type prefix (MEMBER#, EMAIL#,
 // EMPNO#, TOKEN#, SESSION#, IDEMP#, AUDIT#, AUDITID#, RATE#, ROSTER#,
-// ROSTEREMAIL#) and one overloaded global secondary index, GSI1, answers the
-// two lists that cross partitions (members by status, audit by time). Uniqueness is held by
+// ROSTEREMAIL#, JOBS, APP#, MEMBERAPP#, REF#, MEMBERREF# ...) and one
+// overloaded global secondary index, GSI1, answers the lists that cross
+// partitions (members by status, audit by time, a job's applications and
+// referrals). Uniqueness is held by
 // condition expressions and TransactWriteItems, compare-and-swap by a version
 // attribute, expiry by the TTL attribute expires_at plus a precise expires_ns
 // checked on every read, because TTL deletes lazily. No request path scans;

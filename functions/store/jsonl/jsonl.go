@@ -187,6 +187,26 @@ func MarshalRecord(r store.Record) ([]byte, error) {
 		body = r.RateLimit
 	case store.RecordRoster:
 		body = r.Roster
+	case store.RecordEvent:
+		body = r.Event
+	case store.RecordRSVP:
+		body = r.RSVP
+	case store.RecordJob:
+		body = r.Job
+	case store.RecordApplication:
+		body = r.Application
+	case store.RecordReferral:
+		body = r.Referral
+	case store.RecordNewsletterSend:
+		body = r.NewsletterSend
+	case store.RecordDeliveryBatch:
+		body = r.DeliveryBatch
+	case store.RecordDelivery:
+		body = r.Delivery
+	case store.RecordSuppression:
+		body = r.Suppression
+	case store.RecordEngagement:
+		body = r.Engagement
 	default:
 		return nil, errors.New("record holds no single item")
 	}
@@ -235,6 +255,36 @@ func UnmarshalRecord(line []byte) (store.Record, error) {
 	case store.RecordRoster:
 		r.Roster = new(store.RosterEntry)
 		target = r.Roster
+	case store.RecordEvent:
+		r.Event = new(store.Event)
+		target = r.Event
+	case store.RecordRSVP:
+		r.RSVP = new(store.RSVP)
+		target = r.RSVP
+	case store.RecordJob:
+		r.Job = new(store.Job)
+		target = r.Job
+	case store.RecordApplication:
+		r.Application = new(store.Application)
+		target = r.Application
+	case store.RecordReferral:
+		r.Referral = new(store.Referral)
+		target = r.Referral
+	case store.RecordNewsletterSend:
+		r.NewsletterSend = new(store.NewsletterSend)
+		target = r.NewsletterSend
+	case store.RecordDeliveryBatch:
+		r.DeliveryBatch = new(store.DeliveryBatch)
+		target = r.DeliveryBatch
+	case store.RecordDelivery:
+		r.Delivery = new(store.Delivery)
+		target = r.Delivery
+	case store.RecordSuppression:
+		r.Suppression = new(store.Suppression)
+		target = r.Suppression
+	case store.RecordEngagement:
+		r.Engagement = new(store.Engagement)
+		target = r.Engagement
 	default:
 		return store.Record{}, fmt.Errorf("unknown record type %q", t.Type)
 	}

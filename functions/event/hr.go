@@ -1,0 +1,391 @@
+package event
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// Attendee is one RSVP as HR sees it: with the member's name.
+type Attendee struct {
+	store.RSVP
+	Name       string `json:"name"` // "" once the member is erased
+	Kana       string `json:"kana,omitempty"`
+	Department string `json:"department,omitempty"`
+}
+
+// Counts sum up an event's RSVPs for HR (and later engagement figures).
+type Counts struct {
+	Capacity       int `json:"capacity"`
+	Confirmed      int `json:"confirmed"`       // people
+	ConfirmedSeats int `json:"confirmed_seats"` // people and their guests
+	Offered        int `json:"offered"`
+	Waitlisted     int `json:"waitlisted"`
+	Cancelled      int `json:"cancelled"`
+	Lapsed         int `json:"lapsed"`
+	Attended       int `json:"attended"`
+	SeatsLeft      int `json:"seats_left"`
+}
+
+// Roster is an event's RSVPs for HR, in order of arrival.
+type Roster struct {
+	Event     store.Event `json:"event"`
+	Counts    Counts      `json:"counts"`
+	Attendees []Attendee  `json:"attendees"` // confirmed
+	Waitlist  []Attendee  `json:"waitlist"`  // offered and waitlisted, first in line first
+	Others    []Attendee  `json:"others"`    // cancelled and lapsed
+}
+
+// Roster gathers an event's RSVPs with the members' names.
+func (s *Service) Roster(ctx context.Context, eventID string) (Roster, error) {
+	e, err := s.event(ctx, eventID)
+	if err != nil {
+		return Roster{}, err
+	}
+	rsvps, err := s.Store.ListRSVPs(ctx, e.ID)
+	if err != nil {
+		return Roster{}, httpapi.Internal(err)
+	}
+	ro := Roster{Event: e, Counts: Counts{Capacity: e.Capacity, SeatsLeft: e.SeatsLeft()}}
+	for _, r := range rsvps {
+		a := Attendee{RSVP: r}
+		if r.ErasedAt.IsZero() {
+			if m, err := s.Store.GetMember(ctx, r.MemberID); err == nil {
+				a.Name, a.Kana, a.Department = m.Name, m.Kana, m.Department
+			}
+		}
+		if !r.AttendedAt.IsZero() {
+			ro.Counts.Attended++
+		}
+		switch r.Status {
+		case store.RSVPConfirmed:
+			ro.Counts.Confirmed++
+			ro.Counts.ConfirmedSeats += r.Seats()
+			ro.Attendees = append(ro.Attendees, a)
+		case store.RSVPOffered:
+			ro.Counts.Offered++
+			ro.Waitlist = append(ro.Waitlist, a)
+		case store.RSVPWaitlisted:
+			ro.Counts.Waitlisted++
+			ro.Waitlist = append(ro.Waitlist, a)
+		case store.RSVPCancelled:
+			ro.Counts.Cancelled++
+			ro.Others = append(ro.Others, a)
+		case store.RSVPLapsed:
+			ro.Counts.Lapsed++
+			ro.Others = append(ro.Others, a)
+		}
+	}
+	return ro, nil
+}
+
+// CheckIn records (or clears) that a confirmed member came, by HR's hand or
+// by the QR code; the audit log keeps who did it.
+func (s *Service) CheckIn(ctx context.Context, eventID, memberID string, attended bool, admin store.Member) (store.RSVP, error) {
+	e, err := s.event(ctx, eventID)
+	if err != nil {
+		return store.RSVP{}, err
+	}
+	actor := "hr:" + admin.ID
+	r, err := s.Store.SetAttendance(ctx, e.ID, memberID, attended, actor, s.Now())
+	switch {
+	case errors.Is(err, store.ErrPrecondition):
+		return store.RSVP{}, httpapi.Errorf(httpapi.ECONFLICT, "not_confirmed")
+	case err != nil:
+		return store.RSVP{}, storeError(err)
+	}
+	action := "rsvp.checkin"
+	if !attended {
+		action = "rsvp.checkin_undo"
+	}
+	s.audit(ctx, actor, action, memberID, "attended")
+	return r, nil
+}
+
+var hrText = map[string]map[string]string{
+	"ja": {
+		"site": "アルムナイネットワーク", "skip": "本文へ移動", "home": "メンバートップへ", "events": "イベント（事務局）",
+		"events_intro": "同期済みのイベントと申し込み状況です。", "event": "イベント", "date": "日時", "capacity": "定員",
+		"taken": "確保済みの席", "waiting": "キャンセル待ち", "open": "参加者を見る", "none_events": "イベントはまだありません。`okaeri sync` で同期してください。",
+		"counts": "集計", "confirmed": "参加確定", "seats": "席（同伴者を含む）", "offered": "案内中", "waitlisted": "キャンセル待ち",
+		"cancelled": "取り消し", "lapsed": "期限切れ", "attended": "出席", "seats_left": "残席",
+		"attendees": "参加者", "waitlist": "キャンセル待ち（順番）", "others": "取り消し・期限切れ",
+		"name": "氏名", "department": "在籍時の部署", "guests": "同伴者", "at": "申込日時", "check": "受付",
+		"checkin": "出席にする", "undo": "取り消す", "erased": "（削除済み）", "position": "順番", "status": "状態",
+		"offer_until": "%sまで案内中", "csv": "CSVで書き出す（Excel対応）", "none": "いません。",
+		"checkin_title": "受付", "checkin_done": "出席を記録しました。", "checkin_already": "すでに出席済みです（%s）。",
+		"not_confirmed": "この方の参加は確定していません。", "back": "参加者一覧へ",
+	},
+	"en": {
+		"site": "Alumni network", "skip": "Skip to content", "home": "Members' home", "events": "Events (HR)",
+		"events_intro": "Synced events and their RSVPs.", "event": "Event", "date": "When", "capacity": "Capacity",
+		"taken": "Seats taken", "waiting": "Waitlist", "open": "See attendees", "none_events": "No events yet. Run `okaeri sync`.",
+		"counts": "Counts", "confirmed": "Confirmed", "seats": "Seats (with guests)", "offered": "Offered", "waitlisted": "Waitlisted",
+		"cancelled": "Cancelled", "lapsed": "Lapsed", "attended": "Attended", "seats_left": "Seats left",
+		"attendees": "Attendees", "waitlist": "Waitlist (in order)", "others": "Cancelled and lapsed",
+		"name": "Name", "department": "Department", "guests": "Guests", "at": "RSVPed", "check": "Check-in",
+		"checkin": "Check in", "undo": "Undo", "erased": "(erased)", "position": "Place", "status": "Status",
+		"offer_until": "offered until %s", "csv": "Export CSV (opens in Excel)", "none": "Nobody.",
+		"checkin_title": "Check-in", "checkin_done": "Attendance recorded.", "checkin_already": "Already checked in (%s).",
+		"not_confirmed": "This RSVP is not confirmed.", "back": "Back to the attendee list",
+	},
+}
+
+const hrHead = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="site-header"><div class="wrap header-inner"><a class="brand" href="{{.Home}}">{{.T.home}}</a>
+<a href="/hr/events">{{.T.events}}</a></div></header>
+<main id="main" class="wrap hr">`
+
+var hrEventsTmpl = template.Must(template.New("hr-events").Parse(hrHead + `
+<h1>{{.T.events}}</h1>
+<p>{{.T.events_intro}}</p>
+{{if not .Events}}<p>{{.T.none_events}}</p>{{else}}
+<table><caption>{{.T.events}} ({{len .Events}})</caption>
+<thead><tr><th scope="col">{{.T.event}}</th><th scope="col">{{.T.date}}</th><th scope="col">{{.T.capacity}}</th><th scope="col">{{.T.taken}}</th><th scope="col">{{.T.waiting}}</th></tr></thead>
+<tbody>{{range .Events}}<tr><td><a href="/hr/events/{{.ID}}">{{.Title}}</a></td><td>{{.When}}</td><td>{{.Capacity}}</td><td>{{.Taken}}</td><td>{{.Waiting}}</td></tr>
+{{end}}</tbody></table>{{end}}
+</main></body></html>`))
+
+var hrEventTmpl = template.Must(template.New("hr-event").Parse(hrHead + `
+<h1>{{.Title}}</h1>
+<p>{{.When}}</p>
+{{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
+<h2>{{.T.counts}}</h2>
+<dl class="facts counts">
+<div><dt>{{.T.capacity}}</dt><dd id="count-capacity">{{.R.Counts.Capacity}}</dd></div>
+<div><dt>{{.T.confirmed}}</dt><dd id="count-confirmed">{{.R.Counts.Confirmed}}</dd></div>
+<div><dt>{{.T.seats}}</dt><dd id="count-seats">{{.R.Counts.ConfirmedSeats}}</dd></div>
+<div><dt>{{.T.offered}}</dt><dd id="count-offered">{{.R.Counts.Offered}}</dd></div>
+<div><dt>{{.T.waitlisted}}</dt><dd id="count-waitlisted">{{.R.Counts.Waitlisted}}</dd></div>
+<div><dt>{{.T.cancelled}}</dt><dd id="count-cancelled">{{.R.Counts.Cancelled}}</dd></div>
+<div><dt>{{.T.attended}}</dt><dd id="count-attended">{{.R.Counts.Attended}}</dd></div>
+<div><dt>{{.T.seats_left}}</dt><dd id="count-seats-left">{{.R.Counts.SeatsLeft}}</dd></div>
+</dl>
+<p><a href="/hr/events/{{.R.Event.ID}}/rsvps.csv" download>{{.T.csv}}</a></p>
+<h2>{{.T.attendees}} ({{len .R.Attendees}})</h2>
+{{if not .R.Attendees}}<p>{{.T.none}}</p>{{else}}
+<table><thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.at}}</th><th scope="col">{{.T.check}}</th></tr></thead>
+<tbody>{{range .R.Attendees}}<tr id="m-{{.MemberID}}"><td>{{if .Name}}{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}{{else}}{{$.T.erased}}{{end}}</td><td>{{.Department}}</td><td>{{.Guests}}</td><td>{{call $.Time .CreatedAt}}</td>
+<td>{{if .AttendedAt.IsZero}}<form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="true"><button type="submit">{{$.T.checkin}}</button></form>
+{{else}}✓ {{call $.Time .AttendedAt}} <form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="false"><button type="submit">{{$.T.undo}}</button></form>{{end}}</td></tr>
+{{end}}</tbody></table>{{end}}
+<h2>{{.T.waitlist}} ({{len .R.Waitlist}})</h2>
+{{if not .R.Waitlist}}<p>{{.T.none}}</p>{{else}}
+<table><thead><tr><th scope="col">{{.T.position}}</th><th scope="col">{{.T.name}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.at}}</th></tr></thead>
+<tbody>{{range .R.Waitlist}}<tr><td>{{if .Position}}{{.Position}}{{end}}</td><td>{{if .Name}}{{.Name}}{{else}}{{$.T.erased}}{{end}}</td><td>{{.Guests}}</td><td>{{if eq .Status "offered"}}{{call $.Offered .OfferExpiresAt}}{{else}}{{$.T.waitlisted}}{{end}}</td><td>{{call $.Time .CreatedAt}}</td></tr>
+{{end}}</tbody></table>{{end}}
+<h2>{{.T.others}} ({{len .R.Others}})</h2>
+{{if not .R.Others}}<p>{{.T.none}}</p>{{else}}<ul>{{range .R.Others}}<li>{{if .Name}}{{.Name}}{{else}}{{$.T.erased}}{{end}}: {{if eq .Status "lapsed"}}{{$.T.lapsed}}{{else}}{{$.T.cancelled}}{{end}}</li>{{end}}</ul>{{end}}
+</main></body></html>`))
+
+var hrCheckInTmpl = template.Must(template.New("hr-checkin").Parse(hrHead + `
+<h1>{{.T.checkin_title}}</h1>
+<p><strong>{{.Title}}</strong> — {{.When}}</p>
+<p class="checkin-name">{{.A.Name}}{{if .A.Kana}} <small>（{{.A.Kana}}）</small>{{end}}{{if .A.Guests}} ＋{{.A.Guests}}{{end}}</p>
+{{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
+{{if .CanCheckIn}}<form method="post" action="/api/hr/events/{{.ID}}/checkin">
+<input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="attended" value="true">
+<p><button type="submit" class="button">{{.T.checkin}}</button></p></form>{{end}}
+<p><a href="/hr/events/{{.ID}}">{{.T.back}}</a></p>
+</main></body></html>`))
+
+func hrLang(m store.Member) string { return memberLang(m) }
+
+func (h Handler) hrEvents(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	events, err := h.S.Store.ListEvents(r.Context())
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "")
+		return
+	}
+	lang := hrLang(admin)
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"events": events})
+		return
+	}
+	type row struct {
+		ID, Title, When          string
+		Capacity, Taken, Waiting int
+	}
+	var rows []row
+	for _, e := range events {
+		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), e.Capacity, e.Taken, e.Waiting})
+	}
+	writeHTML(w, hrEventsTmpl, map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
+		"Home": langPath(lang, "/members/"), "Events": rows})
+}
+
+func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ro, err := h.S.Roster(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "/hr/events")
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		httpapi.WriteJSON(w, http.StatusOK, ro)
+		return
+	}
+	lang := hrLang(admin)
+	T := hrText[lang]
+	notice := ""
+	if r.URL.Query().Get("checked") != "" {
+		notice = T["checkin_done"]
+	}
+	writeHTML(w, hrEventTmpl, map[string]any{
+		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Home": langPath(lang, "/members/"),
+		"R": ro, "Notice": notice,
+		"Time":    func(t time.Time) string { return t.In(tokyo).Format("2006-01-02 15:04") },
+		"Offered": func(t time.Time) string { return fmt.Sprintf(T["offer_until"], t.In(tokyo).Format("01-02 15:04")) },
+	})
+}
+
+// hrCSV exports an event's RSVPs for Excel: UTF-8 with a byte order mark
+// (without it Excel in Japan reads UTF-8 as Shift_JIS), CRLF line ends, and
+// cells that would start a formula quoted as text.
+func (h Handler) hrCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ro, err := h.S.Roster(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "/hr/events")
+		return
+	}
+	lang := hrLang(admin)
+	header := []string{"状態", "順番", "氏名", "フリガナ", "在籍時の部署", "同伴者", "席数", "申込日時", "確定日時", "出席日時", "会員ID"}
+	statusText := map[store.RSVPStatus]string{store.RSVPConfirmed: "参加確定", store.RSVPOffered: "案内中", store.RSVPWaitlisted: "キャンセル待ち",
+		store.RSVPCancelled: "取り消し", store.RSVPLapsed: "期限切れ"}
+	if lang == httpapi.LangEN {
+		header = []string{"Status", "Place", "Name", "Kana", "Department", "Guests", "Seats", "RSVPed", "Confirmed", "Attended", "Member ID"}
+		statusText = map[store.RSVPStatus]string{store.RSVPConfirmed: "confirmed", store.RSVPOffered: "offered", store.RSVPWaitlisted: "waitlisted",
+			store.RSVPCancelled: "cancelled", store.RSVPLapsed: "lapsed"}
+	}
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(tokyo).Format("2006-01-02 15:04:05")
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="rsvps-`+ro.Event.ID+`.csv"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write([]byte("\uFEFF"))
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	_ = cw.Write(header)
+	for _, group := range [][]Attendee{ro.Attendees, ro.Waitlist, ro.Others} {
+		for _, a := range group {
+			place := ""
+			if a.Position > 0 {
+				place = fmt.Sprint(a.Position)
+			}
+			_ = cw.Write([]string{statusText[a.Status], place, cell(a.Name), cell(a.Kana), cell(a.Department),
+				fmt.Sprint(a.Guests), fmt.Sprint(a.Seats()), stamp(a.CreatedAt), stamp(a.ConfirmedAt), stamp(a.AttendedAt), a.MemberID})
+		}
+	}
+	cw.Flush()
+}
+
+// cell keeps a spreadsheet from reading text as a formula (CSV injection).
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// hrCheckInPage is what HR's phone shows after scanning a confirmation's QR
+// code: who it is and one button. Opening it changes nothing.
+func (h Handler) hrCheckInPage(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx, id, token := r.Context(), r.PathValue("id"), r.URL.Query().Get("token")
+	lang := hrLang(admin)
+	T := hrText[lang]
+	c, err := h.S.verify(token, purposeCheckIn, id, h.S.Now())
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, "/hr/events/"+url.PathEscape(id))
+		return
+	}
+	e, err := h.S.event(ctx, id)
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, "/hr/events")
+		return
+	}
+	rsvp, err := h.S.Store.GetRSVP(ctx, e.ID, c.Member)
+	if err != nil {
+		httpapi.WriteFormError(w, r, storeError(err), "/hr/events/"+e.ID)
+		return
+	}
+	a := Attendee{RSVP: rsvp}
+	if m, err := h.S.Store.GetMember(ctx, c.Member); err == nil {
+		a.Name, a.Kana = m.Name, m.Kana
+	}
+	data := map[string]any{"Lang": lang, "T": T, "Title": title(e, lang), "When": when(e, lang), "Home": langPath(lang, "/members/"),
+		"ID": e.ID, "Token": token, "A": a}
+	switch {
+	case rsvp.Status != store.RSVPConfirmed:
+		data["Notice"] = T["not_confirmed"]
+	case !rsvp.AttendedAt.IsZero():
+		data["Notice"] = fmt.Sprintf(T["checkin_already"], rsvp.AttendedAt.In(tokyo).Format("15:04"))
+	case r.URL.Query().Get("done") != "":
+		data["Notice"] = T["checkin_done"]
+	default:
+		data["CanCheckIn"] = true
+	}
+	writeHTML(w, hrCheckInTmpl, data)
+}
+
+// checkInInput is the body of POST /api/hr/events/{id}/checkin: a member
+// (HR's list) or a QR token (the scanned code), and whether they came.
+type checkInInput struct {
+	MemberID string `json:"member_id"`
+	Token    string `json:"token"`
+	Attended *bool  `json:"attended"` // default true
+}
+
+func (h Handler) hrCheckIn(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	id := r.PathValue("id")
+	back := "/hr/events/" + url.PathEscape(id)
+	var in checkInInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, back)
+		return
+	}
+	memberID := in.MemberID
+	if in.Token != "" {
+		c, err := h.S.verify(in.Token, purposeCheckIn, id, h.S.Now())
+		if err != nil {
+			h.fail(w, r, err, back)
+			return
+		}
+		memberID = c.Member
+	}
+	if memberID == "" {
+		h.fail(w, r, httpapi.Invalid(httpapi.FieldError{Field: "member_id", Code: "required"}), back)
+		return
+	}
+	attended := in.Attended == nil || *in.Attended
+	rsvp, err := h.S.CheckIn(r.Context(), id, memberID, attended, admin)
+	if err != nil {
+		h.fail(w, r, err, back)
+		return
+	}
+	if httpapi.IsForm(r) {
+		next := back + "?checked=1#m-" + url.PathEscape(memberID)
+		if in.Token != "" {
+			next = back + "/checkin?token=" + url.QueryEscape(in.Token) + "&done=1"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"member_id": rsvp.MemberID, "attended": !rsvp.AttendedAt.IsZero(),
+		"attended_at": rsvp.AttendedAt, "checked_in_by": rsvp.CheckedInBy})
+}

@@ -1,0 +1,179 @@
+package job
+
+import (
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// emailKind names one email of the jobs flow.
+type emailKind string
+
+const (
+	emailApplied          emailKind = "applied"            // to the applicant: we have your application
+	emailHRNewApplication emailKind = "hr-new-application" // to the job's HR contact
+	emailHRWithdrawn      emailKind = "hr-withdrawn"       // to the job's HR contact
+	emailStatus           emailKind = "status"             // to the applicant, when HR chooses to tell them
+	emailReferral         emailKind = "referral"           // to a referred friend
+)
+
+// emailData fills the templates; each template uses what it needs.
+type emailData struct {
+	Name        string
+	FromName    string
+	JobTitle    string
+	JobTitleEn  string
+	Link        string
+	LinkEn      string
+	Status      string
+	StatusNote  string
+	Contact     string
+	Message     string
+	Unsubscribe string
+	Portal      string
+	MembersOnly bool // the job is posted to registered alumni only
+}
+
+// emailTemplates: Japanese first, English second, the same facts in both.
+// HR's notices go out in Japanese, the company's working language. A
+// referred friend's language is unknown, so the Japanese version of that
+// email carries the English text as well.
+var emailTemplates = mailtext.Set[emailKind]{
+	emailApplied: {
+		"ja": {"【アルムナイ】「{{.JobTitle}}」へのご応募を受け付けました", `{{.Name}} 様
+
+「{{.JobTitle}}」へのご応募ありがとうございます。内容を確認のうえ、担当者からご連絡します。
+
+応募の状況はメンバーページでいつでも確認できます。取り下げもこちらからできます。
+{{.Link}}
+`},
+		"en": {"[Alumni] We have received your application: {{.JobTitle}}", `Dear {{.Name}},
+
+Thank you for applying for "{{.JobTitle}}". We will review your application and the person in charge will get in touch.
+
+You can follow your application, or withdraw it, on the members' pages:
+{{.Link}}
+`},
+	},
+	emailHRNewApplication: {
+		"ja": {"【応募】{{.JobTitle}}：{{.Name}}さん", `「{{.JobTitle}}」にアルムナイから新しい応募がありました。
+
+応募者: {{.Name}}さん
+
+応募内容と履歴書は採用管理ページで確認できます（ログインが必要です）。
+{{.Link}}
+{{if .JobTitleEn}}
+New application for "{{.JobTitleEn}}" from {{.Name}}. Review it on the HR page above.
+{{end}}`},
+		"en": {"[Application] {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}: {{.Name}}", `An alumnus applied for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
+
+Applicant: {{.Name}}
+
+Read the application and the résumé on the HR page (login required):
+{{.Link}}
+`},
+	},
+	emailHRWithdrawn: {
+		"ja": {"【応募の取り下げ】{{.JobTitle}}：{{.Name}}さん", `{{.Name}}さんが「{{.JobTitle}}」への応募を取り下げました。
+
+{{.Link}}
+`},
+		"en": {"[Withdrawn] {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}: {{.Name}}", `{{.Name}} withdrew their application for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
+
+{{.Link}}
+`},
+	},
+	emailStatus: {
+		"ja": {"【アルムナイ】「{{.JobTitle}}」への応募状況：{{.Status}}", `{{.Name}} 様
+
+「{{.JobTitle}}」へのご応募の状況が「{{.Status}}」になりました。
+{{.StatusNote}}
+
+応募の状況はメンバーページで確認できます。
+{{.Link}}
+`},
+		"en": {"[Alumni] Your application for {{.JobTitle}}: {{.Status}}", `Dear {{.Name}},
+
+Your application for "{{.JobTitle}}" is now at: {{.Status}}.
+{{.StatusNote}}
+
+Follow your application on the members' pages:
+{{.Link}}
+`},
+	},
+	emailReferral: {
+		"ja": {"{{.FromName}}さんから求人のご紹介：{{.JobTitle}}", `{{.Name}} 様
+
+当社のアルムナイ（元社員）の{{.FromName}}さんが、あなたに合う求人として「{{.JobTitle}}」を紹介してくださいました。
+{{if .Message}}
+{{.FromName}}さんからのひとこと:
+{{.Message}}
+{{end}}
+{{if .MembersOnly}}この求人は、アルムナイネットワークに登録した方だけが見られる求人です。登録（無料）のうえ、こちらからご覧ください:{{else}}求人の詳細とご応募はこちらから:{{end}}
+{{.Link}}
+{{if .Contact}}ご質問やご応募の相談は採用担当（{{.Contact}}）までお気軽にどうぞ。
+{{end}}
+このメールは{{.FromName}}さんのご紹介によりお送りしています。今後このようなご案内が不要な場合は、次のリンクから配信を停止できます。
+{{.Unsubscribe}}
+
+----
+{{.FromName}}, one of our alumni (former employees), recommended you for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
+{{if .MembersOnly}}The job is posted to registered alumni: register (free) and read it here{{else}}Read about the job and apply{{end}}: {{.LinkEn}}
+{{if .Contact}}Questions: {{.Contact}}
+{{end}}You received this email because {{.FromName}} referred you. To receive no more: {{.Unsubscribe}}
+`},
+		"en": {"{{.FromName}} recommended a job for you: {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}", `Dear {{.Name}},
+
+{{.FromName}}, one of our alumni (former employees), recommended you for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
+{{if .Message}}
+A note from {{.FromName}}:
+{{.Message}}
+{{end}}
+{{if .MembersOnly}}The job is posted to members of the alumni network. Register (it is free) and read it here:{{else}}Read about the job and apply:{{end}}
+{{.LinkEn}}
+{{if .Contact}}Questions are welcome at {{.Contact}}.
+{{end}}
+You received this email because {{.FromName}} referred you. To receive no more such emails:
+{{.Unsubscribe}}
+`},
+	},
+}
+
+// statusLabels name the pipeline's statuses for people.
+var statusLabels = map[store.ApplicationStatus][2]string{
+	store.ApplicationReceived:  {"受付済み", "Received"},
+	store.ApplicationScreening: {"書類選考中", "Screening"},
+	store.ApplicationInterview: {"面接", "Interview"},
+	store.ApplicationOffer:     {"内定", "Offer"},
+	store.ApplicationHired:     {"採用決定", "Hired"},
+	store.ApplicationDeclined:  {"見送り", "Not selected"},
+	store.ApplicationWithdrawn: {"取り下げ", "Withdrawn"},
+}
+
+// statusNotes tell the applicant what a status means for them.
+var statusNotes = map[store.ApplicationStatus][2]string{
+	store.ApplicationReceived:  {"内容を確認しています。", "We are reading your application."},
+	store.ApplicationScreening: {"書類選考を進めています。結果は担当者からご連絡します。", "We are reviewing your documents and will let you know."},
+	store.ApplicationInterview: {"面接にお進みいただきます。日程は担当者からご相談します。", "We would like to meet you; the person in charge will suggest dates."},
+	store.ApplicationOffer:     {"ぜひ一緒に働きたいと考えています。条件の詳細は担当者からご連絡します。", "We would like to work with you again; the person in charge will send the details of the offer."},
+	store.ApplicationHired:     {"おかえりなさい！入社の手続きについては担当者からご案内します。", "Welcome back! The person in charge will guide you through joining."},
+	store.ApplicationDeclined:  {"慎重に検討しましたが、今回はご期待に沿えない結果となりました。ご応募ありがとうございました。", "After careful consideration we will not go ahead this time. Thank you for applying."},
+	store.ApplicationWithdrawn: {"応募は取り下げられました。", "The application has been withdrawn."},
+}
+
+func statusLabel(lang string, s store.ApplicationStatus) string {
+	return pick(lang, statusLabels[s], string(s))
+}
+func statusNote(lang string, s store.ApplicationStatus) string { return pick(lang, statusNotes[s], "") }
+
+func pick(lang string, pair [2]string, fallback string) string {
+	i := 0
+	if lang == httpapi.LangEN {
+		i = 1
+	}
+	if pair[i] == "" {
+		return fallback
+	}
+	return pair[i]
+}

@@ -1,0 +1,49 @@
+package job
+
+import (
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/okaeri/okaeri/functions/mail/mailtext/mailtexttest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var sampleData = emailData{
+	Name: "鈴木 一郎", FromName: "山田 花子", JobTitle: "バックエンドエンジニア（再入社・正社員）", JobTitleEn: "Backend engineer (re-hire)",
+	Link: "https://alumni.example.co.jp/jobs/backend-engineer-rehire/", LinkEn: "https://alumni.example.co.jp/en/jobs/backend-engineer-rehire/",
+	Status: "面接", StatusNote: "面接にお進みいただきます。日程は担当者からご相談します。", Contact: "careers@example.co.jp",
+	Message: "前職の同僚で、Goが得意です。", Unsubscribe: "https://alumni.example.co.jp/api/referrals/unsubscribe?token=TOKEN",
+	Portal: "https://alumni.example.co.jp",
+}
+
+// Golden files hold every email in both languages, so a change to any text
+// shows up in review as a diff of what people will read.
+func TestEmailsMatchGoldenFiles(t *testing.T) {
+	mailtexttest.Golden(t, emailTemplates, sampleData, *update)
+}
+
+// A referred friend may not read Japanese: the Japanese email carries the
+// English text too, and both carry the unsubscribe link.
+func TestReferralEmailSpeaksBothLanguages(t *testing.T) {
+	_, body, err := emailTemplates.Render(emailReferral, "ja", sampleData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"山田 花子さん", "recommended you for \"Backend engineer (re-hire)\"", sampleData.LinkEn, sampleData.Link} {
+		if !strings.Contains(body, want) {
+			t.Errorf("referral email lacks %q", want)
+		}
+	}
+	if strings.Count(body, sampleData.Unsubscribe) != 2 {
+		t.Error("the unsubscribe link should appear in both languages")
+	}
+	// Without a note or contact, no empty lines are left behind.
+	d := sampleData
+	d.Message, d.Contact = "", ""
+	_, body, _ = emailTemplates.Render(emailReferral, "en", d)
+	if strings.Contains(body, "A note from") || strings.Contains(body, "Questions") || strings.Contains(body, "\n\n\n") {
+		t.Errorf("empty sections rendered:\n%s", body)
+	}
+}

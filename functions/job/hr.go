@@ -1,0 +1,719 @@
+package job
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/blob"
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// HR's pipeline: /hr/jobs lists postings with counts per status, /hr/jobs/{id}
+// one posting's applications and referrals, /hr/applications every
+// application (filtered by status or job), /hr/applications/{id} one
+// application with its history and the form that moves it, /hr/referrals
+// every referral grouped by alumnus. CSV exports carry a UTF-8 BOM, so
+// Excel opens the Japanese text correctly.
+
+// HRApplication is an application with what HR's pages show beside it.
+type HRApplication struct {
+	store.Application
+	Job         store.Job
+	Applicant   store.Member // zero once erased
+	StatusLabel string
+	Applied     string
+	Updated     string
+	Targets     []option // statuses it may move to
+}
+
+// HRReferral is a referral with its job and referrer.
+type HRReferral struct {
+	store.Referral
+	Job          store.Job
+	Referrer     store.Member
+	OutcomeLabel string
+	Relationship string
+	Date         string
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// hrLang is the administrator's language.
+func hrLang(m store.Member) string { return memberLang(m) }
+
+// allApplications reads the applications of every posting (tens of
+// postings; each page of a job's list is one query), filtered.
+func (s *Service) allApplications(ctx context.Context, jobs []store.Job, status store.ApplicationStatus) ([]store.Application, error) {
+	var out []store.Application
+	for _, j := range jobs {
+		page := store.Page{Limit: store.MaxPageLimit}
+		for {
+			apps, next, err := s.Store.ListApplicationsByJob(ctx, j.ID, page)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range apps {
+				if status == "" || a.Status == status {
+					out = append(out, a)
+				}
+			}
+			if next == "" {
+				break
+			}
+			page.Cursor = next
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Application) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, nil
+}
+
+func (s *Service) allReferrals(ctx context.Context, jobs []store.Job) ([]store.Referral, error) {
+	var out []store.Referral
+	for _, j := range jobs {
+		page := store.Page{Limit: store.MaxPageLimit}
+		for {
+			refs, next, err := s.Store.ListReferralsByJob(ctx, j.ID, page)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, refs...)
+			if next == "" {
+				break
+			}
+			page.Cursor = next
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Referral) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, nil
+}
+
+// members reads each person once per page.
+type members struct {
+	s     *Service
+	cache map[string]store.Member
+}
+
+func (m *members) get(ctx context.Context, id string) store.Member {
+	if id == "" {
+		return store.Member{}
+	}
+	if v, ok := m.cache[id]; ok {
+		return v
+	}
+	v, err := m.s.Store.GetMember(ctx, id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		m.s.Log.ErrorContext(ctx, "read member", "err", err)
+	}
+	m.cache[id] = v
+	return v
+}
+
+func (s *Service) hrApplication(ctx context.Context, ms *members, a store.Application, j store.Job, lang string) HRApplication {
+	v := HRApplication{Application: a, Job: j, Applicant: ms.get(ctx, a.MemberID), StatusLabel: statusLabel(lang, a.Status),
+		Applied: dateTime(a.CreatedAt), Updated: dateTime(a.UpdatedAt)}
+	for _, st := range store.ApplicationStatuses {
+		if st == a.Status || store.CanMove(a.Status, st) {
+			v.Targets = append(v.Targets, option{string(st), statusLabel(lang, st), st == a.Status})
+		}
+	}
+	return v
+}
+
+func (s *Service) hrReferral(ctx context.Context, ms *members, r store.Referral, j store.Job, lang string) HRReferral {
+	return HRReferral{Referral: r, Job: j, Referrer: ms.get(ctx, r.ReferrerID), OutcomeLabel: outcomeLabel(lang, r.Outcome),
+		Relationship: pick(lang, relationshipLabels[r.Relationship], r.Relationship), Date: dateIn(r.CreatedAt)}
+}
+
+// dateTime formats a time in Japan to the minute.
+func dateTime(t time.Time) string { return t.In(japan).Format("2006-01-02 15:04") }
+
+var japan = time.FixedZone("JST", 9*3600)
+
+// ---- pages
+
+var hrText = map[string]map[string]string{
+	"ja": {
+		"skip": "本文へ移動", "nav": "採用管理メニュー", "home": "メンバートップ", "jobs": "求人と応募", "applications": "すべての応募",
+		"referrals": "紹介", "registrations": "登録申請", "title_jobs": "求人と応募の状況", "title_applications": "すべての応募",
+		"title_referrals": "アルムナイからの紹介", "job": "求人", "type": "雇用形態", "department": "部署", "location": "勤務地",
+		"closes": "締切", "closed": "締切済み", "archived": "掲載終了", "visibility": "公開範囲", "public": "一般公開",
+		"members": "メンバー限定", "count": "件数", "total": "応募計", "applicant": "応募者", "applied": "応募日時",
+		"updated": "更新日時", "status": "状況", "resume": "履歴書", "download": "ダウンロード", "contact": "連絡方法",
+		"no_applications": "応募はまだありません。", "no_referrals": "紹介はまだありません。", "csv": "CSVでダウンロード",
+		"filter": "絞り込む", "all": "すべて", "erased": "（退会済み）", "message": "応募メッセージ", "link": "リンク",
+		"history": "経過", "by": "担当", "note": "メモ（社内用・応募者には表示されません）", "move": "状況を変更する",
+		"move_to": "新しい状況", "notify": "応募者にメールで知らせる", "save": "保存する", "email": "メールアドレス",
+		"period": "在籍期間", "referrer": "紹介者", "friend": "紹介された方", "relationship": "関係", "referral_note": "紹介者のひとこと",
+		"outcome": "結果", "outcome_note": "結果のメモ", "invited": "案内メール", "sent": "送信済み", "suppressed": "配信停止中（未送信）",
+		"not_sent": "未送信", "by_alumnus": "アルムナイごとの紹介", "hires": "採用", "notified": "通知済み",
+		"saved": "保存しました。", "applications_of": "応募", "referrals_of": "紹介", "show": "詳細",
+		"type_rehire": "再入社", "type_contract": "業務委託", "type_sidework": "副業", "type_project": "プロジェクト",
+	},
+	"en": {
+		"skip": "Skip to content", "nav": "Hiring menu", "home": "Members' home", "jobs": "Jobs and applications", "applications": "All applications",
+		"referrals": "Referrals", "registrations": "Registrations", "title_jobs": "Jobs and applications", "title_applications": "All applications",
+		"title_referrals": "Referrals from alumni", "job": "Job", "type": "Type", "department": "Department", "location": "Location",
+		"closes": "Closes", "closed": "Closed", "archived": "Withdrawn", "visibility": "Visibility", "public": "Public",
+		"members": "Members only", "count": "Count", "total": "Applications", "applicant": "Applicant", "applied": "Applied",
+		"updated": "Updated", "status": "Status", "resume": "Résumé", "download": "Download", "contact": "Contact by",
+		"no_applications": "No applications yet.", "no_referrals": "No referrals yet.", "csv": "Download CSV",
+		"filter": "Filter", "all": "All", "erased": "(left the network)", "message": "Message", "link": "Link",
+		"history": "History", "by": "By", "note": "Note (internal: never shown to the applicant)", "move": "Change the status",
+		"move_to": "New status", "notify": "Email the applicant about it", "save": "Save", "email": "Email",
+		"period": "Employment", "referrer": "Referred by", "friend": "Friend", "relationship": "Relationship", "referral_note": "Note from the referrer",
+		"outcome": "Outcome", "outcome_note": "Outcome note", "invited": "Invitation", "sent": "Sent", "suppressed": "Unsubscribed (not sent)",
+		"not_sent": "Not sent", "by_alumnus": "Referrals by alumnus", "hires": "Hired", "notified": "emailed",
+		"saved": "Saved.", "applications_of": "Applications", "referrals_of": "Referrals", "show": "Open",
+		"type_rehire": "Re-hire", "type_contract": "Contract", "type_sidework": "Side work", "type_project": "Project",
+	},
+}
+
+const hrHead = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="site-header"><div class="wrap header-inner">
+<nav aria-label="{{.T.nav}}"><ul class="nav-list">
+<li><a href="{{.Home}}">{{.T.home}}</a></li>
+<li><a href="/hr/jobs">{{.T.jobs}}</a></li>
+<li><a href="/hr/applications">{{.T.applications}}</a></li>
+<li><a href="/hr/referrals">{{.T.referrals}}</a></li>
+<li><a href="/hr/registrations">{{.T.registrations}}</a></li>
+</ul></nav></div></header>
+<main id="main" class="wrap hr">
+<h1>{{.Title}}</h1>
+{{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}`
+
+const hrFoot = `</main></body></html>`
+
+// The tables are partials shared by the pages.
+const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applications}}</p>{{else}}
+<table><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
+<thead><tr><th scope="col">{{.T.applicant}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.applied}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.resume}}</th><th scope="col">{{.T.updated}}</th></tr></thead>
+<tbody>{{range .Apps}}<tr id="application-{{.ID}}">
+<td><a href="/hr/applications/{{.ID}}">{{if .Applicant.ID}}{{.Applicant.Name}}{{else}}{{$.T.erased}}{{end}}</a></td>
+{{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
+<td>{{.Applied}}</td><td data-status="{{.Status}}">{{.StatusLabel}}</td>
+<td>{{if .Resume}}<a href="/hr/applications/{{.ID}}/resume">{{$.T.download}}</a>{{end}}</td><td>{{.Updated}}</td></tr>
+{{end}}</tbody></table>{{end}}{{end}}
+{{define "referrals"}}{{if not .Refs}}<p>{{.T.no_referrals}}</p>{{else}}
+<table><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
+<thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.referrer}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.relationship}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
+<tbody>{{range .Refs}}<tr id="referral-{{.ID}}">
+<td>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}</td>
+<td>{{if .Referrer.ID}}<a href="/hr/referrals?referrer={{.Referrer.ID}}">{{.Referrer.Name}}</a>{{else}}{{$.T.erased}}{{end}}</td>
+{{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
+<td>{{.Relationship}}</td>
+<td>{{if .Suppressed}}{{$.T.suppressed}}{{else if not .InvitedAt.IsZero}}{{$.T.sent}} {{.Date}}{{else}}{{$.T.not_sent}}{{end}}</td>
+<td>{{if .ErasedAt.IsZero}}<form method="post" action="/api/hr/referrals/{{.ID}}/outcome">
+<input type="hidden" name="back" value="{{$.Back}}">
+<label for="outcome-{{.ID}}">{{$.T.outcome}}</label>
+<select id="outcome-{{.ID}}" name="outcome">{{$cur := .Outcome}}{{range $.Outcomes}}<option value="{{.Value}}"{{if eq .Value (printf "%s" $cur)}} selected{{end}}>{{.Label}}</option>{{end}}</select>
+<label for="outcome-note-{{.ID}}">{{$.T.outcome_note}}</label>
+<input id="outcome-note-{{.ID}}" name="note" value="{{.OutcomeNote}}" maxlength="2000">
+<button type="submit">{{$.T.save}}</button></form>{{else}}{{.OutcomeLabel}}{{end}}</td></tr>
+{{end}}</tbody></table>{{end}}{{end}}`
+
+var hrJobsTmpl = template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
+<p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
+<table><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
+<thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
+{{range .Statuses}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">{{.T.total}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
+<tbody>{{range .Jobs}}<tr><td><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
+<td>{{.Type}}</td><td>{{.Job.Department}}</td><td>{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
+{{range .Counts}}<td>{{.}}</td>{{end}}<td>{{.Total}}</td><td>{{.Referrals}}</td></tr>
+{{end}}</tbody></table>` + hrFoot))
+
+var hrJobTmpl = template.Must(template.New("hr-job").Parse(hrTables + hrHead + `
+<dl><dt>{{.T.type}}</dt><dd>{{.Type}}</dd><dt>{{.T.department}}</dt><dd>{{.Job.Department}}</dd><dt>{{.T.location}}</dt><dd>{{.Job.Location}}</dd>
+<dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd>
+<dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} {{.T.archived}}{{else if .Closed}} {{.T.closed}}{{end}}</dd>
+{{if .Job.Contact}}<dt>{{.T.contact}}</dt><dd>{{.Job.Contact}}</dd>{{end}}</dl>
+<p><a href="/hr/applications.csv?job={{.Job.ID}}">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv?job={{.Job.ID}}">{{.T.csv}}（{{.T.referrals}}）</a></p>
+<h2>{{.T.applications_of}}</h2>
+{{template "applications" .}}
+<h2>{{.T.referrals_of}}</h2>
+{{template "referrals" .}}` + hrFoot))
+
+var hrApplicationsTmpl = template.Must(template.New("hr-applications").Parse(hrTables + hrHead + `
+<form method="get" action="/hr/applications" class="search">
+<label for="status">{{.T.status}}</label><select id="status" name="status"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>
+<label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>
+<button type="submit">{{.T.filter}}</button></form>
+<p><a href="/hr/applications.csv?{{.Query}}">{{.T.csv}}</a></p>
+{{template "applications" .}}` + hrFoot))
+
+var hrApplicationTmpl = template.Must(template.New("hr-application").Parse(hrHead + `
+<dl>
+<dt>{{.T.job}}</dt><dd><a href="/hr/jobs/{{.A.JobID}}">{{if .A.Job.Title}}{{.A.Job.Title}}{{else}}{{.A.JobID}}{{end}}</a></dd>
+<dt>{{.T.applicant}}</dt><dd>{{if .A.Applicant.ID}}{{.A.Applicant.Name}}{{if .A.Applicant.Kana}}（{{.A.Applicant.Kana}}）{{end}}{{else}}{{.T.erased}}{{end}}</dd>
+{{if .A.Applicant.ID}}<dt>{{.T.email}}</dt><dd><a href="mailto:{{.A.Applicant.Email}}">{{.A.Applicant.Email}}</a></dd>
+<dt>{{.T.department}}</dt><dd>{{.A.Applicant.Department}}</dd><dt>{{.T.period}}</dt><dd>{{.A.Applicant.Joined}} – {{.A.Applicant.Left}}</dd>{{end}}
+<dt>{{.T.applied}}</dt><dd>{{.A.Applied}}</dd>
+<dt>{{.T.status}}</dt><dd><strong data-status="{{.A.Status}}" id="current-status">{{.A.StatusLabel}}</strong></dd>
+{{if .A.Contact}}<dt>{{.T.contact}}</dt><dd>{{.Contact}}{{if .A.Phone}}（{{.A.Phone}}）{{end}}</dd>{{end}}
+{{if .A.Resume}}<dt>{{.T.resume}}</dt><dd><a href="/hr/applications/{{.A.ID}}/resume">{{.A.ResumeName}}</a></dd>{{end}}
+{{if .A.Link}}<dt>{{.T.link}}</dt><dd><a href="{{.A.Link}}" rel="noopener noreferrer">{{.A.Link}}</a></dd>{{end}}
+</dl>
+{{if .A.Message}}<h2>{{.T.message}}</h2><p class="pre">{{.A.Message}}</p>{{end}}
+<h2>{{.T.history}}</h2>
+<ol class="history">{{range .History}}<li><time>{{.At}}</time> {{.Label}}{{if .By}} · {{.By}}{{end}}{{if .Notified}} · {{$.T.notified}}{{end}}{{if .Note}}<p class="pre">{{.Note}}</p>{{end}}</li>{{end}}</ol>
+{{if .A.ErasedAt.IsZero}}<h2 id="move">{{.T.move}}</h2>
+<form method="post" action="/api/hr/applications/{{.A.ID}}/status" class="stack">
+<div class="field"><label for="to">{{.T.move_to}}</label><select id="to" name="status">{{range .A.Targets}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<div class="field"><label for="note">{{.T.note}}</label><textarea id="note" name="note" rows="3" maxlength="2000"></textarea></div>
+<div class="check"><input type="checkbox" id="notify" name="notify" value="on"><label for="notify">{{.T.notify}}</label></div>
+<p><button type="submit" class="button">{{.T.save}}</button></p>
+</form>{{end}}` + hrFoot))
+
+var hrReferralsTmpl = template.Must(template.New("hr-referrals").Parse(hrTables + hrHead + `
+{{if .ByAlumnus}}<table><caption>{{.T.by_alumnus}}</caption>
+<thead><tr><th scope="col">{{.T.referrer}}</th><th scope="col">{{.T.count}}</th><th scope="col">{{.T.hires}}</th></tr></thead>
+<tbody>{{range .ByAlumnus}}<tr><td><a href="/hr/referrals?referrer={{.ID}}">{{.Name}}</a></td><td>{{.Count}}</td><td>{{.Hired}}</td></tr>{{end}}</tbody></table>{{end}}
+<p><a href="/hr/referrals.csv">{{.T.csv}}</a></p>
+{{template "referrals" .}}` + hrFoot))
+
+func (h Handler) hrPage(w http.ResponseWriter, tmpl *template.Template, data map[string]any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = tmpl.Execute(w, data)
+}
+
+func (h Handler) hrData(r *http.Request, admin store.Member, titleKey string) (map[string]any, string) {
+	lang := hrLang(admin)
+	T := hrText[lang]
+	var outcomes []option
+	for _, o := range store.ReferralOutcomes {
+		outcomes = append(outcomes, option{Value: string(o), Label: outcomeLabel(lang, o)})
+	}
+	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Home": pathFor(lang, "/members/"),
+		"Saved": r.URL.Query().Get("saved") != "", "Outcomes": outcomes, "Back": r.URL.RequestURI()}, lang
+}
+
+func typeLabel(T map[string]string, t store.EmploymentType) string {
+	if v := T["type_"+string(t)]; v != "" {
+		return v
+	}
+	return string(t)
+}
+
+func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	data, lang := h.hrData(r, admin, "title_jobs")
+	jobs, err := h.S.Store.ListJobs(ctx)
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "")
+		return
+	}
+	type row struct {
+		Job              store.Job
+		Type, Closes     string
+		Closed           bool
+		Counts           []int
+		Total, Referrals int
+	}
+	now := h.S.Now()
+	var rows []row
+	for _, j := range jobs {
+		apps, err := h.S.allApplications(ctx, []store.Job{j}, "")
+		if err != nil {
+			h.fail(w, r, httpapi.Internal(err), "")
+			return
+		}
+		refs, err := h.S.allReferrals(ctx, []store.Job{j})
+		if err != nil {
+			h.fail(w, r, httpapi.Internal(err), "")
+			return
+		}
+		counts := make([]int, len(store.ApplicationStatuses))
+		for _, a := range apps {
+			counts[slices.Index(store.ApplicationStatuses, a.Status)]++
+		}
+		rows = append(rows, row{Job: j, Type: typeLabel(data["T"].(map[string]string), j.EmploymentType), Closes: j.Closes.Format("2006-01-02"),
+			Closed: j.Closed(now), Counts: counts, Total: len(apps), Referrals: len(refs)})
+	}
+	// Open postings first, then by closing date.
+	slices.SortStableFunc(rows, func(a, b row) int {
+		if a.Closed != b.Closed {
+			if a.Closed {
+				return 1
+			}
+			return -1
+		}
+		return a.Job.Closes.Compare(b.Job.Closes)
+	})
+	var statuses []option
+	for _, st := range store.ApplicationStatuses {
+		statuses = append(statuses, option{Value: string(st), Label: statusLabel(lang, st)})
+	}
+	data["Jobs"], data["Statuses"] = rows, statuses
+	h.hrPage(w, hrJobsTmpl, data)
+}
+
+func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	data, lang := h.hrData(r, admin, "title_jobs")
+	j, err := h.S.job(ctx, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err, "/hr/jobs")
+		return
+	}
+	apps, err := h.S.allApplications(ctx, []store.Job{j}, "")
+	if err == nil {
+		slices.SortFunc(apps, func(a, b store.Application) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	}
+	var refs []store.Referral
+	if err == nil {
+		refs, err = h.S.allReferrals(ctx, []store.Job{j})
+	}
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "/hr/jobs")
+		return
+	}
+	ms := &members{s: h.S, cache: map[string]store.Member{}}
+	var views []HRApplication
+	for _, a := range apps {
+		views = append(views, h.S.hrApplication(ctx, ms, a, j, lang))
+	}
+	var rviews []HRReferral
+	for _, ref := range refs {
+		rviews = append(rviews, h.S.hrReferral(ctx, ms, ref, j, lang))
+	}
+	data["Title"], data["Job"], data["Apps"], data["Refs"] = j.TitleIn(lang), j, views, rviews
+	data["Type"], data["Closes"], data["Closed"] = typeLabel(data["T"].(map[string]string), j.EmploymentType), j.Closes.Format("2006-01-02"), j.Closed(h.S.Now())
+	h.hrPage(w, hrJobTmpl, data)
+}
+
+func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	data, lang := h.hrData(r, admin, "title_applications")
+	views, jobs, err := h.S.hrApplicationList(ctx, r.URL.Query(), lang)
+	if err != nil {
+		h.fail(w, r, err, "/hr/jobs")
+		return
+	}
+	status, jobID := r.URL.Query().Get("status"), r.URL.Query().Get("job")
+	var statuses, jobOptions []option
+	for _, st := range store.ApplicationStatuses {
+		statuses = append(statuses, option{string(st), statusLabel(lang, st), string(st) == status})
+	}
+	for _, j := range jobs {
+		jobOptions = append(jobOptions, option{j.ID, j.TitleIn(lang), j.ID == jobID})
+	}
+	data["Apps"], data["ShowJob"], data["Statuses"], data["JobOptions"] = views, true, statuses, jobOptions
+	data["Query"] = template.URL(url.Values{"status": {status}, "job": {jobID}}.Encode())
+	h.hrPage(w, hrApplicationsTmpl, data)
+}
+
+// hrApplicationList is every application matching ?status= and ?job=,
+// newest first, with the list of postings for the filter.
+func (s *Service) hrApplicationList(ctx context.Context, q url.Values, lang string) ([]HRApplication, []store.Job, error) {
+	status := store.ApplicationStatus(q.Get("status"))
+	if status != "" && !status.Valid() {
+		return nil, nil, httpapi.Invalid(httpapi.FieldError{Field: "status", Code: "one_of", Params: []any{statusList()}})
+	}
+	jobs, err := s.Store.ListJobs(ctx)
+	if err != nil {
+		return nil, nil, httpapi.Internal(err)
+	}
+	selected := jobs
+	if id := q.Get("job"); id != "" {
+		selected = nil
+		for _, j := range jobs {
+			if j.ID == id {
+				selected = []store.Job{j}
+			}
+		}
+	}
+	apps, err := s.allApplications(ctx, selected, status)
+	if err != nil {
+		return nil, nil, httpapi.Internal(err)
+	}
+	byID := map[string]store.Job{}
+	for _, j := range jobs {
+		byID[j.ID] = j
+	}
+	ms := &members{s: s, cache: map[string]store.Member{}}
+	views := make([]HRApplication, 0, len(apps))
+	for _, a := range apps {
+		views = append(views, s.hrApplication(ctx, ms, a, byID[a.JobID], lang))
+	}
+	return views, jobs, nil
+}
+
+func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	data, lang := h.hrData(r, admin, "title_applications")
+	a, err := h.S.Store.GetApplication(ctx, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, storeError(err), "/hr/applications")
+		return
+	}
+	j, _ := h.S.Store.GetJob(ctx, a.JobID)
+	ms := &members{s: h.S, cache: map[string]store.Member{}}
+	v := h.S.hrApplication(ctx, ms, a, j, lang)
+	type step struct {
+		At, Label, By, Note string
+		Notified            bool
+	}
+	var history []step
+	for _, c := range a.History {
+		by := ""
+		switch {
+		case strings.HasPrefix(c.Actor, "hr:"):
+			by = ms.get(ctx, strings.TrimPrefix(c.Actor, "hr:")).Name
+		case c.Actor != "" && c.Actor == a.MemberID:
+			by = v.Applicant.Name
+		}
+		history = append(history, step{At: dateTime(c.At), Label: statusLabel(lang, c.To), By: by, Note: c.Note, Notified: c.Notified})
+	}
+	if v.Applicant.ID != "" {
+		data["Title"] = v.Applicant.Name + " · " + j.TitleIn(lang)
+	}
+	data["A"], data["History"], data["Contact"] = v, history, pick(lang, contactLabels[string(a.Contact)], string(a.Contact))
+	h.S.audit(ctx, hrActor(admin), "application.read", a.ID)
+	h.hrPage(w, hrApplicationTmpl, data)
+}
+
+func (h Handler) hrResume(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	a, err := h.S.Store.GetApplication(ctx, r.PathValue("id"))
+	if err != nil || a.Resume == "" {
+		h.fail(w, r, httpapi.Errorf(httpapi.ENOTFOUND, "not_found"), "/hr/applications")
+		return
+	}
+	rc, size, err := h.S.Blobs.Get(ctx, a.Resume)
+	if errors.Is(err, blob.ErrNotFound) {
+		h.fail(w, r, httpapi.Errorf(httpapi.ENOTFOUND, "not_found"), "/hr/applications/"+a.ID)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "/hr/applications/"+a.ID)
+		return
+	}
+	defer rc.Close()
+	h.S.audit(ctx, hrActor(admin), "application.resume.read", a.ID, "resume")
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Length", fmt.Sprint(size))
+	// An attachment, never rendered in the portal's origin.
+	w.Header().Set("Content-Disposition", "attachment; filename=\"resume.pdf\"; filename*=UTF-8''"+url.PathEscape(a.ResumeName))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = io.Copy(w, rc)
+}
+
+func (h Handler) hrReferrals(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	data, lang := h.hrData(r, admin, "title_referrals")
+	jobs, err := h.S.Store.ListJobs(ctx)
+	var refs []store.Referral
+	if err == nil {
+		refs, err = h.S.allReferrals(ctx, jobs)
+	}
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "/hr/jobs")
+		return
+	}
+	byID := map[string]store.Job{}
+	for _, j := range jobs {
+		byID[j.ID] = j
+	}
+	type alumnus struct {
+		ID, Name     string
+		Count, Hired int
+	}
+	ms := &members{s: h.S, cache: map[string]store.Member{}}
+	referrer := r.URL.Query().Get("referrer")
+	var views []HRReferral
+	var tally []alumnus
+	for _, ref := range refs {
+		v := h.S.hrReferral(ctx, ms, ref, byID[ref.JobID], lang)
+		if v.Referrer.ID != "" {
+			i := slices.IndexFunc(tally, func(a alumnus) bool { return a.ID == v.Referrer.ID })
+			if i < 0 {
+				tally = append(tally, alumnus{ID: v.Referrer.ID, Name: v.Referrer.Name})
+				i = len(tally) - 1
+			}
+			tally[i].Count++
+			if ref.Outcome == store.ReferralHired {
+				tally[i].Hired++
+			}
+		}
+		if referrer == "" || ref.ReferrerID == referrer {
+			views = append(views, v)
+		}
+	}
+	slices.SortStableFunc(tally, func(a, b alumnus) int { return b.Count - a.Count })
+	if referrer != "" {
+		if m := ms.get(ctx, referrer); m.ID != "" {
+			data["Title"] = data["Title"].(string) + " · " + m.Name
+		}
+		tally = nil
+	}
+	data["Refs"], data["ShowJob"], data["ByAlumnus"] = views, true, tally
+	h.hrPage(w, hrReferralsTmpl, data)
+}
+
+type moveInput struct {
+	Status string `json:"status"`
+	Note   string `json:"note"`
+	Notify bool   `json:"notify"`
+}
+
+func (h Handler) hrMove(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	id := r.PathValue("id")
+	back := "/hr/applications/" + id
+	var in moveInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, back)
+		return
+	}
+	a, err := h.S.Move(r.Context(), admin, id, store.ApplicationStatus(in.Status), in.Note, in.Notify)
+	if err != nil {
+		h.fail(w, r, err, back)
+		return
+	}
+	if httpapi.IsForm(r) {
+		http.Redirect(w, r, back+"?saved=1", http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, a)
+}
+
+type outcomeInput struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+	Back    string `json:"back"`
+}
+
+func (h Handler) hrOutcome(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	var in outcomeInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, "/hr/referrals")
+		return
+	}
+	back := httpapi.SafeNext(in.Back, "/hr/referrals")
+	if !strings.HasPrefix(back, "/hr/") {
+		back = "/hr/referrals"
+	}
+	ref, err := h.S.SetOutcome(r.Context(), admin, r.PathValue("id"), store.ReferralOutcome(in.Outcome), in.Note)
+	if err != nil {
+		h.fail(w, r, err, back)
+		return
+	}
+	if httpapi.IsForm(r) {
+		sep := "?"
+		if strings.Contains(back, "?") {
+			sep = "&"
+		}
+		http.Redirect(w, r, back+sep+"saved=1", http.StatusSeeOther)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, ref)
+}
+
+// ---- CSV
+
+// csvBOM makes Excel read the file as UTF-8 (Japanese names, not mojibake).
+const csvBOM = "\uFEFF"
+
+// csvCell defuses text that a spreadsheet would run as a formula.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func writeCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = io.WriteString(w, csvBOM)
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true // what Excel writes and expects
+	_ = cw.Write(header)
+	for _, row := range rows {
+		for i := range row {
+			row[i] = csvCell(row[i])
+		}
+		_ = cw.Write(row)
+	}
+	cw.Flush()
+}
+
+func (h Handler) hrApplicationsCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	views, _, err := h.S.hrApplicationList(ctx, r.URL.Query(), httpapi.LangJA)
+	if err != nil {
+		h.fail(w, r, err, "/hr/applications")
+		return
+	}
+	header := []string{"応募ID", "求人ID", "求人", "応募者", "メールアドレス", "在籍時の部署", "状況", "応募日時", "更新日時", "連絡方法", "電話番号", "リンク", "履歴書", "応募メッセージ"}
+	rows := make([][]string, 0, len(views))
+	for _, v := range views {
+		name := v.Applicant.Name
+		if v.Applicant.ID == "" {
+			name = hrText["ja"]["erased"]
+		}
+		resume := ""
+		if v.Resume != "" {
+			resume = v.ResumeName
+		}
+		rows = append(rows, []string{v.ID, v.JobID, v.Job.Title, name, v.Applicant.Email, v.Applicant.Department, v.StatusLabel,
+			v.Applied, v.Updated, pick(httpapi.LangJA, contactLabels[string(v.Contact)], string(v.Contact)), v.Phone, v.Link, resume, v.Message})
+	}
+	h.S.audit(ctx, hrActor(admin), "application.export", "applications")
+	writeCSV(w, "applications.csv", header, rows)
+}
+
+func (h Handler) hrReferralsCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	jobs, err := h.S.Store.ListJobs(ctx)
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "/hr/referrals")
+		return
+	}
+	selected := jobs
+	if id := r.URL.Query().Get("job"); id != "" {
+		selected = slices.DeleteFunc(slices.Clone(jobs), func(j store.Job) bool { return j.ID != id })
+	}
+	refs, err := h.S.allReferrals(ctx, selected)
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "/hr/referrals")
+		return
+	}
+	byID := map[string]store.Job{}
+	for _, j := range jobs {
+		byID[j.ID] = j
+	}
+	ms := &members{s: h.S, cache: map[string]store.Member{}}
+	header := []string{"紹介ID", "求人ID", "求人", "紹介者", "紹介された方", "メールアドレス", "関係", "紹介日", "案内メール", "結果", "結果のメモ", "紹介者のひとこと"}
+	var rows [][]string
+	for _, ref := range refs {
+		v := h.S.hrReferral(ctx, ms, ref, byID[ref.JobID], httpapi.LangJA)
+		invited := hrText["ja"]["not_sent"]
+		switch {
+		case ref.Suppressed:
+			invited = hrText["ja"]["suppressed"]
+		case !ref.InvitedAt.IsZero():
+			invited = dateTime(ref.InvitedAt)
+		}
+		rows = append(rows, []string{ref.ID, ref.JobID, v.Job.Title, v.Referrer.Name, ref.FriendName, ref.FriendEmail, v.Relationship,
+			v.Date, invited, v.OutcomeLabel, ref.OutcomeNote, ref.Note})
+	}
+	h.S.audit(ctx, hrActor(admin), "referral.export", "referrals")
+	writeCSV(w, "referrals.csv", header, rows)
+}

@@ -1,0 +1,301 @@
+package job
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// The member's applications page and the HR pages are rendered here, not
+// by Hugo: they show one person's data and must work without JavaScript.
+
+// ApplicationView is an application as its applicant sees it: HR's notes
+// and the actors of the history stay with HR.
+type ApplicationView struct {
+	ID           string        `json:"id"`
+	JobID        string        `json:"job_id"`
+	JobTitle     string        `json:"job_title"`
+	JobURL       string        `json:"job_url"`
+	Status       string        `json:"status"`
+	StatusLabel  string        `json:"status_label"`
+	StatusNote   string        `json:"status_note"`
+	Message      string        `json:"message"`
+	Link         string        `json:"link,omitempty"`
+	Contact      string        `json:"contact"`
+	Phone        string        `json:"phone,omitempty"`
+	ResumeName   string        `json:"resume_name,omitempty"`
+	CanWithdraw  bool          `json:"can_withdraw"`
+	History      []HistoryView `json:"history"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+	AppliedLabel string        `json:"-"`
+}
+
+// HistoryView is one step of an application's history, as its applicant sees it.
+type HistoryView struct {
+	At          time.Time `json:"at"`
+	Status      string    `json:"status"`
+	StatusLabel string    `json:"status_label"`
+	AtLabel     string    `json:"-"`
+}
+
+// ReferralView is a referral as its referrer sees it.
+type ReferralView struct {
+	ID           string    `json:"id"`
+	JobID        string    `json:"job_id"`
+	JobTitle     string    `json:"job_title"`
+	JobURL       string    `json:"job_url"`
+	FriendName   string    `json:"friend_name"`
+	FriendEmail  string    `json:"friend_email"`
+	Relationship string    `json:"relationship"`
+	Outcome      string    `json:"outcome"`
+	OutcomeLabel string    `json:"outcome_label"`
+	Invited      bool      `json:"invited"`
+	Suppressed   bool      `json:"suppressed"`
+	CreatedAt    time.Time `json:"created_at"`
+	DateLabel    string    `json:"-"`
+}
+
+// MineView is GET /api/me/applications.
+type MineView struct {
+	Applications []ApplicationView `json:"applications"`
+	Referrals    []ReferralView    `json:"referrals"`
+}
+
+// dateIn formats a time as a date in Japan, where the company is.
+func dateIn(t time.Time) string {
+	return t.In(japan).Format("2006-01-02")
+}
+
+func applicantView(a store.Application, j store.Job, lang string) ApplicationView {
+	v := ApplicationView{ID: a.ID, JobID: a.JobID, JobTitle: j.TitleIn(lang), Status: string(a.Status),
+		StatusLabel: statusLabel(lang, a.Status), StatusNote: statusNote(lang, a.Status), Message: a.Message, Link: a.Link,
+		Contact: string(a.Contact), Phone: a.Phone, ResumeName: a.ResumeName, CanWithdraw: !a.Status.Final(),
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, AppliedLabel: dateIn(a.CreatedAt)}
+	if j.ID != "" {
+		v.JobURL = JobPath(lang, j)
+	}
+	if v.JobTitle == "" {
+		v.JobTitle = a.JobID
+	}
+	for _, c := range a.History {
+		if c.From == c.To && c.From != "" {
+			continue // a note only: HR's business
+		}
+		v.History = append(v.History, HistoryView{At: c.At, Status: string(c.To), StatusLabel: statusLabel(lang, c.To), AtLabel: dateIn(c.At)})
+	}
+	return v
+}
+
+func referrerView(r store.Referral, j store.Job, lang string) ReferralView {
+	v := ReferralView{ID: r.ID, JobID: r.JobID, JobTitle: j.TitleIn(lang), FriendName: r.FriendName, FriendEmail: r.FriendEmail,
+		Relationship: r.Relationship, Outcome: string(r.Outcome), OutcomeLabel: outcomeLabel(lang, r.Outcome),
+		Invited: !r.InvitedAt.IsZero(), Suppressed: r.Suppressed, CreatedAt: r.CreatedAt, DateLabel: dateIn(r.CreatedAt)}
+	if j.ID != "" {
+		v.JobURL = JobPath(lang, j)
+	}
+	if v.JobTitle == "" {
+		v.JobTitle = r.JobID
+	}
+	return v
+}
+
+// Mine gathers a member's applications and referrals.
+func (s *Service) Mine(ctx context.Context, m store.Member) (MineView, error) {
+	lang := memberLang(m)
+	return s.mineIn(ctx, m, lang)
+}
+
+func (s *Service) mineIn(ctx context.Context, m store.Member, lang string) (MineView, error) {
+	apps, err := s.Store.ListApplicationsByMember(ctx, m.ID)
+	if err != nil {
+		return MineView{}, httpapi.Internal(err)
+	}
+	refs, err := s.Store.ListReferralsByReferrer(ctx, m.ID)
+	if err != nil {
+		return MineView{}, httpapi.Internal(err)
+	}
+	jobs := s.jobsByID(ctx)
+	v := MineView{Applications: []ApplicationView{}, Referrals: []ReferralView{}}
+	for _, a := range apps {
+		v.Applications = append(v.Applications, applicantView(a, jobs[a.JobID], lang))
+	}
+	for _, r := range refs {
+		v.Referrals = append(v.Referrals, referrerView(r, jobs[r.JobID], lang))
+	}
+	return v, nil
+}
+
+// jobsByID reads every posting once for a page (there are tens); a failure
+// only costs the titles, which fall back to ids.
+func (s *Service) jobsByID(ctx context.Context) map[string]store.Job {
+	jobs, err := s.Store.ListJobs(ctx)
+	out := make(map[string]store.Job, len(jobs))
+	if err != nil {
+		s.Log.ErrorContext(ctx, "list jobs", "err", err)
+		return out
+	}
+	for _, j := range jobs {
+		out[j.ID] = j
+	}
+	return out
+}
+
+var outcomeLabels = map[store.ReferralOutcome][2]string{
+	store.ReferralReferred:  {"紹介済み", "Referred"},
+	store.ReferralContacted: {"連絡済み", "Contacted"},
+	store.ReferralApplied:   {"応募あり", "Applied"},
+	store.ReferralHired:     {"採用", "Hired"},
+	store.ReferralNotHired:  {"不採用", "Not hired"},
+	store.ReferralDeclined:  {"辞退", "Declined"},
+}
+
+func outcomeLabel(lang string, o store.ReferralOutcome) string {
+	return pick(lang, outcomeLabels[o], string(o))
+}
+
+var relationshipLabels = map[string][2]string{
+	"colleague": {"元同僚・同僚", "Colleague"}, "friend": {"友人・知人", "Friend"},
+	"professional": {"仕事上の知り合い", "Professional contact"}, "other": {"その他", "Other"},
+}
+
+var contactLabels = map[string][2]string{
+	"email": {"メール", "Email"}, "phone": {"電話", "Phone"}, "online": {"オンライン面談", "Online meeting"},
+}
+
+var pageText = map[string]map[string]string{
+	"ja": {
+		"skip": "本文へ移動", "site": "アルムナイネットワーク", "nav": "メンバーメニュー", "home": "メンバートップ", "jobs": "求人",
+		"mine": "応募と紹介", "profile": "プロフィール", "logout": "ログアウト", "other_lang": "English", "other_lang_code": "en",
+		"title": "応募と紹介の状況", "applied": "ご応募を受け付けました。確認メールをお送りしました。",
+		"referred":  "ご紹介ありがとうございます。ご友人にご案内のメールをお送りしました（配信停止中のアドレスには送りません）。",
+		"withdrawn": "応募を取り下げました。", "applications": "応募", "no_applications": "まだ応募はありません。",
+		"browse": "求人を見る", "applied_on": "応募日", "status": "状況", "history": "これまでの経過", "your_message": "送った内容",
+		"resume": "履歴書", "link": "リンク", "contact": "希望する連絡方法", "withdraw": "応募を取り下げる",
+		"withdraw_hint": "取り下げると元に戻せません。", "withdraw_confirm": "取り下げることを確認しました",
+		"referrals": "紹介", "no_referrals": "まだ紹介はありません。", "friend": "紹介した方", "job": "求人", "referred_on": "紹介日",
+		"outcome": "結果", "invited": "ご案内メール", "sent": "送信済み", "not_sent": "未送信", "suppressed": "配信停止中のため送信していません",
+		"unsubscribe_title": "求人紹介メールの配信停止", "unsubscribe_intro": "このアドレスに、求人紹介のメールを今後お送りしないようにします。",
+		"unsubscribe": "配信を停止する", "unsubscribed_title": "配信を停止しました", "unsubscribed": "今後、このアドレスに求人紹介のメールはお送りしません。",
+	},
+	"en": {
+		"skip": "Skip to content", "site": "Alumni network", "nav": "Members' menu", "home": "Members' home", "jobs": "Jobs",
+		"mine": "Applications and referrals", "profile": "Profile", "logout": "Log out", "other_lang": "日本語", "other_lang_code": "ja",
+		"title": "Your applications and referrals", "applied": "We have received your application and sent you a confirmation email.",
+		"referred":  "Thank you for your referral. We have emailed your friend (unless their address has unsubscribed).",
+		"withdrawn": "Your application has been withdrawn.", "applications": "Applications", "no_applications": "You have not applied for a job yet.",
+		"browse": "Browse jobs", "applied_on": "Applied", "status": "Status", "history": "So far", "your_message": "What you sent",
+		"resume": "Résumé", "link": "Link", "contact": "Contact by", "withdraw": "Withdraw this application",
+		"withdraw_hint": "This cannot be undone.", "withdraw_confirm": "I want to withdraw",
+		"referrals": "Referrals", "no_referrals": "You have not referred anyone yet.", "friend": "Friend", "job": "Job", "referred_on": "Referred",
+		"outcome": "Outcome", "invited": "Invitation email", "sent": "Sent", "not_sent": "Not sent", "suppressed": "Not sent: the address has unsubscribed",
+		"unsubscribe_title": "Stop job referral emails", "unsubscribe_intro": "We will send no more job referral emails to this address.",
+		"unsubscribe": "Unsubscribe", "unsubscribed_title": "Unsubscribed", "unsubscribed": "We will send no more job referral emails to this address.",
+	},
+}
+
+const memberHead = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.T.title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="site-header"><div class="wrap header-inner">
+<a class="brand" href="{{.Base}}/">{{.T.site}}</a>
+<nav aria-label="{{.T.nav}}"><ul class="nav-list">
+<li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
+<li><a href="{{.Base}}/members/jobs/">{{.T.jobs}}</a></li>
+<li><a href="{{.Base}}/members/me/applications/" aria-current="page">{{.T.mine}}</a></li>
+<li><a href="{{.Base}}/members/profile/">{{.T.profile}}</a></li>
+<li><a href="{{.Other}}" lang="{{.T.other_lang_code}}" hreflang="{{.T.other_lang_code}}">{{.T.other_lang}}</a></li>
+</ul></nav>
+<form method="post" action="/api/logout" class="logout"><button type="submit">{{.T.logout}}</button></form>
+</div></header>
+<main id="main" class="wrap">`
+
+const memberFoot = `</main><footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
+
+var applicationsTmpl = template.Must(template.New("applications").Parse(memberHead + `
+<h1>{{.T.title}}</h1>
+{{with .Notice}}<p class="notice" role="status">{{.}}</p>{{end}}
+<section aria-labelledby="apps"><h2 id="apps">{{.T.applications}}</h2>
+{{if not .V.Applications}}<p>{{.T.no_applications}} <a href="{{.Base}}/jobs/">{{.T.browse}}</a></p>{{end}}
+{{range .V.Applications}}<article class="card application" id="application-{{.ID}}">
+<h3>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</h3>
+<dl>
+<dt>{{$.T.applied_on}}</dt><dd><time datetime="{{.CreatedAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.AppliedLabel}}</time></dd>
+<dt>{{$.T.status}}</dt><dd><strong class="status status-{{.Status}}" data-status="{{.Status}}">{{.StatusLabel}}</strong> {{.StatusNote}}</dd>
+<dt>{{$.T.contact}}</dt><dd>{{index $.Contact .Contact}}{{if .Phone}}（{{.Phone}}）{{end}}</dd>
+{{if .ResumeName}}<dt>{{$.T.resume}}</dt><dd>{{.ResumeName}}</dd>{{end}}
+{{if .Link}}<dt>{{$.T.link}}</dt><dd><a href="{{.Link}}" rel="noopener noreferrer">{{.Link}}</a></dd>{{end}}
+</dl>
+<details><summary>{{$.T.your_message}}</summary><p class="pre">{{.Message}}</p></details>
+<h4>{{$.T.history}}</h4>
+<ol class="history">{{range .History}}<li><time datetime="{{.At.Format "2006-01-02T15:04:05Z07:00"}}">{{.AtLabel}}</time> {{.StatusLabel}}</li>{{end}}</ol>
+{{if .CanWithdraw}}<form method="post" action="/api/me/applications/{{.ID}}/withdraw" class="danger">
+<input type="hidden" name="lang" value="{{$.Lang}}">
+<p class="hint">{{$.T.withdraw_hint}}</p>
+<div class="check"><input type="checkbox" id="confirm-{{.ID}}" name="confirm" value="yes" required><label for="confirm-{{.ID}}">{{$.T.withdraw_confirm}}</label></div>
+<p><button type="submit">{{$.T.withdraw}}</button></p></form>{{end}}
+</article>
+{{end}}</section>
+<section aria-labelledby="refs"><h2 id="refs">{{.T.referrals}}</h2>
+{{if not .V.Referrals}}<p>{{.T.no_referrals}}</p>{{else}}
+<table><caption>{{.T.referrals}}</caption>
+<thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.job}}</th><th scope="col">{{.T.referred_on}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
+<tbody>{{range .V.Referrals}}<tr><td>{{.FriendName}}</td><td>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</td>
+<td>{{.DateLabel}}</td><td>{{if .Suppressed}}{{$.T.suppressed}}{{else if .Invited}}{{$.T.sent}}{{else}}{{$.T.not_sent}}{{end}}</td><td>{{.OutcomeLabel}}</td></tr>
+{{end}}</tbody></table>{{end}}</section>
+` + memberFoot))
+
+var unsubscribeTmpl = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.T.unsubscribe_title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><main id="main" class="wrap result-page">
+<h1>{{.T.unsubscribe_title}}</h1>
+<p>{{.T.unsubscribe_intro}}</p>
+<form method="post" action="/api/referrals/unsubscribe"><input type="hidden" name="token" value="{{.Token}}">
+<p><button type="submit" class="button">{{.T.unsubscribe}}</button></p></form>
+</main></body></html>`))
+
+func pageLang(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/en/") {
+		return httpapi.LangEN
+	}
+	return httpapi.LangJA
+}
+
+func (h Handler) applicationsPage(w http.ResponseWriter, r *http.Request, m store.Member) {
+	lang := pageLang(r)
+	T := pageText[lang]
+	v, err := h.S.mineIn(r.Context(), m, lang)
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, pathFor(lang, "/members/"))
+		return
+	}
+	notice := ""
+	q := r.URL.Query()
+	switch {
+	case q.Get("applied") != "":
+		notice = T["applied"]
+	case q.Get("referred") != "":
+		notice = T["referred"]
+	case q.Get("withdrawn") != "":
+		notice = T["withdrawn"]
+	}
+	contact := map[string]string{}
+	for k, pair := range contactLabels {
+		contact[k] = pick(lang, pair, k)
+	}
+	other := "/en/members/me/applications/"
+	if lang == httpapi.LangEN {
+		other = "/members/me/applications/"
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_ = applicationsTmpl.Execute(w, map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Other": other,
+		"V": v, "Notice": notice, "Contact": contact})
+}

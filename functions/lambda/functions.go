@@ -1,0 +1,144 @@
+package lambda
+
+import (
+	"slices"
+	"strings"
+)
+
+// Function is one Lambda of the AWS deployment. This table is the one place
+// that says which function serves which paths and what its role may touch:
+// each functions/cmd/<Name>/main.go serves only its own paths (Handler), and
+// the tests in infra/ check template.yaml against it (routes, schedules,
+// permissions). Adding a function is one entry here, its main, and its
+// resource in template.yaml, which the tests then demand.
+type Function struct {
+	// Name is the folder of its main under functions/cmd and the zip in dist/.
+	Name string
+	// Paths are path prefixes on a segment boundary: "/api/jobs" owns
+	// /api/jobs and everything under /api/jobs/. The longest prefix wins,
+	// as API Gateway picks the longest greedy route.
+	Paths []string
+	// Table is what the function may do to the DynamoDB table.
+	Table Access
+	// Resumes is what it may do to résumés in the S3 bucket.
+	Resumes Access
+	// Secrets are the SecureString parameters it reads at start (their
+	// names under /okaeri/<stage>/).
+	Secrets []string
+	// Jobs are started by schedules rather than by requests.
+	Jobs []Job
+}
+
+// Access is a level of permission on a resource.
+type Access string
+
+// Access levels.
+const (
+	NoAccess  Access = ""
+	ReadWrite Access = "read-write"
+	// DeleteOnly lets a function erase what another one wrote: the
+	// accounts function deletes a member's résumés on erasure.
+	DeleteOnly Access = "delete-only"
+)
+
+// Secret parameter names under /okaeri/<stage>/.
+const (
+	SecretSessionKeys    = "session-keys"
+	SecretSendGridAPIKey = "sendgrid-api-key"
+	SecretCloudFrontKey  = "cloudfront-private-key"
+)
+
+// Job is work that a schedule starts: EventBridge Scheduler invokes the
+// function with {"job": Name} on Schedule (a Scheduler expression).
+type Job struct {
+	Name     string
+	Schedule string
+}
+
+// Functions is every Lambda, in the order the template lists them.
+var Functions = []Function{
+	{
+		Name:  "prefs",
+		Paths: []string{"/api/preferences"},
+	},
+	{
+		Name: "account",
+		Paths: []string{
+			"/api/register", "/api/login", "/api/logout", "/api/me", "/api/directory",
+			"/api/hr/registrations", "/api/hr/members",
+			"/members/profile", "/en/members/profile", "/members/directory", "/en/members/directory",
+			"/hr/registrations",
+		},
+		Table:   ReadWrite,
+		Resumes: DeleteOnly,
+		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey, SecretCloudFrontKey},
+	},
+	{
+		Name: "job",
+		Paths: []string{
+			"/api/jobs", "/api/me/applications", "/api/referrals", "/api/hr/applications", "/api/hr/referrals",
+			"/members/me/applications", "/en/members/me/applications",
+			"/hr/jobs", "/hr/applications", "/hr/applications.csv", "/hr/referrals", "/hr/referrals.csv",
+		},
+		Table:   ReadWrite,
+		Resumes: ReadWrite,
+		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
+	},
+	{
+		Name:    "event",
+		Paths:   []string{"/api/events", "/api/hr/events", "/hr/events"},
+		Table:   ReadWrite,
+		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
+		// Offers that lapsed go to the next in line; reminders ~24 h ahead.
+		Jobs: []Job{{Name: JobEventsRemind, Schedule: "rate(15 minutes)"}},
+	},
+	{
+		Name:    "newsletter",
+		Paths:   []string{"/api/unsubscribe", "/api/webhooks/sendgrid", "/api/hr/newsletters"},
+		Table:   ReadWrite,
+		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
+		// Scheduled sends whose time has come, and sends HR started or an
+		// earlier run could not finish.
+		Jobs: []Job{{Name: JobNewslettersDue, Schedule: "rate(5 minutes)"}},
+	},
+}
+
+// Scheduled jobs.
+const (
+	JobEventsRemind   = "events-remind"
+	JobNewslettersDue = "newsletters-due"
+)
+
+// Lookup returns the function named name.
+func Lookup(name string) (Function, bool) {
+	i := slices.IndexFunc(Functions, func(f Function) bool { return f.Name == name })
+	if i < 0 {
+		return Function{}, false
+	}
+	return Functions[i], true
+}
+
+// Owner returns the function that serves path: the one with the longest
+// prefix that matches it.
+func Owner(path string) (Function, bool) {
+	best, bestLen := -1, -1
+	for i, f := range Functions {
+		for _, p := range f.Paths {
+			if (path == p || strings.HasPrefix(path, p+"/")) && len(p) > bestLen {
+				best, bestLen = i, len(p)
+			}
+		}
+	}
+	if best < 0 {
+		return Function{}, false
+	}
+	return Functions[best], true
+}
+
+// PatternPath is the path of a ServeMux pattern ("GET /api/me" -> "/api/me").
+func PatternPath(pattern string) string {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		return strings.TrimSpace(p)
+	}
+	return pattern
+}

@@ -1,0 +1,240 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// Handler puts the Service on HTTP.
+type Handler struct {
+	S        *Service
+	Accounts *account.Service // for HR's session
+}
+
+// Routes lists every route of the newsletter function.
+func (h Handler) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET " + UnsubscribePath:               http.HandlerFunc(h.unsubscribeGet),
+		"POST " + UnsubscribePath:              http.HandlerFunc(h.unsubscribePost),
+		"POST " + WebhookPath:                  http.HandlerFunc(h.webhook),
+		"GET /api/hr/newsletters":              h.admin(h.list),
+		"GET /api/hr/newsletters/{slug}":       h.admin(h.get),
+		"POST /api/hr/newsletters/{slug}/send": h.admin(h.start),
+	}
+}
+
+// admin requires a session of one of HR's administrators.
+func (h Handler) admin(next func(w http.ResponseWriter, r *http.Request, m store.Member)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m, _, ok := h.Accounts.Authenticate(r)
+		switch {
+		case !ok:
+			httpapi.WriteError(w, r, h.S.Log, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"))
+		case !h.Accounts.IsAdmin(m):
+			httpapi.WriteError(w, r, h.S.Log, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"))
+		default:
+			next(w, r, m)
+		}
+	})
+}
+
+// SendView is a send as HR sees it: everything but the frozen text.
+type SendView struct {
+	Slug       string           `json:"slug"`
+	Status     store.SendStatus `json:"status"`
+	SendAt     time.Time        `json:"send_at,omitzero"`
+	Actor      string           `json:"actor"`
+	Running    bool             `json:"running"`
+	Report     store.SendReport `json:"report"`
+	Error      string           `json:"error,omitempty"`
+	CreatedAt  time.Time        `json:"created_at"`
+	StartedAt  time.Time        `json:"started_at,omitzero"`
+	FinishedAt time.Time        `json:"finished_at,omitzero"`
+}
+
+func viewOf(s store.NewsletterSend, now time.Time) SendView {
+	return SendView{Slug: s.Slug, Status: s.Status, SendAt: s.SendAt, Actor: s.Actor, Running: s.LeaseOwner != "" && s.LeaseUntil.After(now),
+		Report: s.Report, Error: s.Error, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt}
+}
+
+func (h Handler) list(w http.ResponseWriter, r *http.Request, _ store.Member) {
+	sends, err := h.S.Store.ListNewsletterSends(r.Context())
+	if err != nil {
+		httpapi.WriteError(w, r, h.S.Log, httpapi.Internal(err))
+		return
+	}
+	out := make([]SendView, 0, len(sends))
+	for _, s := range sends {
+		out = append(out, viewOf(s, h.S.Now()))
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+func (h Handler) get(w http.ResponseWriter, r *http.Request, _ store.Member) {
+	s, err := h.S.Store.GetNewsletterSend(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, viewOf(s, h.S.Now()))
+}
+
+// start begins the send HR asked for and answers 202 at once: locally the
+// job runs in this process; on AWS the scheduled newsletter function picks
+// it up within a minute and resumes it across invocations.
+func (h Handler) start(w http.ResponseWriter, r *http.Request, m store.Member) {
+	s, err := h.S.Start(r.Context(), r.PathValue("slug"), "hr:"+m.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.S.Store.AppendAudit(r.Context(), store.AuditEntry{At: h.S.Now(), Actor: "hr:" + m.ID, Action: "newsletter.send", Subject: s.Slug}); err != nil {
+		h.S.Log.ErrorContext(r.Context(), "audit", "action", "newsletter.send", "err", err)
+	}
+	httpapi.WriteJSON(w, http.StatusAccepted, viewOf(s, h.S.Now()))
+}
+
+func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var invalid invalidNewsletterError
+	switch {
+	case errors.Is(err, ErrNotSynced), errors.Is(err, store.ErrNotFound):
+		err = httpapi.Errorf(httpapi.ENOTFOUND, "newsletter_not_synced")
+	case errors.Is(err, ErrRunning):
+		err = httpapi.Errorf(httpapi.ECONFLICT, "newsletter_running")
+	case errors.As(err, &invalid):
+		err = &httpapi.Error{Code: httpapi.EINVALID, Key: "newsletter_invalid", Cause: err}
+	default:
+		err = httpapi.Internal(err)
+	}
+	httpapi.WriteError(w, r, h.S.Log, err)
+}
+
+// invalidNewsletterError is a stored newsletter that no longer parses.
+type invalidNewsletterError struct{ err error }
+
+func (e invalidNewsletterError) Error() string { return e.err.Error() }
+func (e invalidNewsletterError) Unwrap() error { return e.err }
+
+// Start marks a send to go (or scheduled, when its send_at is later) and,
+// with Config.Background, runs it in this process. It returns at once.
+func (s *Service) Start(ctx context.Context, slug, actor string) (store.NewsletterSend, error) {
+	send, err := s.Store.GetNewsletterSend(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.NewsletterSend{}, ErrNotSynced
+	}
+	if err != nil {
+		return store.NewsletterSend{}, err
+	}
+	if _, err := Parse(slug, send.Source); err != nil {
+		return send, invalidNewsletterError{err}
+	}
+	now := s.Now()
+	send, err = s.Store.UpdateNewsletterSend(ctx, slug, func(old store.NewsletterSend) (store.NewsletterSend, error) {
+		if old.LeaseOwner != "" && old.LeaseUntil.After(now) {
+			return old, ErrRunning
+		}
+		old.Actor, old.Error = actor, ""
+		if old.SendAt.After(now) {
+			old.Status = store.SendScheduled
+		} else {
+			// sending even before a runner starts: if this process dies,
+			// the scheduler finds it and resumes.
+			old.Status = store.SendSending
+		}
+		return old, nil
+	})
+	if err != nil {
+		return store.NewsletterSend{}, err
+	}
+	if s.Config.Background {
+		s.background(slug, send.SendAt, actor)
+	}
+	return send, nil
+}
+
+// background runs a send in this process (okaeri serve), after waiting
+// for its send_at. One at a time per send.
+func (s *Service) background(slug string, at time.Time, actor string) {
+	s.mu.Lock()
+	if s.running == nil {
+		s.running = map[string]context.CancelFunc{}
+	}
+	if _, busy := s.running[slug]; busy {
+		s.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.running[slug] = cancel
+	s.jobs.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			cancel()
+			s.mu.Lock()
+			delete(s.running, slug)
+			s.mu.Unlock()
+			s.jobs.Done()
+		}()
+		if err := s.Sleep(ctx, at.Sub(s.Now())); err != nil {
+			return
+		}
+		if _, err := s.Send(ctx, slug, RunOptions{Actor: actor}); err != nil {
+			s.Log.ErrorContext(ctx, "newsletter: background send stopped", "slug", slug, "err", err)
+		}
+	}()
+}
+
+// Close stops the background sends of this process: no new batch starts,
+// requests in flight finish and are recorded; then it waits for them. The
+// sends stay resumable.
+func (s *Service) Close() {
+	s.mu.Lock()
+	for _, cancel := range s.running {
+		cancel()
+	}
+	s.mu.Unlock()
+	s.jobs.Wait()
+}
+
+// RunDue runs every send that is due: scheduled ones whose send_at has
+// come, and sending ones nobody is running (interrupted, or started by HR
+// on AWS). The newsletter function calls it on a schedule with a deadline
+// before its own timeout; a send it cannot finish in time is resumed by the
+// next call.
+func (s *Service) RunDue(ctx context.Context) ([]store.NewsletterSend, error) {
+	sends, err := s.Store.ListNewsletterSends(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.NewsletterSend
+	var errs []error
+	for _, send := range sends {
+		now := s.Now()
+		due := (send.Status == store.SendScheduled && !send.SendAt.After(now)) ||
+			(send.Status == store.SendSending && (send.LeaseOwner == "" || !send.LeaseUntil.After(now)))
+		if !due {
+			continue
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := s.Send(ctx, send.Slug, RunOptions{Actor: "scheduler"})
+		if errors.Is(err, ErrRunning) {
+			continue
+		}
+		if errors.Is(err, ErrInterrupted) {
+			err = nil // out of time: the next scheduled call resumes it
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		out = append(out, res)
+	}
+	return out, errors.Join(errs...)
+}
