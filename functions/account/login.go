@@ -83,8 +83,14 @@ type Session struct {
 	Secret string
 }
 
-// SetSessionCookie writes the signed session cookie.
+// SignedInCookie is a hint for the site's script (readable, not a secret):
+// the header shows logout instead of login. The session cookie decides.
+const SignedInCookie = "okaeri_signed_in"
+
+// SetSessionCookie writes the signed session cookie and the signed-in hint.
 func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
+	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: "1", Path: "/", Expires: sess.ExpiresAt,
+		Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Keys.Sign(sess.Secret), Path: "/",
 		Expires: sess.ExpiresAt, HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if s.Edge != nil {
@@ -96,8 +102,10 @@ func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
 	}
 }
 
-// ClearSessionCookie removes it.
+// ClearSessionCookie removes it and the hint.
 func (s *Service) ClearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: "", Path: "/", MaxAge: -1,
+		Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if s.Edge != nil {

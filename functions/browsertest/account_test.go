@@ -125,6 +125,9 @@ func TestAccountJourney(t *testing.T) {
 	}
 	// The members' home greets her by name (filled in from /api/me).
 	greeting := await[string](t, ctx, `new Promise(r => { let n = 0; const g = () => { const e = document.querySelector("[data-greeting]"); if (e && (e.textContent.includes("さくら") || n++ > 100)) r(e ? e.textContent.trim() : ""); else setTimeout(g, 50) }; g() })`)
+	if got := evaluate[string](t, ctx, `[...document.querySelectorAll("header [data-guest], header [data-member]")].map(e => e.hidden ? "-" : "+").join("")`); got != "--+" {
+		t.Errorf("header for a member: %q, want login and register hidden, logout shown", got)
+	}
 	if greeting != "おかえりなさい、木村 さくらさん。" {
 		t.Errorf("greeting shows %q", greeting)
 	}

@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The header offers login and registration to guests and logout to
+  // members; okaeri_signed_in is a non-secret hint set beside the session.
+  if (/(?:^|;\s*)okaeri_signed_in=1(?:;|$)/.test(document.cookie)) {
+    document.querySelectorAll("[data-guest]").forEach(function (e) { e.hidden = true; });
+    document.querySelectorAll("[data-member]").forEach(function (e) { e.hidden = false; });
+  }
+
   // Members' home: greet the member by name.
   var greeting = document.querySelector("[data-greeting]");
   if (greeting) {
