@@ -45,6 +45,11 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 300x ./functions/store/dynamo
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./functions/job
 	$(GO) test -run '^$$' -bench BenchmarkSend100k -benchtime 1x ./functions/newsletter
+	$(GO) run ./infra/cmd/lambdabench
+
+## lambdas: every AWS Lambda function (infra/template.yaml) into dist/<fn>.zip, linux/arm64
+lambdas:
+	$(GO) run ./infra/cmd/lambdas -out dist
 
 clean:
 	rm -rf bin dist site/public site/resources

@@ -3,6 +3,8 @@ package infra_test
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
@@ -400,7 +402,15 @@ func TestEventsAndNewslettersAnswer(t *testing.T) {
 	})
 	t.Run("newsletter", func(t *testing.T) {
 		t.Parallel()
-		env, _ := baseEnv(t, "newsletter")
+		wk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.MarshalPKIXPublicKey(&wk.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _ := baseEnv(t, "newsletter", "OKAERI_SENDGRID_WEBHOOK_KEY="+base64.StdEncoding.EncodeToString(der))
 		p := start(t, "newsletter", env)
 		resp := invoke(t, p, request("POST", "/api/webhooks/sendgrid", "", `[]`))
 		if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {

@@ -410,10 +410,15 @@ func TestAPIRoutesAreTheTables(t *testing.T) {
 	for _, r := range apiRoutes(t) {
 		got = append(got, r.method+" "+r.path+" "+r.fn)
 	}
-	sort.Strings(want)
-	sort.Strings(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("HTTP API routes differ from lambda.Functions\n got: %v\nwant: %v", got, want)
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("missing HttpApi event: %s", w)
+		}
+	}
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			t.Errorf("HttpApi event not in lambda.Functions: %s", g)
+		}
 	}
 }
 

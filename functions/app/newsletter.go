@@ -41,5 +41,6 @@ func (a *App) wireNewsletters(cfg config.Config) error {
 		Background: os.Getenv("AWS_LAMBDA_FUNCTION_NAME") == "",
 	}, a.Log)
 	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Newsletters)
+	a.Accounts.Exporters = append(a.Accounts.Exporters, a.Newsletters)
 	return nil
 }

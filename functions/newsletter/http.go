@@ -207,12 +207,13 @@ func (s *Service) Close() {
 // on AWS). The newsletter function calls it on a schedule with a deadline
 // before its own timeout; a send it cannot finish in time is resumed by the
 // next call.
-func (s *Service) RunDue(ctx context.Context) ([]store.NewsletterSend, error) {
+// It returns what it ran as HR sees it (no newsletter text, fit for a log).
+func (s *Service) RunDue(ctx context.Context) ([]SendView, error) {
 	sends, err := s.Store.ListNewsletterSends(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []store.NewsletterSend
+	var out []SendView
 	var errs []error
 	for _, send := range sends {
 		now := s.Now()
@@ -234,7 +235,7 @@ func (s *Service) RunDue(ctx context.Context) ([]store.NewsletterSend, error) {
 		if err != nil {
 			errs = append(errs, err)
 		}
-		out = append(out, res)
+		out = append(out, viewOf(res, s.Now()))
 	}
 	return out, errors.Join(errs...)
 }

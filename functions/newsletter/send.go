@@ -46,15 +46,15 @@ import (
 
 // RunOptions tune one run of a send.
 type RunOptions struct {
-	DryRun          bool   // count and render; write and send nothing
-	Limit           int    // at most this many new recipients in this run (0: all); the send pauses after
-	ResendUncertain bool   // HR checked SendGrid's activity: send uncertain batches again
-	IgnoreSendAt    bool   // send now even if send_at is later
+	DryRun          bool // count and render; write and send nothing
+	Limit           int  // at most this many new recipients in this run (0: all); the send pauses after
+	ResendUncertain bool // HR checked SendGrid's activity: send uncertain batches again
+	IgnoreSendAt    bool // send now even if send_at is later
 	// TakeOver ignores another runner's lease: for an operator who knows
 	// the process that held it is gone (it crashed) and will not wait for
 	// the lease to run out. The batch state still prevents duplicates.
 	TakeOver bool
-	Actor           string // who runs it, for the send record ("cli", "hr:<id>", "scheduler")
+	Actor    string // who runs it, for the send record ("cli", "hr:<id>", "scheduler")
 	// Progress, if set, is called after every batch (from several goroutines, one at a time).
 	Progress func(Progress)
 }
@@ -135,7 +135,7 @@ type run struct {
 
 	mu         sync.Mutex
 	recipients int // eligible members seen by this run's scan
-	suppressed int // eligible but suppressed, in the scan or at send time
+	suppressed int // eligible but suppressed, in this run's scan (those left out at send time are in the batches)
 	limitHit   bool
 	nextID     int
 	progress   Progress
@@ -225,6 +225,9 @@ func (r *run) execute(parent context.Context) error {
 
 	batches, err := r.s.Store.ListDeliveryBatches(stop, r.slug)
 	if err != nil {
+		if stop.Err() != nil {
+			return ErrInterrupted
+		}
 		return errStop{err}
 	}
 	claimed := map[string]bool{}
@@ -238,6 +241,9 @@ func (r *run) execute(parent context.Context) error {
 		}
 		b, err := r.resolve(stop, b)
 		if err != nil {
+			if stop.Err() != nil {
+				return ErrInterrupted
+			}
 			return errStop{err}
 		}
 		r.count(b)
@@ -625,13 +631,12 @@ const (
 func (r *run) sendBatch(stop, reqCtx context.Context, j job) error {
 	b, err := r.recheck(stop, j.batch, j.resumed)
 	if err != nil {
+		if stop.Err() != nil {
+			return nil // stopping: the batch stays claimed
+		}
 		return errStop{fmt.Errorf("batch %s: %w", j.batch.ID, err)}
 	}
 	bulk := r.bulk(b)
-	skipped := len(b.Recipients) - len(bulk.Recipients)
-	r.mu.Lock()
-	r.suppressed += skipped
-	r.mu.Unlock()
 	update := func(ctx context.Context, from []store.BatchStatus, edit func(*store.DeliveryBatch)) (store.DeliveryBatch, error) {
 		return r.s.Store.UpdateDeliveryBatch(ctx, r.slug, b.ID, func(old store.DeliveryBatch) (store.DeliveryBatch, error) {
 			ok := false
@@ -657,15 +662,19 @@ func (r *run) sendBatch(stop, reqCtx context.Context, j job) error {
 		}
 		return err
 	}
-	if len(bulk.Recipients) == 0 {
-		// Everyone left the list since the claim: nothing to send.
+	// nobodyLeft closes a batch whose recipients all left the list since
+	// the claim: there is nothing to send.
+	nobodyLeft := func() error {
 		if _, err := update(reqCtx, []store.BatchStatus{store.BatchClaimed}, func(b *store.DeliveryBatch) { b.Status = store.BatchSending }); err != nil {
-			return nil
+			return nil // another runner has it
 		}
 		if err := sent(reqCtx, ""); err != nil {
 			return errStop{err}
 		}
 		return nil
+	}
+	if len(bulk.Recipients) == 0 {
+		return nobodyLeft()
 	}
 	for attempt := 1; ; attempt++ {
 		if wait := b.NotBefore.Sub(r.s.Now()); wait > 0 {
@@ -675,6 +684,18 @@ func (r *run) sendBatch(stop, reqCtx context.Context, j job) error {
 		}
 		if stop.Err() != nil {
 			return nil
+		}
+		if attempt > 1 {
+			// A wait may have been long (429): check the list again.
+			if b, err = r.recheck(stop, b, false); err != nil {
+				if stop.Err() != nil {
+					return nil
+				}
+				return errStop{fmt.Errorf("batch %s: %w", j.batch.ID, err)}
+			}
+			if bulk = r.bulk(b); len(bulk.Recipients) == 0 {
+				return nobodyLeft()
+			}
 		}
 		// The one durable step before the request: from here until an
 		// answer is recorded, a crash leaves the batch in sending.
@@ -826,6 +847,7 @@ func tally(batches []store.DeliveryBatch) store.SendReport {
 		rep.Requests += b.Attempts
 		for _, rc := range b.Recipients {
 			if rc.Skipped != "" {
+				rep.Suppressed++ // left out at send time
 				continue
 			}
 			switch b.Status {

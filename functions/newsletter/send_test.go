@@ -553,3 +553,44 @@ func TestDeadlineInterruptsAndResumes(t *testing.T) {
 	}
 	f.exactlyOnce(addresses(0, 300))
 }
+
+// A batch claimed by a run that crashed is sent by the next run only to
+// those still on the list: a member who withdrew consent on their
+// preferences page or was erased in between is left out.
+func TestResumedBatchRechecksMembers(t *testing.T) {
+	f := newFixture(t, newsletter.Config{})
+	ctx := context.Background()
+	ids := f.addMembers(0, 5, memberSpec{consent: true})
+	f.prepare("autumn")
+	var rs []store.BatchRecipient
+	for i, id := range ids {
+		rs = append(rs, store.BatchRecipient{MemberID: id, Email: fmt.Sprintf("alum%d@example.jp", i), Name: "x"})
+	}
+	if _, err := f.store.ClaimDeliveryBatch(ctx, store.DeliveryBatch{Slug: "autumn", ID: "000001", Language: store.LanguageJa, Recipients: rs}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.UpdateMember(ctx, ids[1], func(m store.Member) (store.Member, error) {
+		m.Consents["newsletter"] = store.Consent{Given: false, PolicyVersion: "2026-04-01", At: time.Now()}
+		return m, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.EraseMember(ctx, ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteMember(ctx, ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	send, err := f.svc.Send(ctx, "autumn", newsletter.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exactlyOnce(map[string]bool{"alum0@example.jp": true, "alum2@example.jp": true, "alum4@example.jp": true})
+	if send.Report.Sent != 3 || send.Report.Suppressed != 2 {
+		t.Fatalf("report %+v", send.Report)
+	}
+	b, _ := f.store.GetDeliveryBatch(ctx, "autumn", "000001")
+	if b.Recipients[1].Skipped != "unsubscribed" || b.Recipients[3].Skipped != "erased" {
+		t.Fatalf("skipped: %+v", b.Recipients)
+	}
+}

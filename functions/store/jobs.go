@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -314,9 +313,9 @@ type Referral struct {
 // ---- validation, shared by every engine
 
 var (
-	jobIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-	phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{6,24}$`)
-	actorPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:_-]{0,99}$`)
+	jobIDPattern = lazyPattern(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	phonePattern = lazyPattern(`^\+?[0-9][0-9 ()-]{6,24}$`)
+	actorPattern = lazyPattern(`^[A-Za-z0-9][A-Za-z0-9:_-]{0,99}$`)
 )
 
 // Length limits of jobs' records, in characters.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -279,10 +278,10 @@ type Engagement struct {
 }
 
 // slugPattern is what a newsletter's file name (its slug) may be.
-var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
+var slugPattern = lazyPattern(`^[a-z0-9][a-z0-9_-]{0,99}$`)
 
 // batchIDPattern is what a batch id may be.
-var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+var batchIDPattern = lazyPattern(`^[A-Za-z0-9_-]{1,64}$`)
 
 // ValidSlug reports whether s can be a newsletter slug.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
@@ -505,7 +504,7 @@ func ValidSuppressionReason(r SuppressionReason) bool {
 }
 
 // emailHashPattern is what EmailHash returns.
-var emailHashPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var emailHashPattern = lazyPattern(`^[0-9a-f]{64}$`)
 
 // Validate checks a suppression as stored.
 func (s Suppression) Validate() error {

@@ -28,8 +28,8 @@ type Template struct {
 	Outputs    map[string]any      `json:"Outputs"`
 }
 
-// Resource is one resource; Properties keep their generic form, to be
-// decoded into a typed struct with Decode.
+// Resource is one resource; Properties keep their generic form (numbers as
+// float64, as JSON gives them), to be decoded into a typed struct with Decode.
 type Resource struct {
 	Type       string         `json:"Type"`
 	Properties map[string]any `json:"Properties"`

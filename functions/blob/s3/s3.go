@@ -2,6 +2,11 @@
 // bucket (OKAERI_BLOBS=s3:BUCKET or s3:BUCKET/PREFIX). The bucket should
 // block public access and encrypt at rest (S3's default since 2023); the
 // portal never hands out object URLs, it streams résumés to HR itself.
+//
+// The three calls (PutObject, GetObject, DeleteObject) are S3's REST API
+// through awsrest, signed by the SDK's SigV4 signer, not the SDK's s3
+// client: linked beside the portal's html/templates that client keeps all
+// of its 113 operations, about 5 MiB in every Lambda (docs/aws.md).
 package s3
 
 import (
@@ -9,15 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/okaeri/okaeri/functions/awsrest"
 	"github.com/okaeri/okaeri/functions/blob"
 )
 
@@ -37,8 +43,8 @@ type Config struct {
 
 // Store keeps blobs in S3. It is safe for concurrent use.
 type Store struct {
-	client *awss3.Client
-	bucket string
+	client awsrest.Client
+	base   string // the bucket's URL, ending in "/"
 	prefix string
 }
 
@@ -73,65 +79,105 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if awsCfg.Region == "" {
 		return nil, errors.New("blob s3: no AWS region: set AWS_REGION")
 	}
-	client := awss3.NewFromConfig(awsCfg, func(o *awss3.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-			o.UsePathStyle = true
-		}
-	})
-	return &Store{client: client, bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+	domain := ".amazonaws.com/"
+	if strings.HasPrefix(awsCfg.Region, "cn-") {
+		domain = ".amazonaws.com.cn/"
+	}
+	base := "https://" + cfg.Bucket + ".s3." + awsCfg.Region + domain // virtual-hosted style
+	if cfg.Endpoint != "" {
+		base = strings.TrimRight(cfg.Endpoint, "/") + "/" + cfg.Bucket + "/" // path-style
+	}
+	return &Store{client: awsrest.Client{Config: awsCfg, Service: "s3", HTTP: http.DefaultClient}, base: base, prefix: cfg.Prefix}, nil
 }
 
-func (s *Store) key(key string) (string, error) {
+// url is the object's URL; blob.ValidKey allows only characters that need
+// no escaping, and the prefix is escaped segment by segment.
+func (s *Store) url(key string) (string, error) {
 	if !blob.ValidKey(key) {
 		return "", blob.ErrInvalidKey
 	}
-	return s.prefix + key, nil
+	parts := strings.Split(s.prefix+key, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return s.base + strings.Join(parts, "/"), nil
 }
 
 // Put implements blob.Store with one PutObject: S3 makes the object visible
 // only once it is whole.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
-	k, err := s.key(key)
+	u, err := s.url(key)
 	if err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
-	in := &awss3.PutObjectInput{Bucket: &s.bucket, Key: &k, Body: r, ContentLength: aws.Int64(size)}
-	if contentType != "" {
-		in.ContentType = &contentType
-	}
-	if _, err := s.client.PutObject(ctx, in); err != nil {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, io.NopCloser(r))
+	if err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
+	req.ContentLength = size
+	if size == 0 {
+		req.Body = http.NoBody
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := s.client.Do(ctx, req, awsrest.UnsignedPayload)
+	if err != nil {
+		return fmt.Errorf("put blob: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("put blob: %w", awsrest.XMLError(resp))
+	}
+	resp.Body.Close()
 	return nil
 }
 
 // Get implements blob.Store.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
-	k, err := s.key(key)
+	u, err := s.url(key)
 	if err != nil {
 		return nil, 0, fmt.Errorf("get blob: %w", err)
 	}
-	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: &s.bucket, Key: &k})
-	var noKey *types.NoSuchKey
-	if errors.As(err, &noKey) {
-		return nil, 0, fmt.Errorf("get blob: %w", blob.ErrNotFound)
-	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("get blob: %w", err)
 	}
-	return out.Body, aws.ToInt64(out.ContentLength), nil
+	resp, err := s.client.Do(ctx, req, awsrest.PayloadHash(nil))
+	if err != nil {
+		return nil, 0, fmt.Errorf("get blob: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		e := awsrest.XMLError(resp)
+		if e.Code == "NoSuchKey" {
+			return nil, 0, fmt.Errorf("get blob: %w", blob.ErrNotFound)
+		}
+		return nil, 0, fmt.Errorf("get blob: %w", e)
+	}
+	size := resp.ContentLength
+	if size < 0 {
+		size, _ = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	}
+	return resp.Body, size, nil
 }
 
 // Delete implements blob.Store; S3 answers a delete of a missing key with success.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	k, err := s.key(key)
+	u, err := s.url(key)
 	if err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
-	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: &k}); err != nil {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
+	if err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
+	resp, err := s.client.Do(ctx, req, awsrest.PayloadHash(nil))
+	if err != nil {
+		return fmt.Errorf("delete blob: %w", err)
+	}
+	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("delete blob: %w", awsrest.XMLError(resp))
+	}
+	resp.Body.Close()
 	return nil
 }
 

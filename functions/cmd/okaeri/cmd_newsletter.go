@@ -112,8 +112,8 @@ func cmdNewsletter(ctx context.Context, e *env, args []string) error {
 		return newsletterStatus(ctx, e, a.Store, slug)
 	case "run-due":
 		sends, err := svc.RunDue(ctx)
-		for _, s := range sends {
-			printReport(e.Stdout, s)
+		for _, v := range sends {
+			printReport(e.Stdout, store.NewsletterSend{Slug: v.Slug, Status: v.Status, SendAt: v.SendAt, Report: v.Report, Error: v.Error})
 		}
 		if len(sends) == 0 && err == nil {
 			fmt.Fprintln(e.Stdout, "no newsletter is due")

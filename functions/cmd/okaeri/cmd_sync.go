@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/config"
@@ -21,12 +22,16 @@ type syncStep struct {
 
 // syncSteps are the steps of `okaeri sync`, in order. A step that needs
 // more than the store (mail, signing keys) closes over a's services.
-func syncSteps(a *app.App) []syncStep {
+func syncSteps(a *app.App, dir string) []syncStep {
 	return []syncStep{
 		{"events", func(ctx context.Context, _ store.Store, cat *content.Catalog) (string, error) {
 			return a.Events.Sync(ctx, cat.Events)
 		}},
 		{"jobs", syncJobs},
+		{"newsletters", func(ctx context.Context, _ store.Store, _ *content.Catalog) (string, error) {
+			lines, err := a.Newsletters.Sync(ctx, dir)
+			return fmt.Sprintf("newsletters: %d synced (%s)", len(lines), strings.Join(lines, ", ")), err
+		}},
 	}
 }
 
@@ -68,7 +73,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	for _, step := range syncSteps(a) {
+	for _, step := range syncSteps(a, *dir) {
 		line, err := step.run(ctx, a.Store, cat)
 		if err != nil {
 			return fmt.Errorf("sync %s: %w", step.name, err)

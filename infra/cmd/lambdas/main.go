@@ -46,7 +46,7 @@ func run(ctx context.Context, out string) error {
 		}
 		bs, _ := os.Stat(bin)
 		zs, _ := os.Stat(dst)
-		fmt.Printf("%-12s %6.1f MB bootstrap  %6.1f MB %s\n", f.Name, mb(bs.Size()), mb(zs.Size()), dst)
+		fmt.Printf("%-12s %6.1f MiB bootstrap  %6.1f MiB %s\n", f.Name, mb(bs.Size()), mb(zs.Size()), dst)
 	}
 	return nil
 }
