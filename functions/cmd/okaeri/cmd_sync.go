@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/config"
@@ -30,7 +29,7 @@ func syncSteps(a *app.App, dir string) []syncStep {
 		{"jobs", syncJobs},
 		{"newsletters", func(ctx context.Context, _ store.Store, _ *content.Catalog) (string, error) {
 			lines, err := a.Newsletters.Sync(ctx, dir)
-			return fmt.Sprintf("newsletters: %d synced (%s)", len(lines), strings.Join(lines, ", ")), err
+			return fmt.Sprintf("newsletters: %d updated %v", len(lines), lines), err
 		}},
 	}
 }
