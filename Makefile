@@ -26,8 +26,10 @@ check:
 	$(GO) run ./functions/cmd/okaeri newsletter check --content content
 
 ## dev: build everything and serve the portal with the embedded store and outbox mail
+dev: export OKAERI_ADMINS ?= hr@example.co.jp
 dev: site build
 	$(BIN) sync --data $(DATA)
+	$(BIN) demo --data $(DATA)
 	$(BIN) serve --dev --addr $(ADDR) --data $(DATA) --site site/public
 
 ## test: content check, vet, and every test (DynamoDB Local and Chromium included)
