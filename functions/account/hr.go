@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -127,7 +128,8 @@ func conflictFieldName(err error) string {
 	return "email"
 }
 
-var hrTmpl = template.Must(template.New("hr").Parse(`<!doctype html>
+var hrTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><a class="skip-link" href="#main">{{.T.skip}}</a>
@@ -151,6 +153,7 @@ var hrTmpl = template.Must(template.New("hr").Parse(`<!doctype html>
 </td></tr>
 {{end}}</tbody></table>{{end}}
 </main></body></html>`))
+})
 
 var hrText = map[string]map[string]string{
 	"ja": {"title": "登録申請の審査", "skip": "本文へ移動", "home": "メンバートップへ", "intro": "メール確認済みで、名簿と自動照合できなかった申請です。承認または理由を添えて却下してください。申請者にはメールでお知らせします。",
@@ -177,7 +180,7 @@ func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin s
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = hrTmpl.Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Home": pathFor(lang, "/members/")})
+	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Home": pathFor(lang, "/members/")})
 }
 
 type rejectInput struct {

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
@@ -79,7 +80,8 @@ const pageHead = `<!doctype html>
 
 const pageFoot = `</main><footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
 
-var profileTmpl = template.Must(template.New("profile").Parse(pageHead + `
+var profileTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("profile").Parse(pageHead + `
 <h1>{{.T.profile_title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
 <form method="post" action="/api/me" class="stack">
@@ -116,8 +118,10 @@ var profileTmpl = template.Must(template.New("profile").Parse(pageHead + `
 <div class="check"><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">{{.T.erase_confirm}}</label></div>
 <p><button type="submit">{{.T.erase}}</button></p></form>
 </section>` + pageFoot))
+})
 
-var directoryTmpl = template.Must(template.New("directory").Parse(pageHead + `
+var directoryTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("directory").Parse(pageHead + `
 <h1>{{.T.dir_title}}</h1>
 <p>{{.T.dir_intro}}</p>
 {{if .Sent}}<p class="notice" role="status">{{.T.sent}}</p>{{end}}
@@ -147,6 +151,7 @@ var directoryTmpl = template.Must(template.New("directory").Parse(pageHead + `
 {{end}}</ul>
 {{if .Next}}<p><a href="?q={{.Q.Q}}&amp;open_to={{.Q.OpenTo}}&amp;cursor={{.Next}}">{{.T.more}}</a></p>{{end}}
 ` + pageFoot))
+})
 
 type option struct {
 	Name, Label string
@@ -194,7 +199,7 @@ func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Mem
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store")
-	_ = profileTmpl.Execute(w, map[string]any{
+	_ = profileTmpl().Execute(w, map[string]any{
 		"Lang": lang, "T": T, "Title": T["profile_title"], "Base": pageBase(lang), "Page": "profile",
 		"Other": otherLangPath(lang, "/members/profile/"), "M": m, "Saved": r.URL.Query().Get("saved") != "",
 		"Skills": strings.Join(m.Profile.Skills, ", "), "Interests": strings.Join(m.Profile.Interests, ", "),
@@ -218,7 +223,7 @@ func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.M
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store")
-	_ = directoryTmpl.Execute(w, map[string]any{
+	_ = directoryTmpl().Execute(w, map[string]any{
 		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory",
 		"Other": otherLangPath(lang, "/members/directory/"), "Entries": entries, "Next": next, "Q": q, "Me": m.ID,
 		"Sent": v.Get("sent") != "", "OpenToOptions": opts,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yuin/goldmark"
@@ -82,10 +83,12 @@ func nonNil(s []string) []string {
 // bioMarkdown renders members' bios: GFM, no raw HTML (goldmark escapes it
 // unless told otherwise), dangerous URLs dropped, and every link marked
 // rel="nofollow ugc" since members wrote them.
-var bioMarkdown = goldmark.New(
-	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(ugcLinks{}, 100))),
-)
+var bioMarkdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(ugcLinks{}, 100))),
+	)
+})
 
 type ugcLinks struct{}
 
@@ -108,7 +111,7 @@ func RenderBio(md string) string {
 		return ""
 	}
 	var b bytes.Buffer
-	if err := bioMarkdown.Convert([]byte(md), &b); err != nil {
+	if err := bioMarkdown().Convert([]byte(md), &b); err != nil {
 		return ""
 	}
 	return b.String()

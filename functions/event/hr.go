@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -149,7 +150,8 @@ const hrHead = `<!doctype html>
 <a href="/hr/events">{{.T.events}}</a></div></header>
 <main id="main" class="wrap hr">`
 
-var hrEventsTmpl = template.Must(template.New("hr-events").Parse(hrHead + `
+var hrEventsTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-events").Parse(hrHead + `
 <h1>{{.T.events}}</h1>
 <p>{{.T.events_intro}}</p>
 {{if not .Events}}<p>{{.T.none_events}}</p>{{else}}
@@ -158,8 +160,10 @@ var hrEventsTmpl = template.Must(template.New("hr-events").Parse(hrHead + `
 <tbody>{{range .Events}}<tr><td><a href="/hr/events/{{.ID}}">{{.Title}}</a></td><td>{{.When}}</td><td>{{.Capacity}}</td><td>{{.Taken}}</td><td>{{.Waiting}}</td></tr>
 {{end}}</tbody></table>{{end}}
 </main></body></html>`))
+})
 
-var hrEventTmpl = template.Must(template.New("hr-event").Parse(hrHead + `
+var hrEventTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-event").Parse(hrHead + `
 <h1>{{.Title}}</h1>
 <p>{{.When}}</p>
 {{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
@@ -190,8 +194,10 @@ var hrEventTmpl = template.Must(template.New("hr-event").Parse(hrHead + `
 <h2>{{.T.others}} ({{len .R.Others}})</h2>
 {{if not .R.Others}}<p>{{.T.none}}</p>{{else}}<ul>{{range .R.Others}}<li>{{if .Name}}{{.Name}}{{else}}{{$.T.erased}}{{end}}: {{if eq .Status "lapsed"}}{{$.T.lapsed}}{{else}}{{$.T.cancelled}}{{end}}</li>{{end}}</ul>{{end}}
 </main></body></html>`))
+})
 
-var hrCheckInTmpl = template.Must(template.New("hr-checkin").Parse(hrHead + `
+var hrCheckInTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-checkin").Parse(hrHead + `
 <h1>{{.T.checkin_title}}</h1>
 <p><strong>{{.Title}}</strong> — {{.When}}</p>
 <p class="checkin-name">{{.A.Name}}{{if .A.Kana}} <small>（{{.A.Kana}}）</small>{{end}}{{if .A.Guests}} ＋{{.A.Guests}}{{end}}</p>
@@ -201,6 +207,7 @@ var hrCheckInTmpl = template.Must(template.New("hr-checkin").Parse(hrHead + `
 <p><button type="submit" class="button">{{.T.checkin}}</button></p></form>{{end}}
 <p><a href="/hr/events/{{.ID}}">{{.T.back}}</a></p>
 </main></body></html>`))
+})
 
 func hrLang(m store.Member) string { return memberLang(m) }
 
@@ -223,7 +230,7 @@ func (h Handler) hrEvents(w http.ResponseWriter, r *http.Request, admin store.Me
 	for _, e := range events {
 		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), e.Capacity, e.Taken, e.Waiting})
 	}
-	writeHTML(w, hrEventsTmpl, map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
+	writeHTML(w, hrEventsTmpl(), map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
 		"Home": langPath(lang, "/members/"), "Events": rows})
 }
 
@@ -243,7 +250,7 @@ func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Mem
 	if r.URL.Query().Get("checked") != "" {
 		notice = T["checkin_done"]
 	}
-	writeHTML(w, hrEventTmpl, map[string]any{
+	writeHTML(w, hrEventTmpl(), map[string]any{
 		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Home": langPath(lang, "/members/"),
 		"R": ro, "Notice": notice,
 		"Time":    func(t time.Time) string { return t.In(tokyo).Format("2006-01-02 15:04") },
@@ -340,7 +347,7 @@ func (h Handler) hrCheckInPage(w http.ResponseWriter, r *http.Request, admin sto
 	default:
 		data["CanCheckIn"] = true
 	}
-	writeHTML(w, hrCheckInTmpl, data)
+	writeHTML(w, hrCheckInTmpl(), data)
 }
 
 // checkInInput is the body of POST /api/hr/events/{id}/checkin: a member

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"sync"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
@@ -56,7 +57,8 @@ const emailPageHead = `<!doctype html>
 
 const emailPageFoot = `</main></body></html>`
 
-var invitePageTmpl = template.Must(template.New("invite").Parse(emailPageHead + `
+var invitePageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("invite").Parse(emailPageHead + `
 <h1>{{.Title}}</h1>
 <dl class="facts">
 <div><dt>{{.T.when}}</dt><dd>{{.When}}</dd></div>
@@ -84,8 +86,10 @@ var invitePageTmpl = template.Must(template.New("invite").Parse(emailPageHead + 
 </section>
 <p><a href="{{.Page}}">{{.T.to_event}}</a></p>
 ` + emailPageFoot))
+})
 
-var offerPageTmpl = template.Must(template.New("offer").Parse(emailPageHead + `
+var offerPageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("offer").Parse(emailPageHead + `
 <h1>{{.T.offer_title}}</h1>
 <p><strong>{{.Title}}</strong></p>
 <dl class="facts">
@@ -99,6 +103,7 @@ var offerPageTmpl = template.Must(template.New("offer").Parse(emailPageHead + `
 <p><button type="submit" class="button">{{.T.confirm_offer}}</button></p></form>{{end}}
 <p><a href="{{.Page}}">{{.T.to_event}}</a></p>
 ` + emailPageFoot))
+})
 
 type guestOption struct {
 	Value int
@@ -178,7 +183,7 @@ func (h Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	default:
 		data["Note"] = T["closed"]
 	}
-	writeHTML(w, invitePageTmpl, data)
+	writeHTML(w, invitePageTmpl(), data)
 }
 
 // offerPage shows an offer from its emailed link with the button that confirms it.
@@ -214,5 +219,5 @@ func (h Handler) offerPage(w http.ResponseWriter, r *http.Request) {
 	if !already {
 		data["Until"] = deadline(rsvp.OfferExpiresAt, lang)
 	}
-	writeHTML(w, offerPageTmpl, data)
+	writeHTML(w, offerPageTmpl(), data)
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"html/template"
 	"net/http"
+	"sync"
 )
 
 // PageLink is a link on a result page.
@@ -23,7 +24,8 @@ type Page struct {
 // StylesheetPath is the site's stylesheet at a stable (not fingerprinted) path.
 const StylesheetPath = "/css/okaeri.css"
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title><link rel="stylesheet" href="` + StylesheetPath + `"></head>
 <body><main id="main" class="wrap result-page">
@@ -32,6 +34,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 {{if .Items}}<ul class="errors">{{range .Items}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Links}}<ul class="actions">{{range .Links}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>{{end}}
 </main></body></html>`))
+})
 
 // WritePage answers with a result page.
 func WritePage(w http.ResponseWriter, status int, p Page) {
@@ -42,7 +45,7 @@ func WritePage(w http.ResponseWriter, status int, p Page) {
 	w.Header().Set("Content-Language", p.Lang)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = pageTmpl.Execute(w, p)
+	_ = pageTmpl().Execute(w, p)
 }
 
 // WriteFormError answers a failed form post with a page listing what is

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/blob"
@@ -227,7 +228,8 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 <button type="submit">{{$.T.save}}</button></form>{{else}}{{.OutcomeLabel}}{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}{{end}}`
 
-var hrJobsTmpl = template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
+var hrJobsTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
 <p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
 <table><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
@@ -236,8 +238,10 @@ var hrJobsTmpl = template.Must(template.New("hr-jobs").Parse(hrTables + hrHead +
 <td>{{.Type}}</td><td>{{.Job.Department}}</td><td>{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
 {{range .Counts}}<td>{{.}}</td>{{end}}<td>{{.Total}}</td><td>{{.Referrals}}</td></tr>
 {{end}}</tbody></table>` + hrFoot))
+})
 
-var hrJobTmpl = template.Must(template.New("hr-job").Parse(hrTables + hrHead + `
+var hrJobTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-job").Parse(hrTables + hrHead + `
 <dl><dt>{{.T.type}}</dt><dd>{{.Type}}</dd><dt>{{.T.department}}</dt><dd>{{.Job.Department}}</dd><dt>{{.T.location}}</dt><dd>{{.Job.Location}}</dd>
 <dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd>
 <dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} {{.T.archived}}{{else if .Closed}} {{.T.closed}}{{end}}</dd>
@@ -247,16 +251,20 @@ var hrJobTmpl = template.Must(template.New("hr-job").Parse(hrTables + hrHead + `
 {{template "applications" .}}
 <h2>{{.T.referrals_of}}</h2>
 {{template "referrals" .}}` + hrFoot))
+})
 
-var hrApplicationsTmpl = template.Must(template.New("hr-applications").Parse(hrTables + hrHead + `
+var hrApplicationsTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-applications").Parse(hrTables + hrHead + `
 <form method="get" action="/hr/applications" class="search">
 <label for="status">{{.T.status}}</label><select id="status" name="status"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>
 <label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>
 <button type="submit">{{.T.filter}}</button></form>
 <p><a href="/hr/applications.csv?{{.Query}}">{{.T.csv}}</a></p>
 {{template "applications" .}}` + hrFoot))
+})
 
-var hrApplicationTmpl = template.Must(template.New("hr-application").Parse(hrHead + `
+var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-application").Parse(hrHead + `
 <dl>
 <dt>{{.T.job}}</dt><dd><a href="/hr/jobs/{{.A.JobID}}">{{if .A.Job.Title}}{{.A.Job.Title}}{{else}}{{.A.JobID}}{{end}}</a></dd>
 <dt>{{.T.applicant}}</dt><dd>{{if .A.Applicant.ID}}{{.A.Applicant.Name}}{{if .A.Applicant.Kana}}（{{.A.Applicant.Kana}}）{{end}}{{else}}{{.T.erased}}{{end}}</dd>
@@ -278,13 +286,16 @@ var hrApplicationTmpl = template.Must(template.New("hr-application").Parse(hrHea
 <div class="check"><input type="checkbox" id="notify" name="notify" value="on"><label for="notify">{{.T.notify}}</label></div>
 <p><button type="submit" class="button">{{.T.save}}</button></p>
 </form>{{end}}` + hrFoot))
+})
 
-var hrReferralsTmpl = template.Must(template.New("hr-referrals").Parse(hrTables + hrHead + `
+var hrReferralsTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-referrals").Parse(hrTables + hrHead + `
 {{if .ByAlumnus}}<table><caption>{{.T.by_alumnus}}</caption>
 <thead><tr><th scope="col">{{.T.referrer}}</th><th scope="col">{{.T.count}}</th><th scope="col">{{.T.hires}}</th></tr></thead>
 <tbody>{{range .ByAlumnus}}<tr><td><a href="/hr/referrals?referrer={{.ID}}">{{.Name}}</a></td><td>{{.Count}}</td><td>{{.Hired}}</td></tr>{{end}}</tbody></table>{{end}}
 <p><a href="/hr/referrals.csv">{{.T.csv}}</a></p>
 {{template "referrals" .}}` + hrFoot))
+})
 
 func (h Handler) hrPage(w http.ResponseWriter, tmpl *template.Template, data map[string]any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -360,7 +371,7 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		statuses = append(statuses, option{Value: string(st), Label: statusLabel(lang, st)})
 	}
 	data["Jobs"], data["Statuses"] = rows, statuses
-	h.hrPage(w, hrJobsTmpl, data)
+	h.hrPage(w, hrJobsTmpl(), data)
 }
 
 func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -394,7 +405,7 @@ func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Membe
 	}
 	data["Title"], data["Job"], data["Apps"], data["Refs"] = j.TitleIn(lang), j, views, rviews
 	data["Type"], data["Closes"], data["Closed"] = typeLabel(data["T"].(map[string]string), j.EmploymentType), j.Closes.Format("2006-01-02"), j.Closed(h.S.Now())
-	h.hrPage(w, hrJobTmpl, data)
+	h.hrPage(w, hrJobTmpl(), data)
 }
 
 func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -415,7 +426,7 @@ func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin st
 	}
 	data["Apps"], data["ShowJob"], data["Statuses"], data["JobOptions"] = views, true, statuses, jobOptions
 	data["Query"] = template.URL(url.Values{"status": {status}, "job": {jobID}}.Encode())
-	h.hrPage(w, hrApplicationsTmpl, data)
+	h.hrPage(w, hrApplicationsTmpl(), data)
 }
 
 // hrApplicationList is every application matching ?status= and ?job=,
@@ -485,7 +496,7 @@ func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin sto
 	}
 	data["A"], data["History"], data["Contact"] = v, history, pick(lang, contactLabels[string(a.Contact)], string(a.Contact))
 	h.S.audit(ctx, hrActor(admin), "application.read", a.ID)
-	h.hrPage(w, hrApplicationTmpl, data)
+	h.hrPage(w, hrApplicationTmpl(), data)
 }
 
 func (h Handler) hrResume(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -563,7 +574,7 @@ func (h Handler) hrReferrals(w http.ResponseWriter, r *http.Request, admin store
 		tally = nil
 	}
 	data["Refs"], data["ShowJob"], data["ByAlumnus"] = views, true, tally
-	h.hrPage(w, hrReferralsTmpl, data)
+	h.hrPage(w, hrReferralsTmpl(), data)
 }
 
 type moveInput struct {

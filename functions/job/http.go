@@ -324,7 +324,7 @@ func (h Handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = unsubscribeTmpl.Execute(w, map[string]any{"Lang": lang, "T": pageText[lang], "Token": token})
+	_ = unsubscribeTmpl().Execute(w, map[string]any{"Lang": lang, "T": pageText[lang], "Token": token})
 }
 
 func (h Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -218,7 +219,8 @@ const memberHead = `<!doctype html>
 
 const memberFoot = `</main><footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
 
-var applicationsTmpl = template.Must(template.New("applications").Parse(memberHead + `
+var applicationsTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("applications").Parse(memberHead + `
 <h1>{{.T.title}}</h1>
 {{with .Notice}}<p class="notice" role="status">{{.}}</p>{{end}}
 <section aria-labelledby="apps"><h2 id="apps">{{.T.applications}}</h2>
@@ -250,8 +252,10 @@ var applicationsTmpl = template.Must(template.New("applications").Parse(memberHe
 <td>{{.DateLabel}}</td><td>{{if .Suppressed}}{{$.T.suppressed}}{{else if .Invited}}{{$.T.sent}}{{else}}{{$.T.not_sent}}{{end}}</td><td>{{.OutcomeLabel}}</td></tr>
 {{end}}</tbody></table>{{end}}</section>
 ` + memberFoot))
+})
 
-var unsubscribeTmpl = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
+var unsubscribeTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("unsubscribe").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.unsubscribe_title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><main id="main" class="wrap result-page">
@@ -260,6 +264,7 @@ var unsubscribeTmpl = template.Must(template.New("unsubscribe").Parse(`<!doctype
 <form method="post" action="/api/referrals/unsubscribe"><input type="hidden" name="token" value="{{.Token}}">
 <p><button type="submit" class="button">{{.T.unsubscribe}}</button></p></form>
 </main></body></html>`))
+})
 
 func pageLang(r *http.Request) string {
 	if strings.HasPrefix(r.URL.Path, "/en/") {
@@ -296,6 +301,6 @@ func (h Handler) applicationsPage(w http.ResponseWriter, r *http.Request, m stor
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, no-store")
-	_ = applicationsTmpl.Execute(w, map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Other": other,
+	_ = applicationsTmpl().Execute(w, map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Other": other,
 		"V": v, "Notice": notice, "Contact": contact})
 }

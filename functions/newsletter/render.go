@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -108,7 +109,7 @@ func Render(n *Newsletter, lang store.Language, cfg RenderConfig) (Email, error)
 		MSOClose: `<!--[if mso]></td></tr></table><![endif]-->`,
 	}
 	var out bytes.Buffer
-	if err := emailTemplate.Execute(&out, page); err != nil {
+	if err := emailTemplate().Execute(&out, page); err != nil {
 		return Email{}, fmt.Errorf("render newsletter %s: %w", n.Slug, err)
 	}
 	plain := plainText(doc, src, lang)
@@ -169,12 +170,13 @@ func cssMap(m map[string]string) map[string]template.CSS {
 	return out
 }
 
-// emailTemplate is the frame around the body: tables for Outlook's Word
+// emailTemplate() is the frame around the body: tables for Outlook's Word
 // engine (with an MSO-only fixed width), 600px wide on large screens and
 // full width on phones, light colours inline and dark ones in a
 // prefers-color-scheme block (plus Outlook.com's [data-ogsc] hooks),
 // lang and role="article" for screen readers, presentation tables.
-var emailTemplate = template.Must(template.New("email").Parse(`<!DOCTYPE html>
+var emailTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("email").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}" dir="ltr" xmlns="http://www.w3.org/1999/xhtml" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">
 <head>
 <meta charset="utf-8">
@@ -235,6 +237,7 @@ a { color: {{index .Colors "link"}}; }
 </body>
 </html>
 `))
+})
 
 // emailTransformer prepares the Markdown tree for email: headings start at
 // h2 (the email's title is the only h1), relative links and images

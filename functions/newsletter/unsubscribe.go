@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
@@ -123,9 +124,10 @@ func domainOf(email string) string {
 	return "?"
 }
 
-// unsubscribePage is the confirmation page: a button that POSTs to the same
+// unsubscribePage() is the confirmation page: a button that POSTs to the same
 // URL, so unsubscribing never needs a login or JavaScript.
-var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype html>
+var unsubscribePage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("unsubscribe").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{{.Title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
@@ -137,6 +139,7 @@ var unsubscribePage = template.Must(template.New("unsubscribe").Parse(`<!doctype
 </form>
 <ul class="actions"><li><a href="{{.Preferences}}">{{.PreferencesText}}</a></li></ul>
 </main></body></html>`))
+})
 
 type unsubscribePageData struct {
 	Lang, Title, Message, Button, Preferences, PreferencesText string
@@ -167,7 +170,7 @@ func (h Handler) unsubscribeGet(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
 	w.WriteHeader(http.StatusOK)
-	_ = unsubscribePage.Execute(w, unsubscribePageData{
+	_ = unsubscribePage().Execute(w, unsubscribePageData{
 		Lang: lang, Title: httpapi.Message(lang, "unsubscribe_title"), Message: httpapi.Message(lang, "unsubscribe_confirm"),
 		Button: httpapi.Message(lang, "unsubscribe_button"), Preferences: prefs, PreferencesText: httpapi.Message(lang, "to_preferences"),
 		Action: UnsubscribePath + "?token=" + url.QueryEscape(token),
