@@ -463,15 +463,7 @@ func (a Application) Validate() error {
 	if n := len(a.History); n > 0 && a.History[n-1].To != a.Status {
 		errs = append(errs, invalid("history", "order"))
 	}
-	if a.CreatedAt.IsZero() {
-		errs = append(errs, invalid("createdAt", "required"))
-	}
-	if a.UpdatedAt.Before(a.CreatedAt) {
-		errs = append(errs, invalid("updatedAt", "order"))
-	}
-	if a.Version < 1 {
-		errs = append(errs, invalid("version", "format"))
-	}
+	errs = append(errs, validateStamps(a.CreatedAt, a.UpdatedAt, a.Version)...)
 	return joinInvalid(errs)
 }
 
@@ -617,15 +609,7 @@ func (r Referral) Validate() error {
 	if !r.Outcome.Valid() {
 		errs = append(errs, invalid("outcome", codeFor(string(r.Outcome))))
 	}
-	if r.CreatedAt.IsZero() {
-		errs = append(errs, invalid("createdAt", "required"))
-	}
-	if r.UpdatedAt.Before(r.CreatedAt) {
-		errs = append(errs, invalid("updatedAt", "order"))
-	}
-	if r.Version < 1 {
-		errs = append(errs, invalid("version", "format"))
-	}
+	errs = append(errs, validateStamps(r.CreatedAt, r.UpdatedAt, r.Version)...)
 	return joinInvalid(errs)
 }
 

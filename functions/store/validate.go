@@ -173,15 +173,7 @@ func (m Member) Validate() error {
 			break
 		}
 	}
-	if m.CreatedAt.IsZero() {
-		errs = append(errs, invalid("createdAt", "required"))
-	}
-	if m.UpdatedAt.Before(m.CreatedAt) {
-		errs = append(errs, invalid("updatedAt", "order"))
-	}
-	if m.Version < 1 {
-		errs = append(errs, invalid("version", "format"))
-	}
+	errs = append(errs, validateStamps(m.CreatedAt, m.UpdatedAt, m.Version)...)
 	return joinInvalid(errs)
 }
 
@@ -691,4 +683,20 @@ func (r Record) Expired(now time.Time) bool {
 		return r.RateLimit.Expired(now)
 	}
 	return false
+}
+
+// validateStamps checks what every versioned record carries: a creation
+// time, an update time not before it, and a version from 1.
+func validateStamps(created, updated time.Time, version int64) []error {
+	var errs []error
+	if created.IsZero() {
+		errs = append(errs, invalid("createdAt", "required"))
+	}
+	if updated.Before(created) {
+		errs = append(errs, invalid("updatedAt", "order"))
+	}
+	if version < 1 {
+		errs = append(errs, invalid("version", "format"))
+	}
+	return errs
 }
