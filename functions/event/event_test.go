@@ -685,3 +685,34 @@ func TestRunScheduleLapsesAndReminds(t *testing.T) {
 		t.Fatalf("MemberRSVPs of nobody: %v %v", rs, err)
 	}
 }
+
+// An event HR removes from content/ closes for new RSVPs at the next sync;
+// the confirmations it already has stay.
+func TestRemovedEventClosesForNewRSVPs(t *testing.T) {
+	f := newFixture(t)
+	f.sync(contentEvent("stays-2026", 10), contentEvent("dropped-2026", 10))
+	_, ca := f.member("a@example.com", "佐藤 一", store.LanguageJa)
+	_, cb := f.member("b@example.com", "佐藤 二", store.LanguageEn)
+	if r := f.do("POST", "/api/events/dropped-2026/rsvp", nil, ca); r.StatusCode != 201 {
+		t.Fatalf("rsvp before removal: %d %s", r.StatusCode, r.body)
+	}
+	f.clock.Add(time.Hour)
+	line := f.sync(contentEvent("stays-2026", 10))
+	if !strings.Contains(line, "1 removed from content and closed") {
+		t.Errorf("sync line: %s", line)
+	}
+	r := f.do("POST", "/api/events/dropped-2026/rsvp", nil, cb)
+	if r.StatusCode != http.StatusConflict || r.Header.Get("Content-Type") != "application/problem+json; charset=utf-8" {
+		t.Errorf("rsvp after removal: %d %s", r.StatusCode, r.body)
+	}
+	if got := f.rsvps("dropped-2026"); len(got) != 1 || got[0].Status != store.RSVPConfirmed {
+		t.Errorf("the confirmation before removal: %+v", got)
+	}
+	if r := f.do("POST", "/api/events/stays-2026/rsvp", nil, cb); r.StatusCode != 201 {
+		t.Errorf("the event still in content: %d %s", r.StatusCode, r.body)
+	}
+	// A second sync does not close it again.
+	if line := f.sync(contentEvent("stays-2026", 10)); !strings.Contains(line, "0 removed from content and closed") {
+		t.Errorf("second sync: %s", line)
+	}
+}

@@ -146,8 +146,41 @@ func (s *Service) Sync(ctx context.Context, events []content.Event) (string, err
 		}
 		synced++
 	}
-	return fmt.Sprintf("events: %d synced (%d new, %d with a new capacity), %d drafts skipped, %d seats offered to the waitlist",
-		synced, added, resized, drafts, offered), nil
+	closed, err := s.closeRemoved(ctx, events, now)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("events: %d synced (%d new, %d with a new capacity), %d drafts skipped, %d seats offered to the waitlist, %d removed from content and closed",
+		synced, added, resized, drafts, offered, closed), nil
+}
+
+// closeRemoved closes RSVPs now for stored events that HR removed from
+// content/ or turned back into drafts: confirmations stay (HR may still
+// hold the event), but nobody new can sign up for an event the site no
+// longer shows.
+func (s *Service) closeRemoved(ctx context.Context, events []content.Event, now time.Time) (int, error) {
+	live := make(map[string]bool, len(events))
+	for _, c := range events {
+		if !c.Draft {
+			live[c.ID] = true
+		}
+	}
+	stored, err := s.Store.ListEvents(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sync: list events: %w", err)
+	}
+	closed := 0
+	for _, e := range stored {
+		if live[e.ID] || !now.Before(e.Closes()) {
+			continue
+		}
+		e.RSVPDeadline, e.SyncedAt = now, now
+		if _, err := s.Store.PutEvent(ctx, e); err != nil {
+			return closed, fmt.Errorf("sync: close removed event %s: %w", e.ID, err)
+		}
+		closed++
+	}
+	return closed, nil
 }
 
 // EraseMember implements account.Eraser: the member's RSVPs are kept only
