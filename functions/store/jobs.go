@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Jobs keeps job postings (synced from content/ by `okaeri sync`), the
@@ -667,24 +665,7 @@ func EraseReferral(r Referral, now time.Time) Referral {
 // validateLongText is validateText for multi-line text: line breaks and tabs
 // are allowed, other control characters are not.
 func validateLongText(field, s string, max int, required bool) []error {
-	if s == "" {
-		if required {
-			return []error{invalid(field, "required")}
-		}
-		return nil
-	}
-	if !utf8.ValidString(s) {
-		return []error{invalid(field, "format")}
-	}
-	if utf8.RuneCountInString(s) > max {
-		return []error{invalid(field, "too_long")}
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
-			return []error{invalid(field, "format")}
-		}
-	}
-	return nil
+	return checkText(field, s, max, required, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' })
 }
 
 // validateURL accepts an empty string or an absolute http(s) URL.

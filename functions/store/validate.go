@@ -586,7 +586,14 @@ func validateEmail(email string) []error {
 	return nil
 }
 
+// validateText checks one line of text: required or not, at most max
+// characters, valid UTF-8, no control characters.
 func validateText(field, s string, max int, required bool) []error {
+	return checkText(field, s, max, required, func(rune) bool { return false })
+}
+
+// checkText is validateText where allowed says which control characters may appear.
+func checkText(field, s string, max int, required bool, allowed func(rune) bool) []error {
 	if s == "" {
 		if required {
 			return []error{invalid(field, "required")}
@@ -600,7 +607,7 @@ func validateText(field, s string, max int, required bool) []error {
 		return []error{invalid(field, "too_long")}
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) && !allowed(r) {
 			return []error{invalid(field, "format")}
 		}
 	}

@@ -926,3 +926,17 @@ func scanIndexRange(index *bolt.Bucket, prefix, from, until []byte, page store.P
 	}
 	return keys, "", nil
 }
+
+// decodeAll decodes every value of b in key order.
+func decodeAll[T any](b *bolt.Bucket) ([]T, error) {
+	var out []T
+	err := b.ForEach(func(k, v []byte) error {
+		var item T
+		if err := json.Unmarshal(v, &item); err != nil {
+			return fmt.Errorf("%q: decode: %w", k, err)
+		}
+		out = append(out, item)
+		return nil
+	})
+	return out, err
+}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -78,15 +77,9 @@ func (s *Store) GetEvent(ctx context.Context, id string) (store.Event, error) {
 // ListEvents implements store.Events.
 func (s *Store) ListEvents(ctx context.Context) ([]store.Event, error) {
 	var out []store.Event
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return bucket(tx, bucketEvents).ForEach(func(_, v []byte) error {
-			var e store.Event
-			if err := jsonDecode(v, &e); err != nil {
-				return err
-			}
-			out = append(out, e)
-			return nil
-		})
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = decodeAll[store.Event](bucket(tx, bucketEvents))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
@@ -632,11 +625,4 @@ func memberEvents(tx *bolt.Tx, memberID string) []string {
 		ids = append(ids, string(k[len(prefix):]))
 	}
 	return ids
-}
-
-func jsonDecode(v []byte, dst any) error {
-	if err := json.Unmarshal(v, dst); err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	return nil
 }

@@ -3,7 +3,6 @@ package bolt
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -534,18 +533,4 @@ func prefixValues(b *bolt.Bucket, id string) [][]byte {
 		out = append(out, append([]byte(nil), v...))
 	}
 	return out
-}
-
-// decodeAll decodes every value of b in key order.
-func decodeAll[T any](b *bolt.Bucket) ([]T, error) {
-	var out []T
-	err := b.ForEach(func(k, v []byte) error {
-		var item T
-		if err := json.Unmarshal(v, &item); err != nil {
-			return fmt.Errorf("%q: decode: %w", k, err)
-		}
-		out = append(out, item)
-		return nil
-	})
-	return out, err
 }

@@ -116,15 +116,9 @@ func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
 // ListNewsletterSends implements store.Newsletters.
 func (s *Store) ListNewsletterSends(ctx context.Context) ([]store.NewsletterSend, error) {
 	var out []store.NewsletterSend
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		return bucket(tx, bucketSends).ForEach(func(_, v []byte) error {
-			var send store.NewsletterSend
-			if err := json.Unmarshal(v, &send); err != nil {
-				return fmt.Errorf("decode: %w", err)
-			}
-			out = append(out, send)
-			return nil
-		})
+	err := s.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = decodeAll[store.NewsletterSend](bucket(tx, bucketSends))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list newsletter sends: %w", err)
