@@ -52,6 +52,10 @@ type Config struct {
 	RegisterPerClient  Limit
 	LoginPerAddress    Limit
 	LoginPerClient     Limit
+
+	// RenderBio turns a bio's Markdown into safe HTML (bio.Render); nil
+	// shows bios as escaped text.
+	RenderBio func(md string) string
 }
 
 // Defaults fills zero fields with the documented defaults.

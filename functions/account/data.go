@@ -212,7 +212,7 @@ type DirectoryEntry struct {
 	OpenTo     *store.OpenTo `json:"open_to,omitempty"`
 }
 
-func directoryEntry(m store.Member) DirectoryEntry {
+func (s *Service) directoryEntry(m store.Member) DirectoryEntry {
 	e := DirectoryEntry{ID: m.ID, Name: m.Name}
 	for _, f := range m.Profile.Visible {
 		switch f {
@@ -231,7 +231,7 @@ func directoryEntry(m store.Member) DirectoryEntry {
 		case "location":
 			e.Location = m.Profile.Location
 		case "bio":
-			e.BioHTML = RenderBio(m.Profile.Bio)
+			e.BioHTML = s.renderBio(m.Profile.Bio)
 		case "skills":
 			e.Skills = m.Profile.Skills
 		case "interests":
@@ -303,7 +303,7 @@ func (s *Service) Directory(ctx context.Context, q DirectoryQuery) ([]DirectoryE
 			return nil, "", httpapi.Internal(err)
 		}
 		for _, m := range ms {
-			if e := directoryEntry(m); listed(m) && q.matches(e) {
+			if e := s.directoryEntry(m); listed(m) && q.matches(e) {
 				out = append(out, e)
 			}
 		}

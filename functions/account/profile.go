@@ -1,20 +1,12 @@
 package account
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"html"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
 
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -63,13 +55,13 @@ func (s *Service) meView(m store.Member) MeView {
 	return MeView{
 		ID: m.ID, Email: m.Email, PendingEmail: m.PendingEmail, Name: m.Name, Kana: m.Kana,
 		Department: m.Department, Joined: m.Joined, Left: m.Left, Language: string(m.Language),
-		Status: string(m.Status), Admin: s.IsAdmin(m), Profile: profileView(m.Profile),
+		Status: string(m.Status), Admin: s.IsAdmin(m), Profile: s.profileView(m.Profile),
 		Consents: m.Consents, ConsentHistory: m.ConsentHistory,
 	}
 }
 
-func profileView(p store.Profile) ProfileView {
-	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio, BioHTML: RenderBio(p.Bio),
+func (s *Service) profileView(p store.Profile) ProfileView {
+	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio, BioHTML: s.renderBio(p.Bio),
 		Skills: p.Skills, Interests: p.Interests, OpenTo: p.OpenTo, Visible: nonNil(p.Visible)}
 }
 
@@ -80,41 +72,17 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// bioMarkdown renders members' bios: GFM, no raw HTML (goldmark escapes it
-// unless told otherwise), dangerous URLs dropped, and every link marked
-// rel="nofollow ugc" since members wrote them.
-var bioMarkdown = sync.OnceValue(func() goldmark.Markdown {
-	return goldmark.New(
-		goldmark.WithExtensions(extension.GFM),
-		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(ugcLinks{}, 100))),
-	)
-})
-
-type ugcLinks struct{}
-
-func (ugcLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n.Kind() {
-		case ast.KindLink, ast.KindAutoLink:
-			n.SetAttributeString("rel", []byte("nofollow ugc"))
-		}
-		return ast.WalkContinue, nil
-	})
-}
-
-// RenderBio turns a bio's Markdown into safe HTML.
-func RenderBio(md string) string {
+// renderBio is the bio as HTML, by Config.RenderBio. Without one (a
+// Lambda that serves no profile or directory page leaves goldmark out) the
+// bio is shown as escaped text.
+func (s *Service) renderBio(md string) string {
+	if s.Config.RenderBio != nil {
+		return s.Config.RenderBio(md)
+	}
 	if strings.TrimSpace(md) == "" {
 		return ""
 	}
-	var b bytes.Buffer
-	if err := bioMarkdown().Convert([]byte(md), &b); err != nil {
-		return ""
-	}
-	return b.String()
+	return "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimSpace(md)), "\n", "<br>\n") + "</p>\n"
 }
 
 func (h Handler) getMe(w http.ResponseWriter, r *http.Request, m store.Member) {

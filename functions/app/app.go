@@ -15,6 +15,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/blob"
 	blobengine "github.com/okaeri/okaeri/functions/blob/engine"
 	"github.com/okaeri/okaeri/functions/config"
@@ -53,12 +54,19 @@ type App struct {
 type Options struct {
 	DataDir string // local data folder (bolt file, outbox, session key)
 	Dev     bool   // plain-http cookies
+	// AWS finds the region and credentials for DynamoDB and S3: nil is the
+	// Lambda environment (awsenv.FromEnv); the okaeri command passes the
+	// SDK's default chain (awsenv/chain), which Lambdas do not link.
+	AWS awsenv.Loader
+	// RenderBio renders members' bios (bio.Render). Only what serves the
+	// profile and directory pages passes it: it links goldmark.
+	RenderBio func(md string) string
 }
 
 // New opens everything. Close releases it.
 func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*App, error) {
 	a := &App{Config: cfg, Log: log, Secure: !opt.Dev}
-	st, err := engine.Open(ctx, engine.Config{Spec: cfg.Store, Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint, Log: log})
+	st, err := engine.Open(ctx, engine.Config{Spec: cfg.Store, Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint, Log: log, AWS: opt.AWS})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -94,8 +102,8 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 	a.Accounts = account.New(st, a.Mailer, a.Keys, account.Config{
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
-		Rules:              account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
-		SecureCookies:      a.Secure,
+		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
+		SecureCookies: a.Secure, RenderBio: opt.RenderBio,
 		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
 		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
 	}, log)
@@ -107,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		}
 		a.Accounts.Edge = signer
 	}
-	if a.Blobs, err = blobengine.Open(ctx, blobengine.Config{Spec: cfg.Blobs, DataDir: opt.DataDir, Region: cfg.AWSRegion}); err != nil {
+	if a.Blobs, err = blobengine.Open(ctx, blobengine.Config{Spec: cfg.Blobs, DataDir: opt.DataDir, Region: cfg.AWSRegion, AWS: opt.AWS}); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("open blobs: %w", err)
 	}

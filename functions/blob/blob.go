@@ -13,6 +13,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ErrNotFound means there is no blob under the key.
@@ -35,13 +36,16 @@ type Store interface {
 	Delete(ctx context.Context, key string) error
 }
 
-var keyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$`)
+// keyPattern is compiled on first use: package init is every cold start.
+var keyPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$`)
+})
 
 // ValidKey reports whether key is a relative path of letters, digits, dots,
 // hyphens and underscores, at most 256 bytes, with no empty, "." or ".."
 // element: it can name neither a place outside the store nor a directory.
 func ValidKey(key string) bool {
-	if len(key) > 256 || !keyPattern.MatchString(key) {
+	if len(key) > 256 || !keyPattern().MatchString(key) {
 		return false
 	}
 	for _, part := range strings.Split(key, "/") {

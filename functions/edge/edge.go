@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
@@ -28,7 +29,10 @@ var CookieNames = []string{sign.CookiePolicyName, sign.CookieSignatureName, sign
 
 // Signer sets and clears the members' CloudFront cookies.
 type Signer struct {
-	signer   *sign.CookieSigner
+	// signer parses the key on first use: an RSA key's parse and check
+	// take about 0.25 ms, which every cold start of the accounts function
+	// would pay although most of its requests are not logins.
+	signer   func() (*sign.CookieSigner, error)
 	resource string
 	secure   bool
 }
@@ -39,16 +43,23 @@ func New(keyID, privateKeyPEM, baseURL string, secure bool) (*Signer, error) {
 	if keyID == "" {
 		return nil, errors.New("edge: no CloudFront key ID")
 	}
-	key, err := ParsePrivateKey(privateKeyPEM)
-	if err != nil {
-		return nil, err
+	// What is not PEM at all fails here, at start; the key inside is
+	// parsed (and a bad one reported) at the first login.
+	if block, _ := pem.Decode([]byte(unescapeNewlines(privateKeyPEM))); block == nil {
+		return nil, errors.New("edge: the CloudFront private key is not PEM")
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("edge: base URL %q has no host", baseURL)
 	}
 	return &Signer{
-		signer:   sign.NewCookieSigner(keyID, key),
+		signer: sync.OnceValues(func() (*sign.CookieSigner, error) {
+			key, err := ParsePrivateKey(privateKeyPEM)
+			if err != nil {
+				return nil, err
+			}
+			return sign.NewCookieSigner(keyID, key), nil
+		}),
 		resource: u.Scheme + "://" + u.Host + MembersResource,
 		secure:   secure,
 	}, nil
@@ -57,7 +68,7 @@ func New(keyID, privateKeyPEM, baseURL string, secure bool) (*Signer, error) {
 // ParsePrivateKey reads an RSA private key in PEM. Environment variables
 // often lose newlines, so literal "\n" sequences are accepted too.
 func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode([]byte(strings.ReplaceAll(strings.TrimSpace(s), `\n`, "\n")))
+	block, _ := pem.Decode([]byte(unescapeNewlines(s)))
 	if block == nil {
 		return nil, errors.New("edge: the CloudFront private key is not PEM")
 	}
@@ -75,6 +86,8 @@ func ParsePrivateKey(s string) (*rsa.PrivateKey, error) {
 	return rk, nil
 }
 
+func unescapeNewlines(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), `\n`, "\n") }
+
 // Policy is the custom policy for a session that ends at expires.
 func (s *Signer) Policy(expires time.Time) *sign.Policy {
 	return &sign.Policy{Statements: []sign.Statement{{
@@ -85,7 +98,11 @@ func (s *Signer) Policy(expires time.Time) *sign.Policy {
 
 // Set writes the signed cookies, valid until expires (the session's end).
 func (s *Signer) Set(w http.ResponseWriter, expires time.Time) error {
-	cookies, err := s.signer.SignWithPolicy(s.Policy(expires), func(o *sign.CookieOptions) {
+	signer, err := s.signer()
+	if err != nil {
+		return err
+	}
+	cookies, err := signer.SignWithPolicy(s.Policy(expires), func(o *sign.CookieOptions) {
 		o.Path, o.Secure, o.SameSite, o.Expires = "/", s.secure, http.SameSiteLaxMode, expires
 	})
 	if err != nil {

@@ -117,15 +117,28 @@ func TestClearRemovesTheCookies(t *testing.T) {
 func TestNewRefusesBadConfiguration(t *testing.T) {
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(newKey(t))}))
 	for name, args := range map[string][3]string{
-		"no key id":   {"", pemKey, "https://a.example"},
-		"not PEM":     {"K1", "secret", "https://a.example"},
-		"no host":     {"K1", pemKey, "alumni"},
-		"garbage PEM": {"K1", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "https://a.example"},
+		"no key id": {"", pemKey, "https://a.example"},
+		"not PEM":   {"K1", "secret", "https://a.example"},
+		"no host":   {"K1", pemKey, "alumni"},
 	} {
 		if _, err := edge.New(args[0], args[1], args[2], true); err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if strings.Contains(err.Error(), "MII") {
 			t.Errorf("%s: the error shows the key: %v", name, err)
 		}
+	}
+	// PEM around something that is not a key is found at the first login
+	// (the key is parsed on first use, not at every cold start): Set
+	// fails and sets no cookie.
+	s, err := edge.New("K1", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "https://a.example", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	if err := s.Set(rec, time.Now().Add(time.Hour)); err == nil || strings.Contains(err.Error(), "AAAA") {
+		t.Errorf("garbage key: Set gave %v", err)
+	}
+	if len(rec.Result().Cookies()) != 0 {
+		t.Errorf("garbage key: cookies set %v", rec.Result().Cookies())
 	}
 }

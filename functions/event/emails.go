@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/mail/mailtext"
@@ -214,18 +215,20 @@ Event details: {{.PageURL}}
 	},
 }
 
-var urlPattern = regexp.MustCompile(`https?://[^\s<>"]+`)
+var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s<>"]+`) })
 
 // htmlTmpl wraps the text in HTML: the same words with clickable links and
 // the QR code, for mail programs that show HTML. Styles are inline because
 // mail programs drop style sheets.
-var htmlTmpl = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
+var htmlTmpl = sync.OnceValue(func() *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family: sans-serif; line-height: 1.6; color: #1a1a1a;">
 {{range .Paragraphs}}<p>{{.}}</p>
 {{end}}{{if .QRURL}}<p><img src="{{.QRURL}}" width="240" height="240" alt="{{.QRAlt}}"></p>
 {{end}}</body></html>
 `))
+})
 
 // renderHTML is the HTML part of an email whose text is body.
 func renderHTML(lang, subject, body, qrURL string) (string, error) {
@@ -237,7 +240,7 @@ func renderHTML(lang, subject, body, qrURL string) (string, error) {
 				b.WriteString("<br>\n")
 			}
 			last := 0
-			for _, loc := range urlPattern.FindAllStringIndex(line, -1) {
+			for _, loc := range urlPattern().FindAllStringIndex(line, -1) {
 				b.WriteString(htmltemplate.HTMLEscapeString(line[last:loc[0]]))
 				u := htmltemplate.HTMLEscapeString(line[loc[0]:loc[1]])
 				b.WriteString(`<a href="` + u + `">` + u + `</a>`)
@@ -252,7 +255,7 @@ func renderHTML(lang, subject, body, qrURL string) (string, error) {
 		alt = "Check-in QR code"
 	}
 	var out bytes.Buffer
-	err := htmlTmpl.Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": paras, "QRURL": qrURL, "QRAlt": alt})
+	err := htmlTmpl().Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": paras, "QRURL": qrURL, "QRAlt": alt})
 	return out.String(), err
 }
 

@@ -98,7 +98,8 @@ func contentEvent(id string, capacity int) content.Event {
 
 func (f *fixture) sync(events ...content.Event) string {
 	f.t.Helper()
-	line, err := f.s.Sync(context.Background(), events)
+	published, drafts := content.StoreEvents(events)
+	line, err := f.s.Sync(context.Background(), published, drafts)
 	if err != nil {
 		f.t.Fatalf("sync: %v", err)
 	}

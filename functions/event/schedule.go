@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/okaeri/okaeri/functions/content"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -110,16 +109,13 @@ func (s *Service) Remind(ctx context.Context) (Report, error) {
 	return rep, errors.Join(errs...)
 }
 
-// Sync puts content's events into the store (drafts are skipped) and offers
+// Sync puts the published events into the store (content.StoreEvents
+// gives them; drafts is how many it left out, for the report) and offers
 // the seats a raised capacity freed. It returns one line for `okaeri sync`.
-func (s *Service) Sync(ctx context.Context, events []content.Event) (string, error) {
-	synced, added, resized, drafts, offered := 0, 0, 0, 0, 0
+func (s *Service) Sync(ctx context.Context, events []store.Event, drafts int) (string, error) {
+	synced, added, resized, offered := 0, 0, 0, 0
 	now := s.Now()
 	for _, c := range events {
-		if c.Draft {
-			drafts++
-			continue
-		}
 		old, err := s.Store.GetEvent(ctx, c.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -127,15 +123,12 @@ func (s *Service) Sync(ctx context.Context, events []content.Event) (string, err
 		case err != nil:
 			return "", fmt.Errorf("sync event %s: %w", c.ID, err)
 		}
-		e, err := s.Store.PutEvent(ctx, store.Event{
-			ID: c.ID, Title: c.Title, Location: c.Location, Start: c.Start, End: c.End, Online: c.Online,
-			OnlineURL: c.OnlineURL, Capacity: c.Capacity, RSVPDeadline: c.RSVPDeadline, GuestsAllowed: c.GuestsAllowed,
-			Visibility: c.Visibility, SyncedAt: now,
-		})
+		c.SyncedAt = now
+		e, err := s.Store.PutEvent(ctx, c)
 		if err != nil {
 			return "", fmt.Errorf("sync event %s: %w", c.ID, err)
 		}
-		if err == nil && old.ID != "" && old.Capacity != e.Capacity {
+		if old.ID != "" && old.Capacity != e.Capacity {
 			resized++
 		}
 		// Filling every time also offers a seat a crash left free.
@@ -158,12 +151,10 @@ func (s *Service) Sync(ctx context.Context, events []content.Event) (string, err
 // content/ or turned back into drafts: confirmations stay (HR may still
 // hold the event), but nobody new can sign up for an event the site no
 // longer shows.
-func (s *Service) closeRemoved(ctx context.Context, events []content.Event, now time.Time) (int, error) {
+func (s *Service) closeRemoved(ctx context.Context, events []store.Event, now time.Time) (int, error) {
 	live := make(map[string]bool, len(events))
 	for _, c := range events {
-		if !c.Draft {
-			live[c.ID] = true
-		}
+		live[c.ID] = true
 	}
 	stored, err := s.Store.ListEvents(ctx)
 	if err != nil {

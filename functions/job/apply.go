@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,7 +41,7 @@ var pdfMagic = []byte("%PDF-")
 // the browser's Content-Type are not trusted.
 func IsPDF(data []byte) bool { return bytes.HasPrefix(data, pdfMagic) }
 
-var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{6,24}$`)
+var phonePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+?[0-9][0-9 ()-]{6,24}$`) })
 
 // Limits on what a person types, in characters.
 const (
@@ -70,7 +71,7 @@ func (in *ApplyInput) validate() error {
 	switch {
 	case in.Contact == string(store.ContactPhone) && in.Phone == "":
 		fields = append(fields, httpapi.FieldError{Field: "phone", Code: "required"})
-	case in.Phone != "" && !phonePattern.MatchString(in.Phone):
+	case in.Phone != "" && !phonePattern().MatchString(in.Phone):
 		fields = append(fields, httpapi.FieldError{Field: "phone", Code: "phone"})
 	}
 	if len(fields) > 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/okaeri/okaeri/functions/content"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -19,8 +18,10 @@ type SyncReport struct {
 // Sync makes the store's postings match content/: every published job is
 // written when it changed, and a stored job that is no longer published is
 // archived, keeping its applications but taking no new ones. Running it
-// again changes nothing.
-func Sync(ctx context.Context, st store.Jobs, jobs []content.Job, now time.Time) (SyncReport, error) {
+// again changes nothing. jobs are the published postings, as
+// content.StoreJobs gives them: the content parser is `okaeri sync`'s, and
+// the jobs Lambda does not link it.
+func Sync(ctx context.Context, st store.Jobs, jobs []store.Job, now time.Time) (SyncReport, error) {
 	var rep SyncReport
 	stored, err := st.ListJobs(ctx)
 	if err != nil {
@@ -31,19 +32,16 @@ func Sync(ctx context.Context, st store.Jobs, jobs []content.Job, now time.Time)
 		old[j.ID] = j
 	}
 	published := map[string]bool{}
-	for _, cj := range jobs {
-		if cj.Draft {
-			continue
-		}
-		published[cj.ID] = true
-		j := FromContent(cj)
+	for _, j := range jobs {
+		j = j.Normalized()
+		published[j.ID] = true
 		if prev, ok := old[j.ID]; ok && sameJob(prev, j) {
 			rep.Unchanged++
 			continue
 		}
 		j.SyncedAt = now
 		if err := st.PutJob(ctx, j); err != nil {
-			return rep, fmt.Errorf("sync job %s: %w", cj.ID, err)
+			return rep, fmt.Errorf("sync job %s: %w", j.ID, err)
 		}
 		rep.Put++
 	}
@@ -58,16 +56,6 @@ func Sync(ctx context.Context, st store.Jobs, jobs []content.Job, now time.Time)
 		rep.Archived++
 	}
 	return rep, nil
-}
-
-// FromContent is a posting's machine-facing fields as the store keeps them.
-func FromContent(cj content.Job) store.Job {
-	return store.Job{
-		ID: cj.ID, Title: cj.Title[content.Japanese], TitleEn: cj.Title[content.English],
-		EmploymentType: store.EmploymentType(cj.EmploymentType),
-		Department:     cj.Department[content.Japanese], Location: cj.Location[content.Japanese],
-		Visibility: cj.Visibility, Closes: cj.Closes, Contact: cj.Contact,
-	}.Normalized()
 }
 
 // sameJob compares everything sync owns (not SyncedAt).

@@ -24,7 +24,7 @@ func TestSyncRepositoryContent(t *testing.T) {
 		t.Fatal("the repository has no jobs")
 	}
 	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	rep, err := Sync(ctx, f.st, cat.Jobs, now)
+	rep, err := Sync(ctx, f.st, content.StoreJobs(cat.Jobs), now)
 	if err != nil {
 		t.Fatalf("sync: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestSyncRepositoryContent(t *testing.T) {
 	if rep.Put != published || rep.Archived != notInContent {
 		t.Fatalf("first sync: %+v, want %d put and %d archived", rep, published, notInContent)
 	}
-	again, err := Sync(ctx, f.st, cat.Jobs, now.Add(time.Hour))
+	again, err := Sync(ctx, f.st, content.StoreJobs(cat.Jobs), now.Add(time.Hour))
 	if err != nil || again != (SyncReport{Unchanged: published}) {
 		t.Fatalf("second sync: %+v %v", again, err)
 	}
@@ -79,12 +79,12 @@ func TestSyncChangesAndArchives(t *testing.T) {
 		Department: map[string]string{"ja": "基盤部"}, Location: map[string]string{"ja": "フルリモート"}, EmploymentType: "contract",
 		Closes: time.Date(2027, 2, 28, 0, 0, 0, 0, time.UTC), Visibility: content.Public}
 	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	if _, err := Sync(ctx, f.st, []content.Job{job}, now); err != nil {
+	if _, err := Sync(ctx, f.st, content.StoreJobs([]content.Job{job}), now); err != nil {
 		t.Fatal(err)
 	}
 	// HR extends the deadline: the change is written.
 	job.Closes = time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
-	rep, err := Sync(ctx, f.st, []content.Job{job}, now.Add(time.Hour))
+	rep, err := Sync(ctx, f.st, content.StoreJobs([]content.Job{job}), now.Add(time.Hour))
 	if err != nil || rep.Put != 1 {
 		t.Fatalf("changed deadline: %+v %v", rep, err)
 	}
@@ -95,7 +95,7 @@ func TestSyncChangesAndArchives(t *testing.T) {
 	m := f.member("hanako@example.net", "山田 花子", store.LanguageJa)
 	a := f.apply(m, "sre-contract")
 	job.Draft = true
-	rep, err = Sync(ctx, f.st, []content.Job{job}, now.Add(2*time.Hour))
+	rep, err = Sync(ctx, f.st, content.StoreJobs([]content.Job{job}), now.Add(2*time.Hour))
 	if err != nil || rep.Archived != 1 {
 		t.Fatalf("draft: %+v %v", rep, err)
 	}
@@ -111,7 +111,7 @@ func TestSyncChangesAndArchives(t *testing.T) {
 	}
 	// Published again: open again.
 	job.Draft = false
-	if rep, err := Sync(ctx, f.st, []content.Job{job}, now.Add(3*time.Hour)); err != nil || rep.Put != 1 {
+	if rep, err := Sync(ctx, f.st, content.StoreJobs([]content.Job{job}), now.Add(3*time.Hour)); err != nil || rep.Put != 1 {
 		t.Fatalf("republished: %+v %v", rep, err)
 	}
 	if j, _ := f.st.GetJob(ctx, "sre-contract"); j.Archived {

@@ -16,6 +16,7 @@ import (
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/mail/sendgrid/sendgridtest"
 	"github.com/okaeri/okaeri/functions/newsletter"
+	"github.com/okaeri/okaeri/functions/newsletter/compose"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 )
@@ -130,15 +131,14 @@ func (f *fixture) prepare(slug string) {
 
 func prepareIn(t testing.TB, svc *newsletter.Service, slug string) {
 	t.Helper()
-	n, sources, err := newsletter.Load(testContent, "autumn-2026")
+	sources, err := compose.ReadSources(testContent, "autumn-2026")
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Slug, n.SendAt = slug, time.Time{}
 	for lang, src := range sources {
 		sources[lang] = strings.Replace(src, "send_at: 2026-10-01T10:00:00+09:00\n", "", 1)
 	}
-	if err := svc.Prepare(context.Background(), n, sources, "test"); err != nil {
+	if _, err := svc.Prepare(context.Background(), compose.For(svc), slug, sources, "test"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -101,25 +101,18 @@ func (h Handler) start(w http.ResponseWriter, r *http.Request, m store.Member) {
 }
 
 func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var invalid invalidNewsletterError
 	switch {
 	case errors.Is(err, ErrNotSynced), errors.Is(err, store.ErrNotFound):
 		err = httpapi.Errorf(httpapi.ENOTFOUND, "newsletter_not_synced")
 	case errors.Is(err, ErrRunning):
 		err = httpapi.Errorf(httpapi.ECONFLICT, "newsletter_running")
-	case errors.As(err, &invalid):
-		err = &httpapi.Error{Code: httpapi.EINVALID, Key: "newsletter_invalid", Cause: err}
+	case errors.Is(err, ErrNotRendered):
+		err = &httpapi.Error{Code: httpapi.ECONFLICT, Key: "newsletter_not_rendered", Cause: err}
 	default:
 		err = httpapi.Internal(err)
 	}
 	httpapi.WriteError(w, r, h.S.Log, err)
 }
-
-// invalidNewsletterError is a stored newsletter that no longer parses.
-type invalidNewsletterError struct{ err error }
-
-func (e invalidNewsletterError) Error() string { return e.err.Error() }
-func (e invalidNewsletterError) Unwrap() error { return e.err }
 
 // Start marks a send to go (or scheduled, when its send_at is later) and,
 // with Config.Background, runs it in this process. It returns at once.
@@ -131,8 +124,8 @@ func (s *Service) Start(ctx context.Context, slug, actor string) (store.Newslett
 	if err != nil {
 		return store.NewsletterSend{}, err
 	}
-	if _, err := Parse(slug, send.Source); err != nil {
-		return send, invalidNewsletterError{err}
+	if send.Rendered == nil {
+		return send, notRenderedError(slug)
 	}
 	now := s.Now()
 	send, err = s.Store.UpdateNewsletterSend(ctx, slug, func(old store.NewsletterSend) (store.NewsletterSend, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/mail/sendgrid/sendgridtest"
 	"github.com/okaeri/okaeri/functions/newsletter"
+	"github.com/okaeri/okaeri/functions/newsletter/compose"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -33,6 +34,37 @@ func (f *fixture) server(accounts *account.Service) *httptest.Server {
 	srv := httptest.NewServer(httpapi.SameOrigin(slog.New(slog.DiscardHandler))(mux))
 	f.t.Cleanup(srv.Close)
 	return srv
+}
+
+// accounts is the account service the HR routes check sessions with:
+// hr@example.co.jp is HR's administrator.
+func (f *fixture) accounts() *account.Service {
+	return account.New(f.store, mail.Mailer(nil), testKeys, account.Config{BaseURL: "https://alumni.example.co.jp", Admins: []string{"hr@example.co.jp"}}, nil)
+}
+
+// sessionCookie logs m in and returns the session cookie.
+func (f *fixture) sessionCookie(m store.Member) *http.Cookie {
+	f.t.Helper()
+	secret := auth.NewToken()
+	if err := f.store.CreateSession(context.Background(), store.Session{ID: store.HashToken(secret), MemberID: m.ID, CreatedAt: time.Now(), LastSeenAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		f.t.Fatal(err)
+	}
+	return &http.Cookie{Name: account.SessionCookie, Value: testKeys.Sign(secret)}
+}
+
+// call makes a request to srv, with a session cookie if c is set, and
+// returns the status and body.
+func call(t *testing.T, srv *httptest.Server, method, path string, c *http.Cookie) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, nil)
+	if c != nil {
+		req.AddCookie(c)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body(t, resp)
 }
 
 func noRedirect() *http.Client {
@@ -269,26 +301,9 @@ func TestHRStartsSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, _ := f.store.CreateMember(ctx, store.Member{Email: "plain@example.co.jp", Name: "一般 会員", Language: store.LanguageJa, Status: store.StatusApproved})
-	accounts := account.New(f.store, mail.Mailer(nil), testKeys, account.Config{BaseURL: "https://alumni.example.co.jp", Admins: []string{"hr@example.co.jp"}}, nil)
-	srv := f.server(accounts)
-	cookie := func(m store.Member) *http.Cookie {
-		secret := auth.NewToken()
-		if err := f.store.CreateSession(ctx, store.Session{ID: store.HashToken(secret), MemberID: m.ID, CreatedAt: time.Now(), LastSeenAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		return &http.Cookie{Name: account.SessionCookie, Value: testKeys.Sign(secret)}
-	}
-	do := func(method, path string, c *http.Cookie) (int, string) {
-		req, _ := http.NewRequest(method, srv.URL+path, nil)
-		if c != nil {
-			req.AddCookie(c)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, body(t, resp)
-	}
+	srv := f.server(f.accounts())
+	cookie := f.sessionCookie
+	do := func(method, path string, c *http.Cookie) (int, string) { return call(t, srv, method, path, c) }
 	if status, _ := do("POST", "/api/hr/newsletters/autumn/send", nil); status != 401 {
 		t.Fatalf("no session: %d", status)
 	}
@@ -299,7 +314,7 @@ func TestHRStartsSend(t *testing.T) {
 	if status, b := do("POST", "/api/hr/newsletters/autumn/send", admin); status != 404 || !strings.Contains(b, "okaeri sync") {
 		t.Fatalf("not synced yet: %d %s", status, b)
 	}
-	if _, err := f.svc.Sync(ctx, testContent); err != nil {
+	if _, err := compose.Sync(ctx, f.svc, testContent); err != nil {
 		t.Fatal(err)
 	}
 	// testdata's send_at is 2026-10-01: on a clock after it, it goes at once.
@@ -330,7 +345,7 @@ func TestScheduledSend(t *testing.T) {
 	f := newFixture(t, newsletter.Config{})
 	f.addMembers(0, 20, memberSpec{consent: true})
 	ctx := context.Background()
-	if _, err := f.svc.Sync(ctx, testContent); err != nil {
+	if _, err := compose.Sync(ctx, f.svc, testContent); err != nil {
 		t.Fatal(err)
 	}
 	f.svc.Now = func() time.Time { return time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC) }

@@ -7,15 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/renderer"
-	"github.com/yuin/goldmark/text"
-	"github.com/yuin/goldmark/util"
-
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -39,9 +30,9 @@ type Email struct {
 	Text      string
 }
 
-// RenderConfig is what rendering needs besides the newsletter.
+// RenderConfig is what the email's frame needs besides the newsletter.
 type RenderConfig struct {
-	BaseURL string // the portal's origin: relative links become absolute
+	BaseURL string // the portal's origin, for the footer's links
 	Sender  string // the sender's name, shown in the footer
 }
 
@@ -79,26 +70,25 @@ var styles = map[string]string{
 // classes let the dark-mode rules in the head override the inline colours.
 var classes = map[string]string{"h2": "ok-text", "h3": "ok-text", "h4": "ok-text", "p": "ok-text", "li": "ok-text", "a": "ok-link", "cell": "ok-text", "blockquote": "ok-muted"}
 
-// Render renders a newsletter's edition for lang (Japanese if there is no
-// translation): the subject, an HTML email and its plain-text part.
-func Render(n *Newsletter, lang store.Language, cfg RenderConfig) (Email, error) {
-	lang, ed := n.Edition(lang)
-	src := []byte(ed.Body)
-	// Raw HTML in HR's Markdown stays omitted (goldmark's default; never WithUnsafe).
-	md := goldmark.New(
-		goldmark.WithExtensions(extension.GFM, extension.NewCJK(extension.WithEastAsianLineBreaks(extension.EastAsianLineBreaksSimple))),
-		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(emailTransformer{baseURL: strings.TrimRight(cfg.BaseURL, "/")}, 100))),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(codeBlockRenderer{}, 100))),
-	)
-	doc := md.Parser().Parse(text.NewReader(src))
-	var body bytes.Buffer
-	if err := md.Renderer().Render(&body, src, doc); err != nil {
-		return Email{}, fmt.Errorf("render newsletter %s: %w", n.Slug, err)
-	}
+// BodyStyle is the inline style an element of the body gets ("h2", "p",
+// "a", "li", "cell", "pre" ...) and the class the frame's dark-mode rules
+// know it by (empty if none): compose renders the body with them, so the
+// body and the frame around it look as one.
+func BodyStyle(element string) (style, class string) {
+	return styles[element], classes[element]
+}
+
+// Render puts a newsletter's edition for lang (Japanese if there is no
+// translation), as compose rendered it, in the email's frame: the subject,
+// an HTML email and its plain-text part, with placeholders for each
+// recipient's name and unsubscribe link.
+func Render(rn store.RenderedNewsletter, lang store.Language, cfg RenderConfig) (Email, error) {
+	lang, ed := rn.Edition(lang)
 	w := words[lang]
 	page := emailPage{
 		Lang: string(lang), Subject: ed.Subject, Preheader: ed.Preheader, Title: ed.Title,
-		Greeting: template.HTML(fmt.Sprintf(w.greeting, KeyNameHTML)), Body: template.HTML(body.String()),
+		// The body is compose's rendering of HR's Markdown, which drops raw HTML.
+		Greeting: template.HTML(fmt.Sprintf(w.greeting, KeyNameHTML)), Body: template.HTML(ed.HTML),
 		Why: w.why, Unsubscribe: w.unsubscribe, Preferences: w.preferences,
 		UnsubscribeURL: template.URL(KeyUnsubscribeHTML), PreferencesURL: preferencesURL(cfg.BaseURL, lang),
 		Sender: cfg.Sender, Portal: strings.TrimRight(cfg.BaseURL, "/") + "/",
@@ -110,12 +100,11 @@ func Render(n *Newsletter, lang store.Language, cfg RenderConfig) (Email, error)
 	}
 	var out bytes.Buffer
 	if err := emailTemplate().Execute(&out, page); err != nil {
-		return Email{}, fmt.Errorf("render newsletter %s: %w", n.Slug, err)
+		return Email{}, fmt.Errorf("render newsletter: %w", err)
 	}
-	plain := plainText(doc, src, lang)
 	var t strings.Builder
 	fmt.Fprintf(&t, w.greeting+"\n\n", KeyName)
-	t.WriteString(plain)
+	t.WriteString(ed.Text)
 	t.WriteString("\n\n――――――――――\n")
 	t.WriteString(w.why + "\n")
 	fmt.Fprintf(&t, "%s: %s\n", w.unsubscribe, KeyUnsubscribe)
@@ -238,232 +227,3 @@ a { color: {{index .Colors "link"}}; }
 </html>
 `))
 })
-
-// emailTransformer prepares the Markdown tree for email: headings start at
-// h2 (the email's title is the only h1), relative links and images
-// become absolute, and every element gets its inline style.
-type emailTransformer struct{ baseURL string }
-
-func (t emailTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
-	// HR usually starts sections at ## (as on the site); a body that uses #
-	// moves down so that its top level is h2.
-	top := 6
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if h, ok := n.(*ast.Heading); ok && entering {
-			top = min(top, h.Level)
-		}
-		return ast.WalkContinue, nil
-	})
-	shift := max(0, 2-top)
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *ast.Heading:
-			n.Level = min(n.Level+shift, 6)
-			t.style(n, fmt.Sprintf("h%d", min(n.Level, 4)))
-		case *ast.Paragraph:
-			t.style(n, "p")
-		case *ast.Link:
-			n.Destination = t.absolute(n.Destination)
-			t.style(n, "a")
-		case *ast.AutoLink:
-			t.style(n, "a")
-		case *ast.Image:
-			n.Destination = t.absolute(n.Destination)
-			t.style(n, "img")
-		case *ast.List:
-			t.style(n, "ul")
-		case *ast.ListItem:
-			t.style(n, "li")
-		case *ast.Blockquote:
-			t.style(n, "blockquote")
-		case *ast.ThematicBreak:
-			t.style(n, "hr")
-		case *ast.CodeSpan:
-			t.style(n, "code")
-		case *east.Table:
-			t.style(n, "table")
-			n.SetAttributeString("role", "table")
-		case *east.TableCell:
-			t.style(n, "cell")
-		}
-		return ast.WalkContinue, nil
-	})
-}
-
-func (t emailTransformer) style(n ast.Node, name string) {
-	n.SetAttributeString("style", styles[name])
-	if c, ok := classes[name]; ok {
-		n.SetAttributeString("class", c)
-	}
-}
-
-// absolute turns a site-relative link (/events/...) into a full URL:
-// an email has no page to be relative to.
-func (t emailTransformer) absolute(dest []byte) []byte {
-	if len(dest) > 1 && dest[0] == '/' && dest[1] != '/' {
-		return append([]byte(t.baseURL), dest...)
-	}
-	return dest
-}
-
-// codeBlockRenderer renders code blocks with inline styles, which
-// goldmark's own renderer gives no attributes.
-type codeBlockRenderer struct{}
-
-func (codeBlockRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(ast.KindCodeBlock, renderCode)
-	reg.Register(ast.KindFencedCodeBlock, renderCode)
-}
-
-func renderCode(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-	if !entering {
-		return ast.WalkContinue, nil
-	}
-	_, _ = w.WriteString(`<pre style="` + styles["pre"] + `"><code>`)
-	lines := n.Lines()
-	for i := range lines.Len() {
-		seg := lines.At(i)
-		_, _ = w.Write(util.EscapeHTML(seg.Value(src)))
-	}
-	_, _ = w.WriteString("</code></pre>\n")
-	return ast.WalkSkipChildren, nil
-}
-
-// plainText renders the Markdown tree as the email's text/plain part.
-func plainText(doc ast.Node, src []byte, lang store.Language) string {
-	p := &textPrinter{src: src, bullet: "・"}
-	if lang == store.LanguageEn {
-		p.bullet = "- "
-	}
-	p.blocks(doc, "")
-	return strings.TrimSpace(p.b.String())
-}
-
-type textPrinter struct {
-	src    []byte
-	bullet string
-	b      strings.Builder
-}
-
-// blocks prints n's block children, separated by blank lines, each line prefixed.
-func (p *textPrinter) blocks(n ast.Node, prefix string) {
-	first := true
-	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		out := p.block(c, prefix)
-		if out == "" {
-			continue
-		}
-		if !first {
-			p.b.WriteString(prefix + "\n")
-		}
-		first = false
-		p.b.WriteString(out)
-	}
-}
-
-func (p *textPrinter) block(n ast.Node, prefix string) string {
-	lines := func(s string) string {
-		var b strings.Builder
-		for _, l := range strings.Split(s, "\n") {
-			b.WriteString(prefix + l + "\n")
-		}
-		return b.String()
-	}
-	switch n := n.(type) {
-	case *ast.Heading:
-		return lines("■ " + p.inline(n))
-	case *ast.Paragraph, *ast.TextBlock:
-		return lines(p.inline(n))
-	case *ast.ThematicBreak:
-		return lines("――――――――――")
-	case *ast.CodeBlock, *ast.FencedCodeBlock:
-		var b strings.Builder
-		ls := n.Lines()
-		for i := range ls.Len() {
-			seg := ls.At(i)
-			b.WriteString(prefix + "    " + strings.TrimRight(string(seg.Value(p.src)), "\n") + "\n")
-		}
-		return b.String()
-	case *ast.Blockquote:
-		sub := &textPrinter{src: p.src, bullet: p.bullet}
-		sub.blocks(n, prefix+"> ")
-		return sub.b.String()
-	case *ast.List:
-		var b strings.Builder
-		i := n.Start
-		for item := n.FirstChild(); item != nil; item = item.NextSibling() {
-			marker := p.bullet
-			if n.IsOrdered() {
-				marker = fmt.Sprintf("%d. ", i)
-				i++
-			}
-			sub := &textPrinter{src: p.src, bullet: p.bullet}
-			sub.blocks(item, "")
-			itemLines := strings.Split(strings.TrimRight(sub.b.String(), "\n"), "\n")
-			for j, l := range itemLines {
-				if j == 0 {
-					b.WriteString(prefix + marker + l + "\n")
-				} else {
-					b.WriteString(prefix + strings.Repeat(" ", len([]rune(marker))) + l + "\n")
-				}
-			}
-		}
-		return b.String()
-	case *east.Table:
-		var b strings.Builder
-		for row := n.FirstChild(); row != nil; row = row.NextSibling() {
-			var cells []string
-			for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
-				cells = append(cells, p.inline(cell))
-			}
-			b.WriteString(prefix + strings.Join(cells, " | ") + "\n")
-		}
-		return b.String()
-	}
-	return "" // raw HTML and anything unknown stay out
-}
-
-// inline prints n's inline children as text.
-func (p *textPrinter) inline(n ast.Node) string {
-	var b strings.Builder
-	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		switch c := c.(type) {
-		case *ast.Text:
-			b.Write(util.UnescapePunctuations(util.ResolveEntityNames(util.ResolveNumericReferences(c.Segment.Value(p.src)))))
-			if c.HardLineBreak() || c.SoftLineBreak() {
-				b.WriteString("\n")
-			}
-		case *ast.String:
-			b.Write(c.Value)
-		case *ast.CodeSpan:
-			b.WriteString(p.inline(c))
-		case *ast.Link:
-			label := p.inline(c)
-			dest := string(c.Destination)
-			if label == "" || label == dest {
-				b.WriteString(dest)
-			} else {
-				b.WriteString(label + " (" + dest + ")")
-			}
-		case *ast.AutoLink:
-			b.Write(c.URL(p.src))
-		case *ast.Image:
-			if alt := p.inline(c); alt != "" {
-				b.WriteString("[" + alt + "]")
-			}
-		case *ast.RawHTML:
-		case *east.TaskCheckBox:
-			if c.IsChecked {
-				b.WriteString("[x] ")
-			} else {
-				b.WriteString("[ ] ")
-			}
-		default:
-			b.WriteString(p.inline(c))
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
-}

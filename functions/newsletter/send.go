@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,8 +72,9 @@ type Progress struct {
 // Send runs the send of a newsletter in the calling goroutine until every
 // recipient has a finished batch, the run stops on an error, or ctx ends
 // (then requests in flight finish and the send stays resumable). The send
-// must exist (Sync or Prepare). It returns the send as stored afterwards;
-// with DryRun, a report of what would happen (nothing stored).
+// must exist, rendered (compose.Sync or Prepare): ErrNotSynced or
+// ErrNotRendered otherwise. It returns the send as stored afterwards; with
+// DryRun, a report of what would happen (nothing stored).
 func (s *Service) Send(ctx context.Context, slug string, opt RunOptions) (store.NewsletterSend, error) {
 	send, err := s.Store.GetNewsletterSend(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
@@ -81,15 +83,18 @@ func (s *Service) Send(ctx context.Context, slug string, opt RunOptions) (store.
 	if err != nil {
 		return store.NewsletterSend{}, err
 	}
-	n, err := Parse(slug, send.Source)
-	if err != nil {
-		return send, fmt.Errorf("newsletter %s: %w", slug, err)
+	if send.Rendered == nil {
+		return s.notRendered(ctx, send, opt)
 	}
-	r := &run{s: s, slug: slug, n: n, opt: opt, owner: store.NewID(), started: s.Now(), emails: map[store.Language]Email{}}
-	for lang := range n.Editions {
-		e, err := Render(n, lang, RenderConfig{BaseURL: s.Config.BaseURL, Sender: s.Config.From.Name})
+	if rendered, here := strings.TrimRight(send.Rendered.BaseURL, "/"), strings.TrimRight(s.Config.BaseURL, "/"); rendered != here {
+		s.Log.WarnContext(ctx, "newsletter: rendered for another portal; the body's links point there (okaeri sync with this portal's OKAERI_BASE_URL renders it again while the send is ready)",
+			"slug", slug, "rendered_for", rendered, "base_url", here)
+	}
+	r := &run{s: s, slug: slug, rendered: *send.Rendered, opt: opt, owner: store.NewID(), started: s.Now(), emails: map[store.Language]Email{}}
+	for lang := range send.Rendered.Editions {
+		e, err := Render(*send.Rendered, lang, RenderConfig{BaseURL: s.Config.BaseURL, Sender: s.Config.From.Name})
 		if err != nil {
-			return send, err
+			return send, fmt.Errorf("newsletter %s: %w", slug, err)
 		}
 		r.emails[lang] = e
 	}
@@ -114,21 +119,45 @@ func (s *Service) Send(ctx context.Context, slug string, opt RunOptions) (store.
 	return r.finish(runErr)
 }
 
-// Prepare stores a newsletter read from content/ as a ready send, or
-// refreshes its text if it has not started (see Sync).
-func (s *Service) Prepare(ctx context.Context, n *Newsletter, sources map[string]string, actor string) error {
-	_, err := s.put(ctx, n, sources, actor)
-	return err
+// notRenderedError is ErrNotRendered for one send.
+func notRenderedError(slug string) error {
+	return fmt.Errorf("newsletter %s: %w", slug, ErrNotRendered)
+}
+
+// notRendered refuses a send stored by an older version, which has its
+// Markdown but not the rendering this version sends; nothing is sent. The
+// send keeps its status, so once okaeri sync has rendered it, the next run
+// (the scheduler's, for a send HR started) goes on; its error says what to do.
+func (s *Service) notRendered(ctx context.Context, send store.NewsletterSend, opt RunOptions) (store.NewsletterSend, error) {
+	err := notRenderedError(send.Slug)
+	if opt.DryRun || send.Error == short(err) {
+		return send, err
+	}
+	s.Log.ErrorContext(ctx, "newsletter: the send has no rendered email; run okaeri sync", "slug", send.Slug)
+	stored, uerr := s.Store.UpdateNewsletterSend(ctx, send.Slug, func(old store.NewsletterSend) (store.NewsletterSend, error) {
+		if old.Rendered != nil {
+			return old, errUnchanged // sync rendered it meanwhile
+		}
+		old.Error = short(err)
+		return old, nil
+	})
+	if uerr != nil && !errors.Is(uerr, errUnchanged) {
+		return send, errors.Join(err, uerr)
+	}
+	if uerr == nil {
+		send = stored
+	}
+	return send, err
 }
 
 // run is one run of one send.
 type run struct {
-	s      *Service
-	slug   string
-	n      *Newsletter
-	emails map[store.Language]Email
-	opt    RunOptions
-	owner  string // the lease owner id of this run
+	s        *Service
+	slug     string
+	rendered store.RenderedNewsletter
+	emails   map[store.Language]Email
+	opt      RunOptions
+	owner    string // the lease owner id of this run
 	// started is when this run began reading members; suppressions
 	// recorded since then are checked again before each request.
 	started time.Time
@@ -341,7 +370,7 @@ func (r *run) resolve(ctx context.Context, b store.DeliveryBatch) (store.Deliver
 // the suppression list: approved (the caller lists only those), consent
 // to the newsletter, an address, in the segment.
 func (r *run) eligible(m store.Member) bool {
-	return m.Status == store.StatusApproved && m.Email != "" && m.Consents["newsletter"].Given && r.n.Segment.Matches(m)
+	return m.Status == store.StatusApproved && m.Email != "" && m.Consents["newsletter"].Given && r.rendered.Segment.Matches(m)
 }
 
 // suppressed reports whether a suppression keeps a member from this
@@ -483,7 +512,7 @@ func (r *run) read(ctx context.Context, claimed map[string]bool, full chan<- pen
 // language is the edition a member gets: theirs, or Japanese when the
 // newsletter has no translation.
 func (r *run) language(m store.Member) store.Language {
-	lang, _ := r.n.Edition(m.Language)
+	lang, _ := r.rendered.Edition(m.Language)
 	return lang
 }
 

@@ -1,7 +1,9 @@
 package newsletter
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -113,64 +115,71 @@ var (
 	ErrRunning = errors.New("newsletter: this send is already running")
 	// ErrNotSynced: the newsletter has no send yet (run okaeri sync).
 	ErrNotSynced = errors.New("newsletter: not in the store yet; run okaeri newsletter sync (or okaeri sync) after adding it")
+	// ErrNotRendered: the send was stored by an older version, without the
+	// rendered newsletter the send job reads; okaeri sync renders it.
+	ErrNotRendered = errors.New("newsletter: 配信用の本文がありません（以前のバージョンで登録されました）。okaeri sync をもう一度実行してください / " +
+		"the send was stored by an older version and has no rendered email; run okaeri sync again")
 )
 
-// Sync puts every newsletter under contentDir in the store as a ready send,
-// or refreshes its text while it is still ready (a started send keeps the
-// words it started with). It returns the slugs it wrote.
-func (s *Service) Sync(ctx context.Context, contentDir string) ([]string, error) {
-	slugs, err := List(contentDir)
+// Prepare stores a newsletter, composed from its files' text by c, as a
+// ready send, or refreshes a ready one with new words or a new rendering.
+// A started send keeps the words it started with and their rendering; one
+// stored by an older version without a rendering gets the rendering of
+// its own frozen words. changed is false when nothing was written.
+func (s *Service) Prepare(ctx context.Context, c Composer, slug string, sources map[string]string, actor string) (changed bool, err error) {
+	d, err := c.Compose(slug, sources)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	var written []string
-	var errs []error
-	for _, slug := range slugs {
-		n, sources, err := Load(contentDir, slug)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		changed, err := s.put(ctx, n, sources, "sync")
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if changed {
-			written = append(written, slug)
-		}
-	}
-	return written, errors.Join(errs...)
-}
-
-// put stores a newsletter as a ready send, or refreshes a ready one.
-// changed is false when the stored send already has this text or has started.
-func (s *Service) put(ctx context.Context, n *Newsletter, sources map[string]string, actor string) (changed bool, err error) {
 	_, err = s.Store.CreateNewsletterSend(ctx, store.NewsletterSend{
-		Slug: n.Slug, Status: store.SendReady, Source: sources, SendAt: n.SendAt, Actor: actor, CreatedAt: s.Now(),
+		Slug: slug, Status: store.SendReady, Source: sources, Rendered: &d.Rendered, SendAt: d.SendAt, Actor: actor, CreatedAt: s.Now(),
 	})
 	if err == nil {
 		return true, nil
 	}
 	if !errors.Is(err, store.ErrAlreadyExists) {
-		return false, fmt.Errorf("store newsletter %s: %w", n.Slug, err)
+		return false, fmt.Errorf("store newsletter %s: %w", slug, err)
 	}
-	_, err = s.Store.UpdateNewsletterSend(ctx, n.Slug, func(old store.NewsletterSend) (store.NewsletterSend, error) {
-		changed = false
-		if old.Status != store.SendReady || maps.Equal(old.Source, sources) {
-			return old, errUnchanged
+	_, err = s.Store.UpdateNewsletterSend(ctx, slug, func(old store.NewsletterSend) (store.NewsletterSend, error) {
+		switch {
+		case old.Status == store.SendReady:
+			if maps.Equal(old.Source, sources) && sameRendering(old.Rendered, &d.Rendered) {
+				return old, errUnchanged
+			}
+			old.Source, old.Rendered, old.SendAt = sources, &d.Rendered, d.SendAt
+		case old.Rendered != nil:
+			return old, errUnchanged // started: frozen
+		case maps.Equal(old.Source, sources):
+			old.Rendered = &d.Rendered
+		default:
+			frozen, err := c.Compose(slug, old.Source)
+			if err != nil {
+				return old, fmt.Errorf("the send started with an earlier text, which this version cannot read: %w", err)
+			}
+			old.Rendered = &frozen.Rendered
 		}
-		changed = true
-		old.Source, old.SendAt = sources, n.SendAt
+		if old.Error == short(notRenderedError(slug)) {
+			old.Error = "" // what it asked for is done
+		}
 		return old, nil
 	})
 	if errors.Is(err, errUnchanged) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("store newsletter %s: %w", n.Slug, err)
+		return false, fmt.Errorf("store newsletter %s: %w", slug, err)
 	}
-	return changed, nil
+	return true, nil
+}
+
+// sameRendering reports whether a stored rendering is r, as it would be stored.
+func sameRendering(stored, r *store.RenderedNewsletter) bool {
+	if stored == nil {
+		return false
+	}
+	a, errA := json.Marshal(stored)
+	b, errB := json.Marshal(r)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
 // errUnchanged aborts an update that has nothing to write.

@@ -21,8 +21,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/awsrest"
 )
 
@@ -39,15 +39,12 @@ type Client interface {
 	GetParameters(ctx context.Context, names []string) (values map[string]string, invalid []string, err error)
 }
 
-// NewClient reads parameters with the default AWS configuration (on Lambda,
-// the function's role and region).
+// NewClient reads parameters with the Lambda environment's region and
+// credentials (the function's role).
 func NewClient(ctx context.Context) (Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsenv.Load(ctx, awsenv.FromEnv, awsenv.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("paramstore: AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return nil, errors.New("paramstore: no AWS region")
+		return nil, fmt.Errorf("paramstore: %w", err)
 	}
 	return &API{Config: cfg, Endpoint: Endpoint(cfg.Region), HTTP: http.DefaultClient}, nil
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -105,6 +107,11 @@ const MaxBatchRecipients = 1000
 // maxSendSource bounds the frozen newsletter source, well inside a DynamoDB item.
 const maxSendSource = 256 << 10
 
+// maxSendContent bounds the source and its rendering together as stored
+// (JSON, where the HTML's < and > take six bytes each): a DynamoDB item
+// holds 400 KB, and the rest of the send needs a little of it.
+const maxSendContent = 360 << 10
+
 // SendStatus is where a newsletter send is.
 type SendStatus string
 
@@ -126,8 +133,14 @@ type NewsletterSend struct {
 	// updated by sync while the send is ready, frozen once it starts, so
 	// every batch and every re-run sends the same words.
 	Source map[string]string `json:"source"`
-	SendAt time.Time         `json:"sendAt,omitzero"` // zero: as soon as started
-	Actor  string            `json:"actor"`           // who started it: "hr:<member id>" or "cli"
+	// Rendered is the newsletter as `okaeri sync` rendered it from Source:
+	// all the send job reads, so the newsletter function parses no Markdown
+	// (goldmark and YAML would slow its cold start). Written with Source and
+	// frozen with it; nil in a send stored by an older version, which cannot
+	// be sent until sync renders it.
+	Rendered *RenderedNewsletter `json:"rendered,omitempty"`
+	SendAt   time.Time           `json:"sendAt,omitzero"` // zero: as soon as started
+	Actor    string              `json:"actor"`           // who started it: "hr:<member id>" or "cli"
 	// LeaseOwner runs the send until LeaseUntil; another runner waits for
 	// the lease to run out, so two processes never work on one send at once.
 	LeaseOwner string     `json:"leaseOwner,omitempty"`
@@ -140,6 +153,92 @@ type NewsletterSend struct {
 	StartedAt  time.Time `json:"startedAt,omitzero"`
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	Version    int64     `json:"version"`
+}
+
+// RenderedNewsletter is a newsletter made ready for email from its
+// Markdown: who gets it and, per language, its texts and its body as an
+// HTML fragment and as plain text. The email's frame and each recipient's
+// name and unsubscribe link are added at send time.
+type RenderedNewsletter struct {
+	// BaseURL is the portal origin the body's links were made absolute with.
+	BaseURL  string                       `json:"baseUrl"`
+	Segment  NewsletterSegment            `json:"segment"`
+	Editions map[Language]RenderedEdition `json:"editions"` // ja always; en if translated
+}
+
+// RenderedEdition is one language's text of a newsletter, rendered.
+type RenderedEdition struct {
+	Title     string `json:"title"` // HR's name for the issue, the email's heading
+	Subject   string `json:"subject"`
+	Preheader string `json:"preheader,omitempty"` // the preview line mail clients show after the subject
+	HTML      string `json:"html"`                // the body: email HTML (inline styles, absolute links)
+	Text      string `json:"text"`                // the body as plain text
+}
+
+// Edition returns the edition for lang, or the Japanese one when the
+// newsletter has no translation.
+func (r RenderedNewsletter) Edition(lang Language) (Language, RenderedEdition) {
+	if e, ok := r.Editions[lang]; ok {
+		return lang, e
+	}
+	return LanguageJa, r.Editions[LanguageJa]
+}
+
+// NewsletterSegment selects a newsletter's recipients among approved
+// members with newsletter consent; zero fields do not filter.
+type NewsletterSegment struct {
+	// Language is "ja" or "en" to send to members of that language only
+	// ("all" or empty: everyone).
+	Language Language `json:"language,omitempty"`
+	// Departments: members whose department is one of these (exactly).
+	Departments []string `json:"departments,omitempty"`
+	// LeftFrom and LeftTo bound the month members left, inclusive: YYYY or
+	// YYYY-MM (a year means January for LeftFrom and December for LeftTo).
+	LeftFrom string `json:"leftFrom,omitempty"`
+	LeftTo   string `json:"leftTo,omitempty"`
+	// OpenTo: members open to at least one of these (SegmentOpenTo).
+	OpenTo []string `json:"openTo,omitempty"`
+}
+
+// SegmentOpenTo are the values NewsletterSegment.OpenTo may hold.
+var SegmentOpenTo = []string{"rehire", "sidework", "mentoring", "referrals"}
+
+// LeftMonths is the segment's leaving months as YYYY-MM bounds; an empty
+// bound is open.
+func (s NewsletterSegment) LeftMonths() (from, to string) {
+	from, to = s.LeftFrom, s.LeftTo
+	if len(from) == 4 {
+		from += "-01"
+	}
+	if len(to) == 4 {
+		to += "-12"
+	}
+	return from, to
+}
+
+// Matches reports whether a member is in the segment. Consent, status and
+// suppression are checked elsewhere.
+func (s NewsletterSegment) Matches(m Member) bool {
+	if (s.Language == LanguageJa || s.Language == LanguageEn) && m.Language != s.Language {
+		return false
+	}
+	if len(s.Departments) > 0 && !slices.Contains(s.Departments, strings.TrimSpace(m.Department)) {
+		return false
+	}
+	if s.LeftFrom != "" || s.LeftTo != "" {
+		from, to := s.LeftMonths()
+		if m.Left == "" || (from != "" && m.Left < from) || (to != "" && m.Left > to) {
+			return false
+		}
+	}
+	if len(s.OpenTo) > 0 {
+		o := m.Profile.OpenTo
+		open := map[string]bool{"rehire": o.Rehire, "sidework": o.Sidework, "mentoring": o.Mentoring, "referrals": o.Referrals}
+		if !slices.ContainsFunc(s.OpenTo, func(f string) bool { return open[f] }) {
+			return false
+		}
+	}
+	return true
 }
 
 // SendReport counts recipients by outcome.
@@ -360,6 +459,12 @@ func (s NewsletterSend) Validate() error {
 	case size > maxSendSource:
 		errs = append(errs, invalid("source", "too_long"))
 	}
+	if s.Rendered != nil {
+		errs = append(errs, s.Rendered.validate()...)
+		if size <= maxSendSource && jsonSize(s.Source, s.Rendered) > maxSendContent {
+			errs = append(errs, invalid("rendered", "too_long"))
+		}
+	}
 	errs = append(errs, validateText("actor", s.Actor, maxText, true)...)
 	errs = append(errs, validateText("error", s.Error, 2000, false)...)
 	if s.CreatedAt.IsZero() {
@@ -370,6 +475,35 @@ func (s NewsletterSend) Validate() error {
 		errs = append(errs, invalid("report", "format"))
 	}
 	return joinInvalid(errs)
+}
+
+func (r RenderedNewsletter) validate() []error {
+	var errs []error
+	for lang, e := range r.Editions {
+		if lang != LanguageJa && lang != LanguageEn {
+			errs = append(errs, invalid("rendered", "unknown"))
+		}
+		if e.Subject == "" || e.HTML == "" {
+			errs = append(errs, invalid("rendered", "required"))
+		}
+	}
+	if _, ok := r.Editions[LanguageJa]; !ok {
+		errs = append(errs, invalid("rendered", "required"))
+	}
+	return errs
+}
+
+// jsonSize is how many bytes vs take encoded as JSON.
+func jsonSize(vs ...any) int {
+	n := 0
+	for _, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return math.MaxInt
+		}
+		n += len(b)
+	}
+	return n
 }
 
 // PrepareDeliveryBatch normalizes and validates a batch for

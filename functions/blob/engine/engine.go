@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/blob"
 	"github.com/okaeri/okaeri/functions/blob/s3"
 )
@@ -20,6 +21,9 @@ type Config struct {
 	Region  string // AWS region for s3
 	// Endpoint is a custom S3 endpoint (tests, S3-compatible servers).
 	Endpoint string
+	// AWS finds the region and credentials for s3; nil is the Lambda
+	// environment (awsenv.FromEnv).
+	AWS awsenv.Loader
 }
 
 // Open returns the blob store for cfg.
@@ -40,7 +44,7 @@ func Open(ctx context.Context, cfg Config) (blob.Store, error) {
 		if bucket == "" {
 			return nil, fmt.Errorf("OKAERI_BLOBS=%s: no bucket; use s3:BUCKET", spec)
 		}
-		return s3.New(ctx, s3.Config{Bucket: bucket, Prefix: prefix, Region: cfg.Region, Endpoint: cfg.Endpoint})
+		return s3.New(ctx, s3.Config{Bucket: bucket, Prefix: prefix, Region: cfg.Region, Endpoint: cfg.Endpoint, AWS: cfg.AWS})
 	}
 	return nil, fmt.Errorf("OKAERI_BLOBS=%s: use dir:PATH or s3:BUCKET", spec)
 }

@@ -35,6 +35,14 @@ func TestOpen(t *testing.T) {
 	if _, err := os.Stat(other); err != nil {
 		t.Fatalf("dir:PATH creates the folder: %v", err)
 	}
+	// Without credentials s3 says so at start, not at the first upload.
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	if _, err := engine.Open(ctx, engine.Config{Spec: "s3:okaeri-blobs/p", Region: "ap-northeast-1"}); err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
+		t.Errorf("s3 without credentials: %v", err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	if st, err = engine.Open(ctx, engine.Config{Spec: "s3:okaeri-blobs/p", Region: "ap-northeast-1"}); err != nil {
 		t.Fatal(err)
 	}

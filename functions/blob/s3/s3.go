@@ -19,10 +19,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/awsrest"
 	"github.com/okaeri/okaeri/functions/blob"
 )
@@ -39,6 +36,9 @@ type Config struct {
 	// With it, requests use path-style addressing and, without configured
 	// credentials, static dummy ones.
 	Endpoint string
+	// AWS finds the region and credentials; nil is the Lambda environment
+	// (awsenv.FromEnv).
+	AWS awsenv.Loader
 }
 
 // Store keeps blobs in S3. It is safe for concurrent use.
@@ -55,29 +55,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Bucket == "" {
 		return nil, errors.New("blob s3: no bucket name")
 	}
-	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Endpoint != "" {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsenv.Load(ctx, cfg.AWS, awsenv.Options{Region: cfg.Region, Emulator: cfg.Endpoint != ""})
 	if err != nil {
-		return nil, fmt.Errorf("blob s3: load AWS configuration: %w", err)
-	}
-	if cfg.Endpoint != "" {
-		if awsCfg.Region == "" {
-			awsCfg.Region = "us-east-1"
-		}
-		if awsCfg.Credentials == nil {
-			awsCfg.Credentials = credentials.NewStaticCredentialsProvider("okaerilocal", "okaerilocal", "")
-		} else if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
-			awsCfg.Credentials = credentials.NewStaticCredentialsProvider("okaerilocal", "okaerilocal", "")
-		}
-	}
-	if awsCfg.Region == "" {
-		return nil, errors.New("blob s3: no AWS region: set AWS_REGION")
+		return nil, fmt.Errorf("blob s3: %w", err)
 	}
 	domain := ".amazonaws.com/"
 	if strings.HasPrefix(awsCfg.Region, "cn-") {

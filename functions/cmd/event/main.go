@@ -20,5 +20,5 @@ func main() {
 			}
 			return a.Events.Remind(ctx)
 		}}}
-	})
+	}, app.Options{})
 }

@@ -2,6 +2,9 @@
 // in S3, referrals and HR's hiring pipeline.
 package main
 
-import "github.com/okaeri/okaeri/functions/lambda/entry"
+import (
+	"github.com/okaeri/okaeri/functions/app"
+	"github.com/okaeri/okaeri/functions/lambda/entry"
+)
 
-func main() { entry.Run("job", nil) }
+func main() { entry.Run("job", nil, app.Options{}) }

@@ -16,5 +16,5 @@ func main() {
 		return []lambda.Task{{Name: lambda.JobNewslettersDue, Run: func(ctx context.Context) (any, error) {
 			return a.Newsletters.RunDue(ctx)
 		}}}
-	})
+	}, app.Options{})
 }

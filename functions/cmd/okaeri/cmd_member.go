@@ -41,7 +41,7 @@ func cmdMember(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	a, err := newApp(ctx, cfg, app.Options{DataDir: *data}, e.Log)
 	if err != nil {
 		return err
 	}

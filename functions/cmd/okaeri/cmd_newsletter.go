@@ -14,6 +14,7 @@ import (
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/newsletter"
+	"github.com/okaeri/okaeri/functions/newsletter/compose"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -22,8 +23,8 @@ const newsletterUsage = `usage: okaeri newsletter COMMAND [flags]
   send SLUG [--dry-run] [--limit N] [--now] [--resend-uncertain] [--take-over]
         send content/newsletters/SLUG.md to every subscribed member, exactly once;
         a re-run continues where a stopped or crashed run left off
-  sync      put every newsletter under content/newsletters/ in the store (HR can
-            then start it from POST /api/hr/newsletters/SLUG/send)
+  sync      put every newsletter under content/newsletters/ in the store, rendered
+            for email (HR can then start it from POST /api/hr/newsletters/SLUG/send)
   check     validate every newsletter (front matter, segment, rendering)
   status [SLUG]   sends and their reports
   run-due   run sends whose send_at has come and resume interrupted ones
@@ -96,7 +97,7 @@ func cmdNewsletter(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	a, err := newApp(ctx, cfg, app.Options{DataDir: *data}, e.Log)
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func cmdNewsletter(ctx context.Context, e *env, args []string) error {
 
 	switch sub {
 	case "sync":
-		written, err := svc.Sync(ctx, *contentDir)
+		written, err := compose.Sync(ctx, svc, *contentDir)
 		fmt.Fprintf(e.Stdout, "newsletters: %d stored or updated (%s)\n", len(written), strings.Join(written, ", "))
 		return err
 	case "status":
@@ -124,11 +125,13 @@ func cmdNewsletter(ctx context.Context, e *env, args []string) error {
 	if err := needSlug(); err != nil {
 		return err
 	}
-	n, sources, err := newsletter.Load(*contentDir, slug)
+	// The newsletter as it is in content/ now: stored (rendered) if the
+	// send has not started; a started send keeps its words.
+	sources, err := compose.ReadSources(*contentDir, slug)
 	if err != nil {
 		return err
 	}
-	if err := svc.Prepare(ctx, n, sources, "cli"); err != nil {
+	if _, err := svc.Prepare(ctx, compose.For(svc), slug, sources, "cli"); err != nil {
 		return err
 	}
 	opt := newsletter.RunOptions{DryRun: *dry, Limit: *limit, IgnoreSendAt: *now, ResendUncertain: *resend, TakeOver: *takeOver, Actor: "cli"}
@@ -210,24 +213,20 @@ func newsletterStatus(ctx context.Context, e *env, st store.Store, slug string) 
 }
 
 func newsletterCheck(e *env, dir string) error {
-	slugs, err := newsletter.List(dir)
+	slugs, err := compose.List(dir)
 	if err != nil {
 		return err
 	}
 	bad := 0
 	for _, slug := range slugs {
-		n, _, err := newsletter.Load(dir, slug)
+		n, _, err := compose.Load(dir, slug)
 		if err == nil {
-			for lang := range n.Editions {
-				if _, rerr := newsletter.Render(n, lang, newsletter.RenderConfig{BaseURL: "https://example.invalid"}); rerr != nil {
-					err = rerr
-				}
-			}
+			_, err = compose.Render(n, "https://example.invalid")
 		}
 		if err != nil {
 			bad++
 			for _, line := range strings.Split(err.Error(), "\n") {
-				fmt.Fprintf(e.Stdout, "%s/%s/%s\n", dir, newsletter.Dir, line)
+				fmt.Fprintf(e.Stdout, "%s/%s/%s\n", dir, compose.Dir, line)
 			}
 		}
 	}
@@ -239,7 +238,7 @@ func newsletterCheck(e *env, dir string) error {
 }
 
 func newsletterPreview(e *env, dir, slug string, lang store.Language, out string) error {
-	n, _, err := newsletter.Load(dir, slug)
+	n, _, err := compose.Load(dir, slug)
 	if err != nil {
 		return err
 	}
@@ -247,7 +246,11 @@ func newsletterPreview(e *env, dir, slug string, lang store.Language, out string
 	if err != nil {
 		return err
 	}
-	em, err := newsletter.Render(n, lang, newsletter.RenderConfig{BaseURL: cfg.BaseURL, Sender: cfg.MailFromName})
+	rendered, err := compose.Render(n, cfg.BaseURL)
+	if err != nil {
+		return err
+	}
+	em, err := newsletter.Render(rendered, lang, newsletter.RenderConfig{BaseURL: cfg.BaseURL, Sender: cfg.MailFromName})
 	if err != nil {
 		return err
 	}

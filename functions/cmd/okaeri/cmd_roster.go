@@ -67,7 +67,7 @@ with its number; --dry-run only checks and counts.
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	a, err := newApp(ctx, cfg, app.Options{DataDir: *data}, e.Log)
 	if err != nil {
 		return err
 	}

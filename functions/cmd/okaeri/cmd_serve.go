@@ -33,7 +33,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := e.Log
-	a, err := app.New(ctx, cfg, app.Options{DataDir: *data, Dev: *dev}, log)
+	a, err := newApp(ctx, cfg, app.Options{DataDir: *data, Dev: *dev}, log)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/awsenv/chain"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/store/engine"
 	"github.com/okaeri/okaeri/functions/store/jsonl"
@@ -69,7 +70,7 @@ Flags: --data DIR (data folder, default .okaeri)
 	if err != nil {
 		return err
 	}
-	ecfg := engine.Config{Spec: cfg.Store, Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint, Log: e.Log}
+	ecfg := engine.Config{Spec: cfg.Store, Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint, Log: e.Log, AWS: chain.Load}
 
 	switch sub {
 	case "create-table":

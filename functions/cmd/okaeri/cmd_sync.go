@@ -9,6 +9,7 @@ import (
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/content"
+	"github.com/okaeri/okaeri/functions/newsletter/compose"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -24,11 +25,12 @@ type syncStep struct {
 func syncSteps(a *app.App, dir string) []syncStep {
 	return []syncStep{
 		{"events", func(ctx context.Context, _ store.Store, cat *content.Catalog) (string, error) {
-			return a.Events.Sync(ctx, cat.Events)
+			published, drafts := content.StoreEvents(cat.Events)
+			return a.Events.Sync(ctx, published, drafts)
 		}},
 		{"jobs", syncJobs},
 		{"newsletters", func(ctx context.Context, _ store.Store, _ *content.Catalog) (string, error) {
-			lines, err := a.Newsletters.Sync(ctx, dir)
+			lines, err := compose.Sync(ctx, a.Newsletters, dir)
 			return fmt.Sprintf("newsletters: %d updated %v", len(lines), lines), err
 		}},
 	}
@@ -67,7 +69,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	a, err := newApp(ctx, cfg, app.Options{DataDir: *data}, e.Log)
 	if err != nil {
 		return err
 	}

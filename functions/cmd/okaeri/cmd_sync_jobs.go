@@ -14,7 +14,7 @@ import (
 // written when it changed, and one that left content/ is archived (its
 // applications stay; it takes no new ones).
 func syncJobs(ctx context.Context, st store.Store, cat *content.Catalog) (string, error) {
-	rep, err := job.Sync(ctx, st, cat.Jobs, time.Now())
+	rep, err := job.Sync(ctx, st, content.StoreJobs(cat.Jobs), time.Now())
 	if err != nil {
 		return "", err
 	}

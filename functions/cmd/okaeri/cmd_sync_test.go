@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 )
 
@@ -41,5 +43,62 @@ func TestSyncPutsEventsInTheStore(t *testing.T) {
 	ev, err := st.GetEvent(context.Background(), "bbq")
 	if err != nil || ev.Capacity != 40 {
 		t.Fatalf("stored event: %+v %v", ev, err)
+	}
+}
+
+// TestSyncRendersNewsletters: okaeri sync stores each newsletter rendered
+// for email with the configured base URL, so the newsletter function
+// parses no Markdown; an edit before the send is synced again.
+func TestSyncRendersNewsletters(t *testing.T) {
+	files := map[string]string{"newsletters/winter-2026.md": cliNewsletter}
+	for _, name := range []string{"_index.md", "_index.en.md"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "..", "content", "newsletters", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["newsletters/"+name] = string(b)
+	}
+	t.Chdir(t.TempDir())
+	sync := func() string {
+		t.Helper()
+		e, stdout, stderr := contentEnv()
+		e.Getenv = func(k string) string { return map[string]string{"OKAERI_BASE_URL": "https://alumni.example.co.jp"}[k] }
+		if err := cmdSync(context.Background(), e, []string{"--data", "data"}); err != nil {
+			t.Fatalf("sync: %v\n%s%s", err, stdout, stderr)
+		}
+		return stdout.String()
+	}
+	rendered := func() store.RenderedEdition {
+		t.Helper()
+		st, err := bolt.Open(filepath.Join("data", "okaeri.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		send, err := st.GetNewsletterSend(context.Background(), "winter-2026")
+		if err != nil || send.Rendered == nil || send.Rendered.BaseURL != "https://alumni.example.co.jp" {
+			t.Fatalf("stored send: %+v, %v", send.Rendered, err)
+		}
+		return send.Rendered.Editions[store.LanguageJa]
+	}
+
+	writeContent(t, files)
+	if out := sync(); !strings.Contains(out, "newsletters: 1 updated [winter-2026]") {
+		t.Fatalf("sync printed %q", out)
+	}
+	ja := rendered()
+	if ja.Subject != "【アルムナイ通信】冬号" || !strings.Contains(ja.HTML, `<a href="https://alumni.example.co.jp/events/"`) || !strings.Contains(ja.Text, "今年も一年ありがとうございました。") {
+		t.Fatalf("rendered %+v", ja)
+	}
+	if out := sync(); !strings.Contains(out, "newsletters: 0 updated") {
+		t.Fatalf("an unchanged sync printed %q", out)
+	}
+
+	writeContent(t, map[string]string{"newsletters/winter-2026.md": strings.Replace(cliNewsletter, "今年も一年", "今年も1年", 1)})
+	if out := sync(); !strings.Contains(out, "newsletters: 1 updated [winter-2026]") {
+		t.Fatalf("sync of the edit printed %q", out)
+	}
+	if ja := rendered(); !strings.Contains(ja.HTML, "今年も1年ありがとうございました。") || strings.Contains(ja.Text, "今年も一年") {
+		t.Fatalf("after the edit: %+v", ja)
 	}
 }

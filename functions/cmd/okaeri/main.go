@@ -13,6 +13,11 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/okaeri/okaeri/functions/account/bio"
+	"github.com/okaeri/okaeri/functions/app"
+	"github.com/okaeri/okaeri/functions/awsenv/chain"
+	"github.com/okaeri/okaeri/functions/config"
 )
 
 // env is what every subcommand gets from the process: streams and configuration.
@@ -105,4 +110,14 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-16s %s\n", n, cmds[n].summary)
 	}
+}
+
+// newApp is app.New for the okaeri command: its AWS clients use the SDK's
+// whole default chain (profiles, SSO, instance roles), and it renders bios;
+// each Lambda leaves out what it does not need, to start faster
+// (functions/awsenv, functions/account/bio).
+func newApp(ctx context.Context, cfg config.Config, opt app.Options, log *slog.Logger) (*app.App, error) {
+	opt.AWS = chain.Load
+	opt.RenderBio = bio.Render
+	return app.New(ctx, cfg, opt, log)
 }

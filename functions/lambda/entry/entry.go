@@ -20,11 +20,12 @@ import (
 // Tasks gives a function's scheduled jobs once the app is built.
 type Tasks func(a *app.App) []lambda.Task
 
-// Run starts function name and never returns; tasks may be nil.
-func Run(name string, tasks Tasks) {
+// Run starts function name and never returns; tasks may be nil. opt adds
+// what only this function links (the bio renderer); DataDir is set here.
+func Run(name string, tasks Tasks, opt app.Options) {
 	ctx := context.Background()
 	log := lambda.Logger(os.Getenv("OKAERI_LOG_LEVEL"))
-	h, jobs, err := New(ctx, name, os.Environ(), paramstore.NewClient, log, tasks)
+	h, jobs, err := New(ctx, name, os.Environ(), paramstore.NewClient, log, tasks, opt)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
@@ -33,7 +34,7 @@ func Run(name string, tasks Tasks) {
 
 // New builds function name's handler and jobs from environ.
 func New(ctx context.Context, name string, environ []string, ssm func(context.Context) (paramstore.Client, error),
-	log *slog.Logger, tasks Tasks) (http.Handler, []lambda.Task, error) {
+	log *slog.Logger, tasks Tasks, opt app.Options) (http.Handler, []lambda.Task, error) {
 	getenv, err := paramstore.Getenv(ctx, environ, ssm)
 	if err != nil {
 		return nil, nil, err
@@ -46,7 +47,8 @@ func New(ctx context.Context, name string, environ []string, ssm func(context.Co
 		// A key generated per instance would log everyone out at random.
 		return nil, nil, errors.New("OKAERI_SESSION_KEYS is required on Lambda: every function checks sessions with the same keys")
 	}
-	a, err := app.New(ctx, cfg, app.Options{DataDir: lambda.DataDir()}, log)
+	opt.DataDir = lambda.DataDir()
+	a, err := app.New(ctx, cfg, opt, log)
 	if err != nil {
 		return nil, nil, err
 	}

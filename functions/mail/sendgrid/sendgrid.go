@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -267,7 +268,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // addressPattern finds things that look like addresses, to keep them out
 // of errors and logs.
-var addressPattern = regexp.MustCompile(`[^\s"'<>(),;:]+@[^\s"'<>(),;:]+`)
+var addressPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^\s"'<>(),;:]+@[^\s"'<>(),;:]+`) })
 
 // errorDetail summarizes SendGrid's {"errors":[{"message","field"}]} answer
 // without any address it may echo.
@@ -287,7 +288,7 @@ func errorDetail(body string) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(parsed.Errors)-3))
 			break
 		}
-		msg := addressPattern.ReplaceAllString(e.Message, "<address>")
+		msg := addressPattern().ReplaceAllString(e.Message, "<address>")
 		if e.Field != nil && *e.Field != "" {
 			msg = *e.Field + ": " + msg
 		}

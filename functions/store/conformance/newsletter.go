@@ -44,9 +44,17 @@ func newsletterConcurrencyTests() []subtest {
 
 func newSend(slug string) store.NewsletterSend {
 	return store.NewsletterSend{
-		Slug:      slug,
-		Status:    store.SendSending,
-		Source:    map[string]string{"ja": "---\ntitle: 秋号\nsubject: 件名\n---\n本文です。\n", "en": "---\ntitle: Autumn\nsubject: Subject\n---\nBody.\n"},
+		Slug:   slug,
+		Status: store.SendSending,
+		Source: map[string]string{"ja": "---\ntitle: 秋号\nsubject: 件名\n---\n本文です。\n", "en": "---\ntitle: Autumn\nsubject: Subject\n---\nBody.\n"},
+		Rendered: &store.RenderedNewsletter{
+			BaseURL: "https://alumni.example.co.jp",
+			Segment: store.NewsletterSegment{Language: "all", Departments: []string{"営業本部"}, LeftFrom: "2015", LeftTo: "2024-03", OpenTo: []string{"rehire"}},
+			Editions: map[store.Language]store.RenderedEdition{
+				store.LanguageJa: {Title: "秋号", Subject: "件名", Preheader: "お知らせ", HTML: `<p style="margin:0;" class="ok-text">本文です。<a href="https://alumni.example.co.jp/events/?a=1&amp;b=2">"イベント"</a></p>` + "\n", Text: "本文です。"},
+				store.LanguageEn: {Title: "Autumn", Subject: "Subject", HTML: "<p>Body.</p>\n", Text: "Body."},
+			},
+		},
 		Actor:     "cli",
 		Report:    store.SendReport{Recipients: 3},
 		CreatedAt: t0,
@@ -157,10 +165,25 @@ func testNewsletterSendInvalid(t *testing.T, s store.Store) {
 		{"source", func(n *store.NewsletterSend) { n.Source["fr"] = "bonjour" }},
 		{"actor", func(n *store.NewsletterSend) { n.Actor = "" }},
 		{"report", func(n *store.NewsletterSend) { n.Report.Sent = -1 }},
+		{"rendered", func(n *store.NewsletterSend) { delete(n.Rendered.Editions, store.LanguageJa) }},
+		{"rendered", func(n *store.NewsletterSend) { n.Rendered.Editions["fr"] = n.Rendered.Editions[store.LanguageEn] }},
+		{"rendered", func(n *store.NewsletterSend) {
+			n.Rendered.Editions[store.LanguageEn] = store.RenderedEdition{Subject: "Subject"}
+		}},
+		// Within the source's limit, but too large with its rendering for one item.
+		{"rendered", func(n *store.NewsletterSend) {
+			n.Source["ja"] += strings.Repeat("あ", 60_000)
+			n.Rendered.Editions[store.LanguageJa] = store.RenderedEdition{Subject: "件名", HTML: strings.Repeat("<p>あ</p>", 20_000)}
+		}},
 	}
 	for _, c := range cases {
 		n := newSend("bad")
 		n.Source = map[string]string{"ja": n.Source["ja"], "en": n.Source["en"]}
+		editions := map[store.Language]store.RenderedEdition{}
+		for lang, e := range n.Rendered.Editions {
+			editions[lang] = e
+		}
+		n.Rendered = &store.RenderedNewsletter{BaseURL: n.Rendered.BaseURL, Segment: n.Rendered.Segment, Editions: editions}
 		c.edit(&n)
 		_, err := s.CreateNewsletterSend(ctx, n)
 		wantField(t, "send with bad "+c.field, err, c.field)

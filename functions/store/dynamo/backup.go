@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // Export implements store.Backup with a parallel, paginated, strongly
@@ -71,14 +70,14 @@ func (s *Store) Export(ctx context.Context, now time.Time, fn func(store.Record)
 }
 
 func (s *Store) scanSegment(ctx context.Context, segment int32, pages chan<- []item) error {
-	in := &dynamodb.ScanInput{
+	in := &ddb.ScanInput{
 		TableName:      &s.table,
 		Segment:        aws.Int32(segment),
 		TotalSegments:  aws.Int32(int32(s.exportSegments)),
 		ConsistentRead: aws.Bool(true),
 	}
 	for {
-		out, err := call(ctx, s, "export", func(ctx context.Context) (*dynamodb.ScanOutput, error) {
+		out, err := call(ctx, s, "export", func(ctx context.Context) (*ddb.ScanOutput, error) {
 			return s.client.Scan(ctx, in)
 		})
 		if err != nil {
@@ -215,11 +214,11 @@ func (s *Store) importMember(ctx context.Context, m store.Member) error {
 // used token (an older export must not make a login link work twice): the
 // condition makes that check and the write one step.
 func (s *Store) importToken(ctx context.Context, t store.Token) error {
-	in := &dynamodb.PutItemInput{TableName: &s.table, Item: tokenItem(t)}
+	in := &ddb.PutItemInput{TableName: &s.table, Item: tokenItem(t)}
 	if t.UsedAt.IsZero() {
 		in.ConditionExpression = aws.String("attribute_not_exists(used_at)")
 	}
-	_, err := call(ctx, s, "import token", func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
+	_, err := call(ctx, s, "import token", func(ctx context.Context) (*ddb.PutItemOutput, error) {
 		return s.client.PutItem(ctx, in)
 	})
 	if _, failed := conditionFailed(err); failed {
@@ -231,14 +230,14 @@ func (s *Store) importToken(ctx context.Context, t store.Token) error {
 // importSession writes the session and its member-partition entry, dropping
 // the entry under a previous member if the imported session moved.
 func (s *Store) importSession(ctx context.Context, sess store.Session) error {
-	writes := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: sessionItem(sess)}},
-		{Put: &types.Put{TableName: &s.table, Item: memberSessionItem(sess)}},
+	writes := []ddb.TransactWriteItem{
+		{Put: &ddb.Put{TableName: &s.table, Item: sessionItem(sess)}},
+		{Put: &ddb.Put{TableName: &s.table, Item: memberSessionItem(sess)}},
 	}
 	old, err := s.getSession(ctx, "import session", sess.ID)
 	switch {
 	case err == nil && old.MemberID != sess.MemberID:
-		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: memberSessionKey(old.MemberID, sess.ID)}})
+		writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: memberSessionKey(old.MemberID, sess.ID)}})
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
 	}
@@ -248,9 +247,9 @@ func (s *Store) importSession(ctx context.Context, sess store.Session) error {
 // importAudit writes the entry and its AUDITID# item, removing the entry the
 // id pointed to before if it sat elsewhere (another subject or time).
 func (s *Store) importAudit(ctx context.Context, e store.AuditEntry) error {
-	writes := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: auditItem(e)}},
-		{Put: &types.Put{TableName: &s.table, Item: auditIDItem(e)}},
+	writes := []ddb.TransactWriteItem{
+		{Put: &ddb.Put{TableName: &s.table, Item: auditItem(e)}},
+		{Put: &ddb.Put{TableName: &s.table, Item: auditIDItem(e)}},
 	}
 	it, err := s.getItem(ctx, "import audit", auditIDKey(e.ID))
 	switch {
@@ -261,7 +260,7 @@ func (s *Store) importAudit(ctx context.Context, e store.AuditEntry) error {
 			return d.err
 		}
 		if subject != e.Subject || !at.Equal(e.At) {
-			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: auditKey(subject, at, e.ID)}})
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: auditKey(subject, at, e.ID)}})
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return err
@@ -271,8 +270,8 @@ func (s *Store) importAudit(ctx context.Context, e store.AuditEntry) error {
 
 // put is an unconditional PutItem.
 func (s *Store) put(ctx context.Context, op string, it item) error {
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: it})
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{TableName: &s.table, Item: it})
 	})
 	return err
 }

@@ -9,13 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/conformance"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 )
 
@@ -33,21 +31,20 @@ type capacity struct {
 	units float64
 }
 
-func (c *capacity) install(o *dynamodb.Options) {
-	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("okaeri-consumed-capacity",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				askCapacity(in.Parameters)
-				out, md, err := next.HandleInitialize(ctx, in)
-				if err == nil {
-					c.add(consumed(out.Result)...)
-				}
-				return out, md, err
-			}), middleware.After)
+func (c *capacity) install(o *ddb.Options) {
+	o.Middleware = append(o.Middleware, func(next ddb.Handler) ddb.Handler {
+		return func(ctx context.Context, op string, in any) (any, error) {
+			askCapacity(in)
+			out, err := next(ctx, op, in)
+			if err == nil {
+				c.add(consumed(out)...)
+			}
+			return out, err
+		}
 	})
 }
 
-func (c *capacity) add(ccs ...types.ConsumedCapacity) {
+func (c *capacity) add(ccs ...ddb.ConsumedCapacity) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cc := range ccs {
@@ -72,45 +69,45 @@ func (c *capacity) report(b *testing.B, ops int) {
 
 func askCapacity(params any) {
 	switch in := params.(type) {
-	case *dynamodb.GetItemInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-	case *dynamodb.PutItemInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-	case *dynamodb.UpdateItemInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-	case *dynamodb.DeleteItemInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-	case *dynamodb.QueryInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-	case *dynamodb.ScanInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
-	case *dynamodb.TransactWriteItemsInput:
-		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *ddb.GetItemInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *ddb.PutItemInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *ddb.UpdateItemInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *ddb.DeleteItemInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *ddb.QueryInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *ddb.ScanInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *ddb.TransactWriteItemsInput:
+		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
 	}
 }
 
-func consumed(result any) []types.ConsumedCapacity {
-	var one *types.ConsumedCapacity
+func consumed(result any) []ddb.ConsumedCapacity {
+	var one *ddb.ConsumedCapacity
 	switch out := result.(type) {
-	case *dynamodb.GetItemOutput:
+	case *ddb.GetItemOutput:
 		one = out.ConsumedCapacity
-	case *dynamodb.PutItemOutput:
+	case *ddb.PutItemOutput:
 		one = out.ConsumedCapacity
-	case *dynamodb.UpdateItemOutput:
+	case *ddb.UpdateItemOutput:
 		one = out.ConsumedCapacity
-	case *dynamodb.DeleteItemOutput:
+	case *ddb.DeleteItemOutput:
 		one = out.ConsumedCapacity
-	case *dynamodb.QueryOutput:
+	case *ddb.QueryOutput:
 		one = out.ConsumedCapacity
-	case *dynamodb.ScanOutput:
+	case *ddb.ScanOutput:
 		one = out.ConsumedCapacity
-	case *dynamodb.TransactWriteItemsOutput:
+	case *ddb.TransactWriteItemsOutput:
 		return out.ConsumedCapacity
 	}
 	if one == nil {
 		return nil
 	}
-	return []types.ConsumedCapacity{*one}
+	return []ddb.ConsumedCapacity{*one}
 }
 
 // reportLatency adds ops/s over elapsed and the 50th and 99th percentile

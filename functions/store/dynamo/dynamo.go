@@ -10,6 +10,11 @@
 // attribute, expiry by the TTL attribute expires_at plus a precise expires_ns
 // checked on every read, because TTL deletes lazily. No request path scans;
 // only Export does. docs/dynamodb.md lists every access pattern.
+//
+// Requests go through the package's own DynamoDB client, ddb, rather than
+// the AWS SDK's service/dynamodb, whose package initialisation alone (its
+// schemas and endpoint tables, about 1.5 ms) made every Lambda that opens
+// the table start 1.6 times slower than a hello-world; see docs/dynamodb.md.
 package dynamo
 
 import (
@@ -17,29 +22,27 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // Config selects the table and how to reach it.
 type Config struct {
 	// Table is the table name (required).
 	Table string
-	// Region overrides AWS_REGION and the shared config; with an Endpoint and
-	// no region anywhere it defaults to us-east-1, which DynamoDB Local ignores.
+	// Region overrides the region AWS finds; with an Endpoint and no region
+	// anywhere it defaults to us-east-1, which DynamoDB Local ignores.
 	Region string
 	// Endpoint is a custom endpoint such as DynamoDB Local's http://127.0.0.1:8000.
 	// When set and no credentials are configured, static dummy credentials are used.
 	Endpoint string
+	// AWS finds the region and credentials (default awsenv.FromEnv, the
+	// Lambda environment; awsenv/chain gives the SDK's whole chain, for
+	// people and CI runners).
+	AWS awsenv.Loader
 	// Now is the clock for CreatedAt/UpdatedAt defaults (default time.Now).
 	Now func() time.Time
 	// Retry bounds the store's own retries of throttling and transaction
@@ -48,15 +51,15 @@ type Config struct {
 	// ExportSegments is how many parallel Scan segments Export reads (default 4).
 	ExportSegments int
 	// ClientOptions adjust the DynamoDB client after the defaults, for example
-	// to add middleware in tests and benchmarks.
-	ClientOptions []func(*dynamodb.Options)
+	// to add ddb.Middleware or an HTTP client in tests and benchmarks.
+	ClientOptions []func(*ddb.Options)
 	// Logger receives retry notices at debug level (default slog.Default()).
 	Logger *slog.Logger
 }
 
 // Store is the DynamoDB engine. It is safe for concurrent use.
 type Store struct {
-	client         *dynamodb.Client
+	client         *ddb.Client
 	table          string
 	now            func() time.Time
 	retry          RetryPolicy
@@ -97,7 +100,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 // Client returns the DynamoDB client the store uses.
-func (s *Store) Client() *dynamodb.Client { return s.client }
+func (s *Store) Client() *ddb.Client { return s.client }
 
 // Table returns the table name.
 func (s *Store) Table() string { return s.table }
@@ -112,79 +115,21 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	return 0, ctx.Err()
 }
 
-// NewClient builds the DynamoDB client for cfg: the default AWS configuration
-// chain, cfg.Region and cfg.Endpoint, and an SDK retryer that leaves
-// throttling and transaction conflicts to the store (see RetryPolicy).
-func NewClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
-	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Endpoint != "" {
-		// A custom endpoint is DynamoDB Local in practice; probing the EC2
-		// metadata service for credentials would only time out on a laptop.
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+// NewClient builds the DynamoDB client for cfg: region and credentials from
+// cfg.AWS, cfg.Region and cfg.Endpoint. The client retries connection
+// errors and server errors itself; throttling and transaction conflicts
+// come back to the store, which retries them with its own bounded,
+// jittered backoff (RetryPolicy). One layer per kind of error, so attempts
+// never multiply.
+func NewClient(ctx context.Context, cfg Config) (*ddb.Client, error) {
+	awsCfg, err := awsenv.Load(ctx, cfg.AWS, awsenv.Options{Region: cfg.Region, Emulator: cfg.Endpoint != ""})
 	if err != nil {
-		return nil, fmt.Errorf("dynamo: load AWS configuration: %w", err)
+		return nil, fmt.Errorf("dynamo: %w", err)
 	}
-	if cfg.Endpoint != "" {
-		if awsCfg.Region == "" {
-			awsCfg.Region = "us-east-1"
+	opts := []func(*ddb.Options){func(o *ddb.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = &cfg.Endpoint
 		}
-		if !hasCredentials(ctx, awsCfg) {
-			// DynamoDB Local checks that requests are signed, not by whom
-			// (its access key ids may hold only letters and digits).
-			awsCfg.Credentials = credentials.NewStaticCredentialsProvider("okaerilocal", "okaerilocal", "")
-		}
-	}
-	if awsCfg.Region == "" {
-		return nil, errors.New("dynamo: no AWS region: set AWS_REGION")
-	}
-	optFns := []func(*dynamodb.Options){
-		func(o *dynamodb.Options) {
-			if cfg.Endpoint != "" {
-				o.BaseEndpoint = aws.String(cfg.Endpoint)
-			}
-			if strings.HasPrefix(cfg.Endpoint, "http://") {
-				// Plain HTTP is an emulator, never AWS. DynamoDB Local sends no
-				// X-Amz-Crc32 on error answers, and the SDK then logs a
-				// checksum warning for every failed condition.
-				o.DisableValidateResponseChecksum = true
-			}
-			o.Retryer = sdkRetryer()
-		},
-	}
-	optFns = append(optFns, cfg.ClientOptions...)
-	return dynamodb.NewFromConfig(awsCfg, optFns...), nil
-}
-
-// hasCredentials reports whether the default chain (without the EC2
-// metadata service) yields credentials; asked only when an endpoint is set.
-func hasCredentials(ctx context.Context, awsCfg aws.Config) bool {
-	if awsCfg.Credentials == nil {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	_, err := awsCfg.Credentials.Retrieve(ctx)
-	return err == nil
-}
-
-// sdkRetryer is the SDK's standard retryer with the throttling codes taken
-// out: it still retries connection errors, 5xx answers and request timeouts,
-// while throttling and transaction conflicts come back to the store, which
-// retries them with its own bounded, jittered backoff (RetryPolicy). One
-// layer per kind of error, so attempts never multiply.
-func sdkRetryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.Retryables = []retry.IsErrorRetryable{
-			retry.NoRetryCanceledError{},
-			retry.RetryableError{},
-			retry.RetryableConnectionError{},
-			retry.RetryableHTTPStatusCode{Codes: retry.DefaultRetryableHTTPStatusCodes},
-			retry.RetryableErrorCode{Codes: retry.DefaultRetryableErrorCodes},
-		}
-	})
+	}}
+	return ddb.NewFromConfig(awsCfg, append(opts, cfg.ClientOptions...)...), nil
 }

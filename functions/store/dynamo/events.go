@@ -11,10 +11,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // Events and RSVPs.
@@ -73,22 +72,22 @@ func memberRSVPKey(memberID, eventID string) item {
 
 // ---- items
 
-func textsAttr(m map[string]string) types.AttributeValue {
+func textsAttr(m map[string]string) ddb.AttributeValue {
 	out := make(item, len(m))
 	for k, v := range m {
 		out[k] = str(v)
 	}
-	return &types.AttributeValueMemberM{Value: out}
+	return &ddb.AttributeValueMemberM{Value: out}
 }
 
 func (d *decoder) texts(name string) map[string]string {
 	switch v := d.it[name].(type) {
 	case nil:
 		return nil
-	case *types.AttributeValueMemberM:
+	case *ddb.AttributeValueMemberM:
 		out := make(map[string]string, len(v.Value))
 		for k, e := range v.Value {
-			s, ok := e.(*types.AttributeValueMemberS)
+			s, ok := e.(*ddb.AttributeValueMemberS)
 			if !ok {
 				d.fail(name, "not a map of strings")
 				return nil
@@ -109,7 +108,7 @@ func (d *decoder) flag(name string) bool {
 	switch v := d.it[name].(type) {
 	case nil:
 		return false
-	case *types.AttributeValueMemberBOOL:
+	case *ddb.AttributeValueMemberBOOL:
 		return v.Value
 	default:
 		d.fail(name, "not a boolean")
@@ -126,13 +125,13 @@ func eventFields(e store.Event) (set item, remove []string) {
 		"title":          textsAttr(e.Title),
 		"start":          timeAttr(e.Start),
 		"end":            timeAttr(e.End),
-		"online":         &types.AttributeValueMemberBOOL{Value: e.Online},
+		"online":         &ddb.AttributeValueMemberBOOL{Value: e.Online},
 		"capacity":       num(int64(e.Capacity)),
 		"guests_allowed": num(int64(e.GuestsAllowed)),
 		"visibility":     str(e.Visibility),
 		"synced_at":      timeAttr(e.SyncedAt),
 	}
-	optional := map[string]types.AttributeValue{}
+	optional := map[string]ddb.AttributeValue{}
 	if len(e.Location) > 0 {
 		optional["location"] = textsAttr(e.Location)
 	}
@@ -291,11 +290,11 @@ func (s *Store) PutEvent(ctx context.Context, e store.Event) (store.Event, error
 		}
 		expr += " REMOVE " + strings.Join(rm, ", ")
 	}
-	out, err := call(ctx, s, "put event", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := call(ctx, s, "put event", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName: &s.table, Key: eventKey(e.ID), UpdateExpression: &expr,
 			ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			ReturnValues: types.ReturnValueAllNew,
+			ReturnValues: ddb.ReturnValueAllNew,
 		})
 	})
 	if err != nil {
@@ -378,8 +377,8 @@ func (s *Store) getRSVP(ctx context.Context, eventID, memberID string) (store.RS
 }
 
 // rsvpWrite puts r over the version read (0: there was none).
-func (s *Store) rsvpWrite(r store.RSVP, version int64) types.TransactWriteItem {
-	p := &types.Put{TableName: &s.table, Item: rsvpItem(r, version+1)}
+func (s *Store) rsvpWrite(r store.RSVP, version int64) ddb.TransactWriteItem {
+	p := &ddb.Put{TableName: &s.table, Item: rsvpItem(r, version+1)}
 	if version == 0 {
 		p.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
@@ -387,13 +386,13 @@ func (s *Store) rsvpWrite(r store.RSVP, version int64) types.TransactWriteItem {
 		p.ExpressionAttributeNames = map[string]string{"#v": "version"}
 		p.ExpressionAttributeValues = item{":v": num(version)}
 	}
-	return types.TransactWriteItem{Put: p}
+	return ddb.TransactWriteItem{Put: p}
 }
 
 // counterUpdate changes an event's counters by dTaken and dWaiting; cond, if
 // not empty, is a condition on the counter item using :cap, :limit and :zero.
-func (s *Store) counterUpdate(eventID string, dTaken, dWaiting int, cond string, ev store.Event, seats int) types.TransactWriteItem {
-	u := &types.Update{
+func (s *Store) counterUpdate(eventID string, dTaken, dWaiting int, cond string, ev store.Event, seats int) ddb.TransactWriteItem {
+	u := &ddb.Update{
 		TableName:                 &s.table,
 		Key:                       eventKey(eventID),
 		UpdateExpression:          aws.String("ADD #taken :dt, #waiting :dw"),
@@ -410,7 +409,7 @@ func (s *Store) counterUpdate(eventID string, dTaken, dWaiting int, cond string,
 			u.ExpressionAttributeValues[":zero"] = num(0)
 		}
 	}
-	return types.TransactWriteItem{Update: u}
+	return ddb.TransactWriteItem{Update: u}
 }
 
 // Conditions on the counter item. One seat (seats = 1) makes :limit
@@ -428,13 +427,13 @@ func counterNames() map[string]string {
 
 // nextTicket hands out the next place in an event's order of arrival.
 func (s *Store) nextTicket(ctx context.Context, eventID string) (int64, error) {
-	out, err := call(ctx, s, "rsvp ticket", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := call(ctx, s, "rsvp ticket", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName: &s.table, Key: ticketKey(eventID),
 			UpdateExpression:          aws.String("ADD #n :one SET #type = :t"),
 			ExpressionAttributeNames:  map[string]string{"#type": "type", "#n": "n"},
 			ExpressionAttributeValues: item{":one": num(1), ":t": str(typeEventTicket)},
-			ReturnValues:              types.ReturnValueUpdatedNew,
+			ReturnValues:              ddb.ReturnValueUpdatedNew,
 		})
 	})
 	if err != nil {
@@ -481,13 +480,13 @@ func (s *Store) CreateRSVP(ctx context.Context, req store.RSVPRequest) (store.RS
 		}
 		seats := 1 + req.Guests
 		r := store.NewRSVP(req, seq, ev.SeatsFreeFor(seats), previous)
-		writes := []types.TransactWriteItem{{}, s.rsvpWrite(r, version),
-			{Put: &types.Put{TableName: &s.table, Item: memberRSVPItem(r)}}}
+		writes := []ddb.TransactWriteItem{{}, s.rsvpWrite(r, version),
+			{Put: &ddb.Put{TableName: &s.table, Item: memberRSVPItem(r)}}}
 		if r.Status == store.RSVPConfirmed {
 			writes[0] = s.counterUpdate(r.EventID, seats, 0, condSeatsFree, ev, seats)
 		} else {
 			writes[0] = s.counterUpdate(r.EventID, 0, 1, condMustWait, ev, seats)
-			writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: lineItem(r)}})
+			writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: lineItem(r)}})
 		}
 		err := s.transact(ctx, op, writes)
 		if err == nil {
@@ -537,17 +536,17 @@ func (s *Store) withPosition(ctx context.Context, r store.RSVP) (store.RSVP, err
 	if r.Status != store.RSVPWaitlisted {
 		return r, nil
 	}
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :p AND SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: item{":p": str(eventPartition(r.EventID)),
 			":lo": str("WAIT#"), ":hi": str(seqSK("WAIT#", r.Seq))},
-		Select:         types.SelectCount,
+		Select:         ddb.SelectCount,
 		ConsistentRead: aws.Bool(true),
 	}
 	n := 0
 	for {
-		out, err := call(ctx, s, "rsvp position", func(ctx context.Context) (*dynamodb.QueryOutput, error) {
+		out, err := call(ctx, s, "rsvp position", func(ctx context.Context) (*ddb.QueryOutput, error) {
 			return s.client.Query(ctx, q)
 		})
 		if err != nil {
@@ -624,8 +623,8 @@ func (s *Store) ListMemberRSVPs(ctx context.Context, memberID string) ([]store.R
 
 // leaveLine is the transaction items that take an active RSVP's seats or
 // place out of the counter and drop its line entry.
-func (s *Store) leaveLine(r store.RSVP) []types.TransactWriteItem {
-	var writes []types.TransactWriteItem
+func (s *Store) leaveLine(r store.RSVP) []ddb.TransactWriteItem {
+	var writes []ddb.TransactWriteItem
 	switch r.Status {
 	case store.RSVPConfirmed:
 		writes = append(writes, s.counterUpdate(r.EventID, -r.Seats(), 0, "", store.Event{}, 0))
@@ -635,7 +634,7 @@ func (s *Store) leaveLine(r store.RSVP) []types.TransactWriteItem {
 		writes = append(writes, s.counterUpdate(r.EventID, 0, -1, "", store.Event{}, 0))
 	}
 	if k := lineKey(r); k != nil {
-		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: k}})
+		writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: k}})
 	}
 	return writes
 }
@@ -656,7 +655,7 @@ func (s *Store) CancelRSVP(ctx context.Context, eventID, memberID string, now ti
 			return r, nil
 		}
 		cancelled := r.Cancelled(now)
-		writes := append([]types.TransactWriteItem{s.rsvpWrite(cancelled, version)}, s.leaveLine(r)...)
+		writes := append([]ddb.TransactWriteItem{s.rsvpWrite(cancelled, version)}, s.leaveLine(r)...)
 		err = s.transact(ctx, op, writes)
 		if err == nil {
 			return cancelled, nil
@@ -712,11 +711,11 @@ func (s *Store) FillSeats(ctx context.Context, eventID string, terms store.Offer
 				return offers, nil // the first in line keeps their place until their seats are free
 			}
 			offered := r.Offered(terms)
-			err = s.transact(ctx, op, []types.TransactWriteItem{
+			err = s.transact(ctx, op, []ddb.TransactWriteItem{
 				s.counterUpdate(eventID, r.Seats(), -1, condSeatsStill, ev, r.Seats()),
 				s.rsvpWrite(offered, version),
-				{Delete: &types.Delete{TableName: &s.table, Key: waitKey(eventID, r.Seq), ConditionExpression: aws.String("attribute_exists(PK)")}},
-				{Put: &types.Put{TableName: &s.table, Item: lineItem(offered)}},
+				{Delete: &ddb.Delete{TableName: &s.table, Key: waitKey(eventID, r.Seq), ConditionExpression: aws.String("attribute_exists(PK)")}},
+				{Put: &ddb.Put{TableName: &s.table, Item: lineItem(offered)}},
 			})
 			if err == nil {
 				offers = append(offers, offered)
@@ -739,8 +738,8 @@ func (s *Store) FillSeats(ctx context.Context, eventID string, terms store.Offer
 
 // headOfLine is the member id and seq of the first waitlisted RSVP.
 func (s *Store) headOfLine(ctx context.Context, eventID string) (string, int64, bool, error) {
-	out, err := call(ctx, s, "head of line", func(ctx context.Context) (*dynamodb.QueryOutput, error) {
-		return s.client.Query(ctx, &dynamodb.QueryInput{
+	out, err := call(ctx, s, "head of line", func(ctx context.Context) (*ddb.QueryOutput, error) {
+		return s.client.Query(ctx, &ddb.QueryInput{
 			TableName:                 &s.table,
 			KeyConditionExpression:    aws.String("PK = :p AND begins_with(SK, :s)"),
 			ExpressionAttributeValues: item{":p": str(eventPartition(eventID)), ":s": str("WAIT#")},
@@ -778,9 +777,9 @@ func (s *Store) ConfirmOffer(ctx context.Context, eventID, memberID string, now 
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrPrecondition)
 		}
 		confirmed := r.OfferConfirmed(now)
-		err = s.transact(ctx, op, []types.TransactWriteItem{
+		err = s.transact(ctx, op, []ddb.TransactWriteItem{
 			s.rsvpWrite(confirmed, version),
-			{Delete: &types.Delete{TableName: &s.table, Key: offerKey(eventID, r.Seq)}},
+			{Delete: &ddb.Delete{TableName: &s.table, Key: offerKey(eventID, r.Seq)}},
 		})
 		if err == nil {
 			return confirmed, nil
@@ -834,7 +833,7 @@ func (s *Store) lapse(ctx context.Context, eventID, memberID string, now time.Ti
 			return store.RSVP{}, false, nil
 		}
 		gone := r.Lapsed(now)
-		err = s.transact(ctx, "lapse offer", append([]types.TransactWriteItem{s.rsvpWrite(gone, version)}, s.leaveLine(r)...))
+		err = s.transact(ctx, "lapse offer", append([]ddb.TransactWriteItem{s.rsvpWrite(gone, version)}, s.leaveLine(r)...))
 		if err == nil {
 			return gone, true, nil
 		}
@@ -851,15 +850,15 @@ func (s *Store) lapse(ctx context.Context, eventID, memberID string, now time.Ti
 // ClaimReminder implements store.Events with one conditional UpdateItem.
 func (s *Store) ClaimReminder(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
 	const op = "claim reminder"
-	out, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := call(ctx, s, op, func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName: &s.table, Key: rsvpKey(eventID, memberID),
 			UpdateExpression:                    aws.String("SET reminded_at = :now ADD #v :one"),
 			ConditionExpression:                 aws.String("attribute_exists(PK) AND #st = :confirmed AND attribute_not_exists(reminded_at)"),
 			ExpressionAttributeNames:            map[string]string{"#st": "status", "#v": "version"},
 			ExpressionAttributeValues:           item{":now": timeAttr(now), ":one": num(1), ":confirmed": str(string(store.RSVPConfirmed))},
-			ReturnValues:                        types.ReturnValueAllNew,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnValues:                        ddb.ReturnValueAllNew,
+			ReturnValuesOnConditionCheckFailure: ddb.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 	})
 	if old, failed := conditionFailed(err); failed {
@@ -879,8 +878,8 @@ func (s *Store) ClaimReminder(ctx context.Context, eventID, memberID string, now
 
 // ReleaseReminder implements store.Events.
 func (s *Store) ReleaseReminder(ctx context.Context, eventID, memberID string) error {
-	_, err := call(ctx, s, "release reminder", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := call(ctx, s, "release reminder", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName: &s.table, Key: rsvpKey(eventID, memberID),
 			UpdateExpression:          aws.String("REMOVE reminded_at ADD #v :one"),
 			ConditionExpression:       aws.String("attribute_exists(PK)"),
@@ -924,9 +923,9 @@ func (s *Store) SetAttendance(ctx context.Context, eventID, memberID string, att
 
 // putVersioned runs a transaction's one Put as a conditional PutItem (half
 // the cost of a transaction).
-func (s *Store) putVersioned(ctx context.Context, op string, w types.TransactWriteItem) error {
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+func (s *Store) putVersioned(ctx context.Context, op string, w ddb.TransactWriteItem) error {
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{
 			TableName: w.Put.TableName, Item: w.Put.Item, ConditionExpression: w.Put.ConditionExpression,
 			ExpressionAttributeNames: w.Put.ExpressionAttributeNames, ExpressionAttributeValues: w.Put.ExpressionAttributeValues,
 		})
@@ -954,22 +953,22 @@ func (s *Store) EraseMemberRSVPs(ctx context.Context, memberID string, now time.
 			if err != nil {
 				return freed, fmt.Errorf("%s: %w", op, err)
 			}
-			drop := types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: memberRSVPKey(memberID, eventID)}}
+			drop := ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: memberRSVPKey(memberID, eventID)}}
 			if !found {
-				if err := s.transact(ctx, op, []types.TransactWriteItem{drop}); err != nil {
+				if err := s.transact(ctx, op, []ddb.TransactWriteItem{drop}); err != nil {
 					return freed, fmt.Errorf("%s: %w", op, err)
 				}
 				break
 			}
 			active := r.Active()
-			var writes []types.TransactWriteItem
+			var writes []ddb.TransactWriteItem
 			if active {
 				writes = s.leaveLine(r)
 				r = r.Cancelled(now)
 			}
 			anon := r.Erased(now)
 			writes = append(writes,
-				types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: rsvpKey(eventID, memberID),
+				ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: rsvpKey(eventID, memberID),
 					ConditionExpression: aws.String("#v = :v"), ExpressionAttributeNames: map[string]string{"#v": "version"},
 					ExpressionAttributeValues: item{":v": num(version)}}},
 				s.rsvpWrite(anon, 0),
@@ -997,9 +996,9 @@ func (s *Store) EraseMemberRSVPs(ctx context.Context, memberID string, now time.
 // importEvent writes an exported event as it is, counters included, and its
 // EVENTS entry.
 func (s *Store) importEvent(ctx context.Context, e store.Event) error {
-	return s.transact(ctx, "import event", []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: eventItem(e)}},
-		{Put: &types.Put{TableName: &s.table, Item: with(eventIndexKey(e.ID), item{"type": str(typeEventIndex), "event_id": str(e.ID)})}},
+	return s.transact(ctx, "import event", []ddb.TransactWriteItem{
+		{Put: &ddb.Put{TableName: &s.table, Item: eventItem(e)}},
+		{Put: &ddb.Put{TableName: &s.table, Item: with(eventIndexKey(e.ID), item{"type": str(typeEventIndex), "event_id": str(e.ID)})}},
 	})
 }
 
@@ -1012,18 +1011,18 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 		if err != nil {
 			return err
 		}
-		var writes []types.TransactWriteItem
+		var writes []ddb.TransactWriteItem
 		if found {
 			if k := lineKey(old); k != nil && (old.Seq != r.Seq || old.Status != r.Status) {
-				writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: k}})
+				writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: k}})
 			}
 		}
 		writes = append(writes, s.rsvpWrite(r, version))
 		if it := lineItem(r); it != nil {
-			writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: it}})
+			writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: it}})
 		}
 		if r.ErasedAt.IsZero() {
-			writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: memberRSVPItem(r)}})
+			writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: memberRSVPItem(r)}})
 		}
 		err = s.transact(ctx, "import rsvp", writes)
 		if err == nil {
@@ -1042,8 +1041,8 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 // raiseTicket sets the event's ticket to seq unless it is already there or
 // beyond (a failed condition is that case).
 func (s *Store) raiseTicket(ctx context.Context, eventID string, seq int64) error {
-	_, err := call(ctx, s, "raise ticket", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := call(ctx, s, "raise ticket", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName: &s.table, Key: ticketKey(eventID),
 			UpdateExpression:          aws.String("SET #n = :seq, #type = :t"),
 			ConditionExpression:       aws.String("attribute_not_exists(#n) OR #n < :seq"),

@@ -11,13 +11,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // item is one DynamoDB item.
-type item = map[string]types.AttributeValue
+type item = map[string]ddb.AttributeValue
 
 // Values of the "type" attribute: the store.RecordType of a record, or the
 // name of an index item, which Export skips.
@@ -83,11 +82,11 @@ func with(k item, more item) item {
 
 // ---- attribute values
 
-func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-func num(n int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+func str(s string) ddb.AttributeValue { return &ddb.AttributeValueMemberS{Value: s} }
+func num(n int64) ddb.AttributeValue {
+	return &ddb.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
 }
-func timeAttr(t time.Time) types.AttributeValue { return str(t.UTC().Format(time.RFC3339Nano)) }
+func timeAttr(t time.Time) ddb.AttributeValue { return str(t.UTC().Format(time.RFC3339Nano)) }
 
 // putStr sets name to s unless s is empty, so optional fields leave no attribute.
 func putStr(it item, name, s string) {
@@ -145,7 +144,7 @@ func (d *decoder) str(name string) string {
 	switch v := d.it[name].(type) {
 	case nil:
 		return ""
-	case *types.AttributeValueMemberS:
+	case *ddb.AttributeValueMemberS:
 		return v.Value
 	default:
 		d.fail(name, "not a string")
@@ -157,7 +156,7 @@ func (d *decoder) num(name string) int64 {
 	switch v := d.it[name].(type) {
 	case nil:
 		return 0
-	case *types.AttributeValueMemberN:
+	case *ddb.AttributeValueMemberN:
 		n, err := strconv.ParseInt(v.Value, 10, 64)
 		if err != nil {
 			d.fail(name, "not an integer")
@@ -192,10 +191,10 @@ func (d *decoder) strings(name string) []string {
 	switch v := d.it[name].(type) {
 	case nil:
 		return nil
-	case *types.AttributeValueMemberL:
+	case *ddb.AttributeValueMemberL:
 		out := make([]string, 0, len(v.Value))
 		for _, e := range v.Value {
-			s, ok := e.(*types.AttributeValueMemberS)
+			s, ok := e.(*ddb.AttributeValueMemberS)
 			if !ok {
 				d.fail(name, "not a list of strings")
 				return nil
@@ -209,12 +208,12 @@ func (d *decoder) strings(name string) []string {
 	}
 }
 
-func stringList(ss []string) types.AttributeValue {
-	l := make([]types.AttributeValue, len(ss))
+func stringList(ss []string) ddb.AttributeValue {
+	l := make([]ddb.AttributeValue, len(ss))
 	for i, s := range ss {
 		l[i] = str(s)
 	}
-	return &types.AttributeValueMemberL{Value: l}
+	return &ddb.AttributeValueMemberL{Value: l}
 }
 
 // ---- members
@@ -242,13 +241,13 @@ func memberItem(m store.Member) item {
 	if len(m.Consents) > 0 {
 		cs := make(item, len(m.Consents))
 		for purpose, c := range m.Consents {
-			cs[purpose] = &types.AttributeValueMemberM{Value: item{
-				"given":          &types.AttributeValueMemberBOOL{Value: c.Given},
+			cs[purpose] = &ddb.AttributeValueMemberM{Value: item{
+				"given":          &ddb.AttributeValueMemberBOOL{Value: c.Given},
 				"policy_version": str(c.PolicyVersion),
 				"at":             timeAttr(c.At),
 			}}
 		}
-		it["consents"] = &types.AttributeValueMemberM{Value: cs}
+		it["consents"] = &ddb.AttributeValueMemberM{Value: cs}
 	}
 	return it
 }
@@ -273,16 +272,16 @@ func decodeMember(it item) (store.Member, error) {
 		UpdatedAt:      d.time("updated_at"),
 		Version:        d.num("version"),
 	}
-	if v, ok := it["consents"].(*types.AttributeValueMemberM); ok && len(v.Value) > 0 {
+	if v, ok := it["consents"].(*ddb.AttributeValueMemberM); ok && len(v.Value) > 0 {
 		m.Consents = make(map[string]store.Consent, len(v.Value))
 		for purpose, cv := range v.Value {
-			c, ok := cv.(*types.AttributeValueMemberM)
+			c, ok := cv.(*ddb.AttributeValueMemberM)
 			if !ok {
 				d.fail("consents", "not a map")
 				break
 			}
 			cd := decoder{it: c.Value}
-			given, _ := c.Value["given"].(*types.AttributeValueMemberBOOL)
+			given, _ := c.Value["given"].(*ddb.AttributeValueMemberBOOL)
 			m.Consents[purpose] = store.Consent{
 				Given:         given != nil && given.Value,
 				PolicyVersion: cd.str("policy_version"),
@@ -403,10 +402,10 @@ func responseAttrs(resp store.StoredResponse) item {
 		for name, values := range resp.Header {
 			h[name] = stringList(values)
 		}
-		it["response_header"] = &types.AttributeValueMemberM{Value: h}
+		it["response_header"] = &ddb.AttributeValueMemberM{Value: h}
 	}
 	if len(resp.Body) > 0 {
-		it["response_body"] = &types.AttributeValueMemberB{Value: resp.Body}
+		it["response_body"] = &ddb.AttributeValueMemberB{Value: resp.Body}
 	}
 	return it
 }
@@ -423,7 +422,7 @@ func decodeIdempotency(it item) (store.IdempotencyRecord, error) {
 	}
 	if _, ok := it["response_status"]; ok {
 		resp := store.StoredResponse{StatusCode: int(d.num("response_status"))}
-		if h, ok := it["response_header"].(*types.AttributeValueMemberM); ok && len(h.Value) > 0 {
+		if h, ok := it["response_header"].(*ddb.AttributeValueMemberM); ok && len(h.Value) > 0 {
 			resp.Header = make(http.Header, len(h.Value))
 			hd := decoder{it: h.Value}
 			for name := range h.Value {
@@ -433,7 +432,7 @@ func decodeIdempotency(it item) (store.IdempotencyRecord, error) {
 				d.fail("response_header", hd.err.Error())
 			}
 		}
-		if b, ok := it["response_body"].(*types.AttributeValueMemberB); ok && len(b.Value) > 0 {
+		if b, ok := it["response_body"].(*ddb.AttributeValueMemberB); ok && len(b.Value) > 0 {
 			resp.Body = b.Value
 		}
 		r.Response = &resp
@@ -526,7 +525,7 @@ func decodeRateLimit(it item) (store.RateLimitCounter, error) {
 func encodeCursor(last item, names ...string) string {
 	m := make(map[string]string, len(names))
 	for _, n := range names {
-		if v, ok := last[n].(*types.AttributeValueMemberS); ok {
+		if v, ok := last[n].(*ddb.AttributeValueMemberS); ok {
 			m[n] = v.Value
 		}
 	}

@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // Jobs, applications and referrals.
@@ -68,14 +67,14 @@ func jobItem(j store.Job) item {
 	putStr(it, "title_en", j.TitleEn)
 	putStr(it, "contact", j.Contact)
 	if j.Archived {
-		it["archived"] = &types.AttributeValueMemberBOOL{Value: true}
+		it["archived"] = &ddb.AttributeValueMemberBOOL{Value: true}
 	}
 	return it
 }
 
 func decodeJob(it item) (store.Job, error) {
 	d := decoder{it: it}
-	archived, _ := it["archived"].(*types.AttributeValueMemberBOOL)
+	archived, _ := it["archived"].(*ddb.AttributeValueMemberBOOL)
 	j := store.Job{
 		ID:             d.str("id"),
 		Title:          d.str("title"),
@@ -96,23 +95,23 @@ func decodeJob(it item) (store.Job, error) {
 }
 
 func applicationItem(a store.Application) item {
-	history := make([]types.AttributeValue, len(a.History))
+	history := make([]ddb.AttributeValue, len(a.History))
 	for i, c := range a.History {
 		m := item{"at": timeAttr(c.At), "to": str(string(c.To))}
 		putStr(m, "actor", c.Actor)
 		putStr(m, "from", string(c.From))
 		putStr(m, "note", c.Note)
 		if c.Notified {
-			m["notified"] = &types.AttributeValueMemberBOOL{Value: true}
+			m["notified"] = &ddb.AttributeValueMemberBOOL{Value: true}
 		}
-		history[i] = &types.AttributeValueMemberM{Value: m}
+		history[i] = &ddb.AttributeValueMemberM{Value: m}
 	}
 	it := with(applicationKey(a.ID), item{
 		"type":       str(string(store.RecordApplication)),
 		"id":         str(a.ID),
 		"job_id":     str(a.JobID),
 		"status":     str(string(a.Status)),
-		"history":    &types.AttributeValueMemberL{Value: history},
+		"history":    &ddb.AttributeValueMemberL{Value: history},
 		"created_at": timeAttr(a.CreatedAt),
 		"updated_at": timeAttr(a.UpdatedAt),
 		"version":    num(a.Version),
@@ -152,15 +151,15 @@ func decodeApplication(it item) (store.Application, error) {
 		ErasedAt:   d.time("erased_at"),
 		Version:    d.num("version"),
 	}
-	if l, ok := it["history"].(*types.AttributeValueMemberL); ok {
+	if l, ok := it["history"].(*ddb.AttributeValueMemberL); ok {
 		for _, v := range l.Value {
-			m, ok := v.(*types.AttributeValueMemberM)
+			m, ok := v.(*ddb.AttributeValueMemberM)
 			if !ok {
 				d.fail("history", "not a map")
 				break
 			}
 			cd := decoder{it: m.Value}
-			notified, _ := m.Value["notified"].(*types.AttributeValueMemberBOOL)
+			notified, _ := m.Value["notified"].(*ddb.AttributeValueMemberBOOL)
 			a.History = append(a.History, store.StatusChange{
 				At: cd.time("at"), Actor: cd.str("actor"), From: store.ApplicationStatus(cd.str("from")),
 				To: store.ApplicationStatus(cd.str("to")), Note: cd.str("note"), Notified: notified != nil && notified.Value,
@@ -203,7 +202,7 @@ func referralItem(r store.Referral) item {
 	putStr(it, "outcome_note", r.OutcomeNote)
 	putTime(it, "invited_at", r.InvitedAt)
 	if r.Suppressed {
-		it["suppressed"] = &types.AttributeValueMemberBOOL{Value: true}
+		it["suppressed"] = &ddb.AttributeValueMemberBOOL{Value: true}
 	}
 	putTime(it, "erased_at", r.ErasedAt)
 	return it
@@ -211,7 +210,7 @@ func referralItem(r store.Referral) item {
 
 func decodeReferral(it item) (store.Referral, error) {
 	d := decoder{it: it}
-	suppressed, _ := it["suppressed"].(*types.AttributeValueMemberBOOL)
+	suppressed, _ := it["suppressed"].(*ddb.AttributeValueMemberBOOL)
 	r := store.Referral{
 		ID:           d.str("id"),
 		JobID:        d.str("job_id"),
@@ -296,7 +295,7 @@ func (s *Store) ListJobs(ctx context.Context) ([]store.Job, error) {
 // queryAll reads every item of a partition (":p") whose sort key begins
 // with ":s", consistently, in sort-key order.
 func (s *Store) queryAll(ctx context.Context, op string, values item) ([]item, error) {
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :p AND begins_with(SK, :s)"),
 		ExpressionAttributeValues: values,
@@ -304,7 +303,7 @@ func (s *Store) queryAll(ctx context.Context, op string, values item) ([]item, e
 	}
 	var items []item
 	for {
-		out, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.QueryOutput, error) {
+		out, err := call(ctx, s, op, func(ctx context.Context) (*ddb.QueryOutput, error) {
 			return s.client.Query(ctx, q)
 		})
 		if err != nil {
@@ -342,7 +341,7 @@ func (s *Store) Apply(ctx context.Context, a store.Application, now time.Time) (
 	if j.Closed(now) {
 		return store.Application{}, false, fmt.Errorf("apply: %w", store.ErrJobClosed)
 	}
-	err = s.transact(ctx, "apply", []types.TransactWriteItem{
+	err = s.transact(ctx, "apply", []ddb.TransactWriteItem{
 		s.putIfAbsent(applicationIndexItem(a)),
 		s.putIfAbsent(applicationItem(a)),
 	})
@@ -423,7 +422,7 @@ func (s *Store) ListApplicationsByJob(ctx context.Context, jobID string, page st
 }
 
 func (s *Store) queryJobIndex(ctx context.Context, op, partition string, page store.Page) ([]item, string, error) {
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("GSI1PK = :p"),
@@ -484,8 +483,8 @@ func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusCh
 // putVersion is a PutItem on condition that the stored item is at version;
 // errVersionChanged if another writer came first.
 func (s *Store) putVersion(ctx context.Context, op string, it item, version int64) error {
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{
 			TableName:                 &s.table,
 			Item:                      it,
 			ConditionExpression:       aws.String("version = :v"),
@@ -501,7 +500,7 @@ func (s *Store) putVersion(ctx context.Context, op string, it item, version int6
 // importApplication writes an exported application over any with its id,
 // moving its natural-key item if the member or job changed.
 func (s *Store) importApplication(ctx context.Context, a store.Application) error {
-	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: applicationItem(a)}}}
+	writes := []ddb.TransactWriteItem{{Put: &ddb.Put{TableName: &s.table, Item: applicationItem(a)}}}
 	fields := []string{""}
 	owned := aws.String("attribute_not_exists(PK) OR application_id = :id")
 	ids := item{":id": str(a.ID)}
@@ -509,7 +508,7 @@ func (s *Store) importApplication(ctx context.Context, a store.Application) erro
 	switch {
 	case err == nil:
 		if old.ErasedAt.IsZero() && (!a.ErasedAt.IsZero() || old.MemberID != a.MemberID || old.JobID != a.JobID) {
-			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table,
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table,
 				Key: applicationIndexKey(old.MemberID, old.JobID), ConditionExpression: owned, ExpressionAttributeValues: ids}})
 			fields = append(fields, "")
 		}
@@ -517,7 +516,7 @@ func (s *Store) importApplication(ctx context.Context, a store.Application) erro
 		return err
 	}
 	if a.ErasedAt.IsZero() {
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: applicationIndexItem(a),
+		writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: applicationIndexItem(a),
 			ConditionExpression: owned, ExpressionAttributeValues: ids}})
 		fields = append(fields, "memberId")
 	}
@@ -546,7 +545,7 @@ func (s *Store) Refer(ctx context.Context, r store.Referral, now time.Time) (sto
 	if j.Closed(now) {
 		return store.Referral{}, false, fmt.Errorf("refer: %w", store.ErrJobClosed)
 	}
-	err = s.transact(ctx, "refer", []types.TransactWriteItem{
+	err = s.transact(ctx, "refer", []ddb.TransactWriteItem{
 		s.putIfAbsent(referralIndexItem(r)),
 		s.putIfAbsent(referralItem(r)),
 	})
@@ -671,7 +670,7 @@ func (s *Store) ListReferralsByReferrer(ctx context.Context, memberID string) ([
 
 // importReferral is importApplication for referrals.
 func (s *Store) importReferral(ctx context.Context, r store.Referral) error {
-	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: referralItem(r)}}}
+	writes := []ddb.TransactWriteItem{{Put: &ddb.Put{TableName: &s.table, Item: referralItem(r)}}}
 	fields := []string{""}
 	owned := aws.String("attribute_not_exists(PK) OR referral_id = :id")
 	ids := item{":id": str(r.ID)}
@@ -679,7 +678,7 @@ func (s *Store) importReferral(ctx context.Context, r store.Referral) error {
 	switch {
 	case err == nil:
 		if old.ErasedAt.IsZero() && (!r.ErasedAt.IsZero() || old.ReferrerID != r.ReferrerID || old.FriendKey() != r.FriendKey()) {
-			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table,
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table,
 				Key: referralIndexKey(old), ConditionExpression: owned, ExpressionAttributeValues: ids}})
 			fields = append(fields, "")
 		}
@@ -687,7 +686,7 @@ func (s *Store) importReferral(ctx context.Context, r store.Referral) error {
 		return err
 	}
 	if r.ErasedAt.IsZero() {
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: referralIndexItem(r),
+		writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: referralIndexItem(r),
 			ConditionExpression: owned, ExpressionAttributeValues: ids}})
 		fields = append(fields, "referrerId")
 	}
@@ -757,9 +756,9 @@ func (s *Store) eraseOne(ctx context.Context, op string, idx item, read func() (
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return "", err
 		}
-		writes := []types.TransactWriteItem{{Delete: &types.Delete{TableName: &s.table, Key: idx}}}
+		writes := []ddb.TransactWriteItem{{Delete: &ddb.Delete{TableName: &s.table, Key: idx}}}
 		if erased != nil {
-			writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: erased,
+			writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: erased,
 				ConditionExpression: aws.String("version = :v"), ExpressionAttributeValues: item{":v": num(version)}}})
 		}
 		err = s.transact(ctx, op, writes)

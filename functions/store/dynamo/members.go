@@ -7,10 +7,9 @@ import (
 	"maps"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // CreateMember implements store.Members: the member item, its EMAIL# item and
@@ -21,7 +20,7 @@ func (s *Store) CreateMember(ctx context.Context, m store.Member) (store.Member,
 	if err != nil {
 		return store.Member{}, fmt.Errorf("create member: %w", err)
 	}
-	writes := []types.TransactWriteItem{
+	writes := []ddb.TransactWriteItem{
 		s.putIfAbsent(memberItem(m)),
 		s.putIfAbsent(memberIndexItem(emailKey(m.Email), typeEmailIndex, m.ID)),
 	}
@@ -145,7 +144,7 @@ var errVersionChanged = errors.New("member changed concurrently")
 // moving the unique index items that changed. It returns errVersionChanged if
 // the stored member is no longer old.
 func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member, m store.Member) error {
-	put := types.Put{TableName: &s.table, Item: memberItem(m)}
+	put := ddb.Put{TableName: &s.table, Item: memberItem(m)}
 	if old == nil {
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
@@ -153,11 +152,11 @@ func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member,
 		put.ExpressionAttributeNames = map[string]string{"#v": "version"}
 		put.ExpressionAttributeValues = item{":v": num(old.Version)}
 	}
-	writes := []types.TransactWriteItem{{Put: &put}}
+	writes := []ddb.TransactWriteItem{{Put: &put}}
 	fields := []string{""}
 	claim := func(k item, typ, field string) {
 		// The item may already be this member's (an import of the same record).
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{
+		writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{
 			TableName:                 &s.table,
 			Item:                      memberIndexItem(k, typ, m.ID),
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR member_id = :id"),
@@ -166,7 +165,7 @@ func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member,
 		fields = append(fields, field)
 	}
 	release := func(k item) {
-		writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+		writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{
 			TableName:                 &s.table,
 			Key:                       k,
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR member_id = :id"),
@@ -194,8 +193,8 @@ func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member,
 	}
 	if len(writes) == 1 {
 		// Nothing unique moved: one conditional PutItem costs half a transaction.
-		_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-			return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+			return s.client.PutItem(ctx, &ddb.PutItemInput{
 				TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 				ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
 			})
@@ -218,7 +217,7 @@ func (s *Store) ListMembersByStatus(ctx context.Context, status store.Status, pa
 	if !store.ValidStatus(status) {
 		return nil, "", fmt.Errorf("list members: %w", &store.ValidationError{Field: "status", Code: "unknown"})
 	}
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("GSI1PK = :p"),
@@ -248,20 +247,20 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 			return fmt.Errorf("delete member: %w", err)
 		}
 		owned := aws.String("attribute_not_exists(PK) OR member_id = :id")
-		writes := []types.TransactWriteItem{
-			{Delete: &types.Delete{
+		writes := []ddb.TransactWriteItem{
+			{Delete: &ddb.Delete{
 				TableName: &s.table, Key: memberKey(id),
 				ConditionExpression:       aws.String("#v = :v"),
 				ExpressionAttributeNames:  map[string]string{"#v": "version"},
 				ExpressionAttributeValues: item{":v": num(old.Version)},
 			}},
-			{Delete: &types.Delete{
+			{Delete: &ddb.Delete{
 				TableName: &s.table, Key: emailKey(old.Email),
 				ConditionExpression: owned, ExpressionAttributeValues: item{":id": str(id)},
 			}},
 		}
 		if old.EmployeeNumber != "" {
-			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{
 				TableName: &s.table, Key: numberKey(old.EmployeeNumber),
 				ConditionExpression: owned, ExpressionAttributeValues: item{":id": str(id)},
 			}})
@@ -289,8 +288,8 @@ func cloneMember(m store.Member) store.Member {
 
 // getItem is a strongly consistent GetItem; ErrNotFound if there is no item.
 func (s *Store) getItem(ctx context.Context, op string, k item) (item, error) {
-	out, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.GetItemOutput, error) {
-		return s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
+	out, err := call(ctx, s, op, func(ctx context.Context) (*ddb.GetItemOutput, error) {
+		return s.client.GetItem(ctx, &ddb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
 	})
 	if err != nil {
 		return nil, err
@@ -302,8 +301,8 @@ func (s *Store) getItem(ctx context.Context, op string, k item) (item, error) {
 }
 
 // putIfAbsent is a transaction Put that fails if the key is taken.
-func (s *Store) putIfAbsent(it item) types.TransactWriteItem {
-	return types.TransactWriteItem{Put: &types.Put{
+func (s *Store) putIfAbsent(it item) ddb.TransactWriteItem {
+	return ddb.TransactWriteItem{Put: &ddb.Put{
 		TableName:           &s.table,
 		Item:                it,
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
@@ -313,10 +312,10 @@ func (s *Store) putIfAbsent(it item) types.TransactWriteItem {
 // transact runs TransactWriteItems under the retry policy. One client request
 // token serves every attempt, so an attempt that was applied but whose answer
 // was lost is not applied again (DynamoDB remembers tokens for 10 minutes).
-func (s *Store) transact(ctx context.Context, op string, writes []types.TransactWriteItem) error {
+func (s *Store) transact(ctx context.Context, op string, writes []ddb.TransactWriteItem) error {
 	token := store.NewID()
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.TransactWriteItemsOutput, error) {
-		return s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.TransactWriteItemsOutput, error) {
+		return s.client.TransactWriteItems(ctx, &ddb.TransactWriteItemsInput{
 			TransactItems:      writes,
 			ClientRequestToken: &token,
 		})
@@ -343,7 +342,7 @@ func conflictOf(err error, fields []string) error {
 // queryPage runs q until it has one item more than the page size (or the
 // end), so the cursor is returned only when another page exists. The cursor
 // holds the key attributes keyNames of the page's last item.
-func (s *Store) queryPage(ctx context.Context, op string, q *dynamodb.QueryInput, page store.Page, partitionAttr, partition string, keyNames ...string) ([]item, string, error) {
+func (s *Store) queryPage(ctx context.Context, op string, q *ddb.QueryInput, page store.Page, partitionAttr, partition string, keyNames ...string) ([]item, string, error) {
 	size := page.Size()
 	if page.Cursor != "" {
 		start, err := decodeCursor(page.Cursor, partitionAttr, partition, keyNames...)
@@ -355,7 +354,7 @@ func (s *Store) queryPage(ctx context.Context, op string, q *dynamodb.QueryInput
 	q.Limit = aws.Int32(int32(size + 1))
 	var items []item
 	for {
-		out, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.QueryOutput, error) {
+		out, err := call(ctx, s, op, func(ctx context.Context) (*ddb.QueryOutput, error) {
 			return s.client.Query(ctx, q)
 		})
 		if err != nil {

@@ -10,10 +10,9 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // Newsletters (docs/dynamodb.md, "Newsletters"):
@@ -58,7 +57,7 @@ func engagementKey(memberID, eventID string) item {
 // reasonAttr is the attribute holding one suppression reason's mark.
 func reasonAttr(r store.SuppressionReason) string { return suppressionReasonAt + string(r) }
 
-func newsletterData(v any) (types.AttributeValue, error) {
+func newsletterData(v any) (ddb.AttributeValue, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -185,8 +184,8 @@ func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
 
 // putAtVersion writes it if the stored item is at version; errVersionChanged otherwise.
 func (s *Store) putAtVersion(ctx context.Context, op string, it item, version int64) error {
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{
 			TableName:                 &s.table,
 			Item:                      it,
 			ConditionExpression:       aws.String("#v = :v"),
@@ -202,7 +201,7 @@ func (s *Store) putAtVersion(ctx context.Context, op string, it item, version in
 
 // ListNewsletterSends implements store.Newsletters with a Query on GSI1.
 func (s *Store) ListNewsletterSends(ctx context.Context) ([]store.NewsletterSend, error) {
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		IndexName:                 aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("GSI1PK = :p"),
@@ -226,9 +225,9 @@ func (s *Store) ListNewsletterSends(ctx context.Context) ([]store.NewsletterSend
 }
 
 // queryEach runs q through every page, calling fn for each item.
-func (s *Store) queryEach(ctx context.Context, op string, q *dynamodb.QueryInput, fn func(item) error) error {
+func (s *Store) queryEach(ctx context.Context, op string, q *ddb.QueryInput, fn func(item) error) error {
 	for {
-		out, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.QueryOutput, error) {
+		out, err := call(ctx, s, op, func(ctx context.Context) (*ddb.QueryOutput, error) {
 			return s.client.Query(ctx, q)
 		})
 		if err != nil {
@@ -369,8 +368,8 @@ func (s *Store) claimDeliveryBatch(ctx context.Context, b store.DeliveryBatch) (
 	if err != nil {
 		return store.DeliveryBatch{}, err
 	}
-	_, err = call(ctx, s, "claim delivery batch", func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = call(ctx, s, "claim delivery batch", func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{
 			TableName:                 &s.table,
 			Item:                      fit,
 			ConditionExpression:       aws.String("#s = :claiming"),
@@ -395,8 +394,8 @@ func (s *Store) claimDeliveryBatch(ctx context.Context, b store.DeliveryBatch) (
 // claimDelivery puts a member's delivery for this batch unless they have
 // one for another batch, and reports whether the member is this batch's.
 func (s *Store) claimDelivery(ctx context.Context, d store.Delivery) (bool, error) {
-	_, err := call(ctx, s, "claim delivery", func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := call(ctx, s, "claim delivery", func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{
 			TableName:                 &s.table,
 			Item:                      deliveryItem(d),
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR batch_id = :b"),
@@ -487,7 +486,7 @@ func (s *Store) ListDeliveryBatches(ctx context.Context, slug string) ([]store.D
 	if slug == "" {
 		return nil, nil
 	}
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :p AND begins_with(SK, :s)"),
 		ExpressionAttributeValues: item{":p": str("NEWSLETTER#" + slug), ":s": str("BATCH#")},
@@ -525,18 +524,18 @@ func (s *Store) GetDelivery(ctx context.Context, slug, memberID string) (store.D
 
 // ---- suppressions
 
-func suppressionMarkAttr(m store.SuppressionMark) types.AttributeValue {
+func suppressionMarkAttr(m store.SuppressionMark) ddb.AttributeValue {
 	v := item{"at": timeAttr(m.At)}
 	putStr(v, "event_id", m.EventID)
 	putStr(v, "slug", m.Slug)
-	return &types.AttributeValueMemberM{Value: v}
+	return &ddb.AttributeValueMemberM{Value: v}
 }
 
 func decodeSuppression(it item) (store.Suppression, error) {
 	d := decoder{it: it}
 	sup := store.Suppression{EmailHash: d.str("email_hash"), Reasons: map[store.SuppressionReason]store.SuppressionMark{}}
 	for _, r := range store.SuppressionReasons {
-		m, ok := it[reasonAttr(r)].(*types.AttributeValueMemberM)
+		m, ok := it[reasonAttr(r)].(*ddb.AttributeValueMemberM)
 		if !ok {
 			continue
 		}
@@ -559,8 +558,8 @@ func (s *Store) Suppress(ctx context.Context, email string, reason store.Suppres
 		return false, fmt.Errorf("suppress: %w", err)
 	}
 	hash := store.EmailHash(email)
-	_, err := call(ctx, s, "suppress", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := call(ctx, s, "suppress", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                 &s.table,
 			Key:                       suppressionKey(hash),
 			UpdateExpression:          aws.String("SET #t = :t, email_hash = :h, #r = :m"),
@@ -663,8 +662,8 @@ func (s *Store) batchGetSuppressions(ctx context.Context, hashes []string) ([]it
 	}
 	var items []item
 	for attempt := 1; len(keys) > 0; attempt++ {
-		out, err := call(ctx, s, "find suppressions", func(ctx context.Context) (*dynamodb.BatchGetItemOutput, error) {
-			return s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		out, err := call(ctx, s, "find suppressions", func(ctx context.Context) (*ddb.BatchGetItemOutput, error) {
+			return s.client.BatchGetItem(ctx, &ddb.BatchGetItemInput{RequestItems: map[string]ddb.KeysAndAttributes{
 				s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 			}})
 		})
@@ -692,8 +691,8 @@ func (s *Store) Unsuppress(ctx context.Context, email string, reason store.Suppr
 		return fmt.Errorf("unsuppress: %w", store.ErrNotFound)
 	}
 	k := suppressionKey(store.EmailHash(email))
-	_, err := call(ctx, s, "unsuppress", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := call(ctx, s, "unsuppress", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                &s.table,
 			Key:                      k,
 			UpdateExpression:         aws.String("REMOVE #r"),
@@ -714,8 +713,8 @@ func (s *Store) Unsuppress(ctx context.Context, email string, reason store.Suppr
 		cond = append(cond, "attribute_not_exists("+n+")")
 		names[n] = reasonAttr(r)
 	}
-	_, err = call(ctx, s, "unsuppress", func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) {
-		return s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err = call(ctx, s, "unsuppress", func(ctx context.Context) (*ddb.DeleteItemOutput, error) {
+		return s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
 			TableName:                &s.table,
 			Key:                      k,
 			ConditionExpression:      aws.String(andAll(cond)),
@@ -804,7 +803,7 @@ func (s *Store) memberEngagement(ctx context.Context, memberID string) ([]store.
 	if memberID == "" {
 		return nil, nil
 	}
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :p AND begins_with(SK, :s)"),
 		ExpressionAttributeValues: item{":p": str("MEMBER#" + memberID), ":s": str("ENGAGE#")},

@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // ---- idempotency
@@ -30,14 +29,14 @@ func (s *Store) BeginIdempotency(ctx context.Context, key, requestHash string, l
 		LockedUntil: now.Add(lockFor), CreatedAt: now, ExpiresAt: now.Add(lockFor),
 	}
 	for {
-		_, err := call(ctx, s, "begin idempotency", func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-			return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err := call(ctx, s, "begin idempotency", func(ctx context.Context) (*ddb.PutItemOutput, error) {
+			return s.client.PutItem(ctx, &ddb.PutItemInput{
 				TableName:                           &s.table,
 				Item:                                idempotencyItem(rec),
 				ConditionExpression:                 aws.String("attribute_not_exists(PK) OR expires_ns <= :now OR (#st = :busy AND locked_ns <= :now)"),
 				ExpressionAttributeNames:            map[string]string{"#st": "status"},
 				ExpressionAttributeValues:           item{":now": num(unixNano(now)), ":busy": str(string(store.IdempotencyInProgress))},
-				ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+				ReturnValuesOnConditionCheckFailure: ddb.ReturnValuesOnConditionCheckFailureAllOld,
 			})
 		})
 		old, failed := conditionFailed(err)
@@ -95,15 +94,15 @@ func (s *Store) CompleteIdempotency(ctx context.Context, key string, resp store.
 		}
 	}
 	expr := "SET " + strings.Join(set, ", ") + " REMOVE " + strings.Join(remove, ", ")
-	_, err := call(ctx, s, "complete idempotency", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := call(ctx, s, "complete idempotency", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                           &s.table,
 			Key:                                 idempotencyKey(key),
 			UpdateExpression:                    aws.String(expr),
 			ConditionExpression:                 aws.String("attribute_exists(PK) AND #st = :busy"),
 			ExpressionAttributeNames:            map[string]string{"#st": "status"},
 			ExpressionAttributeValues:           values,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+			ReturnValuesOnConditionCheckFailure: ddb.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 	})
 	old, failed := conditionFailed(err)
@@ -132,8 +131,8 @@ func (s *Store) ReleaseIdempotency(ctx context.Context, key string) error {
 
 // deleteExisting deletes an item on condition that it exists; ErrNotFound otherwise.
 func (s *Store) deleteExisting(ctx context.Context, op string, k item) error {
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) {
-		return s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.DeleteItemOutput, error) {
+		return s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
 			TableName:           &s.table,
 			Key:                 k,
 			ConditionExpression: aws.String("attribute_exists(PK)"),
@@ -155,7 +154,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 	if err != nil {
 		return store.AuditEntry{}, fmt.Errorf("append audit: %w", err)
 	}
-	err = s.transact(ctx, "append audit", []types.TransactWriteItem{
+	err = s.transact(ctx, "append audit", []ddb.TransactWriteItem{
 		s.putIfAbsent(auditItem(e)),
 		s.putIfAbsent(auditIDItem(e)),
 	})
@@ -171,7 +170,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 // includes entries at From and excludes those at To, because "<t>#<id>" sorts
 // after "<t>".
 func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery, page store.Page) ([]store.AuditEntry, string, error) {
-	in := &dynamodb.QueryInput{TableName: &s.table}
+	in := &ddb.QueryInput{TableName: &s.table}
 	pkAttr, skAttr, partition := AttrPK, AttrSK, "AUDIT#"+q.Subject
 	keyNames := []string{AttrPK, AttrSK}
 	if q.Subject == "" {
@@ -230,14 +229,14 @@ func (s *Store) HitRateLimit(ctx context.Context, key string, window time.Durati
 	expiry := item{}
 	putExpiry(expiry, end)
 	values[":ttl"], values[":ns"] = expiry[AttrTTL], expiry[attrExpireNS]
-	out, err := call(ctx, s, "hit rate limit", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := call(ctx, s, "hit rate limit", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                 &s.table,
 			Key:                       rateLimitKey(key, start),
 			UpdateExpression:          aws.String("ADD #count :one SET #type = :t, #key = :k, window_start = :ws, expires_at = :ttl, expires_ns = :ns"),
 			ExpressionAttributeNames:  map[string]string{"#count": "count", "#type": "type", "#key": "key"},
 			ExpressionAttributeValues: values,
-			ReturnValues:              types.ReturnValueUpdatedNew,
+			ReturnValues:              ddb.ReturnValueUpdatedNew,
 		})
 	})
 	if err != nil {

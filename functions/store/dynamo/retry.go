@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
+
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // RetryPolicy is how the store retries what DynamoDB asks to be retried:
@@ -88,7 +88,7 @@ func call[T any](ctx context.Context, s *Store, op string, fn func(context.Conte
 
 // retryable reports whether err means "not applied, try again later".
 func retryable(err error) bool {
-	var canceled *types.TransactionCanceledException
+	var canceled *ddb.TransactionCanceledException
 	if errors.As(err, &canceled) {
 		for _, r := range canceled.CancellationReasons {
 			switch aws.ToString(r.Code) {
@@ -106,8 +106,9 @@ func retryable(err error) bool {
 	return false
 }
 
+// errorCode is the code of DynamoDB's error answer ("" for none).
 func errorCode(err error) string {
-	var apiErr smithy.APIError
+	var apiErr interface{ ErrorCode() string }
 	if errors.As(err, &apiErr) {
 		return apiErr.ErrorCode()
 	}
@@ -116,8 +117,8 @@ func errorCode(err error) string {
 
 // conditionFailed reports whether a single-item write failed its condition,
 // and returns the item as it was if DynamoDB sent it back.
-func conditionFailed(err error) (map[string]types.AttributeValue, bool) {
-	var ccf *types.ConditionalCheckFailedException
+func conditionFailed(err error) (map[string]ddb.AttributeValue, bool) {
+	var ccf *ddb.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return ccf.Item, true
 	}
@@ -127,7 +128,7 @@ func conditionFailed(err error) (map[string]types.AttributeValue, bool) {
 // canceledAt reports which items of a cancelled transaction failed their
 // condition, by position in the request.
 func canceledAt(err error) ([]bool, bool) {
-	var canceled *types.TransactionCanceledException
+	var canceled *ddb.TransactionCanceledException
 	if !errors.As(err, &canceled) {
 		return nil, false
 	}

@@ -3,66 +3,84 @@ package dynamo_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go/middleware"
-
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 )
 
 // DynamoDB Local never throttles and never raises TransactionConflict, so
-// these tests make the SDK raise them: middleware fails the first calls of
-// one operation with a synthetic error, against the real DynamoDB Local.
+// these tests make it look as if it did: the client's HTTP client answers
+// the first attempts of one operation with DynamoDB's error answer (HTTP
+// 400 and its JSON body), and the real DynamoDB Local serves the rest.
 //
-// Who retries: the store. The SDK's retryer (dynamo.NewClient) handles only
-// connection errors and 5xx; the injected errors pass through it untouched.
-// The tests prove that by counting twice: invocations (Initialize step, once
-// per store-level attempt) and HTTP attempts (Finalize step, inside the SDK's
-// retry loop). If the SDK retried too, attempts would exceed invocations.
+// Who retries: the store. The ddb client retries only connection errors,
+// 5xx answers and corrupt answers (dynamo.NewClient); these answers pass
+// through it untouched. The tests prove that by counting twice:
+// invocations (a ddb.Middleware, once per store-level attempt) and HTTP
+// attempts (the HTTP client, inside the client's retry loop). If the client
+// retried too, attempts would exceed invocations.
 
-// injector fails the first `fail` attempts of operation op with err(); with
-// afterSend the request is sent and applied first, and only its answer is
-// replaced (an answer lost on the way back).
+// injector answers the first `fail` attempts of operation op with the
+// error answer body (and status); with afterSend the request is sent and applied first,
+// and only its answer is replaced (an answer lost on the way back).
 type injector struct {
 	op          string
 	fail        int32
-	err         func() error
+	status      int // of the answer; 0 is 400
+	body        string
 	afterSend   bool
 	invocations atomic.Int32
 	attempts    atomic.Int32
 }
 
-func (in *injector) install(o *dynamodb.Options) {
-	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-		count := middleware.InitializeMiddlewareFunc("okaeri-count-invocations", func(ctx context.Context, input middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			if middleware.GetOperationName(ctx) == in.op {
+// doer is a ddb.HTTPClient from a function.
+type doer func(*http.Request) (*http.Response, error)
+
+func (d doer) Do(r *http.Request) (*http.Response, error) { return d(r) }
+
+func (in *injector) install(o *ddb.Options) {
+	o.Middleware = append(o.Middleware, func(next ddb.Handler) ddb.Handler {
+		return func(ctx context.Context, op string, input any) (any, error) {
+			if op == in.op {
 				in.invocations.Add(1)
 			}
-			return next.HandleInitialize(ctx, input)
-		})
-		if err := stack.Initialize.Add(count, middleware.Before); err != nil {
-			return err
+			return next(ctx, op, input)
 		}
-		inject := middleware.FinalizeMiddlewareFunc("okaeri-inject", func(ctx context.Context, input middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			if middleware.GetOperationName(ctx) != in.op || in.attempts.Add(1) > in.fail {
-				return next.HandleFinalize(ctx, input)
+	})
+	base := o.HTTPClient
+	if base == nil {
+		base = http.DefaultClient
+	}
+	o.HTTPClient = doer(func(req *http.Request) (*http.Response, error) {
+		if req.Header.Get("X-Amz-Target") != "DynamoDB_20120810."+in.op || in.attempts.Add(1) > in.fail {
+			return base.Do(req)
+		}
+		if in.afterSend {
+			resp, err := base.Do(req)
+			if err != nil {
+				return nil, err
 			}
-			if in.afterSend {
-				out, md, err := next.HandleFinalize(ctx, input)
-				if err != nil {
-					return out, md, err
-				}
-			}
-			return middleware.FinalizeOutput{}, middleware.Metadata{}, in.err()
-		})
-		return stack.Finalize.Add(inject, middleware.After)
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		status := in.status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		return &http.Response{
+			StatusCode: status,
+			Header:     http.Header{"Content-Type": {"application/x-amz-json-1.0"}},
+			Body:       io.NopCloser(strings.NewReader(in.body)),
+			Request:    req,
+		}, nil
 	})
 }
 
@@ -77,14 +95,14 @@ func newInjectedStore(t *testing.T, in *injector, policy dynamo.RetryPolicy) *dy
 
 var fastRetry = dynamo.RetryPolicy{MaxAttempts: 8, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
 
-func transactionConflict() error {
-	return &types.TransactionCanceledException{
-		Message: aws.String("Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]"),
-		CancellationReasons: []types.CancellationReason{
-			{Code: aws.String("TransactionConflict"), Message: aws.String("Transaction is ongoing for the item")},
-			{Code: aws.String("None")},
-		},
-	}
+// transactionConflict is DynamoDB's answer to a transaction that met another on an item.
+const transactionConflict = `{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+	"Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]",
+	"CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}`
+
+// errorAnswer is DynamoDB's answer with code.
+func errorAnswer(code string) string {
+	return `{"__type":"com.amazonaws.dynamodb.v20120810#` + code + `","message":"injected"}`
 }
 
 func member(email string) store.Member {
@@ -116,7 +134,7 @@ func wantOneMember(t *testing.T, s *dynamo.Store, email string) {
 }
 
 func TestRetryTransactionConflict(t *testing.T) {
-	in := &injector{op: "TransactWriteItems", fail: 3, err: transactionConflict}
+	in := &injector{op: "TransactWriteItems", fail: 3, body: transactionConflict}
 	s := newInjectedStore(t, in, fastRetry)
 	if _, err := s.CreateMember(context.Background(), member("conflict@example.com")); err != nil {
 		t.Fatalf("CreateMember after 3 conflicts: %v", err)
@@ -125,26 +143,19 @@ func TestRetryTransactionConflict(t *testing.T) {
 		t.Errorf("%d attempts, want 4 (3 conflicts + 1 success)", got)
 	}
 	if inv, att := in.invocations.Load(), in.attempts.Load(); inv != att {
-		t.Errorf("%d store-level invocations but %d HTTP attempts: the SDK retried too", inv, att)
+		t.Errorf("%d store-level invocations but %d HTTP attempts: the client retried too", inv, att)
 	}
 	wantOneMember(t, s, "conflict@example.com")
 }
 
 func TestRetryThrottling(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		err  func() error
-	}{
-		{"ProvisionedThroughputExceeded", func() error {
-			return &types.ProvisionedThroughputExceededException{Message: aws.String("injected")}
-		}},
-		{"Throttling", func() error { return &types.ThrottlingException{Message: aws.String("injected")} }},
-		{"RequestLimitExceeded", func() error { return &types.RequestLimitExceeded{Message: aws.String("injected")} }},
-		{"TransactionConflict", func() error { return &types.TransactionConflictException{Message: aws.String("injected")} }},
+	for _, code := range []string{
+		"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+		"TransactionConflictException", "TransactionInProgressException",
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		t.Run(code, func(t *testing.T) {
 			t.Parallel()
-			in := &injector{op: "UpdateItem", fail: 3, err: tc.err}
+			in := &injector{op: "UpdateItem", fail: 3, body: errorAnswer(code)}
 			s := newInjectedStore(t, in, fastRetry)
 			now := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 			// ADD is not idempotent: a count of 1 proves the throttled
@@ -166,11 +177,25 @@ func TestRetryThrottling(t *testing.T) {
 	}
 }
 
+// A server error is the client's to retry, inside one store attempt: the
+// store sees success.
+func TestClientRetriesServerErrors(t *testing.T) {
+	in := &injector{op: "UpdateItem", fail: 1, status: http.StatusInternalServerError, body: errorAnswer("InternalServerError")}
+	s := newInjectedStore(t, in, fastRetry)
+	n, err := s.HitRateLimit(context.Background(), "login:ip:192.0.2.1", time.Minute, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("HitRateLimit after a 500: %d, %v; want 1", n, err)
+	}
+	if inv, att := in.invocations.Load(), in.attempts.Load(); inv != 1 || att != 2 {
+		t.Errorf("invocations %d, attempts %d; want 1 and 2", inv, att)
+	}
+}
+
 // An answer lost after the transaction was applied: the retry carries the
 // same ClientRequestToken, so DynamoDB does not apply it again, and the caller
 // sees success instead of "email already exists" for its own registration.
 func TestRetryLostAnswerWritesOnce(t *testing.T) {
-	in := &injector{op: "TransactWriteItems", fail: 1, err: transactionConflict, afterSend: true}
+	in := &injector{op: "TransactWriteItems", fail: 1, body: transactionConflict, afterSend: true}
 	s := newInjectedStore(t, in, fastRetry)
 	if _, err := s.CreateMember(context.Background(), member("lost@example.com")); err != nil {
 		t.Fatalf("CreateMember with a lost answer: %v", err)
@@ -182,10 +207,10 @@ func TestRetryLostAnswerWritesOnce(t *testing.T) {
 }
 
 func TestRetryGivesUp(t *testing.T) {
-	in := &injector{op: "TransactWriteItems", fail: 1 << 30, err: transactionConflict}
+	in := &injector{op: "TransactWriteItems", fail: 1 << 30, body: transactionConflict}
 	s := newInjectedStore(t, in, dynamo.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond})
 	_, err := s.CreateMember(context.Background(), member("busy@example.com"))
-	var canceled *types.TransactionCanceledException
+	var canceled *ddb.TransactionCanceledException
 	if !errors.As(err, &canceled) {
 		t.Fatalf("CreateMember under endless conflicts = %v, want the TransactionCanceledException", err)
 	}
@@ -201,7 +226,7 @@ func TestRetryGivesUp(t *testing.T) {
 }
 
 func TestRetryStopsWithContext(t *testing.T) {
-	in := &injector{op: "UpdateItem", fail: 1 << 30, err: func() error { return &types.ThrottlingException{Message: aws.String("injected")} }}
+	in := &injector{op: "UpdateItem", fail: 1 << 30, body: errorAnswer("ThrottlingException")}
 	s := newInjectedStore(t, in, dynamo.RetryPolicy{MaxAttempts: 100, BaseDelay: time.Second, MaxDelay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

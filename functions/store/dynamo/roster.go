@@ -6,10 +6,9 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // The leaver roster: one ROSTER#<hash of the employee number> item per entry
@@ -156,7 +155,7 @@ func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) e
 // is enough: whatever happened in between, an entry holding old's address
 // owns exactly that address's item, so releasing it is right.
 func (s *Store) replaceRoster(ctx context.Context, op string, old *store.RosterEntry, e store.RosterEntry) error {
-	put := types.Put{TableName: &s.table, Item: rosterItem(e)}
+	put := ddb.Put{TableName: &s.table, Item: rosterItem(e)}
 	oldEmail := ""
 	switch {
 	case old == nil:
@@ -168,19 +167,19 @@ func (s *Store) replaceRoster(ctx context.Context, op string, old *store.RosterE
 		put.ConditionExpression = aws.String("email = :old")
 		put.ExpressionAttributeValues = item{":old": str(old.Email)}
 	}
-	writes := []types.TransactWriteItem{{Put: &put}}
+	writes := []ddb.TransactWriteItem{{Put: &put}}
 	fields := []string{""}
 	owned := aws.String("attribute_not_exists(PK) OR employee_number = :n")
 	if newEmail := store.NormalizeEmail(e.Email); newEmail != oldEmail {
 		if oldEmail != "" {
-			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{
 				TableName: &s.table, Key: rosterEmailKey(oldEmail),
 				ConditionExpression: owned, ExpressionAttributeValues: item{":n": str(e.EmployeeNumber)},
 			}})
 			fields = append(fields, "")
 		}
 		if newEmail != "" {
-			writes = append(writes, types.TransactWriteItem{Put: &types.Put{
+			writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{
 				TableName: &s.table, Item: rosterEmailItem(e),
 				ConditionExpression: owned, ExpressionAttributeValues: item{":n": str(e.EmployeeNumber)},
 			}})
@@ -189,8 +188,8 @@ func (s *Store) replaceRoster(ctx context.Context, op string, old *store.RosterE
 	}
 	if len(writes) == 1 {
 		// The address did not move: one conditional PutItem costs half a transaction.
-		_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-			return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+			return s.client.PutItem(ctx, &ddb.PutItemInput{
 				TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
 				ExpressionAttributeValues: put.ExpressionAttributeValues,
 			})
@@ -217,12 +216,12 @@ func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) er
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
-		del := types.Delete{TableName: &s.table, Key: rosterKey(old.EmployeeNumber)}
-		writes := []types.TransactWriteItem{{Delete: &del}}
+		del := ddb.Delete{TableName: &s.table, Key: rosterKey(old.EmployeeNumber)}
+		writes := []ddb.TransactWriteItem{{Delete: &del}}
 		if email := store.NormalizeEmail(old.Email); email != "" {
 			del.ConditionExpression = aws.String("email = :old")
 			del.ExpressionAttributeValues = item{":old": str(old.Email)}
-			writes = append(writes, types.TransactWriteItem{Delete: &types.Delete{
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{
 				TableName: &s.table, Key: rosterEmailKey(email),
 				ConditionExpression:       aws.String("attribute_not_exists(PK) OR employee_number = :n"),
 				ExpressionAttributeValues: item{":n": str(old.EmployeeNumber)},

@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // ---- tokens
@@ -39,15 +38,15 @@ func (s *Store) ConsumeToken(ctx context.Context, hash string, purpose store.Tok
 	if hash == "" {
 		return store.Token{}, fmt.Errorf("consume token: %w", store.ErrNotFound)
 	}
-	out, err := call(ctx, s, "consume token", func(ctx context.Context) (*dynamodb.UpdateItemOutput, error) {
-		return s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := call(ctx, s, "consume token", func(ctx context.Context) (*ddb.UpdateItemOutput, error) {
+		return s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                 &s.table,
 			Key:                       tokenKey(hash),
 			UpdateExpression:          aws.String("SET used_at = :now"),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND #purpose = :p AND expires_ns > :ns AND attribute_not_exists(used_at)"),
 			ExpressionAttributeNames:  map[string]string{"#purpose": "purpose"},
 			ExpressionAttributeValues: item{":now": timeAttr(now), ":p": str(string(purpose)), ":ns": num(unixNano(now))},
-			ReturnValues:              types.ReturnValueAllNew,
+			ReturnValues:              ddb.ReturnValueAllNew,
 		})
 	})
 	if _, failed := conditionFailed(err); failed {
@@ -72,9 +71,9 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	if err := sess.Validate(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	err := s.transact(ctx, "create session", []types.TransactWriteItem{
+	err := s.transact(ctx, "create session", []ddb.TransactWriteItem{
 		s.putIfAbsent(sessionItem(sess)),
-		{Put: &types.Put{TableName: &s.table, Item: memberSessionItem(sess)}},
+		{Put: &ddb.Put{TableName: &s.table, Item: memberSessionItem(sess)}},
 	})
 	if err != nil {
 		return fmt.Errorf("create session: %w", conflictOf(err, []string{"id"}))
@@ -125,15 +124,15 @@ func (s *Store) TouchSession(ctx context.Context, id string, expiresAt, now time
 	expiry := item{}
 	putExpiry(expiry, sess.ExpiresAt)
 	update[":ttl"], update[":ns"] = expiry[AttrTTL], expiry[attrExpireNS]
-	err = s.transact(ctx, "touch session", []types.TransactWriteItem{
-		{Update: &types.Update{
+	err = s.transact(ctx, "touch session", []ddb.TransactWriteItem{
+		{Update: &ddb.Update{
 			TableName:                 &s.table,
 			Key:                       sessionKey(id),
 			UpdateExpression:          aws.String("SET last_seen_at = :seen, expires_at = :ttl, expires_ns = :ns"),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND member_id = :m AND expires_ns > :now"),
 			ExpressionAttributeValues: update,
 		}},
-		{Put: &types.Put{TableName: &s.table, Item: memberSessionItem(sess)}},
+		{Put: &ddb.Put{TableName: &s.table, Item: memberSessionItem(sess)}},
 	})
 	if failed, ok := canceledAt(err); ok && failed[0] {
 		// Deleted or expired between the read and the write.
@@ -160,19 +159,19 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 // deleteSession removes a session of memberID and its member-partition entry,
 // and reports whether the session was there.
 func (s *Store) deleteSession(ctx context.Context, memberID, id string) (bool, error) {
-	err := s.transact(ctx, "delete session", []types.TransactWriteItem{
-		{Delete: &types.Delete{
+	err := s.transact(ctx, "delete session", []ddb.TransactWriteItem{
+		{Delete: &ddb.Delete{
 			TableName:                 &s.table,
 			Key:                       sessionKey(id),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND member_id = :m"),
 			ExpressionAttributeValues: item{":m": str(memberID)},
 		}},
-		{Delete: &types.Delete{TableName: &s.table, Key: memberSessionKey(memberID, id)}},
+		{Delete: &ddb.Delete{TableName: &s.table, Key: memberSessionKey(memberID, id)}},
 	})
 	if failed, ok := canceledAt(err); ok && failed[0] {
 		// Already gone: drop the stale entry on its own.
-		_, err := call(ctx, s, "delete session", func(ctx context.Context) (*dynamodb.DeleteItemOutput, error) {
-			return s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: memberSessionKey(memberID, id)})
+		_, err := call(ctx, s, "delete session", func(ctx context.Context) (*ddb.DeleteItemOutput, error) {
+			return s.client.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: &s.table, Key: memberSessionKey(memberID, id)})
 		})
 		if err != nil {
 			return false, err
@@ -188,7 +187,7 @@ func (s *Store) DeleteMemberSessions(ctx context.Context, memberID string) (int,
 	if memberID == "" {
 		return 0, nil
 	}
-	q := &dynamodb.QueryInput{
+	q := &ddb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :p AND begins_with(SK, :s)"),
 		ExpressionAttributeValues: item{":p": str("MEMBER#" + memberID), ":s": str("SESSION#")},
@@ -196,7 +195,7 @@ func (s *Store) DeleteMemberSessions(ctx context.Context, memberID string) (int,
 	}
 	n := 0
 	for {
-		out, err := call(ctx, s, "delete member sessions", func(ctx context.Context) (*dynamodb.QueryOutput, error) {
+		out, err := call(ctx, s, "delete member sessions", func(ctx context.Context) (*ddb.QueryOutput, error) {
 			return s.client.Query(ctx, q)
 		})
 		if err != nil {
@@ -221,8 +220,8 @@ func (s *Store) DeleteMemberSessions(ctx context.Context, memberID string) (int,
 
 // putNew is a PutItem on condition that the key is free.
 func (s *Store) putNew(ctx context.Context, op string, it item) error {
-	_, err := call(ctx, s, op, func(ctx context.Context) (*dynamodb.PutItemOutput, error) {
-		return s.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
+		return s.client.PutItem(ctx, &ddb.PutItemInput{
 			TableName:           &s.table,
 			Item:                it,
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),

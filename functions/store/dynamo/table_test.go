@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 )
 
@@ -36,22 +35,22 @@ func TestCreateTableIdempotent(t *testing.T) {
 		t.Errorf("the table was replaced: %v at %v, then %v at %v",
 			aws.ToString(first.TableArn), first.CreationDateTime, aws.ToString(second.TableArn), second.CreationDateTime)
 	}
-	for _, d := range []*types.TableDescription{first, second} {
-		if d.TableStatus != types.TableStatusActive {
+	for _, d := range []*ddb.TableDescription{first, second} {
+		if d.TableStatus != ddb.TableStatusActive {
 			t.Errorf("status %s, want ACTIVE", d.TableStatus)
 		}
 		if len(d.GlobalSecondaryIndexes) != 1 || aws.ToString(d.GlobalSecondaryIndexes[0].IndexName) != dynamo.IndexGSI1 {
 			t.Errorf("indexes %+v, want only %s", d.GlobalSecondaryIndexes, dynamo.IndexGSI1)
 		}
-		if d.BillingModeSummary == nil || d.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
+		if d.BillingModeSummary == nil || d.BillingModeSummary.BillingMode != ddb.BillingModePayPerRequest {
 			t.Errorf("billing %+v, want PAY_PER_REQUEST", d.BillingModeSummary)
 		}
 	}
-	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: &cfg.Table})
+	ttl, err := client.DescribeTimeToLive(ctx, &ddb.DescribeTimeToLiveInput{TableName: &cfg.Table})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled || aws.ToString(d.AttributeName) != dynamo.AttrTTL {
+	if d := ttl.TimeToLiveDescription; d == nil || d.TimeToLiveStatus != ddb.TimeToLiveStatusEnabled || aws.ToString(d.AttributeName) != dynamo.AttrTTL {
 		t.Errorf("TTL = %+v, want ENABLED on %s", ttl.TimeToLiveDescription, dynamo.AttrTTL)
 	}
 }
@@ -66,16 +65,16 @@ func TestCreateTableRefusesAnotherDefinition(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := cfg.Table + "-other"
-	_, err = client.CreateTable(ctx, &dynamodb.CreateTableInput{
+	_, err = client.CreateTable(ctx, &ddb.CreateTableInput{
 		TableName:            &name,
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          ddb.BillingModePayPerRequest,
+		AttributeDefinitions: []ddb.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: ddb.ScalarAttributeTypeS}},
+		KeySchema:            []ddb.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: ddb.KeyTypeHash}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { client.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: &name}) })
+	t.Cleanup(func() { client.DeleteTable(context.Background(), &ddb.DeleteTableInput{TableName: &name}) })
 	_, err = dynamo.CreateTable(ctx, client, name)
 	if err == nil || !strings.Contains(err.Error(), "key schema") {
 		t.Fatalf("CreateTable over a foreign table = %v, want a key schema error", err)
@@ -84,7 +83,7 @@ func TestCreateTableRefusesAnotherDefinition(t *testing.T) {
 
 func TestTableDefinition(t *testing.T) {
 	d := dynamo.TableDefinition("okaeri")
-	if aws.ToString(d.TableName) != "okaeri" || d.BillingMode != types.BillingModePayPerRequest {
+	if aws.ToString(d.TableName) != "okaeri" || d.BillingMode != ddb.BillingModePayPerRequest {
 		t.Errorf("name %q billing %s", aws.ToString(d.TableName), d.BillingMode)
 	}
 	// Every key attribute is declared, and nothing else (CreateTable rejects extras).
@@ -121,17 +120,17 @@ func TestExpiryAttributes(t *testing.T) {
 	if err := s.CreateToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.Client().GetItem(ctx, &dynamodb.GetItemInput{
+	out, err := s.Client().GetItem(ctx, &ddb.GetItemInput{
 		TableName: aws.String(s.Table()),
-		Key: map[string]types.AttributeValue{
-			dynamo.AttrPK: &types.AttributeValueMemberS{Value: "TOKEN#" + tok.Hash},
-			dynamo.AttrSK: &types.AttributeValueMemberS{Value: "TOKEN"},
+		Key: map[string]ddb.AttributeValue{
+			dynamo.AttrPK: &ddb.AttributeValueMemberS{Value: "TOKEN#" + tok.Hash},
+			dynamo.AttrSK: &ddb.AttributeValueMemberS{Value: "TOKEN"},
 		},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ttl, ok := out.Item[dynamo.AttrTTL].(*types.AttributeValueMemberN)
+	ttl, ok := out.Item[dynamo.AttrTTL].(*ddb.AttributeValueMemberN)
 	if !ok {
 		t.Fatalf("no numeric %s on the token item: %v", dynamo.AttrTTL, out.Item)
 	}

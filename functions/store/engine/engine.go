@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
@@ -25,6 +26,9 @@ type Config struct {
 	Endpoint string
 	// Log receives the engine's notices (default slog.Default()).
 	Log *slog.Logger
+	// AWS finds DynamoDB's region and credentials; nil is the Lambda
+	// environment (awsenv.FromEnv).
+	AWS awsenv.Loader
 }
 
 // Kind is an engine name.
@@ -59,7 +63,7 @@ func Open(ctx context.Context, cfg Config) (store.Store, error) {
 	case Bolt:
 		return bolt.Open(arg, nil)
 	default:
-		return dynamo.New(ctx, dynamo.Config{Table: arg, Region: cfg.Region, Endpoint: cfg.Endpoint, Logger: cfg.Log})
+		return dynamo.New(ctx, dynamo.Config{Table: arg, Region: cfg.Region, Endpoint: cfg.Endpoint, Logger: cfg.Log, AWS: cfg.AWS})
 	}
 }
 

@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 	"github.com/okaeri/okaeri/functions/store/conformance"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 	"github.com/okaeri/okaeri/functions/store/engine"
 )
@@ -98,7 +98,7 @@ func TestPrepareDynamo(t *testing.T) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+		client.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String(table)})
 	})
 	for range 2 {
 		msg, err := engine.Prepare(ctx, cfg)

@@ -42,13 +42,15 @@ const (
 func main() {
 	runs := flag.Int("runs", 25, "starts of each binary")
 	flag.Parse()
-	if err := run(context.Background(), *runs); err != nil {
+	if err := run(context.Background(), *runs, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "lambdabench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, runs int) error {
+// run measures every function, and the packages in extra (such as an
+// experiment's ./infra/... main) beside them.
+func run(ctx context.Context, runs int, extra []string) error {
 	root, err := lambdabuild.ModuleRoot()
 	if err != nil {
 		return err
@@ -59,6 +61,7 @@ func run(ctx context.Context, runs int) error {
 	}
 	defer os.RemoveAll(tmp)
 	pkgs := append([]string{"./infra/hello", "./infra/hellodynamo"}, lambdabuild.Functions()...)
+	pkgs = append(pkgs, extra...)
 	host := lambdabuild.Target{GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
 	hostDir, armDir := filepath.Join(tmp, "host"), filepath.Join(tmp, "arm64")
 	if err := lambdabuild.Build(ctx, root, host, hostDir, lambdabuild.Flags, pkgs...); err != nil {
@@ -74,6 +77,9 @@ func run(ctx context.Context, runs int) error {
 	names := []string{"hello", "hellodynamo"}
 	for _, f := range lambda.Functions {
 		names = append(names, f.Name)
+	}
+	for _, p := range extra {
+		names = append(names, filepath.Base(p))
 	}
 	inits := map[string][]time.Duration{}
 	order := slices.Clone(names)

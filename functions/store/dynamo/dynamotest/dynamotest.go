@@ -34,10 +34,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
+	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 )
 
 // Environment variables read here.
@@ -176,7 +176,7 @@ func Config(t testing.TB) dynamo.Config {
 		// t's context has ended by now; deleting the table must still happen.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
+		if _, err := client.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
 			t.Errorf("delete table %s: %v", cfg.Table, err)
 		}
 	})
