@@ -28,9 +28,9 @@ var slowToStart = map[string]string{
 	"github.com/okaeri/okaeri/functions/content": "the content parser",
 }
 
-// markdown are the functions that render Markdown themselves: members'
-// bios. Newsletters are rendered by `okaeri sync`.
-var markdown = map[string]bool{"account": true}
+// markdown are the functions that render Markdown themselves: the
+// directory (bios). Newsletters are rendered by `okaeri sync`.
+var markdown = map[string]bool{"directory": true}
 
 // TestLambdasLeaveOutSlowPackages checks each function's import graph, as
 // built for Lambda, so that a new import cannot quietly slow every cold

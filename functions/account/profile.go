@@ -38,13 +38,14 @@ type MeView struct {
 	ConsentHistory []store.ConsentChange    `json:"consent_history"`
 }
 
-// ProfileView is the profile with its bio rendered.
+// ProfileView is the member's own profile. The bio is the member's
+// Markdown; it is shown rendered in the directory (DirectoryEntry.BioHTML),
+// the one place that links the renderer.
 type ProfileView struct {
 	Company   string       `json:"company,omitempty"`
 	Role      string       `json:"role,omitempty"`
 	Location  string       `json:"location,omitempty"`
 	Bio       string       `json:"bio,omitempty"`
-	BioHTML   string       `json:"bio_html,omitempty"`
 	Skills    []string     `json:"skills,omitempty"`
 	Interests []string     `json:"interests,omitempty"`
 	OpenTo    store.OpenTo `json:"open_to"`
@@ -61,7 +62,7 @@ func (s *Service) meView(m store.Member) MeView {
 }
 
 func (s *Service) profileView(p store.Profile) ProfileView {
-	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio, BioHTML: s.renderBio(p.Bio),
+	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio,
 		Skills: p.Skills, Interests: p.Interests, OpenTo: p.OpenTo, Visible: nonNil(p.Visible)}
 }
 

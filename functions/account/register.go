@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -41,8 +40,8 @@ type RegisterInput struct {
 }
 
 var (
-	monthRE  = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
-	empNoRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
+	monthRE  = store.LazyPattern(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+	empNoRE  = store.LazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
 	kanaRune = func(r rune) bool {
 		return unicode.In(r, unicode.Hiragana, unicode.Katakana) || r == 'ー' || r == '・' || r == ' ' || r == '　'
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/okaeri/okaeri/functions/config"
@@ -10,16 +9,6 @@ import (
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/newsletter"
 )
-
-// sendGridMail is the SendGrid engine for both kinds of mail: one client
-// sends transactional messages and newsletter batches.
-func sendGridMail(cfg config.Config, log *slog.Logger) (mail.Mailer, mail.BulkSender, error) {
-	c, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, Log: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, c, nil
-}
 
 // wireNewsletters builds the newsletter service on the app's store, keys
 // and bulk sender, and makes erasure reach newsletter data. Locally (not
@@ -35,7 +24,7 @@ func (a *App) wireNewsletters(cfg config.Config) error {
 		}
 		verifier = v
 	}
-	a.Newsletters = newsletter.New(a.Store, a.bulk, a.Keys, newsletter.Config{
+	a.Newsletters = newsletter.New(a.Store, a.Bulk, a.Keys, newsletter.Config{
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		Concurrency: cfg.NewsletterConcurrency, Webhook: verifier,
 		Background: os.Getenv("AWS_LAMBDA_FUNCTION_NAME") == "",

@@ -263,7 +263,7 @@ func TestAccountJourney(t *testing.T) {
 	r = p.do("PATCH", "/api/me", map[string]any{"company": "ミライ工房", "role": "エンジニアリングマネージャー",
 		"bio":    "Go と **AWS** が好きです。[ブログ](https://example.net/blog) <script>alert(1)</script>",
 		"skills": "Go, AWS、Hugo", "open_to_sidework": true, "visible": []string{"company", "bio", "skills", "open_to"}}, auth...)
-	if r.StatusCode != 200 || !strings.Contains(r.body, `rel=\"nofollow ugc\"`) || strings.Contains(r.body, "<script>") {
+	if r.StatusCode != 200 || !strings.Contains(r.body, `**AWS**`) {
 		t.Fatalf("patch me: %d %s", r.StatusCode, r.body)
 	}
 	// Find myself in the directory, with only the chosen fields and never an address.
@@ -271,6 +271,10 @@ func TestAccountJourney(t *testing.T) {
 	if r.StatusCode != 200 || !strings.Contains(r.body, "ミライ工房") || strings.Contains(r.body, "example.net\"") ||
 		strings.Contains(r.body, "開発部") || strings.Contains(r.body, email) {
 		t.Fatalf("directory: %d %s", r.StatusCode, r.body)
+	}
+	// The bio is rendered there: Markdown, links marked as members', no raw HTML.
+	if !strings.Contains(r.body, `\u003cstrong\u003eAWS\u003c/strong\u003e`) || !strings.Contains(r.body, `rel=\"nofollow ugc\"`) || strings.Contains(r.body, "script") {
+		t.Fatalf("directory bio: %s", r.body)
 	}
 	if r = p.do("GET", "/members/directory/?q=AWS", nil, auth...); r.StatusCode != 200 || !strings.Contains(r.body, "山田 花子") {
 		t.Errorf("directory page: %d", r.StatusCode)

@@ -18,12 +18,13 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/transform"
+
+	"github.com/okaeri/okaeri/functions/store"
 )
 
 // Entry is one leaver.
@@ -56,8 +57,8 @@ var headerNames = map[string]string{
 var required = []string{"employee_number", "name", "department", "joined", "left"}
 
 var (
-	empNo = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
-	month = regexp.MustCompile(`^([0-9]{4})[-/年]([0-9]{1,2})(?:月|[-/][0-9]{1,2}日?)?$`)
+	empNo = store.LazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
+	month = store.LazyPattern(`^([0-9]{4})[-/年]([0-9]{1,2})(?:月|[-/][0-9]{1,2}日?)?$`)
 )
 
 // Decode returns the file as UTF-8: a UTF-8 file (with or without BOM) as

@@ -216,7 +216,7 @@ const (
 )
 
 // eventIDPattern is what content/ allows as an event file name.
-var eventIDPattern = lazyPattern(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var eventIDPattern = LazyPattern(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // ValidEventID reports whether id can name an event.
 func ValidEventID(id string) bool { return eventIDPattern.MatchString(id) }

@@ -311,9 +311,9 @@ type Referral struct {
 // ---- validation, shared by every engine
 
 var (
-	jobIDPattern = lazyPattern(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-	phonePattern = lazyPattern(`^\+?[0-9][0-9 ()-]{6,24}$`)
-	actorPattern = lazyPattern(`^[A-Za-z0-9][A-Za-z0-9:_-]{0,99}$`)
+	jobIDPattern = LazyPattern(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	phonePattern = LazyPattern(`^\+?[0-9][0-9 ()-]{6,24}$`)
+	actorPattern = LazyPattern(`^[A-Za-z0-9][A-Za-z0-9:_-]{0,99}$`)
 )
 
 // Length limits of jobs' records, in characters.

@@ -377,10 +377,10 @@ type Engagement struct {
 }
 
 // slugPattern is what a newsletter's file name (its slug) may be.
-var slugPattern = lazyPattern(`^[a-z0-9][a-z0-9_-]{0,99}$`)
+var slugPattern = LazyPattern(`^[a-z0-9][a-z0-9_-]{0,99}$`)
 
 // batchIDPattern is what a batch id may be.
-var batchIDPattern = lazyPattern(`^[A-Za-z0-9_-]{1,64}$`)
+var batchIDPattern = LazyPattern(`^[A-Za-z0-9_-]{1,64}$`)
 
 // ValidSlug reports whether s can be a newsletter slug.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
@@ -638,7 +638,7 @@ func ValidSuppressionReason(r SuppressionReason) bool {
 }
 
 // emailHashPattern is what EmailHash returns.
-var emailHashPattern = lazyPattern(`^[0-9a-f]{64}$`)
+var emailHashPattern = LazyPattern(`^[0-9a-f]{64}$`)
 
 // Validate checks a suppression as stored.
 func (s Suppression) Validate() error {

@@ -5,7 +5,7 @@ import "testing"
 // Every pattern of the package compiles and means what it did as a
 // regexp.MustCompile: a few cases each.
 func TestPatternsCompileLazily(t *testing.T) {
-	p := lazyPattern(`^[a-z0-9][a-z0-9_-]{0,3}$`)
+	p := LazyPattern(`^[a-z0-9][a-z0-9_-]{0,3}$`)
 	if p.re != nil {
 		t.Fatal("compiled before use")
 	}
@@ -14,7 +14,7 @@ func TestPatternsCompileLazily(t *testing.T) {
 			t.Errorf("%q: %v", s, !want)
 		}
 	}
-	for _, q := range []*pattern{idPattern, monthPattern, employeeNumberPattern, purposePattern, hashPattern, fieldNamePattern,
+	for _, q := range []*Pattern{idPattern, monthPattern, employeeNumberPattern, purposePattern, hashPattern, fieldNamePattern,
 		eventIDPattern, jobIDPattern, phonePattern, actorPattern, slugPattern, batchIDPattern, emailHashPattern} {
 		q.MatchString("x") // panics if an expression is invalid
 	}

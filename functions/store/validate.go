@@ -16,12 +16,12 @@ import (
 // writes, so "bad data changes nothing" holds the same way everywhere.
 
 var (
-	idPattern             = lazyPattern(`^[A-Za-z0-9_-]{1,64}$`)
-	monthPattern          = lazyPattern(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
-	employeeNumberPattern = lazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
-	purposePattern        = lazyPattern(`^[a-z][a-z0-9-]{0,31}$`)
-	hashPattern           = lazyPattern(`^[0-9a-f]{64}$`)
-	fieldNamePattern      = lazyPattern(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+	idPattern             = LazyPattern(`^[A-Za-z0-9_-]{1,64}$`)
+	monthPattern          = LazyPattern(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+	employeeNumberPattern = LazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
+	purposePattern        = LazyPattern(`^[a-z][a-z0-9-]{0,31}$`)
+	hashPattern           = LazyPattern(`^[0-9a-f]{64}$`)
+	fieldNamePattern      = LazyPattern(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
 )
 
 // Length limits, in characters.

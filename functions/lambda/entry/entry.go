@@ -6,14 +6,13 @@ package entry
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"os"
 
 	"github.com/okaeri/okaeri/functions/app"
-	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/lambda"
+	"github.com/okaeri/okaeri/functions/lambda/boot"
 	"github.com/okaeri/okaeri/functions/paramstore"
 )
 
@@ -35,17 +34,9 @@ func Run(name string, tasks Tasks, opt app.Options) {
 // New builds function name's handler and jobs from environ.
 func New(ctx context.Context, name string, environ []string, ssm func(context.Context) (paramstore.Client, error),
 	log *slog.Logger, tasks Tasks, opt app.Options) (http.Handler, []lambda.Task, error) {
-	getenv, err := paramstore.Getenv(ctx, environ, ssm)
+	cfg, err := boot.Config(ctx, environ, ssm)
 	if err != nil {
 		return nil, nil, err
-	}
-	cfg, err := config.Load(getenv, lambda.DataDir())
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.SessionKeys == "" {
-		// A key generated per instance would log everyone out at random.
-		return nil, nil, errors.New("OKAERI_SESSION_KEYS is required on Lambda: every function checks sessions with the same keys")
 	}
 	opt.DataDir = lambda.DataDir()
 	a, err := app.New(ctx, cfg, opt, log)

@@ -1,0 +1,138 @@
+// Package core builds what every part of Okaeri needs: the store, the
+// mailer, the session keys and the accounts service (sessions, profiles,
+// the directory). Package app adds the feature services on top of it.
+// A Lambda that serves only accounts' routes (the directory) builds core
+// alone, so that it does not link, initialise and wire jobs, events and
+// newsletters at every cold start.
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+
+	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/awsenv"
+	"github.com/okaeri/okaeri/functions/config"
+	"github.com/okaeri/okaeri/functions/edge"
+	"github.com/okaeri/okaeri/functions/idempotency"
+	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/guard"
+	"github.com/okaeri/okaeri/functions/mail/outbox"
+	"github.com/okaeri/okaeri/functions/mail/sendgrid"
+	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/store/engine"
+)
+
+// Options are what the process decides beyond environment variables.
+type Options struct {
+	DataDir string // local data folder (bolt file, outbox, session key)
+	Dev     bool   // plain-http cookies
+	// AWS finds the region and credentials for DynamoDB and S3: nil is the
+	// Lambda environment (awsenv.FromEnv); the okaeri command passes the
+	// SDK's default chain (awsenv/chain), which Lambdas do not link.
+	AWS awsenv.Loader
+	// RenderBio renders members' bios (bio.Render). Only what serves the
+	// directory passes it: it links goldmark.
+	RenderBio func(md string) string
+}
+
+// Core is the configured base of Okaeri.
+type Core struct {
+	Config    config.Config
+	Store     store.Store
+	Mailer    mail.Mailer     // transactional mail, skipping hard-bounced addresses
+	Bulk      mail.BulkSender // newsletter batches: SendGrid, or the outbox one by one
+	Keys      *auth.Keyring
+	Accounts  *account.Service
+	OutboxDir string
+	Log       *slog.Logger
+	Secure    bool
+}
+
+// New opens the store and builds the rest. Close releases it.
+func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*Core, error) {
+	c := &Core{Config: cfg, Log: log, Secure: !opt.Dev}
+	st, err := engine.Open(ctx, engine.Config{Spec: cfg.Store, Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint, Log: log, AWS: opt.AWS})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	c.Store = st
+	fail := func(err error) (*Core, error) {
+		st.Close()
+		return nil, err
+	}
+	switch cfg.Mail {
+	case "outbox":
+		c.OutboxDir = filepath.Join(opt.DataDir, "outbox")
+		if c.Mailer, err = outbox.New(c.OutboxDir, log); err != nil {
+			return fail(err)
+		}
+		c.Bulk = mail.OneByOne{Mailer: c.Mailer}
+	case "sendgrid":
+		// One client sends transactional messages and newsletter batches.
+		sg, err := sendgrid.New(sendgrid.Config{APIKey: cfg.SendGridAPIKey, BaseURL: cfg.SendGridURL, Log: log})
+		if err != nil {
+			return fail(err)
+		}
+		c.Mailer, c.Bulk = sg, sg
+	default:
+		return fail(errors.New("OKAERI_MAIL=" + cfg.Mail + " is not available yet; use outbox"))
+	}
+	// Transactional mail skips hard-bounced addresses.
+	c.Mailer = guard.BounceGuard{Next: c.Mailer, Suppressions: st, Log: log}
+	if cfg.SessionKeys != "" {
+		c.Keys, err = auth.ParseKeys(cfg.SessionKeys)
+	} else {
+		c.Keys, err = auth.LocalKeyring(opt.DataDir)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	c.Accounts = account.New(st, c.Mailer, c.Keys, account.Config{
+		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
+		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
+		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
+		SecureCookies: c.Secure, RenderBio: opt.RenderBio,
+		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
+		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
+	}, log)
+	if cfg.CloudFrontKeyID != "" || cfg.CloudFrontPrivateKey != "" {
+		signer, err := edge.New(cfg.CloudFrontKeyID, cfg.CloudFrontPrivateKey, cfg.BaseURL, c.Secure)
+		if err != nil {
+			return fail(err)
+		}
+		c.Accounts.Edge = signer
+	}
+	return c, nil
+}
+
+// Close releases the store.
+func (c *Core) Close() error { return c.Store.Close() }
+
+// Idempotent makes the state-changing routes idempotent under an
+// Idempotency-Key header, scoped to the session.
+func (c *Core) Idempotent(routes map[string]http.Handler) map[string]http.Handler {
+	// Keys are scoped to the session cookie (hashed), not looked up in the
+	// store: the handler authenticates anyway, so one store read per request
+	// is enough, and a forged cookie only scopes keys nobody else uses.
+	idem := idempotency.Middleware(c.Store, idempotency.Options{Log: c.Log, Scope: func(r *http.Request) string {
+		if ck, err := r.Cookie(account.SessionCookie); err == nil {
+			return store.HashToken(ck.Value)
+		}
+		return ""
+	}})
+	for p, h := range routes {
+		method, _, _ := strings.Cut(p, " ")
+		switch method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+			routes[p] = idem(h)
+		}
+	}
+	return routes
+}
