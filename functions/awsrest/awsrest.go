@@ -11,9 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -77,18 +75,3 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
-
-// XMLError reads an error answer in S3's XML form and closes the body.
-func XMLError(resp *http.Response) *Error {
-	defer resp.Body.Close()
-	var body struct {
-		Code    string
-		Message string
-	}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	_ = xml.Unmarshal(data, &body)
-	if body.Code == "" {
-		body.Code = http.StatusText(resp.StatusCode)
-	}
-	return &Error{Status: resp.StatusCode, Code: body.Code, Message: body.Message}
-}

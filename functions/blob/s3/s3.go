@@ -11,6 +11,7 @@ package s3
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -106,7 +107,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, co
 		return fmt.Errorf("put blob: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("put blob: %w", awsrest.XMLError(resp))
+		return fmt.Errorf("put blob: %w", xmlError(resp))
 	}
 	resp.Body.Close()
 	return nil
@@ -127,7 +128,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, int64, erro
 		return nil, 0, fmt.Errorf("get blob: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		e := awsrest.XMLError(resp)
+		e := xmlError(resp)
 		if e.Code == "NoSuchKey" {
 			return nil, 0, fmt.Errorf("get blob: %w", blob.ErrNotFound)
 		}
@@ -155,7 +156,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("delete blob: %w", err)
 	}
 	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("delete blob: %w", awsrest.XMLError(resp))
+		return fmt.Errorf("delete blob: %w", xmlError(resp))
 	}
 	resp.Body.Close()
 	return nil
@@ -169,4 +170,21 @@ func ParseSpec(spec string) (bucket, prefix string) {
 		prefix += "/"
 	}
 	return bucket, prefix
+}
+
+// xmlError reads an error answer in S3's XML form and closes the body.
+// It lives here, not in awsrest, so that only the functions that reach S3
+// link encoding/xml (its package init is part of every cold start).
+func xmlError(resp *http.Response) *awsrest.Error {
+	defer resp.Body.Close()
+	var body struct {
+		Code    string
+		Message string
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = xml.Unmarshal(data, &body)
+	if body.Code == "" {
+		body.Code = http.StatusText(resp.StatusCode)
+	}
+	return &awsrest.Error{Status: resp.StatusCode, Code: body.Code, Message: body.Message}
 }
