@@ -445,9 +445,9 @@ func TestSignedLinkWithoutLogin(t *testing.T) {
 	f.sync(contentEvent("homecoming-2026", 10))
 	m, _ := f.member("hanako@example.com", "山田 花子", store.LanguageJa)
 	ctx := context.Background()
-	sent, skipped, err := f.s.Invite(ctx, "homecoming-2026", false)
-	if err != nil || sent != 0 || skipped != 1 {
-		t.Fatalf("invite without consent: %d %d %v", sent, skipped, err)
+	rep, err := f.s.Invite(ctx, "homecoming-2026", false)
+	if err != nil || rep != (InviteReport{Skipped: 1}) {
+		t.Fatalf("invite without consent: %+v %v", rep, err)
 	}
 	if _, err := f.st.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
 		old.Consents = map[string]store.Consent{"events": {Given: true, PolicyVersion: "2026-04-01", At: t0}}
@@ -455,8 +455,39 @@ func TestSignedLinkWithoutLogin(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if sent, _, err = f.s.Invite(ctx, "homecoming-2026", false); err != nil || sent != 1 {
-		t.Fatalf("invite: %d %v", sent, err)
+	// A dry run counts and changes nothing: the real run still invites.
+	if rep, err = f.s.Invite(ctx, "homecoming-2026", true); err != nil || rep != (InviteReport{Sent: 1}) {
+		t.Fatalf("dry run: %+v %v", rep, err)
+	}
+	// Four runs at once (HR clicked twice, cron ran too): one invitation.
+	before := len(f.mails("hanako@example.com"))
+	var wg sync.WaitGroup
+	reps := make([]InviteReport, 4)
+	for i := range reps {
+		wg.Go(func() {
+			var err error
+			if reps[i], err = f.s.Invite(ctx, "homecoming-2026", false); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var total InviteReport
+	for _, r := range reps {
+		total.Sent, total.Already, total.Skipped = total.Sent+r.Sent, total.Already+r.Already, total.Skipped+r.Skipped
+	}
+	if total != (InviteReport{Sent: 1, Already: 3}) {
+		t.Fatalf("concurrent invites: %+v", reps)
+	}
+	// Running it again later invites nobody twice, and a dry run says so.
+	if rep, err = f.s.Invite(ctx, "homecoming-2026", false); err != nil || rep != (InviteReport{Already: 1}) {
+		t.Errorf("second invite: %+v %v", rep, err)
+	}
+	if rep, err = f.s.Invite(ctx, "homecoming-2026", true); err != nil || rep != (InviteReport{Already: 1}) {
+		t.Errorf("dry run after the invitation: %+v %v", rep, err)
+	}
+	if n := len(f.mails("hanako@example.com")) - before; n != 1 {
+		t.Fatalf("%d invitations, want 1", n)
 	}
 	invite := f.lastMail("hanako@example.com")
 	link := linkAfter(t, invite, "ログイン不要")

@@ -193,49 +193,93 @@ func (s *Service) EraseMember(ctx context.Context, memberID string) error {
 	return nil
 }
 
-// Invite emails an invitation with a signed RSVP link (no login needed) to
-// each approved member who consented to event invitations and has no
-// active RSVP to the event yet. With dryRun it only counts. It keeps no
-// record of invitations: running it again invites those who have not
-// answered again.
-func (s *Service) Invite(ctx context.Context, eventID string, dryRun bool) (sent, skipped int, err error) {
+// InviteReport counts what Invite did.
+type InviteReport struct {
+	Sent int // invitations sent (or, in a dry run, that would be)
+	// Skipped had no consent to event invitations or have already RSVPed.
+	Skipped int
+	// Already were invited to this event before: running invite again
+	// reaches only members approved or consenting since.
+	Already int
+}
+
+// inviteLock is how long a claimed invitation stays locked while it is
+// being sent. A run that dies between claiming and sending leaves the
+// member uninvited until the lock lapses; the next run then invites them.
+const inviteLock = 15 * time.Minute
+
+// Invite emails every approved member who consented to event invitations
+// and has no RSVP yet an invitation with a signed RSVP link, at most once
+// per member and event: each invitation is claimed in the store (an
+// idempotency record kept until the event ends) before it is sent, so a
+// second run, or two runs at once, send nobody a second invitation.
+func (s *Service) Invite(ctx context.Context, eventID string, dryRun bool) (InviteReport, error) {
+	var rep InviteReport
 	e, err := s.event(ctx, eventID)
 	if err != nil {
-		return 0, 0, err
+		return rep, err
 	}
 	now := s.Now()
 	if !now.Before(e.Closes()) {
-		return 0, 0, fmt.Errorf("RSVPs for %s closed at %s", e.ID, deadline(e.Closes(), "en"))
+		return rep, fmt.Errorf("RSVPs for %s closed at %s", e.ID, deadline(e.Closes(), "en"))
 	}
 	page := store.Page{Limit: store.MaxPageLimit}
 	for {
 		ms, next, err := s.Store.ListMembersByStatus(ctx, store.StatusApproved, page)
 		if err != nil {
-			return sent, skipped, err
+			return rep, err
 		}
 		for _, m := range ms {
 			if !m.Consents["events"].Given {
-				skipped++
+				rep.Skipped++
 				continue
 			}
 			if r, err := s.Store.GetRSVP(ctx, e.ID, m.ID); err == nil && r.Active() {
-				skipped++
+				rep.Skipped++
 				continue
 			}
+			key := "event-invite:" + e.ID + ":" + m.ID
 			if dryRun {
-				sent++
+				// A claim that lapses at once, taken back at once: the
+				// store ends as it was.
+				rec, err := s.Store.BeginIdempotency(ctx, key, "invite", time.Millisecond, now)
+				switch {
+				case err != nil:
+					return rep, fmt.Errorf("check invitation: %w", err)
+				case rec != nil:
+					rep.Already++
+				default:
+					rep.Sent++
+					if err := s.Store.ReleaseIdempotency(ctx, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+						return rep, fmt.Errorf("check invitation: %w", err)
+					}
+				}
+				continue
+			}
+			rec, err := s.Store.BeginIdempotency(ctx, key, "invite", inviteLock, now)
+			switch {
+			case err != nil:
+				return rep, fmt.Errorf("claim invitation: %w", err)
+			case rec != nil:
+				rep.Already++
 				continue
 			}
 			lang := memberLang(m)
 			d := s.facts(e, lang)
 			d.Capacity, d.Deadline, d.Link = e.Capacity, deadline(e.Closes(), lang), s.inviteLink(e, m.ID)
 			if err := s.send(ctx, m, emailInvitation, d); err != nil {
-				return sent, skipped, err
+				if rerr := s.Store.ReleaseIdempotency(ctx, key); rerr != nil {
+					err = errors.Join(err, rerr)
+				}
+				return rep, err
 			}
-			sent++
+			if err := s.Store.CompleteIdempotency(ctx, key, store.StoredResponse{StatusCode: 202}, e.End.Add(24*time.Hour)); err != nil {
+				s.Log.WarnContext(ctx, "invitation sent but not recorded", "event", e.ID, "err", err)
+			}
+			rep.Sent++
 		}
 		if next == "" {
-			return sent, skipped, nil
+			return rep, nil
 		}
 		page.Cursor = next
 	}

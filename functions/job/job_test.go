@@ -625,7 +625,7 @@ func TestReferrals(t *testing.T) {
 	if rec := f.do(request{method: "POST", path: link[1] + "x", contentType: "application/x-www-form-urlencoded", body: strings.NewReader("List-Unsubscribe=One-Click")}); rec.Code != http.StatusNotFound {
 		t.Fatalf("a forged token: %d", rec.Code)
 	}
-	if sup, err := f.st.IsSuppressed(ctx, "ICHIRO@example.com"); err != nil || !sup {
+	if sup, err := store.IsSuppressed(ctx, f.st, "ICHIRO@example.com"); err != nil || !sup {
 		t.Fatalf("suppressed after unsubscribing: %v %v", sup, err)
 	}
 	f.putJob(openJob("sre-contract", store.VisibilityPublic))

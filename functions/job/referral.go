@@ -95,7 +95,7 @@ func (s *Service) Refer(ctx context.Context, m store.Member, jobID string, in Re
 // invite emails the friend about the job, or marks the referral suppressed.
 // A failure to send is logged and leaves InvitedAt zero for HR to see.
 func (s *Service) invite(ctx context.Context, referrer store.Member, j store.Job, r store.Referral) store.Referral {
-	suppressed, err := s.Suppressions.IsSuppressed(ctx, r.FriendEmail)
+	suppressed, err := store.IsSuppressed(ctx, s.Suppressions, r.FriendEmail)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "suppression check", "err", err)
 		return r // not knowing, do not mail

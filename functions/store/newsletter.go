@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -79,6 +80,18 @@ type Newsletters interface {
 	EraseNewsletterMember(ctx context.Context, memberID string) error
 }
 
+// IsSuppressed reports whether the address is suppressed for any reason.
+func IsSuppressed(ctx context.Context, s Suppressions, email string) (bool, error) {
+	_, err := s.GetSuppression(ctx, email)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, ErrNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("is suppressed: %w", err)
+}
+
 // Suppressions is the list of addresses that must not be mailed. The store
 // keeps only EmailHash(address), never the address itself.
 type Suppressions interface {
@@ -87,8 +100,6 @@ type Suppressions interface {
 	// reports whether this reason is new for the address. ErrInvalid for an
 	// empty address or an unknown reason.
 	Suppress(ctx context.Context, email string, reason SuppressionReason, mark SuppressionMark) (added bool, err error)
-	// IsSuppressed reports whether the address is suppressed for any reason.
-	IsSuppressed(ctx context.Context, email string) (bool, error)
 	// GetSuppression returns every reason an address is suppressed for, or ErrNotFound.
 	GetSuppression(ctx context.Context, email string) (Suppression, error)
 	// FindSuppressions looks up many addresses at once, by EmailHash, and

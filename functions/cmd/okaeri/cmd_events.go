@@ -15,7 +15,7 @@ import (
 //
 //	okaeri events remind          lapse expired offers, offer their seats, remind tomorrow's attendees
 //	okaeri events expire-offers   lapse expired offers and offer their seats to the next in line
-//	okaeri events invite ID       email approved members an RSVP link that needs no login
+//	okaeri events invite ID       email approved members an RSVP link that needs no login (once each)
 //
 // remind and expire-offers are safe to run as often as a scheduler likes:
 // each reminder goes out once, and an offer lapses once.
@@ -66,7 +66,7 @@ func cmdEvents(ctx context.Context, e *env, args []string) error {
 	defer a.Close()
 	switch verb {
 	case "invite":
-		sent, skipped, err := a.Events.Invite(ctx, fs.Arg(0), *dry)
+		rep, err := a.Events.Invite(ctx, fs.Arg(0), *dry)
 		if err != nil {
 			return fmt.Errorf("%s", httpapi.ProblemFor(err, httpapi.LangEN).Detail)
 		}
@@ -74,7 +74,8 @@ func cmdEvents(ctx context.Context, e *env, args []string) error {
 		if *dry {
 			what = "would be invited (dry run: nothing sent)"
 		}
-		fmt.Fprintf(e.Stdout, "events invite: %d members %s, %d skipped (no consent to event invitations, or already RSVPed)\n", sent, what, skipped)
+		fmt.Fprintf(e.Stdout, "events invite: %d members %s, %d already invited before, %d skipped (no consent to event invitations, or already RSVPed)\n",
+			rep.Sent, what, rep.Already, rep.Skipped)
 		return nil
 	default:
 		rep, err := a.Events.ExpireOffers(ctx)

@@ -391,14 +391,14 @@ func testSuppressions(t *testing.T, s store.Store) {
 	}
 	sameJSON(t, "the first mark of a reason is kept", sup.Reasons[store.SuppressBounce], first)
 	for _, email := range []string{"bounced.person@example.jp", "Bounced.Person@Example.jp"} {
-		if ok, err := s.IsSuppressed(ctx, email); err != nil || !ok {
+		if ok, err := store.IsSuppressed(ctx, s, email); err != nil || !ok {
 			t.Fatalf("IsSuppressed(%s) = %v, %v", email, ok, err)
 		}
 	}
-	if ok, err := s.IsSuppressed(ctx, "fine@example.jp"); err != nil || ok {
+	if ok, err := store.IsSuppressed(ctx, s, "fine@example.jp"); err != nil || ok {
 		t.Fatalf("IsSuppressed(fine) = %v, %v", ok, err)
 	}
-	if ok, err := s.IsSuppressed(ctx, ""); err != nil || ok {
+	if ok, err := store.IsSuppressed(ctx, s, ""); err != nil || ok {
 		t.Fatalf("IsSuppressed(empty) = %v, %v", ok, err)
 	}
 	_, err = s.GetSuppression(ctx, "fine@example.jp")
@@ -445,7 +445,7 @@ func testSuppressions(t *testing.T, s store.Store) {
 	if err := s.Unsuppress(ctx, "bounced.person@example.jp", store.SuppressSpamReport); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := s.IsSuppressed(ctx, "bounced.person@example.jp"); ok {
+	if ok, _ := store.IsSuppressed(ctx, s, "bounced.person@example.jp"); ok {
 		t.Fatal("still suppressed after every reason was removed")
 	}
 	wantErr(t, "Unsuppress(never suppressed)", s.Unsuppress(ctx, "fine@example.jp", store.SuppressBounce), store.ErrNotFound)
@@ -796,7 +796,7 @@ func testNewsletterBackup(t *testing.T, src, dst store.Store) {
 	if d, err := dst.GetDelivery(ctx, "autumn", "m00002"); err != nil || d.BatchID != "000001" {
 		t.Fatalf("copied delivery: %+v, %v", d, err)
 	}
-	if ok, _ := dst.IsSuppressed(ctx, "GONE@example.jp"); !ok {
+	if ok, _ := store.IsSuppressed(ctx, dst, "GONE@example.jp"); !ok {
 		t.Fatal("copied suppression not found")
 	}
 	if got, _ := dst.ListMemberEngagement(ctx, "m00001"); len(got) != 1 {

@@ -577,18 +577,6 @@ func (s *Store) Suppress(ctx context.Context, email string, reason store.Suppres
 	return true, nil
 }
 
-// IsSuppressed implements store.Suppressions.
-func (s *Store) IsSuppressed(ctx context.Context, email string) (bool, error) {
-	_, err := s.GetSuppression(ctx, email)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, store.ErrNotFound):
-		return false, nil
-	}
-	return false, fmt.Errorf("is suppressed: %w", err)
-}
-
 // GetSuppression implements store.Suppressions.
 func (s *Store) GetSuppression(ctx context.Context, email string) (store.Suppression, error) {
 	if store.NormalizeEmail(email) == "" {
