@@ -32,6 +32,16 @@ type App struct {
 
 	// Newsletters sends newsletters and serves unsubscribe and SendGrid's webhook.
 	Newsletters *newsletter.Service
+
+	borrowed bool // Close does nothing: the app is another's (Borrow)
+}
+
+// Borrow returns the app for a caller that will Close it without owning
+// it: a command run inside a running okaeri serve, on the server's store.
+func (a *App) Borrow() *App {
+	b := *a
+	b.borrowed = true
+	return &b
 }
 
 // Options are what the process decides beyond environment variables.
@@ -66,6 +76,9 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 
 // Close releases the store.
 func (a *App) Close() error {
+	if a.borrowed {
+		return nil
+	}
 	if a.Newsletters != nil {
 		a.Newsletters.Close() // background sends stop between batches
 	}

@@ -55,7 +55,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, app.Options{DataDir: *data, Dev: true}, e.Log)
+	a, err := e.newApp(ctx, cfg, app.Options{DataDir: *data, Dev: true})
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func cmdMember(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	a, err := e.newApp(ctx, cfg, app.Options{DataDir: *data})
 	if err != nil {
 		return err
 	}

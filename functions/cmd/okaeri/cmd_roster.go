@@ -67,7 +67,7 @@ with its number; --dry-run only checks and counts.
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, app.Options{DataDir: *data}, e.Log)
+	a, err := e.newApp(ctx, cfg, app.Options{DataDir: *data})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	// okaeri sync and the other store commands run inside this process
+	// while it holds the store (control.go).
+	if stopControl, err := serveControl(ctx, a, *data, log); err != nil {
+		// The portal works without it; only those commands must wait.
+		log.Warn("okaeri sync and the other store commands cannot run beside this server", "err", err)
+	} else {
+		defer stopControl()
+	}
 	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: a.OutboxDir, Dev: *dev, Log: log,
 		API: a.Routes(), IsMember: a.Accounts.IsMember})
 	if err != nil {

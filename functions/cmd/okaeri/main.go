@@ -27,6 +27,9 @@ type env struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Log    *slog.Logger
+	// shared is the app of the okaeri serve this command runs inside
+	// (control.go); nil when the command opens the store itself.
+	shared *app.App
 }
 
 // command is one subcommand of the CLI.
@@ -83,6 +86,17 @@ func run(ctx context.Context, args []string, e *env) int {
 		usage(e.Stderr, cmds)
 		return 2
 	}
+	if e.shared == nil && forwardable(args[0]) && !isHelp(args[1:]) {
+		// A running okaeri serve holds the embedded store: run it there.
+		code, err := forward(ctx, e, dataFlag(args[1:]), args)
+		switch {
+		case err == nil:
+			return code
+		case !errors.Is(err, errNoServer):
+			fmt.Fprintf(e.Stderr, "okaeri %s: %v\n", args[0], err)
+			return 1
+		}
+	}
 	err := c.run(ctx, e, args[1:])
 	var ee exitError
 	switch {
@@ -98,6 +112,15 @@ func run(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.Stderr, "okaeri %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+func isHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
 }
 
 func usage(w io.Writer, cmds map[string]command) {
@@ -116,6 +139,13 @@ func usage(w io.Writer, cmds map[string]command) {
 // whole default chain (profiles, SSO, instance roles), and it renders bios;
 // each Lambda leaves out what it does not need, to start faster
 // (functions/awsenv, functions/account/bio).
+func (e *env) newApp(ctx context.Context, cfg config.Config, opt app.Options) (*app.App, error) {
+	if e.shared != nil {
+		return e.shared.Borrow(), nil
+	}
+	return newApp(ctx, cfg, opt, e.Log)
+}
+
 func newApp(ctx context.Context, cfg config.Config, opt app.Options, log *slog.Logger) (*app.App, error) {
 	opt.AWS = chain.Load
 	opt.RenderBio = bio.Render
