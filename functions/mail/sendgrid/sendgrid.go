@@ -32,6 +32,7 @@ import (
 	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
 
 	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // DefaultBaseURL is SendGrid's API origin.
@@ -122,7 +123,7 @@ func (c *Client) Send(ctx context.Context, m mail.Message) error {
 		}
 		wait := Backoff(attempt, se.RetryAfter, c.cfg.MaxWait)
 		c.cfg.Log.InfoContext(ctx, "sendgrid: retrying", "category", m.Category, "status", se.Status, "attempt", attempt, "wait", wait)
-		if err := sleep(ctx, wait); err != nil {
+		if err := waitctx.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -253,17 +254,6 @@ func Backoff(attempt int, asked, maxWait time.Duration) time.Duration {
 	}
 	ceiling := 500 * time.Millisecond << min(attempt-1, 10)
 	return min(rand.N(ceiling)+ceiling/2, maxWait)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // addressPattern finds things that look like addresses, to keep them out

@@ -11,6 +11,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Export implements store.Backup with a parallel, paginated, strongly
@@ -204,7 +205,7 @@ func (s *Store) importMember(ctx context.Context, m store.Member) error {
 		if !errors.Is(err, errVersionChanged) {
 			return err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Events and RSVPs.
@@ -514,7 +515,7 @@ func (s *Store) CreateRSVP(ctx context.Context, req store.RSVPRequest) (store.RS
 			return store.RSVP{}, false, fmt.Errorf("%s: %w", op, err)
 		}
 		if attempt > 1 {
-			if err := sleep(ctx, casDelay(attempt-1)); err != nil {
+			if err := waitctx.Sleep(ctx, casDelay(attempt-1)); err != nil {
 				return store.RSVP{}, false, fmt.Errorf("%s: %w", op, err)
 			}
 		}
@@ -663,7 +664,7 @@ func (s *Store) CancelRSVP(ctx context.Context, eventID, memberID string, now ti
 		if _, ok := canceledAt(err); !ok {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -730,7 +731,7 @@ func (s *Store) FillSeats(ctx context.Context, eventID string, terms store.Offer
 		if races++; races > maxRaces {
 			return offers, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
 		}
-		if err := sleep(ctx, casDelay(races)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(races)); err != nil {
 			return offers, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -787,7 +788,7 @@ func (s *Store) ConfirmOffer(ctx context.Context, eventID, memberID string, now 
 		if _, ok := canceledAt(err); !ok {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -840,7 +841,7 @@ func (s *Store) lapse(ctx context.Context, eventID, memberID string, now time.Ti
 		if _, ok := canceledAt(err); !ok {
 			return store.RSVP{}, false, err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.RSVP{}, false, err
 		}
 	}
@@ -914,7 +915,7 @@ func (s *Store) SetAttendance(ctx context.Context, eventID, memberID string, att
 		if _, failed := conditionFailed(err); !failed {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -983,7 +984,7 @@ func (s *Store) EraseMemberRSVPs(ctx context.Context, memberID string, now time.
 			if _, ok := canceledAt(err); !ok || attempt >= maxRaces {
 				return freed, fmt.Errorf("%s: %w", op, err)
 			}
-			if err := sleep(ctx, casDelay(attempt)); err != nil {
+			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 				return freed, fmt.Errorf("%s: %w", op, err)
 			}
 		}
@@ -1031,7 +1032,7 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 		if _, ok := canceledAt(err); !ok {
 			return err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return err
 		}
 	}

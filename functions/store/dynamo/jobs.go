@@ -12,6 +12,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Jobs, applications and referrals.
@@ -474,7 +475,7 @@ func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusCh
 		if !errors.Is(err, errVersionChanged) {
 			return store.Application{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.Application{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -622,7 +623,7 @@ func (s *Store) UpdateReferral(ctx context.Context, id string, update func(old s
 		if !errors.Is(err, errVersionChanged) {
 			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
@@ -765,7 +766,7 @@ func (s *Store) eraseOne(ctx context.Context, op string, idx item, read func() (
 		if _, ok := canceledAt(err); !ok {
 			return resume, err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return "", err
 		}
 	}

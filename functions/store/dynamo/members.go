@@ -10,6 +10,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // CreateMember implements store.Members: the member item, its EMAIL# item and
@@ -131,7 +132,7 @@ func (s *Store) UpdateMember(ctx context.Context, id string, update func(old sto
 		}
 		// Someone else wrote first: wait a little, growing with the number of
 		// lost races, so a crowd of writers spreads out instead of colliding again.
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.Member{}, fmt.Errorf("update member: %w", err)
 		}
 	}
@@ -267,7 +268,7 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 		}
 		err = s.transact(ctx, "delete member", writes)
 		if failed, ok := canceledAt(err); ok && failed[0] {
-			if err := sleep(ctx, casDelay(attempt)); err != nil {
+			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 				return fmt.Errorf("delete member: %w", err)
 			}
 			continue

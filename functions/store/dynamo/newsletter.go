@@ -13,6 +13,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Newsletters (docs/dynamodb.md, "Newsletters"):
@@ -165,7 +166,7 @@ func (s *Store) UpdateNewsletterSend(ctx context.Context, slug string, update fu
 		if !errors.Is(err, errVersionChanged) {
 			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
 		}
 	}
@@ -469,7 +470,7 @@ func (s *Store) updateDeliveryBatch(ctx context.Context, slug, id string, apply 
 		if !errors.Is(err, errVersionChanged) {
 			return store.DeliveryBatch{}, err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return store.DeliveryBatch{}, err
 		}
 	}
@@ -664,7 +665,7 @@ func (s *Store) batchGetSuppressions(ctx context.Context, hashes []string) ([]it
 			if attempt >= s.retry.MaxAttempts {
 				return nil, errors.New("batch get: keys left unprocessed after retries")
 			}
-			if err := sleep(ctx, s.retry.delay(attempt)); err != nil {
+			if err := waitctx.Sleep(ctx, s.retry.delay(attempt)); err != nil {
 				return nil, err
 			}
 		}

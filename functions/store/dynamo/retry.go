@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // RetryPolicy is how the store retries what DynamoDB asks to be retried:
@@ -60,18 +61,6 @@ func (p RetryPolicy) delay(attempt int) time.Duration {
 	return rand.N(ceiling + 1)
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // call runs one DynamoDB request under the store's retry policy.
 func call[T any](ctx context.Context, s *Store, op string, fn func(context.Context) (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
@@ -80,7 +69,7 @@ func call[T any](ctx context.Context, s *Store, op string, fn func(context.Conte
 			return out, err
 		}
 		s.log.DebugContext(ctx, "dynamo: retrying", "op", op, "attempt", attempt, "code", errorCode(err))
-		if werr := sleep(ctx, s.retry.delay(attempt)); werr != nil {
+		if werr := waitctx.Sleep(ctx, s.retry.delay(attempt)); werr != nil {
 			return out, errors.Join(err, werr)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // The leaver roster: one ROSTER#<hash of the employee number> item per entry
@@ -143,7 +144,7 @@ func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) e
 		if !errors.Is(err, errRosterChanged) {
 			return err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return err
 		}
 	}
@@ -233,7 +234,7 @@ func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) er
 		if _, ok := canceledAt(err); !ok {
 			return err
 		}
-		if err := sleep(ctx, casDelay(attempt)); err != nil {
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 			return err
 		}
 	}

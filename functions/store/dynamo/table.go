@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Attribute and index names of the table; infra/template.yaml repeats them.
@@ -86,7 +87,7 @@ func waitActive(ctx context.Context, client *ddb.Client, name string) (*ddb.Tabl
 		if err == nil && active(out.Table) {
 			return out.Table, nil
 		}
-		if err := sleep(ctx, delay); err != nil {
+		if err := waitctx.Sleep(ctx, delay); err != nil {
 			return nil, fmt.Errorf("waiting for ACTIVE: %w", err)
 		}
 		delay = min(2*delay, 5*time.Second)

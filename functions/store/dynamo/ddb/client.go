@@ -8,7 +8,7 @@
 // package's init (its schemas and endpoint rules) and the SDK's config
 // package it is usually built with took a DynamoDB hello-world from 1x to
 // about 1.6x a bare aws-lambda-go hello-world (docs/dynamodb.md has the
-// numbers). This package imports only the standard library, the SDK's aws
+// numbers). This package imports only the standard library, waitctx, the SDK's aws
 // package (credentials) and its signer.
 package ddb
 
@@ -30,6 +30,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // signingName is DynamoDB's SigV4 service name; targetPrefix names the API version.
@@ -194,7 +196,7 @@ func (c *Client) send(ctx context.Context, op string, input, out any) error {
 		if attempt < 16 { // beyond, the shift only overflows
 			d = min(d, baseDelay<<attempt)
 		}
-		if werr := sleep(ctx, rand.N(d+1)); werr != nil {
+		if werr := waitctx.Sleep(ctx, rand.N(d+1)); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
@@ -248,16 +250,4 @@ func (c *Client) attempt(ctx context.Context, op string, body []byte, payloadHas
 		return requestID, fmt.Errorf("decode answer: %w", err)
 	}
 	return requestID, nil
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
