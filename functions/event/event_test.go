@@ -19,6 +19,7 @@ import (
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/content"
+	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/mail/outbox"
 	"github.com/okaeri/okaeri/functions/store"
@@ -448,6 +449,14 @@ func TestSignedLinkWithoutLogin(t *testing.T) {
 	rep, err := f.s.Invite(ctx, "homecoming-2026", false)
 	if err != nil || rep != (InviteReport{Skipped: 1}) {
 		t.Fatalf("invite without consent: %+v %v", rep, err)
+	}
+	// Too late to invite: the command says why, not "try again later".
+	late := contentEvent("past-party", 10)
+	late.RSVPDeadline = t0.Add(-time.Hour)
+	f.sync(contentEvent("homecoming-2026", 10), late) // sync closes what it is not given
+	if _, err := f.s.Invite(ctx, "past-party", false); err == nil ||
+		!strings.Contains(httpapi.ProblemFor(err, httpapi.LangEN).Detail, "RSVPs for this event closed at") {
+		t.Fatalf("invite after the deadline: %v", err)
 	}
 	if _, err := f.st.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
 		old.Consents = map[string]store.Consent{"events": {Given: true, PolicyVersion: "2026-04-01", At: t0}}

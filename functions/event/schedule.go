@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -221,7 +222,9 @@ func (s *Service) Invite(ctx context.Context, eventID string, dryRun bool) (Invi
 	}
 	now := s.Now()
 	if !now.Before(e.Closes()) {
-		return rep, fmt.Errorf("RSVPs for %s closed at %s", e.ID, deadline(e.Closes(), "en"))
+		// An application error, so that the command says why (in the
+		// operator's language) instead of "try again later".
+		return rep, httpapi.Errorf(httpapi.ECONFLICT, "rsvp_closed", e.Closes().In(tokyo).Format("2006-01-02 15:04 JST"))
 	}
 	page := store.Page{Limit: store.MaxPageLimit}
 	for {
