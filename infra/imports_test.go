@@ -53,7 +53,7 @@ func TestLambdasLeaveOutSlowPackages(t *testing.T) {
 			t.Fatalf("%s: go list gave %d packages; expected the whole graph", f.Name, len(deps))
 		}
 		if markdown[f.Name] && !slices.Contains(deps, "github.com/yuin/goldmark") {
-			t.Errorf("%s renders bios but does not link goldmark: is bio.Render passed to entry.Run?", f.Name)
+			t.Errorf("%s renders bios but does not link goldmark: is bio.Render passed to boot.Run?", f.Name)
 		}
 		reported := map[string]bool{}
 		for _, d := range deps {

@@ -5,19 +5,18 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/app/core"
+	"github.com/okaeri/okaeri/functions/app/events"
+	"github.com/okaeri/okaeri/functions/app/jobs"
+	"github.com/okaeri/okaeri/functions/app/newsletters"
 	"github.com/okaeri/okaeri/functions/blob"
-	blobengine "github.com/okaeri/okaeri/functions/blob/engine"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/event"
 	"github.com/okaeri/okaeri/functions/job"
-	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/newsletter"
 	"github.com/okaeri/okaeri/functions/prefs"
 )
@@ -53,24 +52,29 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Core: c}
-	if a.Blobs, err = blobengine.Open(ctx, blobengine.Config{Spec: cfg.Blobs, DataDir: opt.DataDir, Region: cfg.AWSRegion, AWS: opt.AWS}); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("open blobs: %w", err)
-	}
-	st := c.Store
-	a.Jobs = job.New(st, st, a.Blobs, a.Mailer, a.Accounts, job.Config{BaseURL: cfg.BaseURL,
-		From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}, Admins: cfg.Admins,
-		ReferralsPerMember: job.Limit(cfg.LimitReferrals)}, log)
-	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Jobs)
-	a.Events = event.New(st, a.Mailer, a.Keys, event.Config{BaseURL: cfg.BaseURL,
-		From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}, OfferTTL: time.Duration(cfg.OfferHours) * time.Hour}, log)
-	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Events)
-	a.Accounts.Exporters = append(a.Accounts.Exporters, a.Events, a.Jobs)
-	if err := a.wireNewsletters(cfg); err != nil {
+	a, err := FromCore(ctx, c, opt)
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
+	return a, nil
+}
+
+// FromCore builds every feature on c.
+func FromCore(ctx context.Context, c *core.Core, opt Options) (*App, error) {
+	a := &App{Core: c}
+	var err error
+	if a.Jobs, err = jobs.New(ctx, c, opt); err != nil {
+		return nil, err
+	}
+	a.Blobs = a.Jobs.Blobs
+	a.Events = events.New(c)
+	if a.Newsletters, err = newsletters.New(c); err != nil {
+		return nil, err
+	}
+	// Erasure and export reach every feature's data.
+	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Jobs, a.Events, a.Newsletters)
+	a.Accounts.Exporters = append(a.Accounts.Exporters, a.Events, a.Jobs, a.Newsletters)
 	return a, nil
 }
 
@@ -87,7 +91,10 @@ func (a *App) Close() error {
 
 // Routes is every function's routes, state-changing ones made idempotent
 // under an Idempotency-Key header (scoped to the session).
-func (a *App) Routes() map[string]http.Handler {
+func (a *App) Routes() map[string]http.Handler { return a.Idempotent(a.Handlers()) }
+
+// Handlers is every function's routes as the features give them.
+func (a *App) Handlers() map[string]http.Handler {
 	routes := map[string]http.Handler{}
 	add := func(m map[string]http.Handler) {
 		for p, h := range m {
@@ -99,7 +106,7 @@ func (a *App) Routes() map[string]http.Handler {
 	add(job.Handler{S: a.Jobs}.Routes())
 	add(event.Handler{S: a.Events, Accounts: a.Accounts}.Routes())
 	add(newsletter.Handler{S: a.Newsletters, Accounts: a.Accounts}.Routes())
-	return a.Idempotent(routes)
+	return routes
 }
 
 // Handler serves one function's routes on their own (for a Lambda).

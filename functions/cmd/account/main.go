@@ -1,11 +1,26 @@
 // Command account is the accounts function as a Lambda: registration,
 // login (with CloudFront signed cookies), the member's data and profile,
-// HR's approvals. The directory, which renders bios, is its own function.
+// HR's approvals. Erasure and export reach every feature's data, so it
+// builds the whole app; the directory, which renders bios, is its own
+// function.
 package main
 
 import (
+	"context"
+	"net/http"
+
 	"github.com/okaeri/okaeri/functions/app"
-	"github.com/okaeri/okaeri/functions/lambda/entry"
+	"github.com/okaeri/okaeri/functions/app/core"
+	"github.com/okaeri/okaeri/functions/lambda"
+	"github.com/okaeri/okaeri/functions/lambda/boot"
 )
 
-func main() { entry.Run("account", nil, app.Options{}) }
+func main() {
+	boot.Run("account", core.Options{}, func(ctx context.Context, c *core.Core, opt core.Options) (map[string]http.Handler, []lambda.Task, error) {
+		a, err := app.FromCore(ctx, c, opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		return a.Handlers(), nil, nil
+	})
+}

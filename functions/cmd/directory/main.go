@@ -10,4 +10,4 @@ import (
 	"github.com/okaeri/okaeri/functions/lambda/boot"
 )
 
-func main() { boot.RunAccounts("directory", core.Options{RenderBio: bio.Render}) }
+func main() { boot.Run("directory", core.Options{RenderBio: bio.Render}, boot.Accounts) }

@@ -1,11 +1,16 @@
-// Package boot reads a Lambda function's configuration and starts
-// functions built on the core alone (the directory). Package entry starts
-// those that need the whole app; both share Config.
+// Package boot starts a Lambda function that needs the portal's services:
+// it reads the configuration (secrets from SSM Parameter Store), builds the
+// core (store, mail, sessions, accounts) and what the function's Build adds
+// on it, and serves the function's own routes from lambda.Functions. Each
+// function adds only its own feature (the accounts function, whose erasure
+// and export reach every feature, adds them all), so that it links and
+// initialises nothing it does not serve. prefs needs none of it.
 package boot
 
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 
 	"github.com/okaeri/okaeri/functions/account"
@@ -33,9 +38,12 @@ func Config(ctx context.Context, environ []string, ssm func(context.Context) (pa
 	return cfg, nil
 }
 
-// RunAccounts starts function name, which serves accounts' routes only,
-// on the core; it never returns.
-func RunAccounts(name string, opt core.Options) {
+// Build makes a function's routes and scheduled jobs on the core.
+type Build func(ctx context.Context, c *core.Core, opt core.Options) (map[string]http.Handler, []lambda.Task, error)
+
+// Run starts function name on the core and what build adds to it, and
+// never returns. The state-changing routes are made idempotent.
+func Run(name string, opt core.Options, build Build) {
 	ctx := context.Background()
 	log := lambda.Logger(os.Getenv("OKAERI_LOG_LEVEL"))
 	cfg, err := Config(ctx, os.Environ(), paramstore.NewClient)
@@ -47,9 +55,19 @@ func RunAccounts(name string, opt core.Options) {
 	if err != nil {
 		lambda.Exit(log, err)
 	}
-	h, err := lambda.Handler(name, c.Idempotent(account.Handler{S: c.Accounts}.Routes()), log)
+	routes, tasks, err := build(ctx, c, opt)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
-	lambda.Start(h, log)
+	h, err := lambda.Handler(name, c.Idempotent(routes), log)
+	if err != nil {
+		lambda.Exit(log, err)
+	}
+	lambda.Start(h, log, tasks...)
+}
+
+// Accounts is the Build of a function that serves accounts' routes only
+// (the directory).
+func Accounts(_ context.Context, c *core.Core, _ core.Options) (map[string]http.Handler, []lambda.Task, error) {
+	return account.Handler{S: c.Accounts}.Routes(), nil, nil
 }
