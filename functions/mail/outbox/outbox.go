@@ -57,7 +57,9 @@ func (o *Outbox) Send(ctx context.Context, m mail.Message) error {
 		return fmt.Errorf("outbox: rename: %w", err)
 	}
 	if o.Log != nil {
-		o.Log.InfoContext(ctx, "mail", "subject", m.Subject, "file", name, "to_domain", m.To.Domain(), "category", m.Category)
+		// Not the subject: some carry a person's name (an HR notice names
+		// the applicant). The file holds the message for whoever reads it.
+		o.Log.InfoContext(ctx, "mail", "category", m.Category, "file", name, "to_domain", m.To.Domain())
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func TestSendWritesReadableEML(t *testing.T) {
 	}
 	msgs := []mail.Message{
 		{From: mail.Address{Name: "ひかりテック アルムナイ事務局", Email: "alumni@example.co.jp"},
-			To: mail.Address{Name: "山田 花子", Email: "hanako@example.net"}, Subject: "ログインリンクのお知らせ",
+			To: mail.Address{Name: "山田 花子", Email: "hanako@example.net"}, Subject: "ログインリンクのお知らせ（佐藤 一郎 様）",
 			Text: "こんにちは。\nhttps://localhost:8080/api/login/callback?token=abc\n", HTML: "<p>こんにちは。</p>", Category: "login"},
 		{From: mail.Address{Email: "alumni@example.co.jp"}, To: mail.Address{Email: "b@example.org"},
 			Subject: "Second", Text: "plain only", Headers: map[string]string{"List-Unsubscribe": "<https://x/u>"}},
@@ -41,7 +41,7 @@ func TestSendWritesReadableEML(t *testing.T) {
 	if len(list) != 2 {
 		t.Fatalf("listed %d messages, want 2", len(list))
 	}
-	if list[0].Subject != "Second" || list[1].Subject != "ログインリンクのお知らせ" {
+	if list[0].Subject != "Second" || list[1].Subject != "ログインリンクのお知らせ（佐藤 一郎 様）" {
 		t.Errorf("not newest first: %q, %q", list[0].Subject, list[1].Subject)
 	}
 	if !strings.Contains(list[1].Text, "token=abc") || list[1].HTML != "<p>こんにちは。</p>" {
@@ -53,9 +53,10 @@ func TestSendWritesReadableEML(t *testing.T) {
 	if !strings.Contains(list[1].To, "hanako@example.net") {
 		t.Errorf("To = %q", list[1].To)
 	}
-	// The log names the domain only, never the address or the name.
+	// The log names the domain only, never the address, the name or the
+	// subject (which may name someone: an HR notice names the applicant).
 	l := logs.String()
-	if strings.Contains(l, "hanako") || strings.Contains(l, "山田") || !strings.Contains(l, "to_domain=example.net") {
+	if strings.Contains(l, "hanako") || strings.Contains(l, "山田") || strings.Contains(l, "佐藤") || !strings.Contains(l, "to_domain=example.net") || !strings.Contains(l, "category=login") {
 		t.Errorf("log leaks or lacks fields: %s", l)
 	}
 	// No temp files left behind.
