@@ -133,7 +133,10 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="wrap"><p><a href="{{.Home}}">{{.T.home}}</a></p></div></header>
+<header class="site-header"><div class="wrap header-inner"><nav aria-label="{{.Menu}}"><ul>
+<li><a href="{{.Home}}">{{.T.home}}</a></li>
+{{range .Nav}}<li><a href="{{.Href}}"{{if eq .Href "/hr/registrations"}} aria-current="page"{{end}}>{{.Text}}</a></li>
+{{end}}</ul></nav></div></header>
 <main id="main" class="wrap hr">
 <h1>{{.T.title}}</h1>
 <p>{{.T.intro}}</p>
@@ -180,7 +183,8 @@ func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin s
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Home": pathFor(lang, "/members/")})
+	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Home": pathFor(lang, "/members/"),
+		"Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang)})
 }
 
 type rejectInput struct {

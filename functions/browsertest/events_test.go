@@ -231,7 +231,7 @@ func TestRSVPInTheBrowser(t *testing.T) {
 	saveScreenshot(t, ctx, "event-rsvp-confirmed.png")
 
 	// The pages the server renders are accessible too: the page the emailed
-	// "manage my RSVP" link opens, and HR's attendee list.
+	// "manage my RSVP" link opens, HR's attendee list and HR's newsletter pages.
 	mails, err := outbox.List(site.outbox)
 	if err != nil || len(mails) == 0 {
 		t.Fatalf("no confirmation mail: %v", err)
@@ -251,6 +251,7 @@ func TestRSVPInTheBrowser(t *testing.T) {
 		t.Fatalf("HR page: %s", txt)
 	}
 	assertAccessible(t, ctx)
+	checkHRNewsletters(t, ctx, site.baseURL)
 	visit(t, ctx, page)
 	waitFor(t, ctx, "the member's RSVP state again", `document.querySelector("[data-rsvp-status]").innerText.includes("参加が確定しています")`)
 

@@ -2,7 +2,6 @@ package event
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -146,8 +145,11 @@ const hrHead = `<!doctype html>
 <meta name="robots" content="noindex, nofollow">
 <title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner"><a class="brand" href="{{.Home}}">{{.T.home}}</a>
-<a href="/hr/events">{{.T.events}}</a></div></header>
+<header class="site-header"><div class="wrap header-inner">
+<nav aria-label="{{.Menu}}"><ul>
+<li><a href="{{.Home}}">{{.T.home}}</a></li>
+{{range .Nav}}<li><a href="{{.Href}}">{{.Text}}</a></li>
+{{end}}</ul></nav></div></header>
 <main id="main" class="wrap hr">`
 
 var hrEventsTmpl = sync.OnceValue(func() *template.Template {
@@ -231,7 +233,7 @@ func (h Handler) hrEvents(w http.ResponseWriter, r *http.Request, admin store.Me
 		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), e.Capacity, e.Taken, e.Waiting})
 	}
 	writeHTML(w, hrEventsTmpl(), map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
-		"Home": langPath(lang, "/members/"), "Events": rows})
+		"Home": langPath(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang), "Events": rows})
 }
 
 func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -251,16 +253,22 @@ func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Mem
 		notice = T["checkin_done"]
 	}
 	writeHTML(w, hrEventTmpl(), map[string]any{
-		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Home": langPath(lang, "/members/"),
+		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Home": langPath(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang),
 		"R": ro, "Notice": notice,
 		"Time":    func(t time.Time) string { return t.In(tokyo).Format("2006-01-02 15:04") },
 		"Offered": func(t time.Time) string { return fmt.Sprintf(T["offer_until"], t.In(tokyo).Format("01-02 15:04")) },
 	})
 }
 
-// hrCSV exports an event's RSVPs for Excel: UTF-8 with a byte order mark
-// (without it Excel in Japan reads UTF-8 as Shift_JIS), CRLF line ends, and
-// cells that would start a formula quoted as text.
+// rsvpColumns are the columns of an event's rsvps.csv.
+var rsvpColumns = []httpapi.CSVColumn{
+	{"状態", "Status"}, {"順番", "Place"}, {"氏名", "Name"}, {"フリガナ", "Kana"}, {"在籍時の部署", "Department"}, {"同伴者", "Guests"},
+	{"席数", "Seats"}, {"申込日時", "RSVPed"}, {"確定日時", "Confirmed"}, {"出席日時", "Attended"}, {"会員ID", "Member ID"},
+}
+
+// hrCSV exports an event's RSVPs for Excel (httpapi.WriteCSV) in the
+// language of HR's pages: the header row and each RSVP's status, in the
+// words of the attendee list.
 func (h Handler) hrCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
 	ro, err := h.S.Roster(r.Context(), r.PathValue("id"))
 	if err != nil {
@@ -268,13 +276,12 @@ func (h Handler) hrCSV(w http.ResponseWriter, r *http.Request, admin store.Membe
 		return
 	}
 	lang := hrLang(admin)
-	header := []string{"状態", "順番", "氏名", "フリガナ", "在籍時の部署", "同伴者", "席数", "申込日時", "確定日時", "出席日時", "会員ID"}
-	statusText := map[store.RSVPStatus]string{store.RSVPConfirmed: "参加確定", store.RSVPOffered: "案内中", store.RSVPWaitlisted: "キャンセル待ち",
-		store.RSVPCancelled: "取り消し", store.RSVPLapsed: "期限切れ"}
-	if lang == httpapi.LangEN {
-		header = []string{"Status", "Place", "Name", "Kana", "Department", "Guests", "Seats", "RSVPed", "Confirmed", "Attended", "Member ID"}
-		statusText = map[store.RSVPStatus]string{store.RSVPConfirmed: "confirmed", store.RSVPOffered: "offered", store.RSVPWaitlisted: "waitlisted",
-			store.RSVPCancelled: "cancelled", store.RSVPLapsed: "lapsed"}
+	T := hrText[lang]
+	status := func(st store.RSVPStatus) string { // hrText names each status by its value
+		if label := T[string(st)]; label != "" {
+			return label
+		}
+		return string(st)
 	}
 	stamp := func(t time.Time) string {
 		if t.IsZero() {
@@ -282,32 +289,18 @@ func (h Handler) hrCSV(w http.ResponseWriter, r *http.Request, admin store.Membe
 		}
 		return t.In(tokyo).Format("2006-01-02 15:04:05")
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="rsvps-`+ro.Event.ID+`.csv"`)
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write([]byte("\uFEFF"))
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	_ = cw.Write(header)
+	var rows [][]string
 	for _, group := range [][]Attendee{ro.Attendees, ro.Waitlist, ro.Others} {
 		for _, a := range group {
 			place := ""
 			if a.Position > 0 {
 				place = fmt.Sprint(a.Position)
 			}
-			_ = cw.Write([]string{statusText[a.Status], place, cell(a.Name), cell(a.Kana), cell(a.Department),
+			rows = append(rows, []string{status(a.Status), place, a.Name, a.Kana, a.Department,
 				fmt.Sprint(a.Guests), fmt.Sprint(a.Seats()), stamp(a.CreatedAt), stamp(a.ConfirmedAt), stamp(a.AttendedAt), a.MemberID})
 		}
 	}
-	cw.Flush()
-}
-
-// cell keeps a spreadsheet from reading text as a formula (CSV injection).
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	httpapi.WriteCSV(w, "rsvps-"+ro.Event.ID+".csv", lang, rsvpColumns, rows)
 }
 
 // hrCheckInPage is what HR's phone shows after scanning a confirmation's QR
@@ -335,7 +328,7 @@ func (h Handler) hrCheckInPage(w http.ResponseWriter, r *http.Request, admin sto
 	if m, err := h.S.Store.GetMember(ctx, c.Member); err == nil {
 		a.Name, a.Kana = m.Name, m.Kana
 	}
-	data := map[string]any{"Lang": lang, "T": T, "Title": title(e, lang), "When": when(e, lang), "Home": langPath(lang, "/members/"),
+	data := map[string]any{"Lang": lang, "T": T, "Title": title(e, lang), "When": when(e, lang), "Home": langPath(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang),
 		"ID": e.ID, "Token": token, "A": a}
 	switch {
 	case rsvp.Status != store.RSVPConfirmed:

@@ -18,6 +18,49 @@ import (
 	"github.com/okaeri/okaeri/functions/store"
 )
 
+// TestHRAttendeesCSVSpeaksTheHRPagesLanguage: the export's header row and
+// status words are in the language of HR's pages (the administrator's
+// own), with the same columns in the same order, and the BOM either way.
+func TestHRAttendeesCSVSpeaksTheHRPagesLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		lang                  store.Language
+		header                []string
+		confirmed, waitlisted string
+	}{
+		{store.LanguageJa, []string{"状態", "順番", "氏名", "フリガナ", "在籍時の部署", "同伴者", "席数", "申込日時", "確定日時", "出席日時", "会員ID"}, "参加確定", "キャンセル待ち"},
+		{store.LanguageEn, []string{"Status", "Place", "Name", "Kana", "Department", "Guests", "Seats", "RSVPed", "Confirmed", "Attended", "Member ID"}, "Confirmed", "Waitlisted"},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			f := newFixture(t)
+			f.sync(contentEvent("homecoming-2026", 1))
+			_, hr := f.member(adminEmail, "人事 担当", tc.lang)
+			a, ca := f.member("a@example.com", "青木 一郎", store.LanguageJa)
+			_, cb := f.member("b@example.com", "馬場 二郎", store.LanguageEn)
+			f.do("POST", "/api/events/homecoming-2026/rsvp", nil, ca)
+			f.do("POST", "/api/events/homecoming-2026/rsvp", nil, cb)
+
+			page := f.do("GET", "/hr/events/homecoming-2026", nil, hr, "Accept", "text/html")
+			if !strings.Contains(page.body, `<html lang="`+string(tc.lang)+`">`) || !strings.Contains(page.body, ">"+tc.confirmed+"<") {
+				t.Fatalf("HR page not in %s:\n%s", tc.lang, page.body)
+			}
+			r := f.do("GET", "/hr/events/homecoming-2026/rsvps.csv", nil, hr)
+			if r.StatusCode != 200 || !strings.HasPrefix(r.body, "\uFEFF") {
+				t.Fatalf("csv: %d %q", r.StatusCode, r.body[:min(len(r.body), 80)])
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.body, "\uFEFF"))).ReadAll()
+			if err != nil || len(rows) != 3 {
+				t.Fatalf("csv rows: %q %v", rows, err)
+			}
+			if strings.Join(rows[0], ",") != strings.Join(tc.header, ",") {
+				t.Errorf("header %q, want %q", rows[0], tc.header)
+			}
+			if rows[1][0] != tc.confirmed || rows[1][2] != "青木 一郎" || rows[1][10] != a.ID || rows[2][0] != tc.waitlisted || rows[2][1] != "1" {
+				t.Errorf("rows in %s: %q", tc.lang, rows[1:])
+			}
+		})
+	}
+}
+
 func TestHRAttendeesCSVAndCheckIn(t *testing.T) {
 	f := newFixture(t)
 	f.sync(contentEvent("homecoming-2026", 3))

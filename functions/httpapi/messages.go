@@ -109,6 +109,14 @@ var messages = map[string]message{
 	"field.too_many_guests": {"同伴者は%v名までです。", "You may bring at most %v guests."},
 	"label.guests":          {"同伴者の人数", "Number of guests"},
 	"label.member_id":       {"会員", "Member"},
+	// HR's menu (HRPages)
+	"hr.menu":          {"事務局メニュー", "HR menu"},
+	"hr.registrations": {"登録申請", "Registrations"},
+	"hr.events":        {"イベント", "Events"},
+	"hr.jobs":          {"求人と応募", "Jobs and applications"},
+	"hr.applications":  {"すべての応募", "All applications"},
+	"hr.referrals":     {"紹介", "Referrals"},
+	"hr.newsletters":   {"ニュースレター", "Newsletters"},
 	// jobs: applications, referrals, HR's pipeline
 	"job_not_found":          {"この求人は見つかりませんでした。", "This job does not exist."},
 	"job_closed":             {"この求人は%vに締め切りました。ご応募ありがとうございました。", "This job closed on %v. Thank you for your interest."},
@@ -140,6 +148,8 @@ var messages = map[string]message{
 	"newsletter_not_synced":   {"このニュースレターはまだ登録されていません。okaeri sync を実行してください。", "This newsletter is not in the store yet. Run okaeri sync."},
 	"newsletter_running":      {"このニュースレターはただいま配信中です。", "This newsletter is being sent right now."},
 	"newsletter_not_rendered": {"このニュースレターは以前のバージョンで登録されたため、配信用の本文がありません。okaeri sync をもう一度実行してから、配信を開始してください。", "This newsletter was stored by an older version and has no rendered email. Run okaeri sync again, then start the send."},
+	"newsletter_changed":      {"このニュースレターは、確認したあとに内容か配信の状態が変わりました。最新の状態を確認してから、もう一度お試しください。", "This newsletter or its send has changed since you checked it. Check it again, then try again."},
+	"label.confirmed":         {"配信前の確認", "Confirmation before sending"},
 	"webhook_signature":       {"署名を確認できませんでした。", "The signature could not be verified."},
 	"webhook_not_configured":  {"Webhookの検証鍵が設定されていません。", "No webhook verification key is configured."},
 }

@@ -21,6 +21,18 @@ type Page struct {
 	Links   []PageLink
 }
 
+// HRPages are HR's server-rendered pages, named in lang, in the order HR's
+// menus list them: each HR page links every other from one list.
+func HRPages(lang string) []PageLink {
+	out := make([]PageLink, 0, len(hrPages))
+	for _, p := range hrPages {
+		out = append(out, PageLink{Href: "/hr/" + p, Text: Message(lang, "hr."+p)})
+	}
+	return out
+}
+
+var hrPages = []string{"registrations", "events", "jobs", "applications", "referrals", "newsletters"}
+
 // StylesheetPath is the site's stylesheet at a stable (not fingerprinted) path.
 const StylesheetPath = "/css/okaeri.css"
 

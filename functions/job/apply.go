@@ -211,11 +211,9 @@ func (s *Service) Apply(ctx context.Context, m store.Member, jobID string, in Ap
 	_ = s.send(ctx, mail.Address{Name: m.Name, Email: m.Email}, emailApplied, lang, emailData{
 		Name: m.Name, JobTitle: j.TitleIn(lang), Link: s.Config.BaseURL + pathFor(lang, "/members/me/applications/"),
 	}, nil)
-	for _, to := range s.hrRecipients(j) {
-		_ = s.send(ctx, to, emailHRNewApplication, httpapi.LangJA, emailData{
-			JobTitle: j.Title, JobTitleEn: j.TitleEn, Name: m.Name, Link: s.Config.BaseURL + "/hr/jobs/" + j.ID,
-		}, nil)
-	}
+	s.notifyHR(ctx, j, emailHRNewApplication, emailData{
+		JobTitle: j.Title, JobTitleEn: j.TitleEn, Name: m.Name, Link: s.Config.BaseURL + "/hr/jobs/" + j.ID,
+	})
 	return got, true, nil
 }
 
@@ -244,11 +242,9 @@ func (s *Service) Withdraw(ctx context.Context, m store.Member, id string) (stor
 	}
 	s.audit(ctx, m.ID, "application.withdraw", a.ID, "status")
 	if j, err := s.Store.GetJob(ctx, a.JobID); err == nil {
-		for _, to := range s.hrRecipients(j) {
-			_ = s.send(ctx, to, emailHRWithdrawn, httpapi.LangJA, emailData{
-				JobTitle: j.Title, JobTitleEn: j.TitleEn, Name: m.Name, Link: s.Config.BaseURL + "/hr/applications/" + a.ID,
-			}, nil)
-		}
+		s.notifyHR(ctx, j, emailHRWithdrawn, emailData{
+			JobTitle: j.Title, JobTitleEn: j.TitleEn, Name: m.Name, Link: s.Config.BaseURL + "/hr/applications/" + a.ID,
+		})
 	}
 	return a, nil
 }

@@ -36,9 +36,11 @@ type emailData struct {
 }
 
 // emailTemplates: Japanese first, English second, the same facts in both.
-// HR's notices go out in Japanese, the company's working language. A
-// referred friend's language is unknown, so the Japanese version of that
-// email carries the English text as well.
+// HR's notices (hr-*) go to each recipient in their member record's
+// language, and to an address that is no member's (a shared HR mailbox) as
+// one email in Japanese and then English: see hrNoticeLang. A referred
+// friend's language is unknown too, so the Japanese version of that email
+// carries the English text as well.
 var emailTemplates = mailtext.Set[emailKind]{
 	emailApplied: {
 		"ja": {"【アルムナイ】「{{.JobTitle}}」へのご応募を受け付けました", `{{.Name}} 様
@@ -63,9 +65,7 @@ You can follow your application, or withdraw it, on the members' pages:
 
 応募内容と履歴書は採用管理ページで確認できます（ログインが必要です）。
 {{.Link}}
-{{if .JobTitleEn}}
-New application for "{{.JobTitleEn}}" from {{.Name}}. Review it on the HR page above.
-{{end}}`},
+`},
 		"en": {"[Application] {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}: {{.Name}}", `An alumnus applied for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
 
 Applicant: {{.Name}}

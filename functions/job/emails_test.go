@@ -22,6 +22,8 @@ var sampleData = emailData{
 // shows up in review as a diff of what people will read.
 func TestEmailsMatchGoldenFiles(t *testing.T) {
 	mailtexttest.Golden(t, emailTemplates, sampleData, *update)
+	// HR's notices to a shared mailbox: Japanese, then English.
+	mailtexttest.GoldenBilingual(t, emailTemplates, sampleData, *update, emailHRNewApplication, emailHRWithdrawn)
 }
 
 // A referred friend may not read Japanese: the Japanese email carries the

@@ -2,7 +2,6 @@ package job
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -23,8 +22,8 @@ import (
 // one posting's applications and referrals, /hr/applications every
 // application (filtered by status or job), /hr/applications/{id} one
 // application with its history and the form that moves it, /hr/referrals
-// every referral grouped by alumnus. CSV exports carry a UTF-8 BOM, so
-// Excel opens the Japanese text correctly.
+// every referral grouped by alumnus. The CSV exports speak the pages'
+// language and carry a UTF-8 BOM, so Excel opens the Japanese text correctly.
 
 // HRApplication is an application with what HR's pages show beside it.
 type HRApplication struct {
@@ -187,13 +186,10 @@ const hrHead = `<!doctype html>
 <title>{{.Title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
 <body><a class="skip-link" href="#main">{{.T.skip}}</a>
 <header class="site-header"><div class="wrap header-inner">
-<nav aria-label="{{.T.nav}}"><ul class="nav-list">
+<nav aria-label="{{.Menu}}"><ul class="nav-list">
 <li><a href="{{.Home}}">{{.T.home}}</a></li>
-<li><a href="/hr/jobs">{{.T.jobs}}</a></li>
-<li><a href="/hr/applications">{{.T.applications}}</a></li>
-<li><a href="/hr/referrals">{{.T.referrals}}</a></li>
-<li><a href="/hr/registrations">{{.T.registrations}}</a></li>
-</ul></nav></div></header>
+{{range .Nav}}<li><a href="{{.Href}}">{{.Text}}</a></li>
+{{end}}</ul></nav></div></header>
 <main id="main" class="wrap hr">
 <h1>{{.Title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}`
@@ -310,7 +306,7 @@ func (h Handler) hrData(r *http.Request, admin store.Member, titleKey string) (m
 	for _, o := range store.ReferralOutcomes {
 		outcomes = append(outcomes, option{Value: string(o), Label: outcomeLabel(lang, o)})
 	}
-	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Home": pathFor(lang, "/members/"),
+	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Home": pathFor(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang),
 		"Saved": r.URL.Query().Get("saved") != "", "Outcomes": outcomes, "Back": r.URL.RequestURI()}, lang
 }
 
@@ -637,61 +633,54 @@ func (h Handler) hrOutcome(w http.ResponseWriter, r *http.Request, admin store.M
 
 // ---- CSV
 
-// csvBOM makes Excel read the file as UTF-8 (Japanese names, not mojibake).
-const csvBOM = "\uFEFF"
-
-// csvCell defuses text that a spreadsheet would run as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+// applicationColumns are the columns of applications.csv.
+var applicationColumns = []httpapi.CSVColumn{
+	{"応募ID", "Application ID"}, {"求人ID", "Job ID"}, {"求人", "Job"}, {"応募者", "Applicant"}, {"メールアドレス", "Email"},
+	{"在籍時の部署", "Department"}, {"状況", "Status"}, {"応募日時", "Applied"}, {"更新日時", "Updated"}, {"連絡方法", "Contact by"},
+	{"電話番号", "Phone"}, {"リンク", "Link"}, {"履歴書", "Résumé"}, {"応募メッセージ", "Message"},
 }
 
-func writeCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = io.WriteString(w, csvBOM)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true // what Excel writes and expects
-	_ = cw.Write(header)
-	for _, row := range rows {
-		for i := range row {
-			row[i] = csvCell(row[i])
-		}
-		_ = cw.Write(row)
-	}
-	cw.Flush()
+// referralColumns are the columns of referrals.csv.
+var referralColumns = []httpapi.CSVColumn{
+	{"紹介ID", "Referral ID"}, {"求人ID", "Job ID"}, {"求人", "Job"}, {"紹介者", "Referred by"}, {"紹介された方", "Friend"},
+	{"メールアドレス", "Email"}, {"関係", "Relationship"}, {"紹介日", "Referred"}, {"案内メール", "Invitation"}, {"結果", "Outcome"},
+	{"結果のメモ", "Outcome note"}, {"紹介者のひとこと", "Note from the referrer"},
 }
 
+// hrApplicationsCSV exports the applications /hr/applications lists (same
+// filters). Both exports speak the language of HR's pages (the
+// administrator's own): the header row, the words in cells (status,
+// contact, invitation, outcome, relationship) and the job's title when it
+// has an English one. Names, notes and messages stay as people wrote them.
 func (h Handler) hrApplicationsCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
 	ctx := r.Context()
-	views, _, err := h.S.hrApplicationList(ctx, r.URL.Query(), httpapi.LangJA)
+	lang := hrLang(admin)
+	views, _, err := h.S.hrApplicationList(ctx, r.URL.Query(), lang)
 	if err != nil {
 		h.fail(w, r, err, "/hr/applications")
 		return
 	}
-	header := []string{"応募ID", "求人ID", "求人", "応募者", "メールアドレス", "在籍時の部署", "状況", "応募日時", "更新日時", "連絡方法", "電話番号", "リンク", "履歴書", "応募メッセージ"}
 	rows := make([][]string, 0, len(views))
 	for _, v := range views {
 		name := v.Applicant.Name
 		if v.Applicant.ID == "" {
-			name = hrText["ja"]["erased"]
+			name = hrText[lang]["erased"]
 		}
 		resume := ""
 		if v.Resume != "" {
 			resume = v.ResumeName
 		}
-		rows = append(rows, []string{v.ID, v.JobID, v.Job.Title, name, v.Applicant.Email, v.Applicant.Department, v.StatusLabel,
-			v.Applied, v.Updated, pick(httpapi.LangJA, contactLabels[string(v.Contact)], string(v.Contact)), v.Phone, v.Link, resume, v.Message})
+		rows = append(rows, []string{v.ID, v.JobID, v.Job.TitleIn(lang), name, v.Applicant.Email, v.Applicant.Department, v.StatusLabel,
+			v.Applied, v.Updated, pick(lang, contactLabels[string(v.Contact)], string(v.Contact)), v.Phone, v.Link, resume, v.Message})
 	}
 	h.S.audit(ctx, hrActor(admin), "application.export", "applications")
-	writeCSV(w, "applications.csv", header, rows)
+	httpapi.WriteCSV(w, "applications.csv", lang, applicationColumns, rows)
 }
 
+// hrReferralsCSV exports the referrals, of one job with ?job=.
 func (h Handler) hrReferralsCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
 	ctx := r.Context()
+	lang := hrLang(admin)
 	jobs, err := h.S.Store.ListJobs(ctx)
 	if err != nil {
 		h.fail(w, r, httpapi.Internal(err), "/hr/referrals")
@@ -711,20 +700,20 @@ func (h Handler) hrReferralsCSV(w http.ResponseWriter, r *http.Request, admin st
 		byID[j.ID] = j
 	}
 	ms := &members{s: h.S, cache: map[string]store.Member{}}
-	header := []string{"紹介ID", "求人ID", "求人", "紹介者", "紹介された方", "メールアドレス", "関係", "紹介日", "案内メール", "結果", "結果のメモ", "紹介者のひとこと"}
+	T := hrText[lang]
 	var rows [][]string
 	for _, ref := range refs {
-		v := h.S.hrReferral(ctx, ms, ref, byID[ref.JobID], httpapi.LangJA)
-		invited := hrText["ja"]["not_sent"]
+		v := h.S.hrReferral(ctx, ms, ref, byID[ref.JobID], lang)
+		invited := T["not_sent"]
 		switch {
 		case ref.Suppressed:
-			invited = hrText["ja"]["suppressed"]
+			invited = T["suppressed"]
 		case !ref.InvitedAt.IsZero():
 			invited = dateTime(ref.InvitedAt)
 		}
-		rows = append(rows, []string{ref.ID, ref.JobID, v.Job.Title, v.Referrer.Name, ref.FriendName, ref.FriendEmail, v.Relationship,
+		rows = append(rows, []string{ref.ID, ref.JobID, v.Job.TitleIn(lang), v.Referrer.Name, ref.FriendName, ref.FriendEmail, v.Relationship,
 			v.Date, invited, v.OutcomeLabel, ref.OutcomeNote, ref.Note})
 	}
 	h.S.audit(ctx, hrActor(admin), "referral.export", "referrals")
-	writeCSV(w, "referrals.csv", header, rows)
+	httpapi.WriteCSV(w, "referrals.csv", lang, referralColumns, rows)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/okaeri/okaeri/functions/blob"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -160,6 +161,31 @@ func (s *Service) hrRecipients(j store.Job) []mail.Address {
 		}
 	}
 	return out
+}
+
+// notifyHR sends one of HR's notices (hr-*) about job to each of its
+// recipients, each in the language hrNoticeLang picks. A failure is logged
+// by send and does not stop the others.
+func (s *Service) notifyHR(ctx context.Context, j store.Job, kind emailKind, d emailData) {
+	for _, to := range s.hrRecipients(j) {
+		_ = s.send(ctx, to, kind, s.hrNoticeLang(ctx, to), d, nil)
+	}
+}
+
+// hrNoticeLang is the language of an HR notice to an address. One that is
+// a member's (administrators are members: they log in to HR's pages) gets
+// the language of that member, the one their HR pages speak. Any other
+// address is taken for a shared mailbox, such as a job's contact, whose
+// readers may read either language: it gets one email, Japanese then English.
+func (s *Service) hrNoticeLang(ctx context.Context, to mail.Address) string {
+	m, err := s.Store.GetMemberByEmail(ctx, to.Email)
+	switch {
+	case err == nil:
+		return memberLang(m)
+	case !errors.Is(err, store.ErrNotFound):
+		s.Log.ErrorContext(ctx, "read HR notice recipient", "to_domain", to.Domain(), "err", err)
+	}
+	return mailtext.Bilingual
 }
 
 // memberLang is ja unless the member chose English.

@@ -103,7 +103,7 @@ var Functions = []Function{
 	},
 	{
 		Name:    "newsletter",
-		Paths:   []string{"/api/unsubscribe", "/api/webhooks/sendgrid", "/api/hr/newsletters"},
+		Paths:   []string{"/api/unsubscribe", "/api/webhooks/sendgrid", "/api/hr/newsletters", "/hr/newsletters"},
 		Table:   ReadWrite,
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
 		// Scheduled sends whose time has come, and sends HR started or an

@@ -32,6 +32,8 @@ func TestOwnerIsTheLongestPrefix(t *testing.T) {
 		"/api/hr/registrations/r1/approve":   "account",
 		"/api/hr/applications/a1/status":     "job",
 		"/api/hr/newsletters/spring-26/send": "newsletter",
+		"/hr/newsletters":                    "newsletter",
+		"/hr/newsletters/spring-26":          "newsletter",
 	} {
 		f, ok := lambda.Owner(path)
 		if ok != (want != "") || f.Name != want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
@@ -26,18 +27,24 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /api/hr/newsletters":              h.admin(h.list),
 		"GET /api/hr/newsletters/{slug}":       h.admin(h.get),
 		"POST /api/hr/newsletters/{slug}/send": h.admin(h.start),
+		"GET /hr/newsletters":                  h.admin(h.hrNewsletters),
+		"GET /hr/newsletters/{slug}":           h.admin(h.hrNewsletter),
 	}
 }
 
-// admin requires a session of one of HR's administrators.
+// admin requires a session of one of HR's administrators, as HR's other
+// pages do: a page asked for without a session leads to the login page and
+// back; a browser gets its refusal as a page, an API client as problem+json.
 func (h Handler) admin(next func(w http.ResponseWriter, r *http.Request, m store.Member)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, _, ok := h.Accounts.Authenticate(r)
 		switch {
+		case !ok && r.Method == http.MethodGet && acceptsHTML(r):
+			http.Redirect(w, r, pathFor(httpapi.Lang(r), "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		case !ok:
-			httpapi.WriteError(w, r, h.S.Log, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), pathFor(httpapi.Lang(r), "/login/"))
 		case !h.Accounts.IsAdmin(m):
-			httpapi.WriteError(w, r, h.S.Log, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(hrLang(m), "/members/"))
 		default:
 			next(w, r, m)
 		}
@@ -46,21 +53,24 @@ func (h Handler) admin(next func(w http.ResponseWriter, r *http.Request, m store
 
 // SendView is a send as HR sees it: everything but the frozen text.
 type SendView struct {
-	Slug       string           `json:"slug"`
-	Status     store.SendStatus `json:"status"`
-	SendAt     time.Time        `json:"send_at,omitzero"`
-	Actor      string           `json:"actor"`
-	Running    bool             `json:"running"`
-	Report     store.SendReport `json:"report"`
-	Error      string           `json:"error,omitempty"`
-	CreatedAt  time.Time        `json:"created_at"`
-	StartedAt  time.Time        `json:"started_at,omitzero"`
-	FinishedAt time.Time        `json:"finished_at,omitzero"`
+	Slug    string           `json:"slug"`
+	Status  store.SendStatus `json:"status"`
+	SendAt  time.Time        `json:"send_at,omitzero"`
+	Actor   string           `json:"actor"`
+	Running bool             `json:"running"`
+	Report  store.SendReport `json:"report"`
+	Error   string           `json:"error,omitempty"`
+	// Version changes with every write; a start that names it (the HR
+	// page's form does) goes only if the send is still the one it names.
+	Version    int64     `json:"version"`
+	CreatedAt  time.Time `json:"created_at"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 func viewOf(s store.NewsletterSend, now time.Time) SendView {
 	return SendView{Slug: s.Slug, Status: s.Status, SendAt: s.SendAt, Actor: s.Actor, Running: s.LeaseOwner != "" && s.LeaseUntil.After(now),
-		Report: s.Report, Error: s.Error, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt}
+		Report: s.Report, Error: s.Error, Version: s.Version, CreatedAt: s.CreatedAt, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt}
 }
 
 func (h Handler) list(w http.ResponseWriter, r *http.Request, _ store.Member) {
@@ -79,44 +89,105 @@ func (h Handler) list(w http.ResponseWriter, r *http.Request, _ store.Member) {
 func (h Handler) get(w http.ResponseWriter, r *http.Request, _ store.Member) {
 	s, err := h.S.Store.GetNewsletterSend(r.Context(), r.PathValue("slug"))
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, err, "/hr/newsletters")
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, viewOf(s, h.S.Now()))
 }
 
+// startInput is the optional body of POST /api/hr/newsletters/{slug}/send:
+// JSON, or the form on HR's page.
+type startInput struct {
+	// Version is the send's version the caller saw (SendView.Version): the
+	// send starts only if it has not changed since. 0: whatever is stored.
+	Version int64 `json:"version"`
+	// Confirm is the page's checkbox; a form without it starts nothing.
+	Confirm bool `json:"confirmed"`
+}
+
 // start begins the send HR asked for and answers 202 at once: locally the
 // job runs in this process; on AWS the scheduled newsletter function picks
-// it up within a minute and resumes it across invocations.
+// it up within a minute and resumes it across invocations. The form on
+// HR's page gets 303 back to the page with what happened; it names the
+// version the page showed, so a second post of the same form (a double
+// click, a reload) finds the send changed and starts nothing again.
 func (h Handler) start(w http.ResponseWriter, r *http.Request, m store.Member) {
-	s, err := h.S.Start(r.Context(), r.PathValue("slug"), "hr:"+m.ID)
+	slug := r.PathValue("slug")
+	page := hrPath(slug)
+	var in startInput
+	if r.ContentLength != 0 { // no body: start as stored (API clients may send none)
+		if err := httpapi.Decode(w, r, &in); err != nil {
+			h.fail(w, r, err, page)
+			return
+		}
+	}
+	form := httpapi.IsForm(r)
+	if form && !in.Confirm {
+		h.fail(w, r, httpapi.Invalid(httpapi.FieldError{Field: "confirmed", Code: "required"}), page)
+		return
+	}
+	s, err := h.S.Start(r.Context(), slug, "hr:"+m.ID, in.Version)
+	if form && errors.Is(err, ErrChanged) {
+		next := page + "?changed=1"
+		if s.Status == store.SendScheduled || s.Status == store.SendSending || s.Status == store.SendDone {
+			next = page + "?already=1"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, err, page)
 		return
 	}
 	if _, err := h.S.Store.AppendAudit(r.Context(), store.AuditEntry{At: h.S.Now(), Actor: "hr:" + m.ID, Action: "newsletter.send", Subject: s.Slug}); err != nil {
 		h.S.Log.ErrorContext(r.Context(), "audit", "action", "newsletter.send", "err", err)
 	}
+	if form {
+		http.Redirect(w, r, page+"?started=1", http.StatusSeeOther)
+		return
+	}
 	httpapi.WriteJSON(w, http.StatusAccepted, viewOf(s, h.S.Now()))
 }
 
-func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+// problem is the one mapping of the service's errors to HTTP.
+func problem(err error) error {
 	switch {
 	case errors.Is(err, ErrNotSynced), errors.Is(err, store.ErrNotFound):
-		err = httpapi.Errorf(httpapi.ENOTFOUND, "newsletter_not_synced")
+		return httpapi.Errorf(httpapi.ENOTFOUND, "newsletter_not_synced")
 	case errors.Is(err, ErrRunning):
-		err = httpapi.Errorf(httpapi.ECONFLICT, "newsletter_running")
+		return httpapi.Errorf(httpapi.ECONFLICT, "newsletter_running")
 	case errors.Is(err, ErrNotRendered):
-		err = &httpapi.Error{Code: httpapi.ECONFLICT, Key: "newsletter_not_rendered", Cause: err}
-	default:
-		err = httpapi.Internal(err)
+		return &httpapi.Error{Code: httpapi.ECONFLICT, Key: "newsletter_not_rendered", Cause: err}
+	case errors.Is(err, ErrChanged):
+		return httpapi.Errorf(httpapi.ECONFLICT, "newsletter_changed")
 	}
-	httpapi.WriteError(w, r, h.S.Log, err)
+	var e *httpapi.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return httpapi.Internal(err)
+}
+
+// fail answers an error: as a page with a link back for a browser (a form
+// post, or a page it asked for), as problem+json otherwise.
+func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
+	err = problem(err)
+	if !httpapi.IsForm(r) && !(r.Method == http.MethodGet && acceptsHTML(r)) {
+		httpapi.WriteError(w, r, h.S.Log, err)
+		return
+	}
+	if e := httpapi.AsError(err); e.Code == httpapi.EINTERNAL {
+		h.S.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", e.Cause)
+	}
+	httpapi.WriteFormError(w, r, err, back)
 }
 
 // Start marks a send to go (or scheduled, when its send_at is later) and,
 // with Config.Background, runs it in this process. It returns at once.
-func (s *Service) Start(ctx context.Context, slug, actor string) (store.NewsletterSend, error) {
+// A version other than 0 is the send's version the caller decided on: if
+// the send has been written since, Start writes nothing and returns the
+// send as it is now with ErrChanged.
+func (s *Service) Start(ctx context.Context, slug, actor string, version int64) (store.NewsletterSend, error) {
 	send, err := s.Store.GetNewsletterSend(ctx, slug)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.NewsletterSend{}, ErrNotSynced
@@ -128,7 +199,12 @@ func (s *Service) Start(ctx context.Context, slug, actor string) (store.Newslett
 		return send, notRenderedError(slug)
 	}
 	now := s.Now()
+	var current store.NewsletterSend
 	send, err = s.Store.UpdateNewsletterSend(ctx, slug, func(old store.NewsletterSend) (store.NewsletterSend, error) {
+		current = old
+		if version != 0 && old.Version != version {
+			return old, ErrChanged
+		}
 		if old.LeaseOwner != "" && old.LeaseUntil.After(now) {
 			return old, ErrRunning
 		}
@@ -142,6 +218,9 @@ func (s *Service) Start(ctx context.Context, slug, actor string) (store.Newslett
 		}
 		return old, nil
 	})
+	if errors.Is(err, ErrChanged) {
+		return current, ErrChanged
+	}
 	if err != nil {
 		return store.NewsletterSend{}, err
 	}

@@ -113,6 +113,20 @@ func Render(rn store.RenderedNewsletter, lang store.Language, cfg RenderConfig) 
 	return Email{Lang: lang, Subject: ed.Subject, Preheader: ed.Preheader, HTML: out.String(), Text: t.String()}, nil
 }
 
+// Sample fills an email's placeholders for a preview: a sample recipient's
+// name in the email's language and an unsubscribe link that unsubscribes
+// nobody.
+func (e Email) Sample(baseURL string) Email {
+	name := "山田 花子"
+	if e.Lang == store.LanguageEn {
+		name = "Hanako Yamada"
+	}
+	unsubscribe := strings.TrimRight(baseURL, "/") + UnsubscribePath + "?token=preview"
+	e.HTML = strings.NewReplacer(KeyNameHTML, template.HTMLEscapeString(name), KeyUnsubscribeHTML, template.HTMLEscapeString(unsubscribe)).Replace(e.HTML)
+	e.Text = strings.NewReplacer(KeyName, name, KeyUnsubscribe, unsubscribe).Replace(e.Text)
+	return e
+}
+
 // preferencesURL is the member's email settings page in their language.
 func preferencesURL(base string, lang store.Language) string {
 	base = strings.TrimRight(base, "/")

@@ -15,6 +15,7 @@ import (
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/store"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Config is the newsletter function's configuration.
@@ -92,21 +93,7 @@ func New(st store.Store, sender mail.BulkSender, keys *auth.Keyring, cfg Config,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{Store: st, Sender: sender, Keys: keys, Config: cfg.withDefaults(), Log: log, Now: time.Now, Sleep: sleep}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return &Service{Store: st, Sender: sender, Keys: keys, Config: cfg.withDefaults(), Log: log, Now: time.Now, Sleep: waitctx.Sleep}
 }
 
 // Errors the HTTP layer and the CLI tell apart.
@@ -115,6 +102,9 @@ var (
 	ErrRunning = errors.New("newsletter: this send is already running")
 	// ErrNotSynced: the newsletter has no send yet (run okaeri sync).
 	ErrNotSynced = errors.New("newsletter: not in the store yet; run okaeri newsletter sync (or okaeri sync) after adding it")
+	// ErrChanged: the send was written after the version the caller
+	// decided on (HR's page was out of date, or its form was posted twice).
+	ErrChanged = errors.New("newsletter: the send has changed since it was read")
 	// ErrNotRendered: the send was stored by an older version, without the
 	// rendered newsletter the send job reads; okaeri sync renders it.
 	ErrNotRendered = errors.New("newsletter: 配信用の本文がありません（以前のバージョンで登録されました）。okaeri sync をもう一度実行してください / " +

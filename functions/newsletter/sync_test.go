@@ -221,7 +221,7 @@ func TestSendWithoutRenderedEdition(t *testing.T) {
 	wantRefused("dry run", err)
 	_, err = f.svc.RunDue(ctx)
 	wantRefused("RunDue", err)
-	_, err = f.svc.Start(ctx, "spring-2026", "hr:m1")
+	_, err = f.svc.Start(ctx, "spring-2026", "hr:m1", 0)
 	wantRefused("Start", err)
 	send := f.storedSend("spring-2026")
 	if send.Status != store.SendSending || !strings.Contains(send.Error, "okaeri sync") || !send.StartedAt.IsZero() {

@@ -24,7 +24,7 @@ const newsletterUsage = `usage: okaeri newsletter COMMAND [flags]
         send content/newsletters/SLUG.md to every subscribed member, exactly once;
         a re-run continues where a stopped or crashed run left off
   sync      put every newsletter under content/newsletters/ in the store, rendered
-            for email (HR can then start it from POST /api/hr/newsletters/SLUG/send)
+            for email (HR can then check and start it at /hr/newsletters/SLUG)
   check     validate every newsletter (front matter, segment, rendering)
   status [SLUG]   sends and their reports
   run-due   run sends whose send_at has come and resume interrupted ones
@@ -254,7 +254,7 @@ func newsletterPreview(e *env, dir, slug string, lang store.Language, out string
 	if err != nil {
 		return err
 	}
-	html := strings.NewReplacer(newsletter.KeyNameHTML, "山田 花子", newsletter.KeyUnsubscribeHTML, cfg.BaseURL+newsletter.UnsubscribePath+"?token=preview").Replace(em.HTML)
+	html := em.Sample(cfg.BaseURL).HTML
 	if out == "" {
 		_, err = io.WriteString(e.Stdout, html)
 		return err

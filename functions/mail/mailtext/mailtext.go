@@ -6,6 +6,7 @@ package mailtext
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"text/template"
 )
 
@@ -22,9 +23,20 @@ func (t Template) Body() string { return t[1] }
 // Set is a feature's emails: kind -> language ("ja", "en") -> template.
 type Set[K ~string] map[K]map[string]Template
 
-// Render fills the template of kind in lang (Japanese unless "en") with
-// data. A field the template names but data lacks is an error, not a blank.
+// Bilingual asks Render for one email in Japanese and then English, for a
+// reader whose language nobody knows (a shared mailbox).
+const Bilingual = "ja+en"
+
+// bilingualRule separates the Japanese text from the English one.
+const bilingualRule = "\n\n----\n\n"
+
+// Render fills the template of kind in lang (Japanese unless "en", or both
+// for Bilingual) with data. A field the template names but data lacks is an
+// error, not a blank.
 func (s Set[K]) Render(kind K, lang string, data any) (subject, body string, err error) {
+	if lang == Bilingual {
+		return s.renderBilingual(kind, data)
+	}
 	if lang != "en" {
 		lang = "ja"
 	}
@@ -39,6 +51,20 @@ func (s Set[K]) Render(kind K, lang string, data any) (subject, body string, err
 		return "", "", fmt.Errorf("%s email body: %w", kind, err)
 	}
 	return subject, body, nil
+}
+
+// renderBilingual is the Japanese email followed by the English one: both
+// subjects joined by " / ", both bodies with a rule between them.
+func (s Set[K]) renderBilingual(kind K, data any) (subject, body string, err error) {
+	jaSubject, jaBody, err := s.Render(kind, "ja", data)
+	if err != nil {
+		return "", "", err
+	}
+	enSubject, enBody, err := s.Render(kind, "en", data)
+	if err != nil {
+		return "", "", err
+	}
+	return jaSubject + " / " + enSubject, strings.TrimRight(jaBody, "\n") + bilingualRule + enBody, nil
 }
 
 func execute(name, text string, data any) (string, error) {

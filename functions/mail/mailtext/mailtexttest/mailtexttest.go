@@ -35,6 +35,23 @@ func Golden[K ~string](t *testing.T, set mailtext.Set[K], data any, update bool)
 	}
 }
 
+// GoldenBilingual renders each of kinds as one Japanese-then-English email
+// (mailtext.Bilingual) and compares it with
+// testdata/email-<kind>.ja+en.golden; update rewrites the files.
+func GoldenBilingual[K ~string](t *testing.T, set mailtext.Set[K], data any, update bool, kinds ...K) {
+	t.Helper()
+	if len(kinds) == 0 {
+		t.Fatal("GoldenBilingual: no kinds named")
+	}
+	for _, kind := range kinds {
+		subject, body, err := set.Render(kind, mailtext.Bilingual, data)
+		if err != nil {
+			t.Fatalf("%s/%s: %v", kind, mailtext.Bilingual, err)
+		}
+		Compare(t, Path(string(kind), mailtext.Bilingual), "Subject: "+subject+"\n\n"+body, update)
+	}
+}
+
 // Path is the golden file of one email.
 func Path(kind, lang string) string {
 	return filepath.Join("testdata", "email-"+kind+"."+lang+".golden")

@@ -1,0 +1,433 @@
+package newsletter
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// HR's newsletter pages: /hr/newsletters lists every send, newest first;
+// /hr/newsletters/{slug} shows one with its report, a preview of each
+// edition and the form that starts it (a POST to the JSON API's own route,
+// answered with 303 back here). No JavaScript.
+
+// hrPath is a send's page.
+func hrPath(slug string) string { return "/hr/newsletters/" + url.PathEscape(slug) }
+
+// hrLang is the administrator's language: the pages follow it, as HR's
+// other pages do.
+func hrLang(m store.Member) string {
+	if m.Language == store.LanguageEn {
+		return httpapi.LangEN
+	}
+	return httpapi.LangJA
+}
+
+// tokyo is the time zone HR reads times in.
+var tokyo = time.FixedZone("JST", 9*60*60)
+
+var hrText = map[string]map[string]string{
+	"ja": {
+		"site": "アルムナイネットワーク", "skip": "本文へ移動", "home": "メンバートップ",
+		"title": "ニュースレター", "intro": "同期済みのニュースレターと配信の状況です（新しい順）。時刻はすべて日本時間です。",
+		"none":    "ニュースレターはまだありません。content/newsletters/ に書いて、okaeri sync で同期してください。",
+		"caption": "ニュースレターの配信", "newsletter": "ニュースレター", "subject": "件名", "segment": "配信対象", "send_at": "配信予定",
+		"status": "状態", "started": "開始", "finished": "完了", "running": "実行中", "asap": "開始したらすぐ",
+		"recipients": "対象者", "sent": "送信済み", "failed": "失敗", "suppressed": "配信停止で除外", "uncertain": "送信不明",
+		"pending": "送信待ち", "batches": "バッチ", "requests": "リクエスト", "back": "ニュースレター一覧へ",
+		"summary": "概要", "slug": "ファイル名", "actor": "開始した人", "updated": "最終更新", "report": "送信レポート",
+		"report_none": "まだ配信していません。", "last_error": "最後のエラー", "preview": "プレビュー", "preheader": "プレビュー文",
+		"edition_ja": "日本語版", "edition_en": "英語版", "frame": "メールのプレビュー", "text_part": "テキスト版",
+		"no_en":        "英語版はありません。英語を選んだメンバーには日本語版が届きます。",
+		"preview_note": "受信者の名前には見本（山田 花子 様）が入ります。このページでは安全のためメールのスタイルとスクリプトを無効にしているため、見た目は実際のメールと異なります。実際の見た目は okaeri newsletter preview で確認できます。",
+		"send":         "配信", "confirm": "プレビューと配信対象を確認しました。この内容で配信します（配信は取り消せません）。",
+		"start": "配信を開始する", "schedule": "配信を予約する", "resume": "配信を再開する",
+		"schedule_note":  "配信予定（%s）の前に押すと予約になり、その時刻に自動で配信されます。",
+		"resume_note":    "前回の続きから配信します。送信済みの人には二度と送りません。",
+		"scheduled_note": "%s に自動で配信されます。", "sending_note": "配信中です。進み具合はこのページを再読み込みすると確認できます。",
+		"done_note": "配信が完了しました。", "uncertain_note": "送信できたか確認できない宛先が %d 件あります。自動では再送しません。SendGrid の Activity で確認し、必要なら okaeri newsletter send %s --resend-uncertain を実行してください。",
+		"reload": "最新の状態に更新", "notice_started": "配信を開始しました。", "notice_scheduled": "配信を予約しました。%s に配信されます。",
+		"notice_already": "この配信はすでに開始されています。同じ内容が二重に送られることはありません。",
+		"seg_all":        "ニュースレターの受け取りに同意したすべてのメンバー", "seg_lang_ja": "日本語を選んだメンバー", "seg_lang_en": "英語を選んだメンバー",
+		"seg_departments": "在籍時の部署：%s", "seg_left": "退職時期：%s〜%s", "seg_open_to": "関心：%s", "sep": "、",
+		"open_rehire": "再入社", "open_sidework": "副業", "open_mentoring": "メンタリング", "open_referrals": "紹介",
+		"st_ready": "未配信", "st_scheduled": "予約済み", "st_sending": "配信中", "st_paused": "一時停止中", "st_done": "配信完了", "st_failed": "停止（エラー）",
+		"actor_cli": "okaeri コマンド", "actor_scheduler": "自動配信", "actor_hr": "事務局",
+	},
+	"en": {
+		"site": "Alumni network", "skip": "Skip to content", "home": "Members' home",
+		"title": "Newsletters", "intro": "Synced newsletters and their sends, newest first. All times are Japan time.",
+		"none":    "No newsletters yet. Write one in content/newsletters/ and run okaeri sync.",
+		"caption": "Newsletter sends", "newsletter": "Newsletter", "subject": "Subject", "segment": "Recipients", "send_at": "Scheduled",
+		"status": "Status", "started": "Started", "finished": "Finished", "running": "running", "asap": "As soon as started",
+		"recipients": "Recipients", "sent": "Sent", "failed": "Failed", "suppressed": "Suppressed", "uncertain": "Uncertain",
+		"pending": "Pending", "batches": "Batches", "requests": "Requests", "back": "All newsletters",
+		"summary": "Summary", "slug": "File name", "actor": "Started by", "updated": "Last updated", "report": "Send report",
+		"report_none": "Not sent yet.", "last_error": "Last error", "preview": "Preview", "preheader": "Preheader",
+		"edition_ja": "Japanese edition", "edition_en": "English edition", "frame": "Preview of the email", "text_part": "Plain-text part",
+		"no_en":        "There is no English edition. Members who chose English get the Japanese one.",
+		"preview_note": "The recipient's name is a sample (山田 花子 様 / Dear Hanako Yamada). For safety this page turns off the email's styles and scripts, so it looks plainer than the real email; okaeri newsletter preview shows it as sent.",
+		"send":         "Send", "confirm": "I have checked the preview and the recipients. Send it as it is (a send cannot be taken back).",
+		"start": "Start the send", "schedule": "Schedule the send", "resume": "Resume the send",
+		"schedule_note":  "Before its scheduled time (%s) this schedules the send; it goes out by itself then.",
+		"resume_note":    "The send continues where it stopped. Nobody who got it gets it twice.",
+		"scheduled_note": "It goes out by itself at %s.", "sending_note": "Sending. Reload this page to see how far it got.",
+		"done_note": "The send is complete.", "uncertain_note": "%d recipients may or may not have got it; they are never resent automatically. Check SendGrid's Activity feed and, if needed, run okaeri newsletter send %s --resend-uncertain.",
+		"reload": "Reload the status", "notice_started": "The send has started.", "notice_scheduled": "The send is scheduled for %s.",
+		"notice_already": "This send had already started. Nobody gets it twice.",
+		"seg_all":        "Every member who agreed to receive the newsletter", "seg_lang_ja": "Members who chose Japanese", "seg_lang_en": "Members who chose English",
+		"seg_departments": "Department: %s", "seg_left": "Left the company: %s to %s", "seg_open_to": "Open to: %s", "sep": ", ",
+		"open_rehire": "re-hire", "open_sidework": "side work", "open_mentoring": "mentoring", "open_referrals": "referrals",
+		"st_ready": "Ready", "st_scheduled": "Scheduled", "st_sending": "Sending", "st_paused": "Paused", "st_done": "Done", "st_failed": "Failed",
+		"actor_cli": "the okaeri command", "actor_scheduler": "the scheduler", "actor_hr": "HR",
+	},
+}
+
+// hrSend is a send as HR's pages show it: words and Japan times.
+type hrSend struct {
+	Slug        string
+	Title       string // the Japanese edition's (the slug before it is rendered)
+	TitleEN     string // the English edition's, if translated
+	Subject     string
+	SubjectEN   string
+	Segment     []string
+	Status      store.SendStatus
+	StatusLabel string
+	Running     bool
+	Rendered    bool
+	Report      store.SendReport
+	Error       string
+	Version     int64
+	SendAt      hrTime
+	Started     hrTime
+	Finished    hrTime
+	Updated     hrTime
+	Actor       string
+	Asap        string // what a ready send without send_at says for its time
+}
+
+// hrTime is a time for a page: in Japan, to the minute, with its
+// machine-readable form for <time>.
+type hrTime struct{ Text, ISO string }
+
+func timeOf(t time.Time) hrTime {
+	if t.IsZero() {
+		return hrTime{}
+	}
+	return hrTime{Text: t.In(tokyo).Format("2006-01-02 15:04"), ISO: t.UTC().Format(time.RFC3339)}
+}
+
+func (h Handler) hrSendOf(ctx context.Context, s store.NewsletterSend, lang string) hrSend {
+	T := hrText[lang]
+	v := hrSend{Slug: s.Slug, Title: s.Slug, Status: s.Status, StatusLabel: cmp.Or(T["st_"+string(s.Status)], string(s.Status)),
+		Running: s.LeaseOwner != "" && s.LeaseUntil.After(h.S.Now()), Rendered: s.Rendered != nil, Report: s.Report, Error: s.Error,
+		Version: s.Version, SendAt: timeOf(s.SendAt), Started: timeOf(s.StartedAt), Finished: timeOf(s.FinishedAt), Updated: timeOf(s.UpdatedAt), Asap: T["asap"]}
+	if s.Rendered != nil {
+		ja := s.Rendered.Editions[store.LanguageJa]
+		v.Title, v.Subject = cmp.Or(ja.Title, s.Slug), ja.Subject
+		if en, ok := s.Rendered.Editions[store.LanguageEn]; ok {
+			v.TitleEN, v.SubjectEN = en.Title, en.Subject
+		}
+		v.Segment = segmentWords(s.Rendered.Segment, T)
+	}
+	if s.Status != store.SendReady {
+		v.Actor = h.actorName(ctx, s.Actor, T)
+	}
+	return v
+}
+
+// segmentWords says who a segment reaches, one line per condition.
+func segmentWords(seg store.NewsletterSegment, T map[string]string) []string {
+	var out []string
+	switch seg.Language {
+	case store.LanguageJa:
+		out = append(out, T["seg_lang_ja"])
+	case store.LanguageEn:
+		out = append(out, T["seg_lang_en"])
+	}
+	if len(seg.Departments) > 0 {
+		out = append(out, fmt.Sprintf(T["seg_departments"], strings.Join(seg.Departments, T["sep"])))
+	}
+	if seg.LeftFrom != "" || seg.LeftTo != "" {
+		from, to := seg.LeftMonths()
+		out = append(out, fmt.Sprintf(T["seg_left"], cmp.Or(from, "…"), cmp.Or(to, "…")))
+	}
+	if len(seg.OpenTo) > 0 {
+		var open []string
+		for _, o := range seg.OpenTo {
+			open = append(open, cmp.Or(T["open_"+o], o))
+		}
+		out = append(out, fmt.Sprintf(T["seg_open_to"], strings.Join(open, T["sep"])))
+	}
+	if len(out) == 0 {
+		out = append(out, T["seg_all"])
+	}
+	return out
+}
+
+// actorName says who started a send: an administrator by name (HR sees
+// HR's own names), the CLI or the scheduler.
+func (h Handler) actorName(ctx context.Context, actor string, T map[string]string) string {
+	switch {
+	case actor == "cli":
+		return T["actor_cli"]
+	case actor == "scheduler":
+		return T["actor_scheduler"]
+	case strings.HasPrefix(actor, "hr:"):
+		if m, err := h.S.Store.GetMember(ctx, strings.TrimPrefix(actor, "hr:")); err == nil && m.Name != "" {
+			return m.Name
+		}
+		return T["actor_hr"]
+	}
+	return actor
+}
+
+// newestFirst orders sends by their date: when they are (or were) to go,
+// else when they started, else when they were synced.
+func newestFirst(sends []store.NewsletterSend) {
+	date := func(s store.NewsletterSend) time.Time {
+		for _, t := range []time.Time{s.SendAt, s.StartedAt} {
+			if !t.IsZero() {
+				return t
+			}
+		}
+		return s.CreatedAt
+	}
+	slices.SortStableFunc(sends, func(a, b store.NewsletterSend) int {
+		return cmp.Or(date(b).Compare(date(a)), strings.Compare(a.Slug, b.Slug))
+	})
+}
+
+const hrHead = `<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
+<body><a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="site-header"><div class="wrap header-inner">
+<nav aria-label="{{.Menu}}"><ul>
+<li><a href="{{.Home}}">{{.T.home}}</a></li>
+{{range .Nav}}<li><a href="{{.Href}}"{{if eq .Href $.Current}} aria-current="page"{{end}}>{{.Text}}</a></li>
+{{end}}</ul></nav></div></header>
+<main id="main" class="wrap hr">`
+
+const hrFoot = `
+</main></body></html>`
+
+// hrTimePartial renders an hrTime as <time>, or a dash when there is none;
+// "send_at" a send's scheduled time, "as soon as started" for a ready send
+// without one.
+const hrTimePartial = `{{define "time"}}{{if .Text}}<time datetime="{{.ISO}}">{{.Text}}</time>{{else}}—{{end}}{{end}}` +
+	`{{define "send_at"}}{{if .SendAt.Text}}{{template "time" .SendAt}}{{else if eq .Status "ready"}}{{.Asap}}{{else}}—{{end}}{{end}}`
+
+var hrListTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-newsletters").Parse(hrTimePartial + hrHead + `
+<h1>{{.T.title}}</h1>
+<p>{{.T.intro}}</p>
+{{if not .Sends}}<p>{{.T.none}}</p>{{else}}
+<div class="table-scroll" role="region" aria-labelledby="sends-caption" tabindex="0">
+<table><caption id="sends-caption">{{.T.caption}} ({{len .Sends}})</caption>
+<thead><tr><th scope="col">{{.T.newsletter}}</th><th scope="col">{{.T.subject}}</th><th scope="col">{{.T.segment}}</th><th scope="col">{{.T.send_at}}</th><th scope="col">{{.T.status}}</th>
+<th scope="col">{{.T.recipients}}</th><th scope="col">{{.T.sent}}</th><th scope="col">{{.T.failed}}</th><th scope="col">{{.T.suppressed}}</th><th scope="col">{{.T.uncertain}}</th><th scope="col">{{.T.pending}}</th><th scope="col">{{.T.batches}}</th><th scope="col">{{.T.requests}}</th>
+<th scope="col">{{.T.started}}</th><th scope="col">{{.T.finished}}</th></tr></thead>
+<tbody>{{range .Sends}}<tr id="send-{{.Slug}}">
+<td><a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}</td>
+<td>{{if .Subject}}<span lang="ja">{{.Subject}}</span>{{if .SubjectEN}}<br><span lang="en">{{.SubjectEN}}</span>{{end}}{{else}}—{{end}}</td>
+<td>{{range $i, $s := .Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</td>
+<td>{{template "send_at" .}}</td>
+<td data-status="{{.Status}}">{{.StatusLabel}}{{if .Running}} ({{$.T.running}}){{end}}</td>
+<td>{{.Report.Recipients}}</td><td>{{.Report.Sent}}</td><td>{{.Report.Failed}}</td><td>{{.Report.Suppressed}}</td><td>{{.Report.Uncertain}}</td><td>{{.Report.Pending}}</td><td>{{.Report.Batches}}</td><td>{{.Report.Requests}}</td>
+<td>{{template "time" .Started}}</td><td>{{template "time" .Finished}}</td></tr>
+{{end}}</tbody></table></div>{{end}}` + hrFoot))
+})
+
+var hrSendTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("hr-newsletter").Parse(hrTimePartial + hrHead + `
+<p><a href="/hr/newsletters">{{.T.back}}</a></p>
+<h1 lang="ja">{{.S.Title}}</h1>
+{{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
+{{if not .S.Rendered}}<p class="form-errors" id="not-rendered">{{.NotRendered}}</p>{{end}}
+{{if .S.Error}}<div class="form-errors" id="last-error"><h2>{{.T.last_error}}</h2><p class="pre">{{.S.Error}}</p></div>{{end}}
+<h2>{{.T.summary}}</h2>
+<dl class="facts">
+<div><dt>{{.T.status}}</dt><dd id="send-status" data-status="{{.S.Status}}">{{.S.StatusLabel}}{{if .S.Running}} ({{.T.running}}){{end}}</dd></div>
+{{if .S.Subject}}<div><dt>{{.T.subject}}</dt><dd><span lang="ja">{{.S.Subject}}</span>{{if .S.SubjectEN}}<br><span lang="en">{{.S.SubjectEN}}</span>{{end}}</dd></div>{{end}}
+<div><dt>{{.T.segment}}</dt><dd>{{range $i, $s := .S.Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</dd></div>
+<div><dt>{{.T.send_at}}</dt><dd>{{template "send_at" .S}}</dd></div>
+<div><dt>{{.T.started}}</dt><dd>{{template "time" .S.Started}}</dd></div>
+<div><dt>{{.T.finished}}</dt><dd>{{template "time" .S.Finished}}</dd></div>
+{{if .S.Actor}}<div><dt>{{.T.actor}}</dt><dd>{{.S.Actor}}</dd></div>{{end}}
+<div><dt>{{.T.updated}}</dt><dd>{{template "time" .S.Updated}}</dd></div>
+<div><dt>{{.T.slug}}</dt><dd><code>content/newsletters/{{.S.Slug}}.md</code></dd></div>
+</dl>
+<h2>{{.T.report}}</h2>
+<dl class="facts counts">
+<div><dt>{{.T.recipients}}</dt><dd id="count-recipients">{{.S.Report.Recipients}}</dd></div>
+<div><dt>{{.T.sent}}</dt><dd id="count-sent">{{.S.Report.Sent}}</dd></div>
+<div><dt>{{.T.failed}}</dt><dd id="count-failed">{{.S.Report.Failed}}</dd></div>
+<div><dt>{{.T.suppressed}}</dt><dd id="count-suppressed">{{.S.Report.Suppressed}}</dd></div>
+<div><dt>{{.T.uncertain}}</dt><dd id="count-uncertain">{{.S.Report.Uncertain}}</dd></div>
+<div><dt>{{.T.pending}}</dt><dd id="count-pending">{{.S.Report.Pending}}</dd></div>
+<div><dt>{{.T.batches}}</dt><dd id="count-batches">{{.S.Report.Batches}}</dd></div>
+<div><dt>{{.T.requests}}</dt><dd id="count-requests">{{.S.Report.Requests}}</dd></div>
+</dl>
+{{if .Uncertain}}<p class="notice">{{.Uncertain}}</p>{{end}}
+{{if .Editions}}<h2>{{.T.preview}}</h2>
+<p class="hint">{{.T.preview_note}}</p>
+{{range .Editions}}<section class="newsletter-edition" lang="{{.Lang}}" aria-labelledby="edition-{{.Lang}}">
+<h3 id="edition-{{.Lang}}" lang="{{$.Lang}}">{{.Label}}</h3>
+<dl class="facts">
+<div><dt lang="{{$.Lang}}">{{$.T.subject}}</dt><dd>{{.Subject}}</dd></div>
+{{if .Preheader}}<div><dt lang="{{$.Lang}}">{{$.T.preheader}}</dt><dd>{{.Preheader}}</dd></div>{{end}}
+</dl>
+<iframe class="newsletter-preview" title="{{.Frame}}" sandbox srcdoc="{{.HTML}}"></iframe>
+<h4 lang="{{$.Lang}}">{{$.T.text_part}}</h4>
+<pre class="pre newsletter-text">{{.Text}}</pre>
+</section>
+{{end}}{{if .NoEnglish}}<p>{{.T.no_en}}</p>{{end}}{{end}}
+<h2 id="send">{{.T.send}}</h2>
+{{if .CanStart}}<form method="post" action="/api/hr/newsletters/{{.S.Slug}}/send" class="stack">
+<input type="hidden" name="version" value="{{.S.Version}}">
+{{if .StartNote}}<p class="hint">{{.StartNote}}</p>{{end}}
+<div class="check"><input type="checkbox" id="confirmed" name="confirmed" value="on" required><label for="confirmed">{{.T.confirm}}</label></div>
+<p><button type="submit" class="button">{{.StartLabel}}</button></p>
+</form>{{else}}<p>{{.StateNote}}</p>
+<p><a href="/hr/newsletters/{{.S.Slug}}">{{.T.reload}}</a></p>{{end}}` + hrFoot))
+})
+
+// hrEdition is one language's email on the page.
+type hrEdition struct {
+	Lang, Label, Frame string
+	Subject, Preheader string
+	HTML, Text         string // the whole email, a sample recipient's
+}
+
+func (h Handler) hrData(lang, current string) map[string]any {
+	return map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["title"], "Home": pathFor(lang, "/members/"),
+		"Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang), "Current": current}
+}
+
+func (h Handler) hrNewsletters(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	sends, err := h.S.Store.ListNewsletterSends(r.Context())
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), pathFor(hrLang(admin), "/members/"))
+		return
+	}
+	newestFirst(sends)
+	lang := hrLang(admin)
+	views := make([]hrSend, 0, len(sends))
+	for _, s := range sends {
+		views = append(views, h.hrSendOf(r.Context(), s, lang))
+	}
+	data := h.hrData(lang, "/hr/newsletters")
+	data["Sends"] = views
+	writePage(w, hrListTmpl(), data)
+}
+
+func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	ctx := r.Context()
+	s, err := h.S.Store.GetNewsletterSend(ctx, r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err, "/hr/newsletters")
+		return
+	}
+	lang := hrLang(admin)
+	T := hrText[lang]
+	v := h.hrSendOf(ctx, s, lang)
+	data := h.hrData(lang, "")
+	data["Title"], data["S"] = v.Title, v
+	data["NotRendered"] = httpapi.Message(lang, "newsletter_not_rendered")
+	q := r.URL.Query()
+	switch {
+	case q.Get("started") != "" && s.Status == store.SendScheduled:
+		data["Notice"] = fmt.Sprintf(T["notice_scheduled"], v.SendAt.Text)
+	case q.Get("started") != "":
+		data["Notice"] = T["notice_started"]
+	case q.Get("already") != "":
+		data["Notice"] = T["notice_already"]
+	case q.Get("changed") != "":
+		data["Notice"] = httpapi.Message(lang, "newsletter_changed")
+	}
+	if s.Report.Uncertain > 0 {
+		data["Uncertain"] = fmt.Sprintf(T["uncertain_note"], s.Report.Uncertain, s.Slug)
+	}
+	if s.Rendered != nil {
+		editions, err := h.previews(*s.Rendered, T)
+		if err != nil {
+			h.fail(w, r, httpapi.Internal(err), "/hr/newsletters")
+			return
+		}
+		data["Editions"], data["NoEnglish"] = editions, len(editions) == 1
+	}
+	h.startForm(data, s, v, T)
+	writePage(w, hrSendTmpl(), data)
+}
+
+// startForm decides whether the page offers to start the send and what its
+// button and notes say.
+func (h Handler) startForm(data map[string]any, s store.NewsletterSend, v hrSend, T map[string]string) {
+	switch {
+	case s.Rendered == nil:
+		data["StateNote"] = data["NotRendered"]
+	case v.Running || s.Status == store.SendSending:
+		data["StateNote"] = T["sending_note"]
+	case s.Status == store.SendScheduled:
+		data["StateNote"] = fmt.Sprintf(T["scheduled_note"], v.SendAt.Text)
+	case s.Status == store.SendDone:
+		data["StateNote"] = T["done_note"]
+	case s.Status == store.SendPaused || s.Status == store.SendFailed:
+		data["CanStart"], data["StartLabel"], data["StartNote"] = true, T["resume"], T["resume_note"]
+	case s.SendAt.After(h.S.Now()):
+		data["CanStart"], data["StartLabel"] = true, T["schedule"]
+		data["StartNote"] = fmt.Sprintf(T["schedule_note"], v.SendAt.Text)
+	default:
+		data["CanStart"], data["StartLabel"] = true, T["start"]
+	}
+}
+
+// previews renders each edition as its recipients get it, with a sample
+// recipient. The preheader is left out of the frame (mail clients hide it
+// with inline styles, which the page's policy turns off) and shown beside.
+func (h Handler) previews(rn store.RenderedNewsletter, T map[string]string) ([]hrEdition, error) {
+	cfg := RenderConfig{BaseURL: h.S.Config.BaseURL, Sender: h.S.Config.From.Name}
+	var out []hrEdition
+	for _, lang := range []store.Language{store.LanguageJa, store.LanguageEn} {
+		ed, ok := rn.Editions[lang]
+		if !ok {
+			continue
+		}
+		one := rn
+		bare := ed
+		bare.Preheader = ""
+		one.Editions = map[store.Language]store.RenderedEdition{lang: bare}
+		em, err := Render(one, lang, cfg)
+		if err != nil {
+			return nil, err
+		}
+		em = em.Sample(cfg.BaseURL)
+		label := T["edition_"+string(lang)]
+		out = append(out, hrEdition{Lang: string(lang), Label: label, Frame: T["frame"] + " (" + label + ")",
+			Subject: ed.Subject, Preheader: ed.Preheader, HTML: em.HTML, Text: em.Text})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("newsletter: the rendering has no edition")
+	}
+	return out, nil
+}
+
+func writePage(w http.ResponseWriter, t *template.Template, data map[string]any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", data["Lang"].(string))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_ = t.Execute(w, data)
+}
