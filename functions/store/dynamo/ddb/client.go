@@ -23,6 +23,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -123,12 +124,21 @@ func New(o Options, optFns ...func(*Options)) *Client {
 }
 
 // defaultHTTPClient keeps up to 32 idle connections to DynamoDB: the store
-// writes up to 16 items at once, and net/http's default keeps 2.
+// writes up to 16 items at once, and net/http's default keeps 2. It is
+// built rather than cloned from http.DefaultTransport: Clone sets up
+// HTTP/2 at once, which a cold start need not wait for (a new Transport
+// does it on its first request).
 func defaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 100
-	t.MaxIdleConnsPerHost = 32
-	return &http.Client{Transport: t}
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}}
 }
 
 // endpoint is BaseEndpoint, or the region's public endpoint.
