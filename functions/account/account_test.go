@@ -203,6 +203,59 @@ func TestApprovalModes(t *testing.T) {
 	}
 }
 
+// TestReviewersHearOfWaitingRegistrations: HR learns that registrations
+// await review, once an hour at most, in each admin's language, without
+// the applicants' names or addresses.
+func TestReviewersHearOfWaitingRegistrations(t *testing.T) {
+	f := newFixture(t, ApprovalManual)
+	ctx := context.Background()
+	f.s.Config.Admins = []string{"hr@example.co.jp", "hr-en@example.co.jp"}
+	if _, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
+		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03"}); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(email string) {
+		t.Helper()
+		if err := f.s.Register(ctx, input(email), "c"); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := f.s.Verify(ctx, f.lastToken(t, email)); err != nil || m.Status != store.StatusVerified {
+			t.Fatalf("%s: %s %v", email, m.Status, err)
+		}
+	}
+	notices := func(to string) []outbox.Entry {
+		var out []outbox.Entry
+		list, _ := outbox.List(f.outbox)
+		for _, e := range list {
+			if strings.Contains(e.To, to) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	verify("first@example.net")
+	verify("second@example.net") // the same hour: no second notice
+	ja, en := notices("hr@example.co.jp"), notices("hr-en@example.co.jp")
+	if len(ja) != 1 || len(en) != 1 {
+		t.Fatalf("notices: %d ja, %d en, want 1 each", len(ja), len(en))
+	}
+	if !strings.Contains(ja[0].Subject, "承認待ち") || !strings.Contains(en[0].Subject, "await your review") ||
+		!strings.Contains(ja[0].Text, "http://portal.test/hr/registrations") {
+		t.Errorf("notice: %q %q\n%s", ja[0].Subject, en[0].Subject, ja[0].Text)
+	}
+	for _, n := range append(ja, en...) {
+		if strings.Contains(n.Text, "first@") || strings.Contains(n.Text, "佐藤") {
+			t.Errorf("the notice names an applicant: %s", n.Text)
+		}
+	}
+	// An hour later a new registration brings a new notice.
+	f.clock.now = f.clock.now.Add(time.Hour)
+	verify("third@example.net")
+	if n := len(notices("hr@example.co.jp")); n != 2 {
+		t.Errorf("after an hour: %d notices, want 2", n)
+	}
+}
+
 func TestConcurrentRegistrationsOfOneAddressMakeOneMember(t *testing.T) {
 	f := newFixture(t, ApprovalOpen)
 	ctx := context.Background()

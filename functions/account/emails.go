@@ -19,6 +19,9 @@ const (
 	emailChangeVerify emailKind = "change-verify" // confirm a new address
 	emailErased       emailKind = "erased"
 	emailContact      emailKind = "contact" // a relayed message from another member
+	// emailReviewWaiting tells HR that registrations await review; it
+	// names nobody and goes at most once an hour (notifyReviewers).
+	emailReviewWaiting emailKind = "review-waiting"
 )
 
 // emailData fills the templates. Only what the template shows is set.
@@ -89,6 +92,24 @@ Log in here: {{.Portal}}/en/login/
 
 Your email address is confirmed. The alumni office is reviewing your registration
 and will email you once it is approved.
+`},
+	},
+	emailReviewWaiting: {
+		"ja": {"【アルムナイ】承認待ちの登録があります", `アルムナイ事務局 ご担当者様
+
+アルムナイネットワークに、承認を待っている登録があります。
+在籍記録と照らし合わせて、承認または却下してください。
+{{.Link}}
+
+このお知らせは、承認待ちの登録が増えたとき、1時間に1回までお送りします。
+`},
+		"en": {"[Alumni] Registrations await your review", `Dear alumni office,
+
+Registrations to the alumni network are waiting for your review.
+Please check them against the employment records and approve or reject them:
+{{.Link}}
+
+This notice is sent at most once an hour while new registrations arrive.
 `},
 	},
 	emailRejected: {

@@ -235,7 +235,38 @@ func (s *Service) Verify(ctx context.Context, token string) (store.Member, error
 		return s.approve(ctx, m.ID, "system")
 	}
 	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailPendingHR, string(m.Language), emailData{Name: m.Name})
+	s.notifyReviewers(ctx)
 	return m, nil
+}
+
+// reviewNoticeKey counts registrations awaiting review per hour: the first
+// in an hour sends HR one notice, the rest wait for it (a launch day brings
+// hundreds).
+const reviewNoticeKey = "account:review-notice"
+
+// notifyReviewers tells every admin that registrations await review, in
+// the admin's language (Japanese for an address that is not a member), at
+// most once an hour. The notice names nobody: it links to the review page.
+// Failing to send it fails nothing; the page lists the registrations.
+func (s *Service) notifyReviewers(ctx context.Context) {
+	if len(s.Config.Admins) == 0 {
+		return
+	}
+	n, err := s.Store.HitRateLimit(ctx, reviewNoticeKey, time.Hour, s.Now())
+	if err != nil {
+		s.Log.ErrorContext(ctx, "review notice", "err", err)
+		return
+	}
+	if n != 1 {
+		return
+	}
+	for _, admin := range s.Config.Admins {
+		lang := "ja"
+		if a, err := s.Store.GetMemberByEmail(ctx, admin); err == nil {
+			lang = string(a.Language)
+		}
+		_ = s.send(ctx, omail.Address{Email: admin}, emailReviewWaiting, lang, emailData{Link: s.Config.BaseURL + "/hr/registrations"})
+	}
 }
 
 // tokenError: an unknown, used or expired token all read the same to a person.
