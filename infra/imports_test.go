@@ -28,9 +28,10 @@ var slowToStart = map[string]string{
 	"github.com/okaeri/okaeri/functions/content": "the content parser",
 }
 
-// markdown are the functions that render Markdown themselves: the
-// directory (bios). Newsletters are rendered by `okaeri sync`.
-var markdown = map[string]bool{"directory": true}
+// markdown are the functions that render Markdown themselves: render,
+// which renders bios for the directory and serves no request. Newsletters
+// are rendered by `okaeri sync`.
+var markdown = map[string]bool{"render": true}
 
 // TestLambdasLeaveOutSlowPackages checks each function's import graph, as
 // built for Lambda, so that a new import cannot quietly slow every cold
@@ -53,7 +54,7 @@ func TestLambdasLeaveOutSlowPackages(t *testing.T) {
 			t.Fatalf("%s: go list gave %d packages; expected the whole graph", f.Name, len(deps))
 		}
 		if markdown[f.Name] && !slices.Contains(deps, "github.com/yuin/goldmark") {
-			t.Errorf("%s renders bios but does not link goldmark: is bio.Render passed to boot.Run?", f.Name)
+			t.Errorf("%s renders bios but does not link goldmark: does it still use bio.RenderAll?", f.Name)
 		}
 		reported := map[string]bool{}
 		for _, d := range deps {

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 
 	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/account/biorender"
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/config"
@@ -433,5 +434,29 @@ func TestMissingSessionKeysFailInit(t *testing.T) {
 	defer cancel()
 	if _, err := p.Ready(ctx); !errors.Is(err, runtimeapi.ErrExited) || !strings.Contains(p.Output(), "OKAERI_SESSION_KEYS") {
 		t.Errorf("started without session keys: %v\n%s", err, p.Output())
+	}
+}
+
+// The render function turns the directory's bios into HTML: an invocation
+// with every bio of a page answers their HTML in order, safe; too many bios
+// fail the invocation, as Lambda must see.
+func TestRenderFunctionRendersBios(t *testing.T) {
+	t.Parallel()
+	p := start(t, "render", []string{"AWS_REGION=ap-northeast-1"})
+	ctx := context.Background()
+	var out biorender.Response
+	in := biorender.Request{Bios: []string{"Go と **AWS**。詳しくはhttps://example.jp/blog を。", "<script>alert(1)</script>", ""}}
+	if err := p.API.InvokeJSON(ctx, in, &out); err != nil {
+		t.Fatalf("render: %v\n%s", err, p.Output())
+	}
+	if len(out.HTML) != 3 || !strings.Contains(out.HTML[0], "<strong>AWS</strong>") ||
+		!strings.Contains(out.HTML[0], `<a href="https://example.jp/blog" rel="nofollow ugc">`) ||
+		strings.Contains(out.HTML[1], "<script") || out.HTML[2] != "" {
+		t.Fatalf("render answered %q", out.HTML)
+	}
+	err := p.API.InvokeJSON(ctx, biorender.Request{Bios: make([]string, biorender.MaxBios+1)}, nil)
+	var fe *runtimeapi.FunctionError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Message, "at most") {
+		t.Errorf("too many bios: %v", err)
 	}
 }

@@ -820,7 +820,7 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 				}
 			}
 		}
-		var tableActions, s3Actions, ssmResources []string
+		var tableActions, s3Actions, ssmResources, invoked []string
 		for a, rs := range granted {
 			service, op, _ := strings.Cut(a, ":")
 			switch service {
@@ -849,9 +849,32 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 					s, _ := cfn.Sub(r)
 					ssmResources = append(ssmResources, s)
 				}
+			case "lambda":
+				if a != "lambda:InvokeFunction" {
+					t.Errorf("%s: %s", f.Name, a)
+				}
+				for _, r := range rs {
+					name, attr, _ := cfn.Ref(r)
+					if attr != "Arn" {
+						t.Errorf("%s: %s on %v, not a function of the stack", f.Name, a, r)
+					}
+					invoked = append(invoked, name)
+				}
 			default:
 				t.Errorf("%s: unexpected action %s", f.Name, a)
 			}
+		}
+		var wantInvoked []string
+		for _, g := range f.Invokes {
+			wantInvoked = append(wantInvoked, logicalName(g))
+			// The function is told which one to call, by reference.
+			if name, _, _ := cfn.Ref(fn.Environment.Variables["OKAERI_BIO_RENDERER"]); name != logicalName(g) {
+				t.Errorf("%s: OKAERI_BIO_RENDERER does not name %s", f.Name, logicalName(g))
+			}
+		}
+		sort.Strings(invoked)
+		if !slices.Equal(invoked, wantInvoked) {
+			t.Errorf("%s: may invoke %v, the table says %v", f.Name, invoked, wantInvoked)
 		}
 		sort.Strings(tableActions)
 		sort.Strings(s3Actions)

@@ -53,9 +53,11 @@ type Config struct {
 	LoginPerAddress    Limit
 	LoginPerClient     Limit
 
-	// RenderBio turns a bio's Markdown into safe HTML (bio.Render); nil
-	// shows bios as escaped text.
-	RenderBio func(md string) string
+	// RenderBios turns bios' Markdown into safe HTML, all of a directory
+	// page's at once: bio.RenderAll in the process, or on AWS the render
+	// function (biorender.Remote), so that no function serving requests
+	// links goldmark. nil shows bios as escaped text.
+	RenderBios func(ctx context.Context, bios []string) ([]string, error)
 }
 
 // Defaults fills zero fields with the documented defaults.

@@ -329,6 +329,65 @@ func TestConsentChangesAreRecorded(t *testing.T) {
 	}
 }
 
+// TestDirectoryRendersBiosInOneBatch: a directory page asks the renderer
+// once, with the bios of the members who show one; if the renderer fails
+// (on AWS, the render function), bios are shown as escaped text.
+func TestDirectoryRendersBiosInOneBatch(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	var calls [][]string
+	fail := false
+	f.s.Config.RenderBios = func(_ context.Context, bios []string) ([]string, error) {
+		calls = append(calls, bios)
+		if fail {
+			return nil, errors.New("render function unavailable")
+		}
+		out := make([]string, len(bios))
+		for i, b := range bios {
+			out[i] = "<p><strong>" + b + "</strong></p>"
+		}
+		return out, nil
+	}
+	shown, hidden := "**Go** <b>と</b> AWS", "非公開の経歴"
+	a := f.approvedMember(t, "a@example.com")
+	b := f.approvedMember(t, "b@example.com")
+	if _, err := f.s.UpdateProfile(ctx, a.ID, ProfileInput{Bio: &shown, Visible: []string{"bio"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.UpdateProfile(ctx, b.ID, ProfileInput{Bio: &hidden, Visible: []string{"company"}}); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("directory %+v %v", entries, err)
+	}
+	if len(calls) != 1 || len(calls[0]) != 1 || calls[0][0] != shown {
+		t.Fatalf("renderer called with %q, want one call with the one shown bio", calls)
+	}
+	for _, e := range entries {
+		switch e.ID {
+		case a.ID:
+			if e.BioHTML != "<p><strong>"+shown+"</strong></p>" {
+				t.Errorf("rendered bio %q", e.BioHTML)
+			}
+		case b.ID:
+			if e.BioHTML != "" {
+				t.Errorf("a hidden bio was shown: %q", e.BioHTML)
+			}
+		}
+	}
+	fail = true
+	entries, _, err = f.s.Directory(ctx, DirectoryQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.ID == a.ID && e.BioHTML != "<p>**Go** &lt;b&gt;と&lt;/b&gt; AWS</p>\n" {
+			t.Errorf("fallback bio %q, want escaped text", e.BioHTML)
+		}
+	}
+}
+
 func TestDirectoryShowsOnlyChosenFields(t *testing.T) {
 	f := newFixture(t, ApprovalOpen)
 	ctx := context.Background()

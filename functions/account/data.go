@@ -210,6 +210,8 @@ type DirectoryEntry struct {
 	Skills     []string      `json:"skills,omitempty"`
 	Interests  []string      `json:"interests,omitempty"`
 	OpenTo     *store.OpenTo `json:"open_to,omitempty"`
+
+	bio string // the Markdown BioHTML is rendered from, for the page's entries only
 }
 
 func (s *Service) directoryEntry(m store.Member) DirectoryEntry {
@@ -231,7 +233,7 @@ func (s *Service) directoryEntry(m store.Member) DirectoryEntry {
 		case "location":
 			e.Location = m.Profile.Location
 		case "bio":
-			e.BioHTML = s.renderBio(m.Profile.Bio)
+			e.bio = m.Profile.Bio
 		case "skills":
 			e.Skills = m.Profile.Skills
 		case "interests":
@@ -312,6 +314,7 @@ func (s *Service) Directory(ctx context.Context, q DirectoryQuery) ([]DirectoryE
 			break
 		}
 	}
+	s.renderBios(ctx, out)
 	return out, cursor, nil
 }
 

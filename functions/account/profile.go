@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"net/http"
 	"strings"
@@ -73,17 +74,49 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// renderBio is the bio as HTML, by Config.RenderBio. Without one (a
-// Lambda that serves no profile or directory page leaves goldmark out) the
-// bio is shown as escaped text.
-func (s *Service) renderBio(md string) string {
-	if s.Config.RenderBio != nil {
-		return s.Config.RenderBio(md)
-	}
+// plainBio is a bio shown as escaped text: what the directory shows when
+// no renderer is configured or the renderer failed.
+func plainBio(md string) string {
 	if strings.TrimSpace(md) == "" {
 		return ""
 	}
 	return "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimSpace(md)), "\n", "<br>\n") + "</p>\n"
+}
+
+// renderBios fills in the BioHTML of the entries that show a bio, with one
+// call to Config.RenderBios for all of them (on AWS that is one invocation
+// of the render function). If it fails, the bios are shown as plain text
+// and the page still works.
+func (s *Service) renderBios(ctx context.Context, entries []DirectoryEntry) {
+	var idx []int
+	var bios []string
+	for i, e := range entries {
+		if strings.TrimSpace(e.bio) != "" {
+			idx = append(idx, i)
+			bios = append(bios, e.bio)
+		}
+	}
+	if len(bios) == 0 {
+		return
+	}
+	var out []string
+	var err error
+	if s.Config.RenderBios != nil {
+		out, err = s.Config.RenderBios(ctx, bios)
+		if err == nil && len(out) != len(bios) {
+			err = fmt.Errorf("renderer returned %d bios for %d", len(out), len(bios))
+		}
+		if err != nil {
+			s.Log.ErrorContext(ctx, "render bios; showing them as text", "err", err)
+		}
+	}
+	for k, i := range idx {
+		if s.Config.RenderBios != nil && err == nil {
+			entries[i].BioHTML = out[k]
+		} else {
+			entries[i].BioHTML = plainBio(bios[k])
+		}
+	}
 }
 
 func (h Handler) getMe(w http.ResponseWriter, r *http.Request, m store.Member) {

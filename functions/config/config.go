@@ -48,6 +48,7 @@ var Vars = []Var{
 	{"OKAERI_BLOBS", "dir:<data>/blobs", "Where résumés are kept: dir:PATH (files) or s3:BUCKET[/PREFIX] (S3 objects)."},
 	{"OKAERI_LIMIT_REFERRALS", "20/24h", "Friends one member may refer per window."},
 	{"OKAERI_OFFER_HOURS", "24", "Hours a freed event seat is held for the first person on the waitlist before it goes to the next."},
+	{"OKAERI_BIO_RENDERER", "", "AWS only: name of the Lambda function that renders bios for the directory function (empty: rendered in the process, or shown as text where goldmark is not linked)."},
 }
 
 // Config is the parsed configuration.
@@ -75,6 +76,9 @@ type Config struct {
 
 	// CloudFront signed cookies for the members' pages (both empty locally).
 	CloudFrontKeyID, CloudFrontPrivateKey string
+
+	// BioRenderer is the render function the directory invokes (AWS only).
+	BioRenderer string
 
 	Blobs          string // OKAERI_BLOBS, with <data> filled in
 	LimitReferrals Limit
@@ -144,6 +148,7 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 	c.PrivacyVersion = get("OKAERI_PRIVACY_VERSION")
 	c.SessionKeys = get("OKAERI_SESSION_KEYS")
 	c.CloudFrontKeyID, c.CloudFrontPrivateKey = get("OKAERI_CLOUDFRONT_KEY_ID"), get("OKAERI_CLOUDFRONT_PRIVATE_KEY")
+	c.BioRenderer = get("OKAERI_BIO_RENDERER")
 	var errs []string
 	c.SendGridAPIKey, c.SendGridURL = get("SENDGRID_API_KEY"), strings.TrimRight(get("OKAERI_SENDGRID_URL"), "/")
 	c.SendGridWebhookKey = get("OKAERI_SENDGRID_WEBHOOK_KEY")

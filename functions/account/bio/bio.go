@@ -6,6 +6,7 @@ package bio
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"sync"
 
@@ -56,4 +57,14 @@ func Render(md string) string {
 		return ""
 	}
 	return b.String()
+}
+
+// RenderAll renders many bios: account.Config.RenderBios in the process
+// (okaeri serve), and what the render Lambda runs for the directory.
+func RenderAll(_ context.Context, bios []string) ([]string, error) {
+	out := make([]string, len(bios))
+	for i, b := range bios {
+		out[i] = Render(b)
+	}
+	return out, nil
 }

@@ -37,9 +37,8 @@ type Options struct {
 	// Lambda environment (awsenv.FromEnv); the okaeri command passes the
 	// SDK's default chain (awsenv/chain), which Lambdas do not link.
 	AWS awsenv.Loader
-	// RenderBio renders members' bios (bio.Render). Only what serves the
-	// directory passes it: it links goldmark.
-	RenderBio func(md string) string
+	// RenderBios renders members' bios for the directory (account.Config).
+	RenderBios func(ctx context.Context, bios []string) ([]string, error)
 }
 
 // Core is the configured base of Okaeri.
@@ -98,7 +97,7 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
 		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
-		SecureCookies: c.Secure, RenderBio: opt.RenderBio,
+		SecureCookies: c.Secure, RenderBios: opt.RenderBios,
 		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
 		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
 	}, log)

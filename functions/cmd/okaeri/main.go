@@ -148,6 +148,6 @@ func (e *env) newApp(ctx context.Context, cfg config.Config, opt app.Options) (*
 
 func newApp(ctx context.Context, cfg config.Config, opt app.Options, log *slog.Logger) (*app.App, error) {
 	opt.AWS = chain.Load
-	opt.RenderBio = bio.Render
+	opt.RenderBios = bio.RenderAll
 	return app.New(ctx, cfg, opt, log)
 }

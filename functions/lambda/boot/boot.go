@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/app/core"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/lambda"
@@ -64,10 +63,4 @@ func Run(name string, opt core.Options, build Build) {
 		lambda.Exit(log, err)
 	}
 	lambda.Start(h, log, tasks...)
-}
-
-// Accounts is the Build of a function that serves accounts' routes only
-// (the directory).
-func Accounts(_ context.Context, c *core.Core, _ core.Options) (map[string]http.Handler, []lambda.Task, error) {
-	return account.Handler{S: c.Accounts}.Routes(), nil, nil
 }
