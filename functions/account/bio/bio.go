@@ -1,7 +1,8 @@
 // Package bio renders members' bios, Markdown written in the profile form,
-// as safe HTML with goldmark. Only the accounts function and the okaeri
-// command link it (account.Config.RenderBio): goldmark's package init costs
-// the other Lambdas' cold starts about 0.7 ms for pages they never serve.
+// as safe HTML with goldmark. Only the render function (functions/cmd/
+// render, which the directory invokes on AWS) and the okaeri command link
+// it (account.Config.RenderBios): goldmark's package init, about 0.8 ms,
+// would otherwise be part of the cold start of a function serving pages.
 package bio
 
 import (
