@@ -8,10 +8,13 @@
 package awsrest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -75,3 +78,61 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// maxAnswer bounds the JSON answers CallJSON reads (an SSM GetParameters
+// answer is a few KB; a render answer a few MB at most).
+const maxAnswer = 16 << 20
+
+// CallJSON posts in as JSON to url with header (the service's content type
+// and target), signed, and decodes a 200 answer into out. Any other status
+// is an *Error, named from the JSON error body AWS's JSON APIs send
+// ({"__type" or "Type", "message"}) or the X-Amzn-ErrorType header. It
+// returns the answer's header, which some APIs use to say more (Lambda's
+// X-Amz-Function-Error).
+func (c *Client) CallJSON(ctx context.Context, url string, header http.Header, in, out any) (http.Header, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		// Not the encoder's message, which may quote a value.
+		return nil, fmt.Errorf("%s: encode request", c.Service)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Service, err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := c.Do(ctx, req, PayloadHash(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return resp.Header, fmt.Errorf("%s: read answer: %w", c.Service, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		// These bodies name the error, never a value sent.
+		var e struct {
+			Type    string `json:"__type"`
+			Type2   string `json:"Type"`
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(data, &e)
+		code := e.Type
+		if code == "" {
+			code = resp.Header.Get("X-Amzn-ErrorType")
+		}
+		if code == "" {
+			code = e.Type2
+		}
+		if code == "" {
+			code = http.StatusText(resp.StatusCode)
+		}
+		return resp.Header, &Error{Status: resp.StatusCode, Code: code, Message: e.Message}
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return resp.Header, fmt.Errorf("%s: the answer is not the JSON expected", c.Service)
+	}
+	return resp.Header, nil
+}

@@ -10,12 +10,9 @@
 package paramstore
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -79,38 +76,11 @@ type getParametersOutput struct {
 
 // GetParameters implements Client.
 func (a *API) GetParameters(ctx context.Context, names []string) (map[string]string, []string, error) {
-	body, err := json.Marshal(getParametersInput{Names: names, WithDecryption: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.Endpoint, bytes.NewReader(body))
-	if err != nil {
-		return nil, nil, fmt.Errorf("paramstore: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameters")
 	c := awsrest.Client{Config: a.Config, Service: "ssm", HTTP: a.HTTP}
-	resp, err := c.Do(ctx, req, awsrest.PayloadHash(body))
-	if err != nil {
-		return nil, nil, fmt.Errorf("paramstore: GetParameters: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, nil, fmt.Errorf("paramstore: GetParameters: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		// SSM's error bodies name the error type and never a value.
-		var e struct {
-			Type    string `json:"__type"`
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(data, &e)
-		return nil, nil, fmt.Errorf("paramstore: GetParameters: %w", &awsrest.Error{Status: resp.StatusCode, Code: e.Type, Message: e.Message})
-	}
 	var out getParametersOutput
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, nil, fmt.Errorf("paramstore: GetParameters answer: %w", err)
+	header := http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"AmazonSSM.GetParameters"}}
+	if _, err := c.CallJSON(ctx, a.Endpoint, header, getParametersInput{Names: names, WithDecryption: true}, &out); err != nil {
+		return nil, nil, fmt.Errorf("paramstore: GetParameters: %w", err)
 	}
 	values := make(map[string]string, len(out.Parameters))
 	for _, p := range out.Parameters {

@@ -10,12 +10,8 @@
 package biorender
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,40 +81,16 @@ func (r *Remote) Render(ctx context.Context, bios []string) ([]string, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(in)
-	if err != nil {
-		return nil, errors.New("biorender: encode request")
-	}
 	u := strings.TrimRight(r.Endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(r.Function) + "/invocations"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
+	header := http.Header{"Content-Type": {"application/json"}, "X-Amz-Invocation-Type": {"RequestResponse"}}
+	var out Response
+	h, err := r.Client.CallJSON(ctx, u, header, in, &out)
+	// The function failed: Lambda answers 200 with the error as the payload.
+	if fe := h.Get("X-Amz-Function-Error"); err == nil && fe != "" {
+		err = fmt.Errorf("the render function failed (%s)", fe)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
-	resp, err := r.Client.Do(ctx, req, awsrest.PayloadHash(body))
 	if err != nil {
 		return nil, fmt.Errorf("biorender: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 2*MaxBytes+1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("biorender: read answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct{ Message string }
-		_ = json.Unmarshal(data, &e)
-		return nil, fmt.Errorf("biorender: Lambda answered %d: %s", resp.StatusCode, e.Message)
-	}
-	// The function failed: Lambda answers 200 with the error as the payload.
-	if fe := resp.Header.Get("X-Amz-Function-Error"); fe != "" {
-		var e struct{ ErrorType string }
-		_ = json.Unmarshal(data, &e)
-		return nil, fmt.Errorf("biorender: the render function failed (%s %s)", fe, e.ErrorType)
-	}
-	var out Response
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, errors.New("biorender: the render function's answer is not JSON")
 	}
 	if len(out.HTML) != len(bios) {
 		return nil, fmt.Errorf("biorender: %d bios rendered for %d", len(out.HTML), len(bios))
