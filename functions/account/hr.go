@@ -132,11 +132,7 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr").Parse(`<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner"><nav aria-label="{{.Menu}}"><ul>
-<li><a href="{{.Home}}">{{.T.home}}</a></li>
-{{range .Nav}}<li><a href="{{.Href}}"{{if eq .Href "/hr/registrations"}} aria-current="page"{{end}}>{{.Text}}</a></li>
-{{end}}</ul></nav></div></header>
+<body>` + httpapi.HRHeader + `
 <main id="main" class="wrap hr">
 <h1>{{.T.title}}</h1>
 <p>{{.T.intro}}</p>
@@ -159,10 +155,10 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 })
 
 var hrText = map[string]map[string]string{
-	"ja": {"title": "登録申請の審査", "skip": "本文へ移動", "home": "メンバートップへ", "intro": "メール確認済みで、名簿と自動照合できなかった申請です。承認または理由を添えて却下してください。申請者にはメールでお知らせします。",
+	"ja": {"title": "登録申請の審査", "skip": "本文へ移動", "intro": "メール確認済みで、名簿と自動照合できなかった申請です。承認または理由を添えて却下してください。申請者にはメールでお知らせします。",
 		"none": "審査待ちの申請はありません。", "caption": "審査待ちの申請", "name": "氏名", "department": "部署", "period": "在籍期間", "empno": "社員番号",
 		"registered": "申請日", "decision": "判断", "approve": "承認する", "reject": "却下する", "reason": "却下の理由"},
-	"en": {"title": "Review registrations", "skip": "Skip to content", "home": "Members' home", "intro": "Verified registrations that did not match the leaver roster. Approve, or reject with a reason; the person is emailed either way.",
+	"en": {"title": "Review registrations", "skip": "Skip to content", "intro": "Verified registrations that did not match the leaver roster. Approve, or reject with a reason; the person is emailed either way.",
 		"none": "No registration is waiting.", "caption": "Registrations waiting for review", "name": "Name", "department": "Department", "period": "Employment", "empno": "Employee no.",
 		"registered": "Registered", "decision": "Decision", "approve": "Approve", "reject": "Reject", "reason": "Reason for rejecting"},
 }
@@ -183,8 +179,7 @@ func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin s
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Home": pathFor(lang, "/members/"),
-		"Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang)})
+	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
 }
 
 type rejectInput struct {

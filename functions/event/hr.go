@@ -113,7 +113,7 @@ func (s *Service) CheckIn(ctx context.Context, eventID, memberID string, attende
 
 var hrText = map[string]map[string]string{
 	"ja": {
-		"site": "アルムナイネットワーク", "skip": "本文へ移動", "home": "メンバートップへ", "events": "イベント（事務局）",
+		"site": "アルムナイネットワーク", "skip": "本文へ移動", "events": "イベント（事務局）",
 		"events_intro": "同期済みのイベントと申し込み状況です。", "event": "イベント", "date": "日時", "capacity": "定員",
 		"taken": "確保済みの席", "waiting": "キャンセル待ち", "open": "参加者を見る", "none_events": "イベントはまだありません。`okaeri sync` で同期してください。",
 		"counts": "集計", "confirmed": "参加確定", "seats": "席（同伴者を含む）", "offered": "案内中", "waitlisted": "キャンセル待ち",
@@ -126,7 +126,7 @@ var hrText = map[string]map[string]string{
 		"not_confirmed": "この方の参加は確定していません。", "back": "参加者一覧へ",
 	},
 	"en": {
-		"site": "Alumni network", "skip": "Skip to content", "home": "Members' home", "events": "Events (HR)",
+		"site": "Alumni network", "skip": "Skip to content", "events": "Events (HR)",
 		"events_intro": "Synced events and their RSVPs.", "event": "Event", "date": "When", "capacity": "Capacity",
 		"taken": "Seats taken", "waiting": "Waitlist", "open": "See attendees", "none_events": "No events yet. Run `okaeri sync`.",
 		"counts": "Counts", "confirmed": "Confirmed", "seats": "Seats (with guests)", "offered": "Offered", "waitlisted": "Waitlisted",
@@ -144,12 +144,7 @@ const hrHead = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner">
-<nav aria-label="{{.Menu}}"><ul>
-<li><a href="{{.Home}}">{{.T.home}}</a></li>
-{{range .Nav}}<li><a href="{{.Href}}">{{.Text}}</a></li>
-{{end}}</ul></nav></div></header>
+<body>` + httpapi.HRHeader + `
 <main id="main" class="wrap hr">`
 
 var hrEventsTmpl = sync.OnceValue(func() *template.Template {
@@ -233,7 +228,7 @@ func (h Handler) hrEvents(w http.ResponseWriter, r *http.Request, admin store.Me
 		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), e.Capacity, e.Taken, e.Waiting})
 	}
 	writeHTML(w, hrEventsTmpl(), map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
-		"Home": langPath(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang), "Events": rows})
+		"Menu": httpapi.NewHRMenu(lang, ""), "Events": rows})
 }
 
 func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -253,7 +248,7 @@ func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Mem
 		notice = T["checkin_done"]
 	}
 	writeHTML(w, hrEventTmpl(), map[string]any{
-		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Home": langPath(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang),
+		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Menu": httpapi.NewHRMenu(lang, ""),
 		"R": ro, "Notice": notice,
 		"Time":    func(t time.Time) string { return t.In(tokyo).Format("2006-01-02 15:04") },
 		"Offered": func(t time.Time) string { return fmt.Sprintf(T["offer_until"], t.In(tokyo).Format("01-02 15:04")) },
@@ -328,7 +323,7 @@ func (h Handler) hrCheckInPage(w http.ResponseWriter, r *http.Request, admin sto
 	if m, err := h.S.Store.GetMember(ctx, c.Member); err == nil {
 		a.Name, a.Kana = m.Name, m.Kana
 	}
-	data := map[string]any{"Lang": lang, "T": T, "Title": title(e, lang), "When": when(e, lang), "Home": langPath(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang),
+	data := map[string]any{"Lang": lang, "T": T, "Title": title(e, lang), "When": when(e, lang), "Menu": httpapi.NewHRMenu(lang, ""),
 		"ID": e.ID, "Token": token, "A": a}
 	switch {
 	case rsvp.Status != store.RSVPConfirmed:

@@ -111,6 +111,7 @@ var messages = map[string]message{
 	"label.member_id":       {"会員", "Member"},
 	// HR's menu (HRPages)
 	"hr.menu":          {"事務局メニュー", "HR menu"},
+	"hr.home":          {"メンバートップ", "Members' home"},
 	"hr.registrations": {"登録申請", "Registrations"},
 	"hr.events":        {"イベント", "Events"},
 	"hr.jobs":          {"求人と応募", "Jobs and applications"},

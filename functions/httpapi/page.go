@@ -21,17 +21,46 @@ type Page struct {
 	Links   []PageLink
 }
 
-// HRPages are HR's server-rendered pages, named in lang, in the order HR's
-// menus list them: each HR page links every other from one list.
-func HRPages(lang string) []PageLink {
-	out := make([]PageLink, 0, len(hrPages))
-	for _, p := range hrPages {
-		out = append(out, PageLink{Href: "/hr/" + p, Text: Message(lang, "hr."+p)})
+// HRMenu is the menu at the top of every HR page: the members' home and
+// every HR page, the one being shown marked.
+type HRMenu struct {
+	Label string // the nav's accessible name
+	Home  PageLink
+	Links []HRLink
+}
+
+// HRLink is one HR page in the menu.
+type HRLink struct {
+	PageLink
+	Current bool
+}
+
+// NewHRMenu is the HR menu in lang; current is the path of the page being
+// shown ("/hr/newsletters"), or "" to mark none.
+func NewHRMenu(lang, current string) HRMenu {
+	home := "/members/"
+	if lang == LangEN {
+		home = "/en/members/"
 	}
-	return out
+	m := HRMenu{Label: Message(lang, "hr.menu"), Home: PageLink{Href: home, Text: Message(lang, "hr.home")}}
+	for _, p := range hrPages {
+		href := "/hr/" + p
+		m.Links = append(m.Links, HRLink{PageLink: PageLink{Href: href, Text: Message(lang, "hr."+p)}, Current: href == current})
+	}
+	return m
 }
 
 var hrPages = []string{"registrations", "events", "jobs", "applications", "referrals", "newsletters"}
+
+// HRHeader starts the body of every HR page: the skip link and the HR
+// menu. The page's data gives .T.skip (the skip link's words) and .Menu
+// (NewHRMenu).
+const HRHeader = `<a class="skip-link" href="#main">{{.T.skip}}</a>
+<header class="site-header"><div class="wrap header-inner">
+{{with .Menu}}<nav aria-label="{{.Label}}"><ul>
+<li><a href="{{.Home.Href}}">{{.Home.Text}}</a></li>
+{{range .Links}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Text}}</a></li>
+{{end}}</ul></nav>{{end}}</div></header>`
 
 // StylesheetPath is the site's stylesheet at a stable (not fingerprinted) path.
 const StylesheetPath = "/css/okaeri.css"

@@ -146,7 +146,7 @@ var japan = time.FixedZone("JST", 9*3600)
 
 var hrText = map[string]map[string]string{
 	"ja": {
-		"skip": "本文へ移動", "nav": "採用管理メニュー", "home": "メンバートップ", "jobs": "求人と応募", "applications": "すべての応募",
+		"skip": "本文へ移動", "jobs": "求人と応募", "applications": "すべての応募",
 		"referrals": "紹介", "registrations": "登録申請", "title_jobs": "求人と応募の状況", "title_applications": "すべての応募",
 		"title_referrals": "アルムナイからの紹介", "job": "求人", "type": "雇用形態", "department": "部署", "location": "勤務地",
 		"closes": "締切", "closed": "締切済み", "archived": "掲載終了", "visibility": "公開範囲", "public": "一般公開",
@@ -163,7 +163,7 @@ var hrText = map[string]map[string]string{
 		"type_rehire": "再入社", "type_contract": "業務委託", "type_sidework": "副業", "type_project": "プロジェクト",
 	},
 	"en": {
-		"skip": "Skip to content", "nav": "Hiring menu", "home": "Members' home", "jobs": "Jobs and applications", "applications": "All applications",
+		"skip": "Skip to content", "jobs": "Jobs and applications", "applications": "All applications",
 		"referrals": "Referrals", "registrations": "Registrations", "title_jobs": "Jobs and applications", "title_applications": "All applications",
 		"title_referrals": "Referrals from alumni", "job": "Job", "type": "Type", "department": "Department", "location": "Location",
 		"closes": "Closes", "closed": "Closed", "archived": "Withdrawn", "visibility": "Visibility", "public": "Public",
@@ -184,12 +184,7 @@ var hrText = map[string]map[string]string{
 const hrHead = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner">
-<nav aria-label="{{.Menu}}"><ul class="nav-list">
-<li><a href="{{.Home}}">{{.T.home}}</a></li>
-{{range .Nav}}<li><a href="{{.Href}}">{{.Text}}</a></li>
-{{end}}</ul></nav></div></header>
+<body>` + httpapi.HRHeader + `
 <main id="main" class="wrap hr">
 <h1>{{.Title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}`
@@ -306,7 +301,7 @@ func (h Handler) hrData(r *http.Request, admin store.Member, titleKey string) (m
 	for _, o := range store.ReferralOutcomes {
 		outcomes = append(outcomes, option{Value: string(o), Label: outcomeLabel(lang, o)})
 	}
-	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Home": pathFor(lang, "/members/"), "Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang),
+	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Menu": httpapi.NewHRMenu(lang, ""),
 		"Saved": r.URL.Query().Get("saved") != "", "Outcomes": outcomes, "Back": r.URL.RequestURI()}, lang
 }
 

@@ -39,8 +39,7 @@ var tokyo = time.FixedZone("JST", 9*60*60)
 
 var hrText = map[string]map[string]string{
 	"ja": {
-		"site": "アルムナイネットワーク", "skip": "本文へ移動", "home": "メンバートップ",
-		"title": "ニュースレター", "intro": "同期済みのニュースレターと配信の状況です（新しい順）。時刻はすべて日本時間です。",
+		"site": "アルムナイネットワーク", "skip": "本文へ移動", "title": "ニュースレター", "intro": "同期済みのニュースレターと配信の状況です（新しい順）。時刻はすべて日本時間です。",
 		"none":    "ニュースレターはまだありません。content/newsletters/ に書いて、okaeri sync で同期してください。",
 		"caption": "ニュースレターの配信", "newsletter": "ニュースレター", "subject": "件名", "segment": "配信対象", "send_at": "配信予定",
 		"status": "状態", "started": "開始", "finished": "完了", "running": "実行中", "asap": "開始したらすぐ",
@@ -66,8 +65,7 @@ var hrText = map[string]map[string]string{
 		"actor_cli": "okaeri コマンド", "actor_scheduler": "自動配信", "actor_hr": "事務局",
 	},
 	"en": {
-		"site": "Alumni network", "skip": "Skip to content", "home": "Members' home",
-		"title": "Newsletters", "intro": "Synced newsletters and their sends, newest first. All times are Japan time.",
+		"site": "Alumni network", "skip": "Skip to content", "title": "Newsletters", "intro": "Synced newsletters and their sends, newest first. All times are Japan time.",
 		"none":    "No newsletters yet. Write one in content/newsletters/ and run okaeri sync.",
 		"caption": "Newsletter sends", "newsletter": "Newsletter", "subject": "Subject", "segment": "Recipients", "send_at": "Scheduled",
 		"status": "Status", "started": "Started", "finished": "Finished", "running": "running", "asap": "As soon as started",
@@ -213,12 +211,7 @@ const hrHead = `<!doctype html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner">
-<nav aria-label="{{.Menu}}"><ul>
-<li><a href="{{.Home}}">{{.T.home}}</a></li>
-{{range .Nav}}<li><a href="{{.Href}}"{{if eq .Href $.Current}} aria-current="page"{{end}}>{{.Text}}</a></li>
-{{end}}</ul></nav></div></header>
+<body>` + httpapi.HRHeader + `
 <main id="main" class="wrap hr">`
 
 const hrFoot = `
@@ -313,8 +306,7 @@ type hrEdition struct {
 }
 
 func (h Handler) hrData(lang, current string) map[string]any {
-	return map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["title"], "Home": pathFor(lang, "/members/"),
-		"Menu": httpapi.Message(lang, "hr.menu"), "Nav": httpapi.HRPages(lang), "Current": current}
+	return map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["title"], "Menu": httpapi.NewHRMenu(lang, current)}
 }
 
 func (h Handler) hrNewsletters(w http.ResponseWriter, r *http.Request, admin store.Member) {

@@ -1,0 +1,35 @@
+package httpapi
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+	"testing"
+)
+
+// Every HR page starts with the same menu: every HR page linked, the one
+// shown marked for screen readers, the members' home in the page's language.
+func TestHRHeader(t *testing.T) {
+	tmpl := template.Must(template.New("h").Parse(HRHeader))
+	render := func(lang, current string) string {
+		var b bytes.Buffer
+		if err := tmpl.Execute(&b, map[string]any{"T": map[string]string{"skip": "skip"}, "Menu": NewHRMenu(lang, current)}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	ja := render(LangJA, "/hr/events")
+	for _, p := range hrPages {
+		if !strings.Contains(ja, `href="/hr/`+p+`"`) {
+			t.Errorf("menu lacks /hr/%s", p)
+		}
+	}
+	if strings.Count(ja, `aria-current="page"`) != 1 || !strings.Contains(ja, `<a href="/hr/events" aria-current="page">イベント</a>`) ||
+		!strings.Contains(ja, `<a href="/members/">メンバートップ</a>`) || !strings.Contains(ja, `aria-label="事務局メニュー"`) {
+		t.Errorf("ja menu:\n%s", ja)
+	}
+	en := render(LangEN, "")
+	if strings.Contains(en, "aria-current") || !strings.Contains(en, `<a href="/en/members/">Members&#39; home</a>`) {
+		t.Errorf("en menu:\n%s", en)
+	}
+}
