@@ -77,6 +77,9 @@ type Members interface {
 	// UpdatedAt is set to the current time unless update changed it. Email and
 	// employee number may change (their uniqueness is enforced, ErrAlreadyExists).
 	UpdateMember(ctx context.Context, id string, update func(old Member) (Member, error)) (Member, error)
+	// ListMembersByRole returns every member holding role (a handful: the
+	// HR team), ordered by ID. Consistent: it reads what was just granted.
+	ListMembersByRole(ctx context.Context, role Role) ([]Member, error)
 	// ListMembersByStatus pages through members with a status, ordered by
 	// CreatedAt then ID. Pass the returned cursor to get the next page; an empty
 	// cursor means there is none.
@@ -233,11 +236,41 @@ type Member struct {
 	// PendingEmail is a new address waiting for its owner to confirm it;
 	// Email stays in force until then.
 	PendingEmail string `json:"pendingEmail,omitempty"`
+	// PendingEmailToken is the hash of the newest change-email token: a
+	// newer request revokes the links mailed before it.
+	PendingEmailToken string `json:"pendingEmailToken,omitempty"`
+
+	// Roles are rights granted explicitly (RoleHR) and audited; no right
+	// ever follows from a field the member can edit, such as the address.
+	Roles []Role `json:"roles,omitempty"`
+	// RosterNumber is the employee number of the roster entry this member
+	// was matched to when approved (by their verified address, or by HR
+	// looking at both): erasure removes that entry and no other.
+	RosterNumber string `json:"rosterNumber,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Version counts writes (1 after create) for optimistic concurrency.
 	Version int64 `json:"version"`
+}
+
+// Role is a right granted to a member.
+type Role string
+
+// Roles.
+const (
+	// RoleHR sees and acts on the /hr/ pages and grants or revokes roles.
+	RoleHR Role = "hr"
+)
+
+// HasRole reports whether the member holds role.
+func (m Member) HasRole(role Role) bool {
+	for _, r := range m.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
 }
 
 // Consent is a member's answer for one purpose under one policy version.
@@ -285,16 +318,22 @@ const (
 	PurposeVerifyEmail TokenPurpose = "verify-email"
 	PurposeLogin       TokenPurpose = "login"
 	PurposeChangeEmail TokenPurpose = "change-email"
+	// PurposeUndoEmail is mailed to the old address after a change: it puts
+	// that address back.
+	PurposeUndoEmail TokenPurpose = "undo-email"
 )
 
 // Token is a one-time token as stored: only its hash.
 type Token struct {
-	Hash      string       `json:"hash"` // HashToken(plaintext): lowercase hex SHA-256
-	Purpose   TokenPurpose `json:"purpose"`
-	Subject   string       `json:"subject"` // a member id or an email hash, never an address
-	CreatedAt time.Time    `json:"createdAt"`
-	ExpiresAt time.Time    `json:"expiresAt"`
-	UsedAt    time.Time    `json:"usedAt,omitzero"` // zero until consumed
+	Hash    string       `json:"hash"` // HashToken(plaintext): lowercase hex SHA-256
+	Purpose TokenPurpose `json:"purpose"`
+	Subject string       `json:"subject"` // a member id or an email hash, never an address
+	// Address binds a change-email or undo token to the exact address it
+	// was mailed to: using it applies that address and no other.
+	Address   string    `json:"address,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	UsedAt    time.Time `json:"usedAt,omitzero"` // zero until consumed
 }
 
 // Session is a server-side login session.

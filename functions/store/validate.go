@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -85,6 +86,13 @@ func (m Member) Normalized() Member {
 	m.Joined = strings.TrimSpace(m.Joined)
 	m.Left = strings.TrimSpace(m.Left)
 	m.EmployeeNumber = strings.TrimSpace(m.EmployeeNumber)
+	m.RosterNumber = strings.TrimSpace(m.RosterNumber)
+	if len(m.Roles) == 0 {
+		m.Roles = nil
+	} else {
+		m.Roles = slices.Clone(m.Roles)
+		slices.Sort(m.Roles)
+	}
 	m.CreatedAt = utc(m.CreatedAt)
 	m.UpdatedAt = utc(m.UpdatedAt)
 	if len(m.Consents) > 0 {
@@ -123,6 +131,15 @@ func (m Member) Validate() error {
 	}
 	if m.EmployeeNumber != "" && !employeeNumberPattern.MatchString(m.EmployeeNumber) {
 		errs = append(errs, invalid("employeeNumber", "format"))
+	}
+	if m.RosterNumber != "" && !employeeNumberPattern.MatchString(m.RosterNumber) {
+		errs = append(errs, invalid("rosterNumber", "format"))
+	}
+	for i, r := range m.Roles {
+		if r != RoleHR || slices.Contains(m.Roles[:i], r) {
+			errs = append(errs, invalid("roles", "unknown"))
+			break
+		}
 	}
 	switch m.Language {
 	case LanguageJa, LanguageEn:

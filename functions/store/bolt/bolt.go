@@ -10,6 +10,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,6 +34,7 @@ const (
 	bucketMembersByEmail   = "members_by_email"   // NormalizeEmail -> id
 	bucketMembersByNumber  = "members_by_number"  // employee number -> id
 	bucketMembersByStatus  = "members_by_status"  // status 0 createdAt id -> nil
+	bucketMembersByRole    = "members_by_role"    // role 0 id -> nil
 	bucketTokens           = "tokens"             // hash -> token
 	bucketSessions         = "sessions"           // id -> session
 	bucketSessionsByMember = "sessions_by_member" // member id 0 session id -> nil
@@ -46,7 +49,7 @@ const (
 
 // allBuckets lists every bucket, created by Open.
 func allBuckets() []string {
-	all := []string{bucketMembers, bucketMembersByEmail, bucketMembersByNumber, bucketMembersByStatus,
+	all := []string{bucketMembers, bucketMembersByEmail, bucketMembersByNumber, bucketMembersByStatus, bucketMembersByRole,
 		bucketTokens, bucketSessions, bucketSessionsByMember, bucketIdempotency,
 		bucketAudit, bucketAuditByTime, bucketAuditBySubject, bucketRateLimits,
 		bucketRoster, bucketRosterByEmail}
@@ -321,6 +324,11 @@ func putMember(tx *bolt.Tx, m store.Member) error {
 			return err
 		}
 	}
+	for _, r := range m.Roles {
+		if err := bucket(tx, bucketMembersByRole).Put(roleKey(r, m.ID), nil); err != nil {
+			return err
+		}
+	}
 	return bucket(tx, bucketMembersByStatus).Put(statusKey(m), nil)
 }
 
@@ -333,7 +341,37 @@ func deleteMemberIndexes(tx *bolt.Tx, m store.Member) error {
 			return err
 		}
 	}
+	for _, r := range m.Roles {
+		if err := bucket(tx, bucketMembersByRole).Delete(roleKey(r, m.ID)); err != nil {
+			return err
+		}
+	}
 	return bucket(tx, bucketMembersByStatus).Delete(statusKey(m))
+}
+
+func roleKey(r store.Role, id string) []byte {
+	return append(append([]byte(r), 0), id...)
+}
+
+// ListMembersByRole implements store.Members.
+func (s *Store) ListMembersByRole(ctx context.Context, role store.Role) ([]store.Member, error) {
+	var out []store.Member
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		prefix := roleKey(role, "")
+		c := bucket(tx, bucketMembersByRole).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			m, err := getMember(tx, string(k[len(prefix):]))
+			if err != nil {
+				return fmt.Errorf("role index points to a missing member: %w", err)
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list members by role: %w", err)
+	}
+	return out, nil
 }
 
 func statusKey(m store.Member) []byte {
@@ -343,6 +381,7 @@ func statusKey(m store.Member) []byte {
 }
 
 func cloneMember(m store.Member) store.Member {
+	m.Roles = slices.Clone(m.Roles)
 	if m.Consents != nil {
 		cs := make(map[string]store.Consent, len(m.Consents))
 		for k, v := range m.Consents {

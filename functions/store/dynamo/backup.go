@@ -141,7 +141,7 @@ func decodeRecord(it item) (r store.Record, ok bool, err error) {
 		return store.Record{RSVP: &r}, true, err
 	case typeEventIndex, typeEventTicket, typeWaitlistIndex, typeOfferIndex, typeMemberRSVPIndex:
 		return store.Record{}, false, nil
-	case typeEmailIndex, typeNumberIndex, typeSessionIndex, typeAuditIDIndex, typeRosterEmailIndex:
+	case typeEmailIndex, typeNumberIndex, typeSessionIndex, typeAuditIDIndex, typeRosterEmailIndex, typeRoleIndex:
 		return store.Record{}, false, nil
 	default:
 		return store.Record{}, false, fmt.Errorf("item of unknown type %q", typ)

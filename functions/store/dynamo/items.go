@@ -25,6 +25,7 @@ const (
 	typeNumberIndex   = "employee-number-index"
 	typeSessionIndex  = "member-session-index"
 	typeAuditIDIndex  = "audit-id-index"
+	typeRoleIndex     = "role-index"
 	skMember          = "META"
 	skEmail           = "EMAIL"
 	skNumber          = "EMPNO"
@@ -43,9 +44,16 @@ func memberKey(id string) item { return key("MEMBER#"+id, skMember) }
 func emailKey(email string) item {
 	return key("EMAIL#"+store.EmailHash(email), skEmail)
 }
-func numberKey(number string) item { return key("EMPNO#"+sha256Hex(number), skNumber) }
-func tokenKey(hash string) item    { return key("TOKEN#"+hash, skToken) }
-func sessionKey(id string) item    { return key("SESSION#"+id, skSession) }
+func numberKey(number string) item      { return key("EMPNO#"+sha256Hex(number), skNumber) }
+func rolePartition(r store.Role) string { return "ROLE#" + string(r) }
+func roleKey(r store.Role, memberID string) item {
+	return key(rolePartition(r), "MEMBER#"+memberID)
+}
+func roleIndexItem(r store.Role, memberID string) item {
+	return with(roleKey(r, memberID), item{"type": str(typeRoleIndex), "member_id": str(memberID)})
+}
+func tokenKey(hash string) item { return key("TOKEN#"+hash, skToken) }
+func sessionKey(id string) item { return key("SESSION#"+id, skSession) }
 func memberSessionKey(memberID, sessionID string) item {
 	return key("MEMBER#"+memberID, "SESSION#"+sessionID)
 }
@@ -208,6 +216,29 @@ func (d *decoder) strings(name string) []string {
 	}
 }
 
+// putJSON stores v as a JSON string attribute unless it equals zero.
+func putJSON[T any](it item, name string, v T, zero T) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return // the store's own types always marshal
+	}
+	if z, _ := json.Marshal(zero); string(z) == string(b) {
+		return
+	}
+	it[name] = str(string(b))
+}
+
+// json decodes a JSON string attribute into dst; absent leaves dst as it is.
+func (d *decoder) json(name string, dst any) {
+	s := d.str(name)
+	if s == "" {
+		return
+	}
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		d.fail(name, "not JSON")
+	}
+}
+
 func stringList(ss []string) ddb.AttributeValue {
 	l := make([]ddb.AttributeValue, len(ss))
 	for i, s := range ss {
@@ -238,6 +269,22 @@ func memberItem(m store.Member) item {
 	putStr(it, "joined", m.Joined)
 	putStr(it, "left", m.Left)
 	putStr(it, "employee_number", m.EmployeeNumber)
+	putStr(it, "roster_number", m.RosterNumber)
+	putStr(it, "pending_email", m.PendingEmail)
+	putStr(it, "pending_email_token", m.PendingEmailToken)
+	if len(m.Roles) > 0 {
+		roles := make([]string, len(m.Roles))
+		for i, r := range m.Roles {
+			roles[i] = string(r)
+		}
+		it["roles"] = stringList(roles)
+	}
+	// The profile and the consent history are read and written whole, never
+	// queried: each is one JSON document attribute.
+	putJSON(it, "profile", m.Profile, store.Profile{})
+	if len(m.ConsentHistory) > 0 {
+		putJSON(it, "consent_history", m.ConsentHistory, nil)
+	}
 	if len(m.Consents) > 0 {
 		cs := make(item, len(m.Consents))
 		for purpose, c := range m.Consents {
@@ -257,21 +304,29 @@ func statusPartition(s store.Status) string { return "STATUS#" + string(s) }
 func decodeMember(it item) (store.Member, error) {
 	d := decoder{it: it}
 	m := store.Member{
-		ID:             d.str("id"),
-		Email:          d.str("email"),
-		Name:           d.str("name"),
-		Kana:           d.str("kana"),
-		Roman:          d.str("roman"),
-		Department:     d.str("department"),
-		Joined:         d.str("joined"),
-		Left:           d.str("left"),
-		EmployeeNumber: d.str("employee_number"),
-		Language:       store.Language(d.str("language")),
-		Status:         store.Status(d.str("status")),
-		CreatedAt:      d.time("created_at"),
-		UpdatedAt:      d.time("updated_at"),
-		Version:        d.num("version"),
+		ID:                d.str("id"),
+		Email:             d.str("email"),
+		Name:              d.str("name"),
+		Kana:              d.str("kana"),
+		Roman:             d.str("roman"),
+		Department:        d.str("department"),
+		Joined:            d.str("joined"),
+		Left:              d.str("left"),
+		EmployeeNumber:    d.str("employee_number"),
+		RosterNumber:      d.str("roster_number"),
+		PendingEmail:      d.str("pending_email"),
+		PendingEmailToken: d.str("pending_email_token"),
+		Language:          store.Language(d.str("language")),
+		Status:            store.Status(d.str("status")),
+		CreatedAt:         d.time("created_at"),
+		UpdatedAt:         d.time("updated_at"),
+		Version:           d.num("version"),
 	}
+	for _, r := range d.strings("roles") {
+		m.Roles = append(m.Roles, store.Role(r))
+	}
+	d.json("profile", &m.Profile)
+	d.json("consent_history", &m.ConsentHistory)
 	if v, ok := it["consents"].(*ddb.AttributeValueMemberM); ok && len(v.Value) > 0 {
 		m.Consents = make(map[string]store.Consent, len(v.Value))
 		for purpose, cv := range v.Value {
@@ -313,6 +368,7 @@ func tokenItem(t store.Token) item {
 		"subject":    str(t.Subject),
 		"created_at": timeAttr(t.CreatedAt),
 	})
+	putStr(it, "address", t.Address)
 	putTime(it, "used_at", t.UsedAt)
 	putExpiry(it, t.ExpiresAt)
 	return it
@@ -324,6 +380,7 @@ func decodeToken(it item) (store.Token, error) {
 		Hash:      d.str("hash"),
 		Purpose:   store.TokenPurpose(d.str("purpose")),
 		Subject:   d.str("subject"),
+		Address:   d.str("address"),
 		CreatedAt: d.time("created_at"),
 		ExpiresAt: d.nanos(attrExpireNS),
 		UsedAt:    d.time("used_at"),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -29,6 +30,9 @@ func (s *Store) CreateMember(ctx context.Context, m store.Member) (store.Member,
 	if m.EmployeeNumber != "" {
 		writes = append(writes, s.putIfAbsent(memberIndexItem(numberKey(m.EmployeeNumber), typeNumberIndex, m.ID)))
 		fields = append(fields, "employeeNumber")
+	}
+	for _, r := range m.Roles {
+		writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: roleIndexItem(r, m.ID)}})
 	}
 	if err := s.transact(ctx, "create member", writes); err != nil {
 		return store.Member{}, fmt.Errorf("create member: %w", conflictOf(err, fields))
@@ -192,6 +196,22 @@ func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member,
 			claim(numberKey(m.EmployeeNumber), typeNumberIndex, "employeeNumber")
 		}
 	}
+	var oldRoles []store.Role
+	if old != nil {
+		oldRoles = old.Roles
+	}
+	for _, r := range m.Roles {
+		if !slices.Contains(oldRoles, r) {
+			writes = append(writes, ddb.TransactWriteItem{Put: &ddb.Put{TableName: &s.table, Item: roleIndexItem(r, m.ID)}})
+			fields = append(fields, "")
+		}
+	}
+	for _, r := range oldRoles {
+		if !slices.Contains(m.Roles, r) {
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: roleKey(r, m.ID)}})
+			fields = append(fields, "")
+		}
+	}
 	if len(writes) == 1 {
 		// Nothing unique moved: one conditional PutItem costs half a transaction.
 		_, err := call(ctx, s, op, func(ctx context.Context) (*ddb.PutItemOutput, error) {
@@ -239,6 +259,42 @@ func (s *Store) ListMembersByStatus(ctx context.Context, status store.Status, pa
 	return out, cursor, nil
 }
 
+// ListMembersByRole implements store.Members: a consistent Query of the
+// ROLE#<role> partition, whose items name the members, then each member.
+func (s *Store) ListMembersByRole(ctx context.Context, role store.Role) ([]store.Member, error) {
+	q := &ddb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :p"),
+		ExpressionAttributeValues: item{":p": str(rolePartition(role))},
+		ConsistentRead:            aws.Bool(true),
+	}
+	var out []store.Member
+	for {
+		page, err := call(ctx, s, "list members by role", func(ctx context.Context) (*ddb.QueryOutput, error) {
+			return s.client.Query(ctx, q)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list members by role: %w", err)
+		}
+		for _, it := range page.Items {
+			m, _, err := s.getMember(ctx, (&decoder{it: it}).str("member_id"))
+			if errors.Is(err, store.ErrNotFound) {
+				continue // erased between the two reads
+			}
+			if err != nil {
+				return nil, fmt.Errorf("list members by role: %w", err)
+			}
+			if m.HasRole(role) {
+				out = append(out, m)
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		q.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}
+
 // DeleteMember implements store.Members: the member item (at the version
 // read) and its index items go in one transaction.
 func (s *Store) DeleteMember(ctx context.Context, id string) error {
@@ -266,6 +322,9 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 				ConditionExpression: owned, ExpressionAttributeValues: item{":id": str(id)},
 			}})
 		}
+		for _, r := range old.Roles {
+			writes = append(writes, ddb.TransactWriteItem{Delete: &ddb.Delete{TableName: &s.table, Key: roleKey(r, id)}})
+		}
 		err = s.transact(ctx, "delete member", writes)
 		if failed, ok := canceledAt(err); ok && failed[0] {
 			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
@@ -282,6 +341,7 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 
 func cloneMember(m store.Member) store.Member {
 	m.Consents = maps.Clone(m.Consents)
+	m.Roles = slices.Clone(m.Roles)
 	return m
 }
 
