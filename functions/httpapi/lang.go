@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Languages the portal speaks, Japanese first.
@@ -51,11 +54,43 @@ func parseLangRange(s string) (string, float64) {
 	return strings.TrimSpace(tag), q
 }
 
-// SafeNext returns next if it is a same-origin absolute path, else fallback:
-// it keeps redirects from leading off the site ("//evil", "https://evil", "/\\evil").
+// SafeNext returns next if it is a path on this site, else fallback. It
+// keeps redirects after login, logout and the language switch from leading
+// off the site. next must start with exactly one slash; hold no control
+// character, no whitespace and no backslash anywhere (browsers drop TAB and
+// newlines from URLs and read "\" as "/", so "/\t/evil.com" and "/\evil.com"
+// are "//evil.com" to them); and parse, raw and percent-decoded, as a path
+// with neither scheme nor host. site/assets/js/portal.js applies the same
+// rule before it copies next into the login form.
 func SafeNext(next, fallback string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !safePath(next) {
+		return fallback
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!oneSlash(u.Path) || strings.ContainsRune(u.Path, '\\') {
 		return fallback
 	}
 	return next
 }
+
+// oneSlash: p starts with exactly one slash (and no backslash after it).
+func oneSlash(p string) bool {
+	return len(p) > 0 && p[0] == '/' && (len(p) == 1 || (p[1] != '/' && p[1] != '\\'))
+}
+
+// safePath: one leading slash, then nothing a URL parser could read as a host.
+func safePath(p string) bool {
+	if len(p) > maxNext || !oneSlash(p) {
+		return false
+	}
+	for _, r := range p {
+		if r == '\\' || r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxNext bounds a redirect target: longer is not a page of this site.
+const maxNext = 2000

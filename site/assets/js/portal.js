@@ -21,10 +21,27 @@
       .catch(function () {});
   }
 
+  // A redirect target must be a page of this site, by the rule of the
+  // server's httpapi.SafeNext: exactly one leading slash; no control
+  // character, whitespace or backslash (URL parsers drop tabs and newlines
+  // and read a backslash as a slash, so "/\t/evil.com" is "//evil.com"); this origin
+  // once the browser's own URL parser has read it; and still one leading
+  // slash once percent-decoded. (functions/httpapi tests both on one table.)
+  function safeNext(next) {
+    if (typeof next !== "string" || next.length > 2000 || next.charAt(0) !== "/" || next.charAt(1) === "/") { return false; }
+    if (/[\u0000-\u0020\u007f-\u009f\\\s]/.test(next)) { return false; }
+    var url, path;
+    try {
+      url = new URL(next, location.origin);
+      path = decodeURIComponent(url.pathname);
+    } catch (e) { return false; }
+    return url.origin === location.origin && path.charAt(0) === "/" && path.charAt(1) !== "/" && path.indexOf("\\") < 0;
+  }
+
   // Login: come back to the page that sent the visitor here.
   var next = new URLSearchParams(location.search).get("next");
   var nextField = document.querySelector("form input[name=next]");
-  if (next && nextField && next.charAt(0) === "/" && next.charAt(1) !== "/" && next.indexOf("\\") < 0) {
+  if (next && nextField && safeNext(next)) {
     nextField.value = next;
   }
 
