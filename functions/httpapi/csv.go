@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // CSVColumn is the heading of one column of an HR export: Japanese, English.
@@ -51,9 +52,15 @@ func WriteCSV(w http.ResponseWriter, filename, lang string, columns []CSVColumn,
 	cw.Flush()
 }
 
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula: = + - @, their full-width forms (Excel with a Japanese
+// IME reads ＝SUM(1) as =SUM(1)), and the tab and carriage return that
+// LibreOffice and older Excel skip before looking.
+const formulaStarts = "=+-@＝＋－＠\t\r"
+
 // csvCell defuses text that a spreadsheet would run as a formula.
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if r, _ := utf8.DecodeRuneInString(s); s != "" && strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s

@@ -32,3 +32,28 @@ func TestWriteCSVForExcelInEitherLanguage(t *testing.T) {
 		t.Error("WriteCSV changed the caller's rows")
 	}
 }
+
+func TestCSVCellDefusesFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1":               "'=1+1",
+		"+81 3 1234":         "'+81 3 1234",
+		"-2":                 "'-2",
+		"@SUM(A1)":           "'@SUM(A1)",
+		"\t=1":               "'\t=1",
+		"\r=1":               "'\r=1",
+		"＝SUM(A1:A9)":        "'＝SUM(A1:A9)",
+		"＋1":                 "'＋1",
+		"－1":                 "'－1",
+		"＠SUM(A1)":           "'＠SUM(A1)",
+		"山田 花子":              "山田 花子",
+		"a=1":                "a=1",
+		"":                   "",
+		"'already":           "'already",
+		"ー長音":                "ー長音", // the prolonged sound mark is not a minus
+		"https://example.jp": "https://example.jp",
+	} {
+		if got := csvCell(in); got != want {
+			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
