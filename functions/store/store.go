@@ -46,6 +46,7 @@ type Store interface {
 	Events
 	Jobs
 	Newsletters
+	MailQueue
 	Backup
 
 	// DeleteExpired physically removes items whose expiry is at or before now

@@ -56,6 +56,7 @@ func allBuckets() []string {
 	all = append(all, jobBuckets()...)
 	all = append(all, eventBuckets()...)
 	all = append(all, newsletterBuckets()...)
+	all = append(all, bucketMailQueue)
 	return all
 }
 

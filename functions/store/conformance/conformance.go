@@ -74,6 +74,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	run(t, newStore, jobTests(newStore))
 	run(t, newStore, eventTests(newStore))
 	run(t, newStore, newsletterTests(newStore))
+	run(t, newStore, mailQueueTests())
 }
 
 // RunConcurrencyTests runs the rules that must hold under concurrency.

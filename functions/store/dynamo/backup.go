@@ -143,6 +143,8 @@ func decodeRecord(it item) (r store.Record, ok bool, err error) {
 		return store.Record{}, false, nil
 	case typeEmailIndex, typeNumberIndex, typeSessionIndex, typeAuditIDIndex, typeRosterEmailIndex, typeRoleIndex:
 		return store.Record{}, false, nil
+	case typeMailQueue: // not exported: see store.MailQueue
+		return store.Record{}, false, nil
 	default:
 		return store.Record{}, false, fmt.Errorf("item of unknown type %q", typ)
 	}
