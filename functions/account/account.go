@@ -40,8 +40,11 @@ type Config struct {
 	From          mail.Address
 	PolicyVersion string // the privacy policy version a registration must accept
 	Approval      ApprovalMode
-	Rules         Rules    // eligibility rules for roster approval
-	Admins        []string // normalized emails of HR administrators
+	Rules         Rules // eligibility rules for roster approval
+	// Admins are OKAERI_ADMINS (normalized): a registration that verifies
+	// one of these addresses is approved and granted HR's role, once; they
+	// also get HR's notices. No right follows from them otherwise.
+	Admins        []string
 	SecureCookies bool
 
 	VerifyTTL  time.Duration // verification link lifetime (default 24h)
@@ -118,17 +121,6 @@ func New(st store.Store, m mail.Mailer, keys *auth.Keyring, cfg Config, log *slo
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{Store: st, Mailer: m, Keys: keys, Config: cfg.Defaults(), Log: log, Now: time.Now}
-}
-
-// IsAdmin reports whether a member is one of HR's administrators.
-func (s *Service) IsAdmin(m store.Member) bool {
-	e := store.NormalizeEmail(m.Email)
-	for _, a := range s.Config.Admins {
-		if a == e {
-			return true
-		}
-	}
-	return false
 }
 
 // send renders and sends one email; a failure is logged (without the

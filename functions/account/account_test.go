@@ -185,21 +185,43 @@ func TestApprovalModes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for email, want := range map[string]store.Status{
-		"long@example.com": store.StatusApproved, "short@example.com": store.StatusVerified,
-		"byno@example.com": store.StatusApproved, "exec@example.com": store.StatusVerified, "stranger@example.com": store.StatusVerified,
+	// Only the roster entry's own address, verified, approves at once; an
+	// employee number anyone can type goes to HR with the reason.
+	for email, want := range map[string]struct {
+		status store.Status
+		number string // typed
+		reason string
+		roster string // the roster match kept on approval
+	}{
+		"long@example.com":     {status: store.StatusApproved, roster: "E1"},
+		"short@example.com":    {status: store.StatusVerified, reason: reasonTenure},
+		"byno@example.com":     {status: store.StatusVerified, number: "E3", reason: reasonNumberOnly},
+		"exec@example.com":     {status: store.StatusVerified, reason: reasonExcluded},
+		"stranger@example.com": {status: store.StatusVerified, reason: reasonNoEntry},
 	} {
 		in := input(email)
-		if email == "byno@example.com" {
-			in.EmployeeNumber = "E3"
-		}
+		in.EmployeeNumber = want.number
 		if err := roster.s.Register(ctx, in, "c"); err != nil {
 			t.Fatal(err)
 		}
 		m, err := roster.s.Verify(ctx, roster.lastToken(t, email))
-		if err != nil || m.Status != want {
-			t.Errorf("%s: %s (%v), want %s", email, m.Status, err, want)
+		if err != nil || m.Status != want.status || m.RosterNumber != want.roster {
+			t.Errorf("%s: %s roster %q (%v), want %s roster %q", email, m.Status, m.RosterNumber, err, want.status, want.roster)
 		}
+		match, err := roster.s.MatchRoster(ctx, m)
+		if err != nil || match.Reason != want.reason {
+			t.Errorf("%s: reason %q (%v), want %q", email, match.Reason, err, want.reason)
+		}
+	}
+	// The roster's own address with someone else's number typed: HR decides.
+	if err := st.PutRosterEntry(ctx, store.RosterEntry{EmployeeNumber: "E5", Email: "mixed@example.com", Name: "混", Department: "営業部", Joined: "2010-04", Left: "2015-03"}); err != nil {
+		t.Fatal(err)
+	}
+	in := input("mixed@example.com")
+	in.EmployeeNumber = "E1"
+	_ = roster.s.Register(ctx, in, "c")
+	if m, err := roster.s.Verify(ctx, roster.lastToken(t, "mixed@example.com")); err != nil || m.Status != store.StatusVerified {
+		t.Errorf("address matches, typed number is another's: %s (%v), want verified", m.Status, err)
 	}
 }
 
@@ -210,10 +232,17 @@ func TestReviewersHearOfWaitingRegistrations(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
 	f.s.Config.Admins = []string{"hr@example.co.jp", "hr-en@example.co.jp"}
+	// hr-en holds HR's role; a member at an OKAERI_ADMINS address without
+	// the role is no reviewer.
 	if _, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
-		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03"}); err != nil {
+		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "former-hr@example.co.jp", Name: "元HR", Status: store.StatusApproved,
+		Language: store.LanguageJa, Department: "人事部", Joined: "2010-04", Left: "2011-03"}); err != nil {
+		t.Fatal(err)
+	}
+	f.s.Config.Admins = append(f.s.Config.Admins, "former-hr@example.co.jp")
 	verify := func(email string) {
 		t.Helper()
 		if err := f.s.Register(ctx, input(email), "c"); err != nil {
@@ -238,6 +267,9 @@ func TestReviewersHearOfWaitingRegistrations(t *testing.T) {
 	ja, en := notices("hr@example.co.jp"), notices("hr-en@example.co.jp")
 	if len(ja) != 1 || len(en) != 1 {
 		t.Fatalf("notices: %d ja, %d en, want 1 each", len(ja), len(en))
+	}
+	if n := len(notices("former-hr@example.co.jp")); n != 0 {
+		t.Errorf("a member without HR's role got %d notices", n)
 	}
 	if !strings.Contains(ja[0].Subject, "承認待ち") || !strings.Contains(en[0].Subject, "await your review") ||
 		!strings.Contains(ja[0].Text, "http://portal.test/hr/registrations") {

@@ -109,7 +109,7 @@ func (h Handler) export(w http.ResponseWriter, r *http.Request, m store.Member) 
 
 // Erase removes a member's personal data from every item: the member (and
 // with it the email and employee-number index entries), their sessions and
-// their leaver-roster entry.
+// the leaver-roster entry they were matched to.
 // What remains is the audit log, which holds ids and field names only, and
 // an audit record of the erasure. actor is the member or "hr:<id>".
 func (s *Service) Erase(ctx context.Context, id, actor string) error {
@@ -128,24 +128,11 @@ func (s *Service) Erase(ctx context.Context, id, actor string) error {
 		}
 	}
 	// The leaver roster was imported for this network's eligibility checks,
-	// so the person's entry goes too (found by address or employee number).
-	for _, find := range []func() (store.RosterEntry, error){
-		func() (store.RosterEntry, error) { return s.Store.FindRosterByEmail(ctx, m.Email) },
-		func() (store.RosterEntry, error) {
-			if m.EmployeeNumber == "" {
-				return store.RosterEntry{}, store.ErrNotFound
-			}
-			return s.Store.GetRosterEntry(ctx, m.EmployeeNumber)
-		},
-	} {
-		e, err := find()
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err == nil {
-			err = s.Store.DeleteRosterEntry(ctx, e.EmployeeNumber)
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+	// so the person's entry goes too: the one entry they were matched to at
+	// approval, never an entry found by what they typed (a stranger who
+	// typed someone's employee number must not erase that person's record).
+	if m.RosterNumber != "" {
+		if err := s.Store.DeleteRosterEntry(ctx, m.RosterNumber); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return httpapi.Internal(fmt.Errorf("erase roster entry: %w", err))
 		}
 	}

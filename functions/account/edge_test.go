@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,7 +40,9 @@ func TestEdgeCookiesFollowTheSession(t *testing.T) {
 	}
 	tok := f.lastToken(t, m.Email)
 	rec := httptest.NewRecorder()
-	h["GET /api/login/callback"].ServeHTTP(rec, httptest.NewRequest("GET", "/api/login/callback?token="+url.QueryEscape(tok), nil))
+	post := httptest.NewRequest("POST", "/api/login/callback", strings.NewReader("token="+url.QueryEscape(tok)))
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h["POST /api/login/callback"].ServeHTTP(rec, post)
 	if rec.Code != http.StatusSeeOther || len(edge.set) != 1 {
 		t.Fatalf("callback: %d, edge sets %v", rec.Code, edge.set)
 	}

@@ -17,6 +17,15 @@ const (
 	emailRejected     emailKind = "rejected"
 	emailLogin        emailKind = "login"
 	emailChangeVerify emailKind = "change-verify" // confirm a new address
+	// emailAddressInUse answers an address change to an address that has
+	// an account: the requester learns nothing, the mailbox's owner is told.
+	emailAddressInUse emailKind = "address-in-use"
+	// emailChanged tells the old address that the account moved, with a
+	// link that puts it back.
+	emailChanged emailKind = "email-changed"
+	// emailNumberHeld tells a registering address that the employee number
+	// it typed is held by another registration.
+	emailNumberHeld emailKind = "number-held"
 	emailErased       emailKind = "erased"
 	emailContact      emailKind = "contact" // a relayed message from another member
 	// emailReviewWaiting tells HR that registrations await review; it
@@ -29,6 +38,7 @@ type emailData struct {
 	Name      string
 	Link      string
 	Minutes   int
+	Days      int
 	Reason    string
 	FromName  string
 	Message   string
@@ -163,6 +173,56 @@ the change (valid for {{.Minutes}} minutes).
 {{.Link}}
 
 If this was not you, ignore this email; your address stays as it is.
+`},
+	},
+	emailAddressInUse: {
+		"ja": {"【アルムナイ】メールアドレス変更のお申し込みについて", `アルムナイネットワークで、別のアカウントのメールアドレスをこのアドレスに変更するお申し込みがありました。
+このアドレスはすでにアカウントに登録されているため、変更は行われていません。
+
+お心当たりのない場合は、このメールを破棄してください。あなたのアカウントには何も変更はありません。
+`},
+		"en": {"[Alumni] About a request to use this address", `Someone asked the alumni network to move another account to this email address.
+This address already belongs to an account, so nothing was changed.
+
+If this was not you, ignore this email; your account is unchanged.
+`},
+	},
+	emailChanged: {
+		"ja": {"【アルムナイ】メールアドレスが変更されました", `{{.Name}} 様
+
+アルムナイネットワークのアカウントのメールアドレスが、このアドレスから別のアドレスに変更されました。
+今後のお知らせとログイン用リンクは新しいアドレスに届きます。
+
+お心当たりのない場合は、下のリンクを開くと元のアドレス（このアドレス）に戻し、すべてのログインを終了します（{{.Days}}日間有効です）。
+
+{{.Link}}
+`},
+		"en": {"[Alumni] Your email address was changed", `Dear {{.Name}},
+
+The email address of your alumni network account was changed from this address to another one.
+News and login links will go to the new address from now on.
+
+If this was not you, open the link below: it puts this address back and ends every
+login (valid for {{.Days}} days).
+
+{{.Link}}
+`},
+	},
+	emailNumberHeld: {
+		"ja": {"【アルムナイ】社員番号の確認について", `{{.Name}} 様
+
+ご登録ありがとうございます。入力された社員番号は、すでに別のご登録で使われています。
+ご登録はメールアドレスの確認後、事務局が名簿と照合して判断します（別のメールでお送りするリンクからメールアドレスを確認してください）。
+
+社員番号に誤りがある場合や、お心当たりがない場合は、事務局にお問い合わせください。
+`},
+		"en": {"[Alumni] About your employee number", `Dear {{.Name}},
+
+Thank you for registering. The employee number you entered is already used by another registration.
+Once you confirm your address (with the link in our other email), the alumni office will check
+your registration against the roster and decide.
+
+If the number is wrong, or if this surprises you, please contact the alumni office.
 `},
 	},
 	emailErased: {

@@ -10,7 +10,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 var sampleData = emailData{
-	Name: "山田 花子", Link: "https://alumni.example.co.jp/api/x?token=TOKEN", Minutes: 15,
+	Name: "山田 花子", Link: "https://alumni.example.co.jp/api/x?token=TOKEN", Minutes: 15, Days: 7,
 	Reason: "在籍記録を確認できませんでした", FromName: "佐藤", Message: "お久しぶりです！", Portal: "https://alumni.example.co.jp",
 	ReplyNote: "",
 }

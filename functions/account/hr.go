@@ -33,38 +33,79 @@ func monthsBetween(joined, left string) (int, bool) {
 }
 
 // Meets reports whether a roster entry passes the rules.
-func (r Rules) Meets(e store.RosterEntry) bool {
+func (r Rules) Meets(e store.RosterEntry) bool { return r.Why(e) == "" }
+
+// Why names the rule a roster entry breaks, or "" when it passes them all.
+func (r Rules) Why(e store.RosterEntry) string {
 	for _, d := range r.ExcludedDepartments {
 		if strings.EqualFold(strings.TrimSpace(d), strings.TrimSpace(e.Department)) {
-			return false
+			return reasonExcluded
 		}
 	}
 	if r.MinTenureMonths > 0 {
 		n, ok := monthsBetween(e.Joined, e.Left)
 		if !ok || n < r.MinTenureMonths {
-			return false
+			return reasonTenure
 		}
 	}
-	return true
+	return ""
 }
 
-// rosterMatch finds the member in the leaver roster, by email or by
-// employee number, and applies the rules to the roster's record (HR's
-// data, not what the person typed).
-func (s *Service) rosterMatch(ctx context.Context, m store.Member) (bool, error) {
-	var e store.RosterEntry
-	var err error
-	e, err = s.Store.FindRosterByEmail(ctx, m.Email)
+// RosterMatch is what the leaver roster says about a registration.
+type RosterMatch struct {
+	// Entry is the roster record found by the verified address or, failing
+	// that, by the employee number typed; nil when there is none.
+	Entry *store.RosterEntry `json:"entry,omitempty"`
+	// By says how Entry was found: "email" or "number".
+	By string `json:"by,omitempty"`
+	// Reason says why the registration is not approved at once, as a
+	// message key suffix (roster.no_entry ...); empty when it is.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Reasons a registration waits for HR.
+const (
+	reasonNoEntry     = "no_entry"            // neither the address nor the number is in the roster
+	reasonNumberOnly  = "number_only"         // only the typed employee number matched: anyone can type one
+	reasonNumberDiffs = "number_differs"      // the address matched, the typed number is another's
+	reasonExcluded    = "excluded_department" // the roster's department is excluded from automatic approval
+	reasonTenure      = "tenure"              // shorter than OKAERI_MIN_TENURE_MONTHS by the roster's dates
+	reasonTaken       = "entry_taken"         // the entry is already matched to another member
+)
+
+// MatchRoster finds the member in the leaver roster. Approval is automatic
+// only when the member's verified address is the roster entry's own and
+// the rules hold for the roster's record (HR's data, not what was typed).
+// A match by employee number alone goes to HR, with the record beside
+// what the person typed.
+func (s *Service) MatchRoster(ctx context.Context, m store.Member) (RosterMatch, error) {
+	e, err := s.Store.FindRosterByEmail(ctx, m.Email)
+	by := "email"
 	if errors.Is(err, store.ErrNotFound) && m.EmployeeNumber != "" {
 		e, err = s.Store.GetRosterEntry(ctx, m.EmployeeNumber)
+		by = "number"
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return RosterMatch{Reason: reasonNoEntry}, nil
+	case err != nil:
+		return RosterMatch{}, err
 	}
-	if err != nil {
-		return false, err
+	match := RosterMatch{Entry: &e, By: by}
+	holder, err := s.Store.GetMemberByEmployeeNumber(ctx, e.EmployeeNumber)
+	switch {
+	case err == nil && holder.ID != m.ID && holder.RosterNumber == e.EmployeeNumber:
+		match.Reason = reasonTaken
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return RosterMatch{}, err
+	case by == "number":
+		match.Reason = reasonNumberOnly
+	case m.EmployeeNumber != "" && m.EmployeeNumber != e.EmployeeNumber:
+		match.Reason = reasonNumberDiffs
+	default:
+		match.Reason = s.Config.Rules.Why(e)
 	}
-	return s.Config.Rules.Meets(e), nil
+	return match, nil
 }
 
 // Reject refuses a registration waiting for HR and tells the person why.
@@ -91,9 +132,22 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (store.M
 	return m, nil
 }
 
-// Approve approves a registration waiting for HR.
+// Approve approves a registration waiting for HR. The roster entry HR saw
+// beside it (by address or by number) becomes the member's roster match.
 func (s *Service) Approve(ctx context.Context, id, actor string) (store.Member, error) {
-	return s.approve(ctx, id, actor)
+	m, err := s.Store.GetMember(ctx, id)
+	if err != nil {
+		return m, storeError(err)
+	}
+	match, err := s.MatchRoster(ctx, m)
+	if err != nil {
+		return m, httpapi.Internal(err)
+	}
+	number := ""
+	if match.Entry != nil && match.Reason != reasonTaken {
+		number = match.Entry.EmployeeNumber
+	}
+	return s.approve(ctx, id, actor, number)
 }
 
 // AddMember is HR adding and approving a person by hand (`okaeri member

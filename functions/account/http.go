@@ -14,15 +14,20 @@ type Handler struct{ S *Service }
 func (h Handler) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"POST /api/register":                      http.HandlerFunc(h.register),
-		"GET /api/register/verify":                http.HandlerFunc(h.verify),
+		"GET /api/register/verify":                linkPage("/api/register/verify", "link.verify"),
+		"POST /api/register/verify":               http.HandlerFunc(h.verify),
 		"POST /api/login":                         http.HandlerFunc(h.login),
-		"GET /api/login/callback":                 http.HandlerFunc(h.callback),
+		"GET /api/login/callback":                 linkPage("/api/login/callback", "link.login", "next"),
+		"POST /api/login/callback":                http.HandlerFunc(h.callback),
 		"POST /api/logout":                        http.HandlerFunc(h.logout),
 		"GET /api/me":                             h.member(h.getMe),
 		"PATCH /api/me":                           h.member(h.patchMe),
 		"POST /api/me":                            h.member(h.patchMe), // the profile form (HTML forms cannot PATCH)
 		"GET /api/me/export":                      h.member(h.export),
-		"GET /api/me/email/verify":                http.HandlerFunc(h.confirmEmail),
+		"GET /api/me/email/verify":                linkPage("/api/me/email/verify", "link.change"),
+		"POST /api/me/email/verify":               http.HandlerFunc(h.confirmEmail),
+		"GET /api/me/email/undo":                  linkPage("/api/me/email/undo", "link.undo"),
+		"POST /api/me/email/undo":                 http.HandlerFunc(h.undoEmail),
 		"DELETE /api/me":                          h.member(h.erase),
 		"POST /api/me/erase":                      h.member(h.erase),
 		"GET /api/directory":                      h.member(h.directory),
@@ -35,6 +40,9 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/hr/registrations/{id}/approve": h.admin(h.hrApprove),
 		"POST /api/hr/registrations/{id}/reject":  h.admin(h.hrReject),
 		"DELETE /api/hr/members/{id}":             h.admin(h.hrErase),
+		"GET /hr/admins":                          h.admin(h.hrAdmins),
+		"POST /api/hr/admins":                     h.admin(h.hrGrant),
+		"POST /api/hr/admins/{id}/revoke":         h.admin(h.hrRevoke),
 	}
 }
 
@@ -85,9 +93,51 @@ func (h Handler) register(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "message": httpapi.Message(lang, "register_accepted")})
 }
 
+// linkPage answers an emailed link opened with GET: a page with one button
+// that posts the token (and the extra query fields named) to action. Only
+// the POST uses the token, so a mail scanner that prefetches links, or a
+// preview, does not use it up.
+func linkPage(action, key string, extra ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := httpapi.Lang(r)
+		q := r.URL.Query()
+		form := &httpapi.PageForm{Action: action, Button: httpapi.Message(lang, key+"_button"),
+			Fields: []httpapi.PageField{{Name: "token", Value: q.Get("token")}}}
+		for _, name := range extra {
+			if v := q.Get(name); v != "" {
+				form.Fields = append(form.Fields, httpapi.PageField{Name: name, Value: v})
+			}
+		}
+		// The token is in this page's URL: keep it out of Referer headers and caches.
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, key+"_title"),
+			Message: httpapi.Message(lang, key), Form: form})
+	})
+}
+
+// linkInput is what a link page's button posts.
+type linkInput struct {
+	Token string `json:"token"`
+	Next  string `json:"next"`
+}
+
+// linkToken reads the posted token of a link page.
+func (h Handler) linkToken(w http.ResponseWriter, r *http.Request) (linkInput, bool) {
+	var in linkInput
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/"))
+		return in, false
+	}
+	return in, true
+}
+
 func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
 	lang := httpapi.Lang(r)
-	m, err := h.S.Verify(r.Context(), r.URL.Query().Get("token"))
+	in, ok := h.linkToken(w, r)
+	if !ok {
+		return
+	}
+	m, err := h.S.Verify(r.Context(), in.Token)
 	if err != nil {
 		httpapi.WriteFormError(w, r, err, pathFor(lang, "/register/"))
 		return
@@ -130,14 +180,22 @@ func (h Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
-	m, sess, err := h.S.Callback(r.Context(), r.URL.Query().Get("token"))
+	in, ok := h.linkToken(w, r)
+	if !ok {
+		return
+	}
+	m, sess, err := h.S.Callback(r.Context(), in.Token)
 	if err != nil {
 		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/login/"))
 		return
 	}
 	h.S.SetSessionCookie(w, sess)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, httpapi.SafeNext(r.URL.Query().Get("next"), pathFor(string(m.Language), "/members/")), http.StatusSeeOther)
+	home := "/members/"
+	if h.S.IsAdmin(m) {
+		home = "/hr/registrations"
+	}
+	http.Redirect(w, r, httpapi.SafeNext(in.Next, pathFor(string(m.Language), home)), http.StatusSeeOther)
 }
 
 func (h Handler) logout(w http.ResponseWriter, r *http.Request) {

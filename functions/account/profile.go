@@ -248,6 +248,19 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	now := s.Now()
 	var changed []string
 	var newEmail string
+	// An address that already has an account is refused without saying
+	// so: the requester sees the usual answer, the mailbox is told.
+	inUse := false
+	if in.Email != nil {
+		other, err := s.Store.GetMemberByEmail(ctx, *in.Email)
+		switch {
+		case err == nil && other.ID != id:
+			inUse = true
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return store.Member{}, httpapi.Internal(err)
+		}
+	}
+	tok := auth.NewToken()
 	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
 		changed = changed[:0]
 		newEmail = ""
@@ -304,8 +317,10 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 			old.ConsentHistory = append(old.ConsentHistory, store.ConsentChange{Purpose: p, Given: c.Given, PolicyVersion: c.PolicyVersion, At: now})
 			changed = append(changed, "consents."+p)
 		}
-		if in.Email != nil && store.NormalizeEmail(*in.Email) != store.NormalizeEmail(old.Email) {
-			old.PendingEmail = *in.Email
+		if in.Email != nil && !inUse && store.NormalizeEmail(*in.Email) != store.NormalizeEmail(old.Email) {
+			// The newest request wins: its token's hash is kept with the
+			// pending address, so links mailed before it stop working.
+			old.PendingEmail, old.PendingEmailToken = *in.Email, store.HashToken(tok)
 			newEmail = *in.Email
 			changed = append(changed, "pending_email")
 		}
@@ -317,10 +332,12 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	if len(changed) > 0 {
 		s.audit(ctx, m.ID, "member.update", m.ID, changed...)
 	}
+	if inUse {
+		_ = s.send(ctx, omail.Address{Email: *in.Email}, emailAddressInUse, string(m.Language), emailData{})
+	}
 	if newEmail != "" {
-		tok := auth.NewToken()
 		if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeChangeEmail,
-			Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
+			Subject: m.ID, Address: newEmail, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
 			return m, httpapi.Internal(err)
 		}
 		_ = s.send(ctx, omail.Address{Name: m.Name, Email: newEmail}, emailChangeVerify, string(m.Language), emailData{
@@ -329,17 +346,26 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	return m, nil
 }
 
-// ConfirmEmailChange makes a pending address the member's address.
+// UndoTTL is how long the old address can put itself back after a change.
+const UndoTTL = 7 * 24 * time.Hour
+
+// ConfirmEmailChange makes a pending address the member's address. The
+// token applies exactly the address it was mailed to, and only while it is
+// the newest request. The old address is told, with a link that undoes it.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.Member, error) {
-	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeChangeEmail, s.Now())
+	now := s.Now()
+	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeChangeEmail, now)
 	if err != nil {
 		return store.Member{}, tokenError(err)
 	}
+	var oldEmail string
 	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
-		if old.PendingEmail == "" {
+		if t.Address == "" || old.PendingEmailToken != t.Hash ||
+			store.NormalizeEmail(old.PendingEmail) != store.NormalizeEmail(t.Address) {
 			return old, errNoPendingEmail
 		}
-		old.Email, old.PendingEmail = old.PendingEmail, ""
+		oldEmail = old.Email
+		old.Email, old.PendingEmail, old.PendingEmailToken = t.Address, "", ""
 		return old, nil
 	})
 	switch {
@@ -351,6 +377,42 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.M
 		return store.Member{}, storeError(err)
 	}
 	s.audit(ctx, m.ID, "member.email_change", m.ID, "email")
+	undo := auth.NewToken()
+	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(undo), Purpose: store.PurposeUndoEmail,
+		Subject: m.ID, Address: oldEmail, CreatedAt: now, ExpiresAt: now.Add(UndoTTL)}); err != nil {
+		return m, httpapi.Internal(err)
+	}
+	_ = s.send(ctx, omail.Address{Name: m.Name, Email: oldEmail}, emailChanged, string(m.Language), emailData{
+		Name: m.Name, Link: s.link("/api/me/email/undo", undo), Days: int(UndoTTL.Hours() / 24)})
+	return m, nil
+}
+
+// UndoEmailChange puts back the address an undo link was mailed to and
+// ends every session: whoever changed the address is logged out.
+func (s *Service) UndoEmailChange(ctx context.Context, token string) (store.Member, error) {
+	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeUndoEmail, s.Now())
+	if err != nil {
+		return store.Member{}, tokenError(err)
+	}
+	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
+		if t.Address == "" {
+			return old, errNoPendingEmail
+		}
+		old.Email, old.PendingEmail, old.PendingEmailToken = t.Address, "", ""
+		return old, nil
+	})
+	switch {
+	case errors.Is(err, errNoPendingEmail), errors.Is(err, store.ErrNotFound):
+		return store.Member{}, httpapi.Errorf(httpapi.EINVALID, "link_invalid")
+	case errors.Is(err, store.ErrAlreadyExists):
+		return store.Member{}, httpapi.Errorf(httpapi.ECONFLICT, "email_taken")
+	case err != nil:
+		return store.Member{}, storeError(err)
+	}
+	if _, err := s.Store.DeleteMemberSessions(ctx, m.ID); err != nil {
+		return m, httpapi.Internal(fmt.Errorf("undo email change: end sessions: %w", err))
+	}
+	s.audit(ctx, m.ID, "member.email_undo", m.ID, "email", "sessions")
 	return m, nil
 }
 
@@ -376,7 +438,11 @@ func (h Handler) patchMe(w http.ResponseWriter, r *http.Request, m store.Member)
 }
 
 func (h Handler) confirmEmail(w http.ResponseWriter, r *http.Request) {
-	m, err := h.S.ConfirmEmailChange(r.Context(), r.URL.Query().Get("token"))
+	in, ok := h.linkToken(w, r)
+	if !ok {
+		return
+	}
+	m, err := h.S.ConfirmEmailChange(r.Context(), in.Token)
 	if err != nil {
 		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/members/profile/"))
 		return
@@ -386,4 +452,18 @@ func (h Handler) confirmEmail(w http.ResponseWriter, r *http.Request) {
 		Message: httpapi.Message(lang, "email_changed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
 }
 
-var _ = time.Now
+func (h Handler) undoEmail(w http.ResponseWriter, r *http.Request) {
+	in, ok := h.linkToken(w, r)
+	if !ok {
+		return
+	}
+	m, err := h.S.UndoEmailChange(r.Context(), in.Token)
+	if err != nil {
+		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/login/"))
+		return
+	}
+	lang := string(m.Language)
+	h.S.ClearSessionCookie(w)
+	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_undone_title"),
+		Message: httpapi.Message(lang, "email_undone"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
+}

@@ -174,16 +174,33 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, client string)
 		Language: store.Language(in.Language), Status: store.StatusPending,
 		Consents: in.consents(s.Config.PolicyVersion, now), CreatedAt: now,
 	})
+	numberHeld := false
+	if conflictField(err) == "employeeNumber" {
+		// Someone else's registration holds this employee number. The typed
+		// address still registers, without the number, so a stranger who
+		// typed it first cannot lock the real alumnus out; the address is
+		// told, and HR decides by the roster.
+		numberHeld = true
+		m, err = s.Store.CreateMember(ctx, store.Member{
+			Email: in.Email, Name: in.Name, Kana: in.Kana, Department: in.Department,
+			Joined: in.Joined, Left: in.Left, Language: store.Language(in.Language), Status: store.StatusPending,
+			Consents: in.consents(s.Config.PolicyVersion, now), CreatedAt: now,
+		})
+	}
 	switch {
 	case errors.Is(err, store.ErrAlreadyExists):
-		// A concurrent registration of the same address, or an employee
-		// number someone else holds: answer the same, mail nothing more.
+		// A concurrent registration of the same address: the first one
+		// mails its owner; answer the same, mail nothing more.
 		s.Log.InfoContext(ctx, "register: conflict", "field", conflictField(err))
 		return nil
 	case err != nil:
 		return storeError(err)
 	}
 	s.audit(ctx, m.ID, "member.register", m.ID, "email", "name", "consents")
+	if numberHeld {
+		s.audit(ctx, "system", "member.employee_number_held", m.ID, "employeeNumber")
+		_ = s.send(ctx, to, emailNumberHeld, string(m.Language), emailData{Name: m.Name})
+	}
 	return s.sendVerify(ctx, m, now)
 }
 
@@ -198,7 +215,7 @@ func conflictField(err error) string {
 func (s *Service) sendVerify(ctx context.Context, m store.Member, now time.Time) error {
 	tok := auth.NewToken()
 	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeVerifyEmail,
-		Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
+		Subject: m.ID, Address: m.Email, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailVerify, string(m.Language), emailData{
@@ -207,7 +224,8 @@ func (s *Service) sendVerify(ctx context.Context, m store.Member, now time.Time)
 }
 
 // Verify consumes a verification token and decides approval. It returns
-// the member as it now stands.
+// the member as it now stands. The token is bound to the address it was
+// mailed to: it verifies that address and no other.
 func (s *Service) Verify(ctx context.Context, token string) (store.Member, error) {
 	now := s.Now()
 	t, err := s.Store.ConsumeToken(ctx, store.HashToken(token), store.PurposeVerifyEmail, now)
@@ -215,11 +233,17 @@ func (s *Service) Verify(ctx context.Context, token string) (store.Member, error
 		return store.Member{}, tokenError(err)
 	}
 	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
+		if t.Address != "" && store.NormalizeEmail(old.Email) != store.NormalizeEmail(t.Address) {
+			return old, errAddressMoved
+		}
 		if old.Status == store.StatusPending {
 			old.Status = store.StatusVerified
 		}
 		return old, nil
 	})
+	if errors.Is(err, errAddressMoved) {
+		return store.Member{}, httpapi.Errorf(httpapi.EINVALID, "link_invalid")
+	}
 	if err != nil {
 		return store.Member{}, storeError(err)
 	}
@@ -227,31 +251,47 @@ func (s *Service) Verify(ctx context.Context, token string) (store.Member, error
 	if m.Status != store.StatusVerified {
 		return m, nil
 	}
-	ok, err := s.eligible(ctx, m)
+	if s.bootstrapAdmin(m.Email) {
+		// OKAERI_ADMINS names HR's first administrators: the registration
+		// that verified that very address is approved and given the role.
+		m, err = s.approve(ctx, m.ID, "system:bootstrap", "")
+		if err != nil {
+			return m, err
+		}
+		return s.SetRole(ctx, "system:bootstrap", m.ID, store.RoleHR, true)
+	}
+	match, err := s.MatchRoster(ctx, m)
 	if err != nil {
 		return store.Member{}, httpapi.Internal(err)
 	}
-	if ok {
-		return s.approve(ctx, m.ID, "system")
+	switch {
+	case s.Config.Approval == ApprovalOpen,
+		s.Config.Approval == ApprovalRoster && match.Reason == "":
+		number := ""
+		if match.By == "email" && match.Reason == "" {
+			number = match.Entry.EmployeeNumber
+		}
+		return s.approve(ctx, m.ID, "system", number)
 	}
 	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailPendingHR, string(m.Language), emailData{Name: m.Name})
 	s.notifyReviewers(ctx)
 	return m, nil
 }
 
+// errAddressMoved: the member's address is no longer the one the link was mailed to.
+var errAddressMoved = errors.New("address changed since the link was sent")
+
 // reviewNoticeKey counts registrations awaiting review per hour: the first
 // in an hour sends HR one notice, the rest wait for it (a launch day brings
 // hundreds).
 const reviewNoticeKey = "account:review-notice"
 
-// notifyReviewers tells every admin that registrations await review, in
-// the admin's language (Japanese for an address that is not a member), at
-// most once an hour. The notice names nobody: it links to the review page.
-// Failing to send it fails nothing; the page lists the registrations.
+// notifyReviewers tells HR that registrations await review, at most once
+// an hour: every holder of HR's role at their current address and in their
+// language, and each OKAERI_ADMINS address that is no member's (a shared
+// mailbox) in Japanese. The notice names nobody: it links to the review
+// page. Failing to send it fails nothing; the page lists the registrations.
 func (s *Service) notifyReviewers(ctx context.Context) {
-	if len(s.Config.Admins) == 0 {
-		return
-	}
 	n, err := s.Store.HitRateLimit(ctx, reviewNoticeKey, time.Hour, s.Now())
 	if err != nil {
 		s.Log.ErrorContext(ctx, "review notice", "err", err)
@@ -260,13 +300,36 @@ func (s *Service) notifyReviewers(ctx context.Context) {
 	if n != 1 {
 		return
 	}
-	for _, admin := range s.Config.Admins {
-		lang := "ja"
-		if a, err := s.Store.GetMemberByEmail(ctx, admin); err == nil {
-			lang = string(a.Language)
-		}
-		_ = s.send(ctx, omail.Address{Email: admin}, emailReviewWaiting, lang, emailData{Link: s.Config.BaseURL + "/hr/registrations"})
+	link := emailData{Link: s.Config.BaseURL + "/hr/registrations"}
+	for _, to := range s.hrRecipients(ctx) {
+		_ = s.send(ctx, omail.Address{Name: to.Name, Email: to.Email}, emailReviewWaiting, string(to.Language), link)
 	}
+}
+
+// hrRecipients are the people HR's notices go to (see notifyReviewers).
+func (s *Service) hrRecipients(ctx context.Context) []store.Member {
+	holders, err := s.Store.ListMembersByRole(ctx, store.RoleHR)
+	if err != nil {
+		s.Log.ErrorContext(ctx, "hr recipients", "err", err)
+	}
+	out := holders[:0:0]
+	seen := map[string]bool{}
+	for _, m := range holders {
+		if s.IsAdmin(m) {
+			out = append(out, m)
+			seen[store.NormalizeEmail(m.Email)] = true
+		}
+	}
+	for _, a := range s.Config.Admins {
+		if seen[a] {
+			continue
+		}
+		if _, err := s.Store.GetMemberByEmail(ctx, a); err == nil {
+			continue // a member without the role gets no HR mail
+		}
+		out = append(out, store.Member{Email: a, Language: store.LanguageJa})
+	}
+	return out
 }
 
 // tokenError: an unknown, used or expired token all read the same to a person.
@@ -277,13 +340,18 @@ func tokenError(err error) error {
 	return httpapi.Internal(err)
 }
 
-// approve moves a verified member to approved and tells them.
-func (s *Service) approve(ctx context.Context, id, actor string) (store.Member, error) {
+// approve moves a verified member to approved and tells them. rosterNumber
+// is the roster entry they were matched to ("" for none): erasure removes
+// that entry and no other.
+func (s *Service) approve(ctx context.Context, id, actor, rosterNumber string) (store.Member, error) {
 	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
 		if old.Status != store.StatusVerified && old.Status != store.StatusRejected {
 			return old, errNotReviewable
 		}
 		old.Status = store.StatusApproved
+		if rosterNumber != "" {
+			old.RosterNumber = rosterNumber
+		}
 		return old, nil
 	})
 	if errors.Is(err, errNotReviewable) {
@@ -298,17 +366,6 @@ func (s *Service) approve(ctx context.Context, id, actor string) (store.Member, 
 }
 
 var errNotReviewable = errors.New("member is not waiting for review")
-
-// eligible applies the approval mode.
-func (s *Service) eligible(ctx context.Context, m store.Member) (bool, error) {
-	switch s.Config.Approval {
-	case ApprovalOpen:
-		return true, nil
-	case ApprovalManual:
-		return false, nil
-	}
-	return s.rosterMatch(ctx, m)
-}
 
 func urlEscape(v string) string { return url.QueryEscape(v) }
 

@@ -118,6 +118,28 @@ var messages = map[string]message{
 	"hr.applications":  {"すべての応募", "All applications"},
 	"hr.referrals":     {"紹介", "Referrals"},
 	"hr.newsletters":   {"ニュースレター", "Newsletters"},
+	"hr.admins":        {"管理者", "Administrators"},
+
+	// emailed links opened in a browser: one button does the work
+	"link.verify_title":  {"メールアドレスの確認", "Confirm your email address"},
+	"link.verify":        {"下のボタンを押すと、メールアドレスの確認が完了します。", "Press the button below to confirm your email address."},
+	"link.verify_button": {"メールアドレスを確認する", "Confirm my address"},
+	"link.login_title":   {"ログイン", "Log in"},
+	"link.login":         {"下のボタンを押すとログインします。", "Press the button below to log in."},
+	"link.login_button":  {"ログインする", "Log in"},
+	"link.change_title":  {"新しいメールアドレスの確認", "Confirm your new email address"},
+	"link.change":        {"下のボタンを押すと、メールアドレスの変更が完了します。", "Press the button below to finish changing your email address."},
+	"link.change_button": {"変更を完了する", "Finish the change"},
+	"link.undo_title":    {"メールアドレスを元に戻す", "Put your email address back"},
+	"link.undo":          {"下のボタンを押すと、アカウントのメールアドレスをこのリンクが届いたアドレスに戻し、すべてのログインを終了します。", "Press the button below to put your account's address back to the one this link was sent to, and end every login."},
+	"link.undo_button":   {"元のアドレスに戻す", "Put my address back"},
+	"email_undone_title": {"メールアドレスを元に戻しました", "Your email address is back"},
+	"email_undone":       {"すべてのログインを終了しました。もう一度ログインして、プロフィールをご確認ください。", "Every login has been ended. Log in again and check your profile."},
+
+	// roles
+	"member_not_found":    {"該当するメンバーが見つかりません。", "No such member."},
+	"role_needs_approved": {"承認済みのメンバーにだけ管理者の役割を付与できます。", "Only an approved member can be made an administrator."},
+	"last_admin":          {"最後の管理者の役割は外せません。先に別の方を管理者にしてください。", "The last administrator cannot be removed. Make someone else an administrator first."},
 	// jobs: applications, referrals, HR's pipeline
 	"job_not_found":          {"この求人は見つかりませんでした。", "This job does not exist."},
 	"job_closed":             {"この求人は%vに締め切りました。ご応募ありがとうございました。", "This job closed on %v. Thank you for your interest."},

@@ -19,7 +19,21 @@ type Page struct {
 	Message string
 	Items   []string // e.g. one line per invalid field
 	Links   []PageLink
+	// Form, when set, is one button that posts hidden fields: an emailed
+	// link opened with GET shows it and the POST does the work, so a mail
+	// scanner that fetches links does not use them up.
+	Form *PageForm
 }
+
+// PageForm is a form of hidden fields and one button.
+type PageForm struct {
+	Action string
+	Fields []PageField
+	Button string
+}
+
+// PageField is one hidden field of a PageForm.
+type PageField struct{ Name, Value string }
 
 // HRMenu is the menu at the top of every HR page: the members' home and
 // every HR page, the one being shown marked.
@@ -50,7 +64,7 @@ func NewHRMenu(lang, current string) HRMenu {
 	return m
 }
 
-var hrPages = []string{"registrations", "events", "jobs", "applications", "referrals", "newsletters"}
+var hrPages = []string{"registrations", "events", "jobs", "applications", "referrals", "newsletters", "admins"}
 
 // HRHeader starts the body of every HR page: the skip link and the HR
 // menu. The page's data gives .T.skip (the skip link's words) and .Menu
@@ -73,6 +87,7 @@ var pageTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.Title}}</h1>
 {{if .Message}}<p>{{.Message}}</p>{{end}}
 {{if .Items}}<ul class="errors">{{range .Items}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{with .Form}}<form method="post" action="{{.Action}}">{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<button type="submit">{{.Button}}</button></form>{{end}}
 {{if .Links}}<ul class="actions">{{range .Links}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>{{end}}
 </main></body></html>`))
 })

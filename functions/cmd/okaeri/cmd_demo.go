@@ -10,6 +10,7 @@ import (
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/httpapi"
+	"github.com/okaeri/okaeri/functions/store"
 )
 
 // demoMember is one fictional alumnus for `okaeri demo`.
@@ -82,6 +83,10 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("demo profile: %w", err)
 		}
 		added++
+	}
+	// HR's demo account holds HR's role: granted as a record, like any other.
+	if _, err := a.Accounts.SetRole(ctx, "operator:demo", demoMembers[0].in.Email, store.RoleHR, true); err != nil {
+		return fmt.Errorf("demo HR role: %w", err)
 	}
 	fmt.Fprintf(e.Stdout, "demo: %d fictional members added (%d already there); HR's login: %s\n",
 		added, len(demoMembers)-added, demoMembers[0].in.Email)
