@@ -623,12 +623,59 @@ func checkText(field, s string, max int, required bool, allowed func(rune) bool)
 	if utf8.RuneCountInString(s) > max {
 		return []error{invalid(field, "too_long")}
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) && !allowed(r) {
-			return []error{invalid(field, "format")}
-		}
+	if IndexForbidden(s, allowed) >= 0 {
+		return []error{invalid(field, "format")}
 	}
 	return nil
+}
+
+// ForbiddenRune reports whether r may not appear in text that a person
+// writes (names, bios, messages, notes, titles): control characters (C0
+// with TAB, DEL and C1); bidirectional controls (U+061C, U+200E, U+200F,
+// U+202A to U+202E, U+2066 to U+2069), which make text read in another
+// order than it is stored ("résumé\u202Efdp.exe" reads "résuméexe.pdf");
+// and zero-width characters (U+200B to U+200D, U+2060, the U+FEFF byte
+// order mark), which make different names look the same. Multi-line fields
+// allow \n, \r and \t themselves (IndexForbidden's allow). This is the one
+// rule: the store's text validation, accounts, jobs and events use it.
+func ForbiddenRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r == 0x061C, r == 0x200E, r == 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return true
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF:
+		return true
+	}
+	return false
+}
+
+// IndexForbidden is the byte index in s of the first rune that ForbiddenRune
+// refuses and allow (nil: nothing) does not let through, or -1. A zero-width
+// joiner between two pictographs is part of one emoji (👩‍💻, 🏳️‍🌈) and passes:
+// it joins symbols, never letters, so it can hide nothing.
+func IndexForbidden(s string, allow func(rune) bool) int {
+	prev := rune(-1)
+	for i, r := range s {
+		if ForbiddenRune(r) && (allow == nil || !allow(r)) && !(r == zwj && emojiJoin(prev, s[i+len(string(zwj)):])) {
+			return i
+		}
+		prev = r
+	}
+	return -1
+}
+
+// zwj is the zero-width joiner of emoji sequences.
+const zwj = '\u200D'
+
+// emojiJoin reports whether a joiner after prev and before rest joins two
+// pictographs: a symbol (or its skin tone or emoji presentation selector)
+// before it, a symbol after it.
+func emojiJoin(prev rune, rest string) bool {
+	next, _ := utf8.DecodeRuneInString(rest)
+	pictograph := func(r rune) bool { return r != utf8.RuneError && unicode.Is(unicode.So, r) }
+	before := pictograph(prev) || prev == '\uFE0F' || (prev >= 0x1F3FB && prev <= 0x1F3FF)
+	return before && pictograph(next)
 }
 
 // validateKey checks an opaque key-like string: non-empty, bounded, printable ASCII.
