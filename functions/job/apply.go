@@ -80,8 +80,9 @@ func (in *ApplyInput) validate() error {
 	return nil
 }
 
-// checkLongText checks multi-line text: line breaks and tabs are fine,
-// other control characters are not.
+// checkLongText checks multi-line text: line breaks and tabs are fine;
+// other control characters, bidirectional controls and zero-width
+// characters are not (store.ForbiddenRune).
 func checkLongText(field, v string, max int, required bool) *httpapi.FieldError {
 	switch {
 	case v == "" && required:
@@ -91,10 +92,11 @@ func checkLongText(field, v string, max int, required bool) *httpapi.FieldError 
 	case utf8.RuneCountInString(v) > max:
 		return &httpapi.FieldError{Field: field, Code: "too_long", Params: []any{max}}
 	}
-	for _, r := range v {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+	if i := store.IndexForbidden(v, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }); i >= 0 {
+		if r, _ := utf8.DecodeRuneInString(v[i:]); unicode.IsControl(r) {
 			return &httpapi.FieldError{Field: field, Code: "control"}
 		}
+		return &httpapi.FieldError{Field: field, Code: "invisible"}
 	}
 	return nil
 }
@@ -141,7 +143,7 @@ func CheckResume(data []byte) error {
 func resumeName(name string) string {
 	name = strings.TrimSpace(path.Base(strings.ReplaceAll(name, "\\", "/")))
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' {
+		if store.ForbiddenRune(r) || r == '"' { // no control, bidi or zero-width character in a download's name
 			return -1
 		}
 		return r
