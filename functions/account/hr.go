@@ -193,17 +193,19 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 {{if not .Members}}<p>{{.T.none}}</p>{{else}}
 <table>
 <caption>{{.T.caption}} ({{len .Members}})</caption>
-<thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.period}}</th><th scope="col">{{.T.empno}}</th><th scope="col">{{.T.registered}}</th><th scope="col">{{.T.decision}}</th></tr></thead>
+<thead><tr><th scope="col">{{.T.typed}}</th><th scope="col">{{.T.roster}}</th><th scope="col">{{.T.registered}}</th><th scope="col">{{.T.decision}}</th></tr></thead>
 <tbody>
-{{range .Members}}<tr>
-<td>{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}</td><td>{{.Department}}</td><td>{{.Joined}} – {{.Left}}</td><td>{{.EmployeeNumber}}</td><td>{{.CreatedAt.Format "2006-01-02"}}</td>
+{{range .Rows}}{{with .Member}}<tr>
+<td><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br>{{.Email}}<br>{{.Department}} / {{.Joined}} – {{.Left}}{{if .EmployeeNumber}}<br>{{$.T.empno}}: {{.EmployeeNumber}}{{end}}</td>{{end}}
+<td>{{with .Match.Entry}}<b>{{.Name}}</b><br>{{if .Email}}{{.Email}}{{else}}{{$.T.no_email}}{{end}}<br>{{.Department}} / {{.Joined}} – {{.Left}}<br>{{$.T.empno}}: {{.EmployeeNumber}}<br>{{end}}<strong>{{index $.T (printf "reason_%s" .Match.Reason)}}</strong></td>
+{{with .Member}}<td>{{.CreatedAt.Format "2006-01-02"}}</td>
 <td>
 <form method="post" action="/api/hr/registrations/{{.ID}}/approve"><button type="submit">{{$.T.approve}}</button></form>
 <form method="post" action="/api/hr/registrations/{{.ID}}/reject">
 <label for="reason-{{.ID}}">{{$.T.reason}}</label>
 <input id="reason-{{.ID}}" name="reason" required maxlength="500">
 <button type="submit">{{$.T.reject}}</button></form>
-</td></tr>
+</td></tr>{{end}}
 {{end}}</tbody></table>{{end}}
 </main></body></html>`))
 })
@@ -211,10 +213,26 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 var hrText = map[string]map[string]string{
 	"ja": {"title": "登録申請の審査", "skip": "本文へ移動", "intro": "メール確認済みで、名簿と自動照合できなかった申請です。承認または理由を添えて却下してください。申請者にはメールでお知らせします。",
 		"none": "審査待ちの申請はありません。", "caption": "審査待ちの申請", "name": "氏名", "department": "部署", "period": "在籍期間", "empno": "社員番号",
-		"registered": "申請日", "decision": "判断", "approve": "承認する", "reject": "却下する", "reason": "却下の理由"},
+		"registered": "申請日", "decision": "判断", "approve": "承認する", "reject": "却下する", "reason": "却下の理由",
+		"typed": "申請の内容", "roster": "名簿の記録と照合結果", "no_email": "（名簿にメールアドレスなし）",
+		"reason_no_entry":            "名簿にメールアドレスも社員番号も見つかりません。",
+		"reason_number_only":         "社員番号だけが一致しました（メールアドレスは名簿と異なります）。本人かどうか確認してください。",
+		"reason_number_differs":      "メールアドレスは名簿と一致しますが、入力された社員番号が名簿と異なります。",
+		"reason_excluded_department": "名簿の部署が自動承認の対象外です。",
+		"reason_tenure":              "名簿の在籍期間が自動承認の条件より短いです。",
+		"reason_entry_taken":         "この名簿の記録はすでに別のメンバーに照合されています。",
+		"reason_":                    "名簿と一致しています（承認方式により事務局の判断を待っています）。"},
 	"en": {"title": "Review registrations", "skip": "Skip to content", "intro": "Verified registrations that did not match the leaver roster. Approve, or reject with a reason; the person is emailed either way.",
 		"none": "No registration is waiting.", "caption": "Registrations waiting for review", "name": "Name", "department": "Department", "period": "Employment", "empno": "Employee no.",
-		"registered": "Registered", "decision": "Decision", "approve": "Approve", "reject": "Reject", "reason": "Reason for rejecting"},
+		"registered": "Registered", "decision": "Decision", "approve": "Approve", "reject": "Reject", "reason": "Reason for rejecting",
+		"typed": "What they entered", "roster": "Roster record and result", "no_email": "(no email in the roster)",
+		"reason_no_entry":            "Neither the address nor the employee number is in the roster.",
+		"reason_number_only":         "Only the employee number matched (the address differs from the roster's). Check that this is the person.",
+		"reason_number_differs":      "The address matches the roster, but the employee number entered is different.",
+		"reason_excluded_department": "The roster's department is excluded from automatic approval.",
+		"reason_tenure":              "The roster's employment is shorter than the automatic approval rule.",
+		"reason_entry_taken":         "This roster record is already matched to another member.",
+		"reason_":                    "Matches the roster (the approval mode leaves the decision to HR)."},
 }
 
 func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -227,13 +245,27 @@ func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin s
 		h.fail(w, r, httpapi.Internal(err), "")
 		return
 	}
+	// Each registration beside what the roster says of it.
+	type row struct {
+		Member store.Member `json:"member"`
+		Match  RosterMatch  `json:"roster"`
+	}
+	rows := make([]row, 0, len(ms))
+	for _, m := range ms {
+		match, err := h.S.MatchRoster(r.Context(), m)
+		if err != nil {
+			h.fail(w, r, httpapi.Internal(err), "")
+			return
+		}
+		rows = append(rows, row{m, match})
+	}
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {
-		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registrations": ms, "count": strconv.Itoa(len(ms))})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registrations": rows, "count": strconv.Itoa(len(ms))})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
+	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Rows": rows, "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
 }
 
 type rejectInput struct {
