@@ -24,6 +24,7 @@ import (
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/mail/guard"
 	"github.com/okaeri/okaeri/functions/mail/outbox"
+	"github.com/okaeri/okaeri/functions/mail/queue"
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/engine"
@@ -52,6 +53,9 @@ type Core struct {
 	OutboxDir string
 	Log       *slog.Logger
 	Secure    bool
+
+	// MailSender sends what the accounts service queued (functions/mail/queue).
+	MailSender *queue.Sender
 }
 
 // New opens the store and builds the rest. Close releases it.
@@ -93,7 +97,9 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 	if err != nil {
 		return fail(err)
 	}
-	c.Accounts = account.New(st, c.Mailer, c.Keys, account.Config{
+	// Account mail is queued and sent after the answer: no timing oracle.
+	c.MailSender = queue.NewSender(st, c.Mailer, log)
+	c.Accounts = account.New(st, queue.NewMailer(st, c.MailSender), c.Keys, account.Config{
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
 		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
