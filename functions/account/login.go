@@ -12,8 +12,13 @@ import (
 	"github.com/okaeri/okaeri/functions/store"
 )
 
-// SessionCookie holds the signed session id.
+// SessionCookie holds the signed session id: its name over plain http in
+// dev mode; with Secure cookies it is "__Host-okaeri_session"
+// (SessionCookieName), which only this host over https can set.
 const SessionCookie = "okaeri_session"
+
+// SessionCookieName is the session cookie's name as this service sets it.
+func (s *Service) SessionCookieName() string { return httpapi.SessionCookieName(s.Config.SecureCookies) }
 
 // sessionTouchEvery bounds how often a session's expiry is pushed forward,
 // so that reading pages does not write on every request.
@@ -91,7 +96,7 @@ const SignedInCookie = "okaeri_signed_in"
 func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
 	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: "1", Path: "/", Expires: sess.ExpiresAt,
 		Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Keys.Sign(sess.Secret), Path: "/",
+	http.SetCookie(w, &http.Cookie{Name: s.SessionCookieName(), Value: s.Keys.Sign(sess.Secret), Path: "/",
 		Expires: sess.ExpiresAt, HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if s.Edge != nil {
 		// Without them CloudFront refuses the static members' pages; the
@@ -106,7 +111,7 @@ func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
 func (s *Service) ClearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: "", Path: "/", MaxAge: -1,
 		Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: s.SessionCookieName(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if s.Edge != nil {
 		s.Edge.Clear(w)
@@ -117,7 +122,7 @@ func (s *Service) ClearSessionCookie(w http.ResponseWriter) {
 // renewing the session while it is used. ok is false for no, a forged, an
 // expired or a revoked session, or a member who is no longer approved.
 func (s *Service) Authenticate(r *http.Request) (m store.Member, sess store.Session, ok bool) {
-	c, err := r.Cookie(SessionCookie)
+	c, err := r.Cookie(s.SessionCookieName())
 	if err != nil {
 		return m, sess, false
 	}

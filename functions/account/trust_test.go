@@ -358,3 +358,40 @@ func routeOf(path string) string {
 	}
 	return path
 }
+
+// With Secure cookies the session cookie is __Host- prefixed: a sibling
+// subdomain or plain http cannot plant one.
+func TestSecureSessionCookieTakesTheHostPrefix(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	f.s.Config.SecureCookies = true
+	ctx := context.Background()
+	m := f.approvedByHand(t, "secure@example.com")
+	if err := f.s.Login(ctx, m.Email, "", "c"); err != nil {
+		t.Fatal(err)
+	}
+	_, sess, err := f.s.Callback(ctx, f.lastToken(t, m.Email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	f.s.SetSessionCookie(rec, sess)
+	var got *http.Cookie
+	for _, c := range rec.Result().Cookies() {
+		if strings.HasSuffix(c.Name, SessionCookie) {
+			got = c
+		}
+	}
+	if got == nil || got.Name != "__Host-"+SessionCookie || !got.Secure || got.Path != "/" || got.Domain != "" || !got.HttpOnly {
+		t.Fatalf("session cookie %+v", got)
+	}
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.AddCookie(got)
+	if _, _, ok := f.s.Authenticate(req); !ok {
+		t.Fatal("the __Host- cookie does not authenticate")
+	}
+	plain := httptest.NewRequest("GET", "/api/me", nil)
+	plain.AddCookie(&http.Cookie{Name: SessionCookie, Value: got.Value})
+	if _, _, ok := f.s.Authenticate(plain); ok {
+		t.Fatal("an unprefixed cookie authenticates when cookies are Secure")
+	}
+}
