@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/app/core"
@@ -78,7 +79,9 @@ func FromCore(ctx context.Context, c *core.Core, opt Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the store.
+// Close sends the mail this process queued and has not sent yet (a
+// command such as okaeri member add, which runs no sender; at most
+// closeDrain), then releases the store.
 func (a *App) Close() error {
 	if a.borrowed {
 		return nil
@@ -86,8 +89,19 @@ func (a *App) Close() error {
 	if a.Newsletters != nil {
 		a.Newsletters.Close() // background sends stop between batches
 	}
+	if a.MailSender != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), closeDrain)
+		if _, err := a.MailSender.Drain(ctx); err != nil {
+			a.Log.Warn("mail queue: not drained before closing; the next okaeri serve sends it", "err", err)
+		}
+		cancel()
+	}
 	return a.Core.Close()
 }
+
+// closeDrain bounds the mail Close sends: what is left waits in the queue
+// for the next okaeri serve (or the mailer function on AWS).
+const closeDrain = 30 * time.Second
 
 // Routes is every function's routes, state-changing ones made idempotent
 // under an Idempotency-Key header (scoped to the session).

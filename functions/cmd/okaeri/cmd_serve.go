@@ -38,6 +38,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	defer startMailSender(ctx, a)() // account mail is sent after the answer (mailqueue.go)
 	// okaeri sync and the other store commands run inside this process
 	// while it holds the store (control.go).
 	if stopControl, err := serveControl(ctx, a, *data, log); err != nil {
