@@ -6,10 +6,13 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
 )
 
 // Var documents one environment variable.
@@ -48,6 +51,7 @@ var Vars = []Var{
 	{"OKAERI_BLOBS", "dir:<data>/blobs", "Where résumés are kept: dir:PATH (files) or s3:BUCKET[/PREFIX] (S3 objects)."},
 	{"OKAERI_LIMIT_REFERRALS", "20/24h", "Friends one member may refer per window."},
 	{"OKAERI_OFFER_HOURS", "24", "Hours a freed event seat is held for the first person on the waitlist before it goes to the next."},
+	{"OKAERI_TRUSTED_PROXIES", "", "Comma-separated CIDR ranges of the proxies in front of the portal whose X-Forwarded-For is believed (right-most untrusted entry); empty: the connection's address is the client."},
 	{"OKAERI_BIO_RENDERER", "", "AWS only: name of the Lambda function that renders bios for the directory function (empty: rendered in the process, or shown as text where goldmark is not linked)."},
 }
 
@@ -79,6 +83,10 @@ type Config struct {
 
 	// BioRenderer is the render function the directory invokes (AWS only).
 	BioRenderer string
+
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (OKAERI_TRUSTED_PROXIES; httpapi.ClientIP).
+	TrustedProxies []netip.Prefix
 
 	Blobs          string // OKAERI_BLOBS, with <data> filled in
 	LimitReferrals Limit
@@ -150,6 +158,11 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 	c.CloudFrontKeyID, c.CloudFrontPrivateKey = get("OKAERI_CLOUDFRONT_KEY_ID"), get("OKAERI_CLOUDFRONT_PRIVATE_KEY")
 	c.BioRenderer = get("OKAERI_BIO_RENDERER")
 	var errs []string
+	if p, err := httpapi.ParseProxies(get("OKAERI_TRUSTED_PROXIES")); err != nil {
+		errs = append(errs, "OKAERI_TRUSTED_PROXIES: "+err.Error())
+	} else {
+		c.TrustedProxies = p
+	}
 	c.SendGridAPIKey, c.SendGridURL = get("SENDGRID_API_KEY"), strings.TrimRight(get("OKAERI_SENDGRID_URL"), "/")
 	c.SendGridWebhookKey = get("OKAERI_SENDGRID_WEBHOOK_KEY")
 	if c.Mail == "sendgrid" && c.SendGridAPIKey == "" {

@@ -69,3 +69,20 @@ func TestSendGridSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(func(string) string { return "" }, "/data")
+	if err != nil || c.TrustedProxies != nil {
+		t.Fatalf("default must trust no proxy: %v %v", c.TrustedProxies, err)
+	}
+	env := map[string]string{"OKAERI_TRUSTED_PROXIES": "130.176.0.0/16, 2600:9000::/28"}
+	c, err = Load(func(k string) string { return env[k] }, "/data")
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "2600:9000::/28" {
+		t.Fatalf("%v %v", c.TrustedProxies, err)
+	}
+	env["OKAERI_TRUSTED_PROXIES"] = "130.176.0.0/16,130.176.0.0/99"
+	if _, err := Load(func(k string) string { return env[k] }, "/data"); err == nil ||
+		!strings.Contains(err.Error(), "OKAERI_TRUSTED_PROXIES") || !strings.Contains(err.Error(), "130.176.0.0/99") {
+		t.Errorf("a bad range must be named: %v", err)
+	}
+}

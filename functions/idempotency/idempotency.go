@@ -23,9 +23,17 @@ const Header = "Idempotency-Key"
 
 // Options tune the middleware.
 type Options struct {
-	// Scope separates keys of different callers (a member id, or "" for
-	// anonymous requests); two members using the same key never collide.
-	Scope func(r *http.Request) string
+	// Scope separates keys of different callers: whom the request is from
+	// once authenticated (a member's id; for anonymous callers, the client),
+	// so two callers using the same key never collide and a forged session
+	// cookie buys no scope of its own. ok false runs the request without a
+	// record: nothing is buffered or kept (a stranger on an upload route).
+	// Nil: one scope for everyone.
+	Scope func(r *http.Request) (scope string, ok bool)
+	// MaxBody bounds the body that is read to tell a retry from another
+	// request: the route's own limit, never more (httpapi.BodyLimitOf).
+	// Default httpapi.MaxBodyBytes.
+	MaxBody int64
 	// LockFor bounds how long an in-progress request holds its key (a crashed
 	// request frees the key after it). Default 30s.
 	LockFor time.Duration
@@ -46,6 +54,9 @@ func Middleware(st store.Idempotency, opt Options) func(http.Handler) http.Handl
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.MaxBody == 0 {
+		opt.MaxBody = httpapi.MaxBodyBytes
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key := r.Header.Get(Header)
@@ -57,16 +68,27 @@ func Middleware(st store.Idempotency, opt Options) func(http.Handler) http.Handl
 				httpapi.WriteError(w, r, opt.Log, httpapi.Invalid(httpapi.FieldError{Field: Header, Code: "too_long", Params: []any{255}}))
 				return
 			}
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+			// Whose key it is comes first: nothing of a request that will
+			// not be recorded is read here.
+			scope, ok := "", true
+			if opt.Scope != nil {
+				scope, ok = opt.Scope(r)
+			}
+			if !ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, opt.MaxBody))
 			if err != nil {
-				httpapi.WriteError(w, r, opt.Log, httpapi.Errorf(httpapi.ETOOLARGE, "body_too_large", 8<<20))
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					httpapi.WriteError(w, r, opt.Log, httpapi.Errorf(httpapi.ETOOLARGE, "body_too_large", mbe.Limit))
+				} else {
+					httpapi.WriteError(w, r, opt.Log, httpapi.Errorf(httpapi.EINVALID, "malformed_body"))
+				}
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			scope := ""
-			if opt.Scope != nil {
-				scope = opt.Scope(r)
-			}
 			storeKey := hashOf(scope, r.Method, r.URL.Path, key)
 			reqHash := hashOf(r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), string(body))
 			now := opt.Now()
@@ -91,8 +113,9 @@ func Middleware(st store.Idempotency, opt Options) func(http.Handler) http.Handl
 			if cw.status == 0 {
 				cw.status = http.StatusOK
 			}
-			// A server error is not an answer worth replaying: free the key so a retry runs again.
-			if cw.status >= 500 {
+			// Only an answer after which the request may have taken effect is
+			// replayed; any other frees the key so that a retry runs again.
+			if !Replayable(cw.status) {
 				if err := st.ReleaseIdempotency(r.Context(), storeKey); err != nil && opt.Log != nil {
 					opt.Log.WarnContext(r.Context(), "idempotency release", "err", err)
 				}
@@ -106,6 +129,14 @@ func Middleware(st store.Idempotency, opt Options) func(http.Handler) http.Handl
 		})
 	}
 }
+
+// Replayable reports whether an answer with status is kept and replayed to
+// retries: success and redirects (a form's 303), after which the request
+// may have changed something. Refusals are not (4xx: 401 and 403 until the
+// caller logs in or gains a right, 429 until the window passes, 400, 404,
+// 409, 413 and the rest changed nothing, so running the retry is safe and
+// tells the truth of the moment), nor are server errors (5xx).
+func Replayable(status int) bool { return status >= 200 && status < 400 }
 
 func hashOf(parts ...string) string {
 	h := sha256.New()

@@ -36,14 +36,25 @@ func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func newServer(t *testing.T, h http.Handler) *httptest.Server {
 	t.Helper()
+	return newServerWith(t, h, idempotency.Options{})
+}
+
+// newServerWith scopes keys by the X-Member header unless opt says otherwise;
+// "stranger" is a caller whose requests are not recorded.
+func newServerWith(t *testing.T, h http.Handler, opt idempotency.Options) *httptest.Server {
+	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "okaeri.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := httptest.NewServer(idempotency.Middleware(st, idempotency.Options{
-		Scope: func(r *http.Request) string { return r.Header.Get("X-Member") },
-	})(h))
+	if opt.Scope == nil {
+		opt.Scope = func(r *http.Request) (string, bool) {
+			m := r.Header.Get("X-Member")
+			return m, m != "stranger"
+		}
+	}
+	srv := httptest.NewServer(idempotency.Middleware(st, opt)(h))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -135,4 +146,87 @@ func TestConcurrentRetriesRunOnce(t *testing.T) {
 			t.Errorf("unexpected status %d", s)
 		}
 	}
+}
+
+// Refusals are not replayed: 401 until the caller logs in, 429 until the
+// window passes, and every other 4xx changed nothing; a retry runs again.
+func TestRefusalsAreNotReplayed(t *testing.T) {
+	for _, status := range []int{400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503} {
+		h := &counter{status: status}
+		srv := newServer(t, h)
+		key := fmt.Sprintf("k-%d", status)
+		if s, _, _ := post(t, srv.URL, key, "m1", `{}`); s != status {
+			t.Fatalf("first answer %d, want %d", s, status)
+		}
+		h.status = 201
+		s, body, _ := post(t, srv.URL, key, "m1", `{}`)
+		if s != 201 || !strings.Contains(body, `"run":2`) {
+			t.Errorf("after %d the retry must run again: %d %s", status, s, body)
+		}
+	}
+	// Success and a form's redirect are what is replayed.
+	for _, status := range []int{200, 201, 202, 204, 303} {
+		h := &counter{status: status}
+		srv := newServer(t, h)
+		key := fmt.Sprintf("k-%d", status)
+		post(t, srv.URL, key, "m1", `{}`)
+		h.status = 500
+		if s, _, _ := post(t, srv.URL, key, "m1", `{}`); s != status || h.runs.Load() != 1 {
+			t.Errorf("%d was not replayed: retry answered %d after %d runs", status, s, h.runs.Load())
+		}
+	}
+}
+
+// A caller the scope does not record passes straight through: the
+// middleware reads nothing of its body (the handler refuses it unread).
+func TestUnrecordedCallersAreNotBuffered(t *testing.T) {
+	var read atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	srv := newServerWith(t, h, idempotency.Options{MaxBody: 16})
+	body := &countingReader{n: &read, left: 1 << 20}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/jobs/j/applications", body)
+	req.ContentLength = -1 // chunked: nothing says how much is coming
+	req.Header.Set(idempotency.Header, "k-5")
+	req.Header.Set("X-Member", "stranger")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("status %d, want the handler's 401 (not the middleware's 413)", resp.StatusCode)
+	}
+}
+
+// The body compared between retries is read up to the route's limit only.
+func TestBodyIsReadUpToTheRoutesLimit(t *testing.T) {
+	h := &counter{}
+	srv := newServerWith(t, h, idempotency.Options{MaxBody: 64})
+	status, body, _ := post(t, srv.URL, "k-6", "m1", `{"x":"`+strings.Repeat("a", 100)+`"}`)
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "64") || h.runs.Load() != 0 {
+		t.Errorf("a body over the limit: %d %s, %d runs", status, body, h.runs.Load())
+	}
+	if status, _, _ := post(t, srv.URL, "k-7", "m1", `{"x":1}`); status != 201 {
+		t.Errorf("a body within it: %d", status)
+	}
+}
+
+type countingReader struct {
+	n    *atomic.Int64
+	left int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), c.left)
+	for i := range p[:n] {
+		p[i] = 'a'
+	}
+	c.left -= n
+	c.n.Add(int64(n))
+	return n, nil
 }

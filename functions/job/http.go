@@ -18,7 +18,7 @@ type Handler struct{ S *Service }
 // Routes lists every route of the jobs function.
 func (h Handler) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"POST /api/jobs/{id}/applications":        http.HandlerFunc(h.apply),
+		"POST /api/jobs/{id}/applications":        httpapi.WithBodyLimit(http.HandlerFunc(h.apply), maxUploadBytes), // a résumé
 		"POST /api/jobs/{id}/referrals":           h.member(h.refer),
 		"GET /api/me/applications":                h.member(h.mine),
 		"POST /api/me/applications/{id}/withdraw": h.member(h.withdraw),

@@ -3,16 +3,18 @@ package job
 import (
 	"strings"
 	"testing"
+
+	"github.com/okaeri/okaeri/functions/httpapi"
 )
 
 func TestApplicationTextRefusesInvisibleCharacters(t *testing.T) {
 	for msg, code := range map[string]string{
-		"よろしくお願いします\u202Eします":       "invisible",
+		"よろしくお願いします\u202Eします": "invisible",
 		"admin\u200Bhr":               "invisible",
 		"\uFEFF志望動機":                  "invisible",
 		"bell\a":                      "control",
-		"二行目\n三行目\tタブ":               "",
-		"エンジニアです👩\u200D💻":           "",
+		"二行目\n三行目\tタブ":                "",
+		"エンジニアです👩\u200D💻":             "",
 		"left\u2066isolate\u2069done": "invisible",
 	} {
 		in := ApplyInput{Message: msg}
@@ -33,5 +35,22 @@ func TestApplicationTextRefusesInvisibleCharacters(t *testing.T) {
 	}
 	if got := resumeName("履歴書\u202Efdp.exe"); got != "履歴書fdp.exe" {
 		t.Errorf("resumeName kept a bidi override: %+q", got)
+	}
+}
+
+// Only the application route takes a résumé's size; every other route of
+// jobs keeps the JSON and form limit.
+func TestOnlyTheUploadRouteTakesLargeBodies(t *testing.T) {
+	for p, h := range (Handler{}).Routes() {
+		want := int64(httpapi.MaxBodyBytes)
+		if p == "POST /api/jobs/{id}/applications" {
+			want = maxUploadBytes
+		}
+		if got := httpapi.BodyLimitOf(h); got != want {
+			t.Errorf("%s: body limit %d, want %d", p, got, want)
+		}
+	}
+	if maxUploadBytes <= MaxResumeBytes {
+		t.Error("the upload limit must leave room for the form around the résumé")
 	}
 }

@@ -21,14 +21,14 @@ import (
 
 // portal puts the newsletter routes behind what `okaeri serve` puts in
 // front of every route: security headers, the same-origin rule, and
-// Idempotency-Key on state-changing routes (scoped to the session).
+// Idempotency-Key on state-changing routes (scoped to the member, as core's Guard does).
 func (f *fixture) portal(accounts *account.Service) *httptest.Server {
 	mux := http.NewServeMux()
-	idem := idempotency.Middleware(f.store, idempotency.Options{Scope: func(r *http.Request) string {
-		if c, err := r.Cookie(account.SessionCookie); err == nil {
-			return store.HashToken(c.Value)
+	idem := idempotency.Middleware(f.store, idempotency.Options{Scope: func(r *http.Request) (string, bool) {
+		if m, _, ok := accounts.Authenticate(r); ok {
+			return "member:" + m.ID, true
 		}
-		return ""
+		return "client:" + httpapi.ClientIPOf(r), true
 	}})
 	for p, h := range (newsletter.Handler{S: f.svc, Accounts: accounts}).Routes() {
 		if strings.HasPrefix(p, "POST ") {

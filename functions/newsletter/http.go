@@ -23,7 +23,7 @@ func (h Handler) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"GET " + UnsubscribePath:               http.HandlerFunc(h.unsubscribeGet),
 		"POST " + UnsubscribePath:              http.HandlerFunc(h.unsubscribePost),
-		"POST " + WebhookPath:                  http.HandlerFunc(h.webhook),
+		"POST " + WebhookPath:                  httpapi.WithBodyLimit(http.HandlerFunc(h.webhook), maxWebhookBody), // SendGrid's batches
 		"GET /api/hr/newsletters":              h.admin(h.list),
 		"GET /api/hr/newsletters/{slug}":       h.admin(h.get),
 		"POST /api/hr/newsletters/{slug}/send": h.admin(h.start),

@@ -30,7 +30,7 @@ func TestForbiddenRunesInPersonWrittenText(t *testing.T) {
 		"\uFEFFname":           0,
 		"a\u2066b\u2069":       1,
 		"line\nbreak":          4,
-		"エンジニア👩\u200D💻":       -1, // an emoji sequence
+		"エンジニア👩\u200D💻":        -1, // an emoji sequence
 		"🏳\uFE0F\u200D🌈":       -1,
 		"👍🏽\u200D👍":            -1,
 		"a\u200Db":             1, // a joiner between letters hides nothing but is not an emoji

@@ -11,16 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"path/filepath"
-	"strings"
 
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/edge"
-	"github.com/okaeri/okaeri/functions/idempotency"
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/mail/guard"
 	"github.com/okaeri/okaeri/functions/mail/outbox"
@@ -119,25 +116,3 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 
 // Close releases the store.
 func (c *Core) Close() error { return c.Store.Close() }
-
-// Idempotent makes the state-changing routes idempotent under an
-// Idempotency-Key header, scoped to the session.
-func (c *Core) Idempotent(routes map[string]http.Handler) map[string]http.Handler {
-	// Keys are scoped to the session cookie (hashed), not looked up in the
-	// store: the handler authenticates anyway, so one store read per request
-	// is enough, and a forged cookie only scopes keys nobody else uses.
-	idem := idempotency.Middleware(c.Store, idempotency.Options{Log: c.Log, Scope: func(r *http.Request) string {
-		if ck, err := r.Cookie(account.SessionCookie); err == nil {
-			return store.HashToken(ck.Value)
-		}
-		return ""
-	}})
-	for p, h := range routes {
-		method, _, _ := strings.Cut(p, " ")
-		switch method {
-		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-			routes[p] = idem(h)
-		}
-	}
-	return routes
-}

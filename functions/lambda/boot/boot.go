@@ -58,7 +58,7 @@ func Run(name string, opt core.Options, build Build) {
 	if err != nil {
 		lambda.Exit(log, err)
 	}
-	h, err := lambda.Handler(name, c.Idempotent(routes), log)
+	h, err := lambda.Handler(name, c.Guard(routes), log)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
