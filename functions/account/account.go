@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/auth"
@@ -163,16 +162,13 @@ func (s *Service) limit(ctx context.Context, key string, l Limit) error {
 	return nil
 }
 
-// clientKey identifies the client for rate limits without keeping its address:
-// API Gateway and CloudFront put the client first in X-Forwarded-For.
+// clientKey identifies the client for rate limits without keeping its
+// address: the client that httpapi.WithClientIP found around every route
+// (core's Guard; X-Forwarded-For counts only from OKAERI_TRUSTED_PROXIES,
+// read from the right), else the connection's own address. The first
+// X-Forwarded-For entry is whatever the client wrote there.
 func clientKey(r *http.Request) string {
-	ip := r.RemoteAddr
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		ip, _, _ = strings.Cut(xff, ",")
-	} else if i := strings.LastIndexByte(ip, ':'); i > 0 {
-		ip = ip[:i]
-	}
-	return store.EmailHash("client:" + strings.TrimSpace(ip))[:32]
+	return store.EmailHash("client:" + httpapi.ClientIPOf(r))[:32]
 }
 
 // link builds an absolute link to the API with a token.
