@@ -35,8 +35,8 @@ func TestNewsletterJourney(t *testing.T) {
 	if r := p.do("POST", "/api/register", registration(email)); r.StatusCode != 202 {
 		t.Fatalf("register: %d %s", r.StatusCode, r.body)
 	}
-	if r := p.do("GET", link(t, p.mailTo(email)), nil); r.StatusCode != 200 {
-		t.Fatalf("verify: %d", r.StatusCode)
+	if r := p.followLink(link(t, p.awaitMail(email, "メールアドレスの確認"))); r.StatusCode != 200 {
+		t.Fatalf("verify: %d %s", r.StatusCode, r.body)
 	}
 
 	// HR's newsletter goes into the store (bolt allows one process: stop, sync, start again).
@@ -67,7 +67,7 @@ func TestNewsletterJourney(t *testing.T) {
 	if r := p.do("POST", "/api/login", map[string]string{"email": admin}); r.StatusCode != 202 {
 		t.Fatalf("admin login: %d", r.StatusCode)
 	}
-	r := p.do("GET", link(t, p.mailTo(admin)), nil)
+	r := p.followLink(link(t, p.awaitMail(admin, "ログイン")))
 	session := cookieFrom(r)
 	if session == nil {
 		t.Fatalf("no admin session: %d", r.StatusCode)
@@ -104,7 +104,7 @@ func TestNewsletterJourney(t *testing.T) {
 	if view.Status != "done" || len(news) != 1 || !strings.Contains(news[0], email) {
 		t.Fatalf("send ended %s with %d sent; newsletter mails to %v", view.Status, view.Report.Sent, news)
 	}
-	mail := p.mailTo(email)
+	mail := p.awaitMail(email, "臨時号")
 	unsub := strings.Trim(strings.SplitN(mail.Header.Get("List-Unsubscribe"), ",", 2)[0], "<> ")
 	if !strings.HasPrefix(unsub, p.srv.BaseURL+"/api/unsubscribe?token=") || mail.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
 		t.Fatalf("unsubscribe headers: %q / %q", mail.Header.Get("List-Unsubscribe"), mail.Header.Get("List-Unsubscribe-Post"))
@@ -128,7 +128,7 @@ func TestNewsletterJourney(t *testing.T) {
 	if r := p.do("POST", "/api/login", map[string]string{"email": email}); r.StatusCode != 202 {
 		t.Fatalf("login: %d", r.StatusCode)
 	}
-	member := cookieFrom(p.do("GET", link(t, p.mailTo(email)), nil))
+	member := cookieFrom(p.followLink(link(t, p.awaitMail(email, "ログイン"))))
 	me := p.do("GET", "/api/me", nil, "Cookie", member.Name+"="+member.Value)
 	if !strings.Contains(me.body, `"newsletter":{"given":false`) {
 		t.Fatalf("consent after unsubscribing: %s", me.body)
