@@ -238,12 +238,17 @@ func TestAccountSignsMembersCookies(t *testing.T) {
 	wantProblem(t, invoke(t, p, request("GET", "/api/jobs/x1/applications", "", "")), http.StatusNotFound)
 
 	before := time.Now()
-	resp := invoke(t, p, request("GET", "/api/login/callback", "token="+token, ""))
+	// The emailed link shows a button; only its POST uses the token.
+	page := invoke(t, p, request("GET", "/api/login/callback", "token="+token, ""))
+	if page.StatusCode != http.StatusOK || len(page.Cookies) != 0 || !strings.Contains(page.Body, `action="/api/login/callback"`) {
+		t.Fatalf("link page: status %d, cookies %v: %s", page.StatusCode, page.Cookies, page.Body)
+	}
+	resp := invoke(t, p, request("POST", "/api/login/callback", "", `{"token":"`+token+`"}`))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("callback: status %d: %s", resp.StatusCode, resp.Body)
 	}
 	got := cookies(t, resp)
-	session := got[account.SessionCookie]
+	session := got[httpapi.SessionCookieName(true)]
 	if session == nil || !session.Secure {
 		t.Fatalf("no Secure session cookie: %v", resp.Cookies)
 	}
@@ -295,18 +300,18 @@ func TestAccountSignsMembersCookies(t *testing.T) {
 	}
 
 	// Logout with the session: every cookie is cleared.
-	out := invoke(t, p, request("POST", "/api/logout", "", "", account.SessionCookie+"="+session.Value))
+	out := invoke(t, p, request("POST", "/api/logout", "", "", session.Name+"="+session.Value))
 	if out.StatusCode != http.StatusNoContent {
 		t.Fatalf("logout: status %d: %s", out.StatusCode, out.Body)
 	}
 	cleared := cookies(t, out)
-	for _, name := range append([]string{account.SessionCookie}, edge.CookieNames...) {
+	for _, name := range append([]string{session.Name}, edge.CookieNames...) {
 		if c := cleared[name]; c == nil || c.MaxAge >= 0 || c.Value != "" {
 			t.Errorf("logout does not clear %s: %v", name, out.Cookies)
 		}
 	}
 	// The session is gone.
-	wantProblem(t, invoke(t, p, request("GET", "/api/me", "", "", account.SessionCookie+"="+session.Value)), http.StatusUnauthorized)
+	wantProblem(t, invoke(t, p, request("GET", "/api/me", "", "", session.Name+"="+session.Value)), http.StatusUnauthorized)
 }
 
 // seedLogin puts an approved member and a login token in the function's

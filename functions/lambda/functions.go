@@ -30,6 +30,10 @@ type Function struct {
 	// Invokes are the functions it calls through Lambda's Invoke API (the
 	// directory calls render); its role may invoke exactly those.
 	Invokes []string
+	// Stream names the job the table's DynamoDB stream starts: Lambda
+	// invokes the function with new mail queue items' keys (KEYS_ONLY, and
+	// filtered to INSERTs of PK = MAILQ in template.yaml).
+	Stream string
 }
 
 // Access is a level of permission on a resource.
@@ -42,6 +46,10 @@ const (
 	// DeleteOnly lets a function erase what another one wrote: the
 	// accounts function deletes a member's résumés on erasure.
 	DeleteOnly Access = "delete-only"
+	// MailQueueOnly is the mailer's share of the table: the mail queue's
+	// partition (Query, UpdateItem, DeleteItem) and reads of the
+	// suppression list (GetItem), held to them by dynamodb:LeadingKeys.
+	MailQueueOnly Access = "mail-queue"
 )
 
 // Secret parameter names under /okaeri/<stage>/.
@@ -68,9 +76,9 @@ var Functions = []Function{
 		Name: "account",
 		Paths: []string{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
-			"/api/hr/registrations", "/api/hr/members",
+			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins",
 			"/members/profile", "/en/members/profile",
-			"/hr/registrations",
+			"/hr/registrations", "/hr/admins",
 		},
 		Table:   ReadWrite,
 		Resumes: DeleteOnly,
@@ -118,12 +126,24 @@ var Functions = []Function{
 		// earlier run could not finish.
 		Jobs: []Job{{Name: JobNewslettersDue, Schedule: "rate(5 minutes)"}},
 	},
+	{
+		// Sends the mail the other functions queued after answering
+		// (functions/mail/queue): started by the table's stream on each new
+		// queue item, so within about a second, and every 5 minutes for
+		// retries. No route.
+		Name:    "mailer",
+		Table:   MailQueueOnly,
+		Secrets: []string{SecretSendGridAPIKey},
+		Jobs:    []Job{{Name: JobMailDrain, Schedule: "rate(5 minutes)"}},
+		Stream:  JobMailDrain,
+	},
 }
 
 // Scheduled jobs.
 const (
 	JobEventsRemind   = "events-remind"
 	JobNewslettersDue = "newsletters-due"
+	JobMailDrain      = "mail-drain"
 )
 
 // Lookup returns the function named name.
