@@ -36,7 +36,7 @@ var Vars = []Var{
 	{"OKAERI_SENDGRID_WEBHOOK_KEY", "", "SendGrid Event Webhook verification key (base64 DER ECDSA public key); empty: the webhook refuses every event."},
 	{"OKAERI_NEWSLETTER_CONCURRENCY", "4", "Newsletter requests to the mail service in flight at once (1 to 32)."},
 	{"OKAERI_LOG_LEVEL", "info", "debug, info, warn or error."},
-	{"OKAERI_ADMINS", "", "Comma-separated emails of HR administrators (they see /hr/ pages)."},
+	{"OKAERI_ADMINS", "", "Comma-separated emails of HR's first administrators: the registration that verifies one of these very addresses is approved and granted HR's role (a record; later grants with okaeri admin or /hr/admins). They also get HR's notices. An address change never grants anything."},
 	{"OKAERI_APPROVAL", "roster", "roster (approve when the leaver roster matches, else HR decides), manual or open."},
 	{"OKAERI_MIN_TENURE_MONTHS", "0", "Roster approval: minimum months between joined and left."},
 	{"OKAERI_EXCLUDED_DEPARTMENTS", "", "Roster approval: comma-separated departments never approved automatically."},
