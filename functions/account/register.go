@@ -54,7 +54,14 @@ func checkText(field, v string, max int, required bool) *httpapi.FieldError {
 		return &httpapi.FieldError{Field: field, Code: "required"}
 	case utf8.RuneCountInString(v) > max:
 		return &httpapi.FieldError{Field: field, Code: "too_long", Params: []any{max}}
-	case strings.IndexFunc(v, unicode.IsControl) >= 0 || !utf8.ValidString(v):
+	case !utf8.ValidString(v):
+		return &httpapi.FieldError{Field: field, Code: "control"}
+	}
+	// Controls, bidi controls and zero-width characters: store.ForbiddenRune.
+	if i := store.IndexForbidden(v, nil); i >= 0 {
+		if r, _ := utf8.DecodeRuneInString(v[i:]); !unicode.IsControl(r) {
+			return &httpapi.FieldError{Field: field, Code: "invisible"}
+		}
 		return &httpapi.FieldError{Field: field, Code: "control"}
 	}
 	return nil

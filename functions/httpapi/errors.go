@@ -27,6 +27,7 @@ const (
 	EUNAVAILABLE  Code = "unavailable"  // 503
 	EMETHOD       Code = "method"       // 405
 	EIDEMPOTENCY  Code = "idempotency"  // 422: an Idempotency-Key reused with another request
+	EMISDIRECTED  Code = "misdirected"  // 421: a Host this server does not answer for
 )
 
 var statusOf = map[Code]int{
@@ -42,6 +43,7 @@ var statusOf = map[Code]int{
 	EUNAVAILABLE:  http.StatusServiceUnavailable,
 	EMETHOD:       http.StatusMethodNotAllowed,
 	EIDEMPOTENCY:  http.StatusUnprocessableEntity,
+	EMISDIRECTED:  http.StatusMisdirectedRequest,
 }
 
 // Status is the HTTP status for a code (500 for an unknown one).

@@ -146,8 +146,13 @@ func TestDecodeIsStrict(t *testing.T) {
 		case c.field != "" && (len(e.Fields) != 1 || e.Fields[0].Field != c.field || e.Fields[0].Code != c.code):
 			t.Errorf("%s: fields %+v, want %s %s", c.name, e.Fields, c.field, c.code)
 		}
-		if p := ProblemFor(e, LangJA); strings.Contains(p.Detail, "%!") || (len(p.Errors) > 0 && p.Errors[0].Message == "") {
-			t.Errorf("%s: message missing: %+v", c.name, p)
+		if _, ok := messages[e.Key]; !ok {
+			t.Errorf("%s: no message %q", c.name, e.Key)
+		}
+		for _, f := range e.Fields {
+			if _, ok := messages["field."+f.Code]; !ok {
+				t.Errorf("%s: no message field.%s", c.name, f.Code)
+			}
 		}
 	}
 	// What stays allowed: unknown fields, nesting, escapes, surrogate pairs, whitespace around.
@@ -170,5 +175,16 @@ func TestDecodeIsStrict(t *testing.T) {
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if e := AsError(Decode(httptest.NewRecorder(), r, &formTarget{})); e.Code != EINVALID || e.Key != "malformed_body" {
 		t.Errorf("bad escape: %+v", e)
+	}
+}
+
+func TestNewCodesHaveMessages(t *testing.T) {
+	for _, key := range []string{"field.invisible", "field.utf8", "field.duplicate", "malformed_body", "trailing_data", "misdirected_host", "body_too_large"} {
+		if _, ok := messages[key]; !ok {
+			t.Errorf("no message %s", key)
+		}
+	}
+	if EMISDIRECTED.Status() != http.StatusMisdirectedRequest {
+		t.Errorf("421: %d", EMISDIRECTED.Status())
 	}
 }

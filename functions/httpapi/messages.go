@@ -22,6 +22,7 @@ var messages = map[string]message{
 	"title." + string(EUNAVAILABLE):  {"ただいま利用できません", "Temporarily unavailable"},
 	"title." + string(EMETHOD):       {"このメソッドは使えません", "Method not allowed"},
 	"title." + string(EIDEMPOTENCY):  {"同じIdempotency-Keyが別のリクエストに使われました", "The Idempotency-Key was used for a different request"},
+	"title." + string(EMISDIRECTED):  {"このホスト名では応答できません", "Misdirected request"},
 
 	// details
 	"invalid_input":           {"入力内容を確認してください。", "Please check the fields below."},
@@ -32,6 +33,9 @@ var messages = map[string]message{
 	"body_too_large":          {"送信データは%vバイトまでです。", "The request body may be at most %v bytes."},
 	"unsupported_media":       {"JSONまたはフォーム形式で送信してください。", "Send JSON or a form (application/x-www-form-urlencoded)."},
 	"malformed_json":          {"JSONの形式が正しくありません。", "The JSON body is malformed."},
+	"malformed_body":          {"送信データの形式が正しくありません。", "The request body is malformed."},
+	"trailing_data":           {"JSONの値のあとに余分なデータがあります。", "There is more data after the JSON value."},
+	"misdirected_host":        {"このサーバーはこのホスト名あてのリクエストに応答しません。ポータルのURLを開き直してください。", "This server does not answer requests for this host name. Open the portal at its own address."},
 	"rate_limited":            {"しばらく時間をおいてからもう一度お試しください。", "Please wait a moment and try again."},
 	"login_required":          {"このページを見るにはログインしてください。", "Please log in to see this page."},
 	"idempotency_in_progress": {"同じリクエストを処理中です。少し待ってからもう一度お試しください。", "The same request is still being processed. Try again in a moment."},
@@ -47,6 +51,9 @@ var messages = map[string]message{
 	"field.unknown":         {"不明な項目です。", "Unknown field."},
 	"field.lang":            {"ja または en を指定してください。", "Use ja or en."},
 	"field.control":         {"改行などの制御文字は使えません。", "Control characters such as line breaks are not allowed."},
+	"field.invisible":       {"見えない文字（ゼロ幅文字）や文字の向きを変える制御文字は使えません。", "Invisible (zero-width) characters and text-direction controls are not allowed."},
+	"field.utf8":            {"文字コードはUTF-8で送信してください。", "Send the text as UTF-8."},
+	"field.duplicate":       {"同じ項目が二度送信されました。", "This field was sent twice."},
 	"field.kana":            {"ひらがなまたはカタカナで入力してください。", "Use hiragana or katakana."},
 	"field.future":          {"未来の年月は指定できません。", "This month is in the future."},
 	"field.before_joined":   {"退職年月は入社年月より後にしてください。", "The month you left must not be before the month you joined."},

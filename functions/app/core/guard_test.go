@@ -271,3 +271,37 @@ func TestGuardFindsTheClientForRateLimits(t *testing.T) {
 		t.Errorf("config: %v", c.Config.TrustedProxies)
 	}
 }
+
+// Bad bodies are a 400 naming the field, and nothing is stored.
+func TestRegisterRefusesHostileBodies(t *testing.T) {
+	c := newCore(t, nil)
+	srv := serve(t, c, account.Handler{S: c.Accounts}.Routes())
+	good := `"name":"山田 花子","department":"開発部","joined":"2015-04","left":"2020-03","language":"ja","privacy":true,"privacy_version":"2026-04-01"`
+	for _, b := range []struct {
+		name, body, field, code string
+	}{
+		{"a bidi override in the name", `{"email":"a1@example.jp",` + strings.Replace(good, "山田 花子", "山田\u202E花子", 1) + `}`, "name", "invisible"},
+		{"a zero-width space in the department", `{"email":"a2@example.jp",` + strings.Replace(good, "開発部", "開\u200B発部", 1) + `}`, "department", "invisible"},
+		{"a byte order mark in the name", `{"email":"a3@example.jp",` + strings.Replace(good, "山田 花子", "\uFEFF山田", 1) + `}`, "name", "invisible"},
+		{"the email twice", `{"email":"a4@example.jp",` + good + `,"email":"victim@example.jp"}`, "email", "duplicate"},
+		{"invalid UTF-8", "{\"email\":\"a5@example.jp\"," + strings.Replace(good, "山田 花子", "\xff\xfe", 1) + "}", "name", "utf8"},
+		{"a number for a string", `{"email":"a6@example.jp",` + strings.Replace(good, `"開発部"`, `7`, 1) + `}`, "department", "format"},
+		{"a second value", `{"email":"a7@example.jp",` + good + `}{"email":"a7@example.jp"}`, "", ""}, // no field to name
+	} {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/register", strings.NewReader(b.body))
+		req.Header.Set("Content-Type", "application/json")
+		status, got := do(t, req)
+		named := b.field == "" || strings.Contains(got, `"field":"`+b.field+`"`) && strings.Contains(got, `"code":"`+b.code+`"`)
+		if status != http.StatusBadRequest || !named {
+			t.Errorf("%s: %d %s", b.name, status, got)
+		}
+	}
+	for i := 1; i <= 7; i++ {
+		if _, err := c.Store.GetMemberByEmail(context.Background(), fmt.Sprintf("a%d@example.jp", i)); err == nil {
+			t.Errorf("a%d@example.jp was stored from a refused body", i)
+		}
+	}
+	if _, err := c.Store.GetMemberByEmail(context.Background(), "victim@example.jp"); err == nil {
+		t.Error("the second email of a duplicated key was stored")
+	}
+}
