@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -48,10 +49,11 @@ func tmpl(t *testing.T) *cfn.Template {
 }
 
 type statement struct {
-	Sid      string
-	Effect   string
-	Action   any
-	Resource any
+	Sid       string
+	Effect    string
+	Action    any
+	Resource  any
+	Condition map[string]map[string]any
 }
 
 type samFunction struct {
@@ -808,6 +810,9 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 			if st.Effect != "Allow" {
 				continue
 			}
+			if st.Condition != nil {
+				checkLeadingKeys(t, f, st)
+			}
 			for _, a := range strs(st.Action) {
 				if strings.Contains(a, "*") {
 					t.Errorf("%s: wildcard action %q", f.Name, a)
@@ -825,10 +830,21 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 			service, op, _ := strings.Cut(a, ":")
 			switch service {
 			case "dynamodb":
-				tableActions = append(tableActions, a)
 				if slices.Contains(forbiddenActions, op) {
 					t.Errorf("%s may %s", f.Name, a)
 				}
+				if slices.Contains(streamActions, a) {
+					if f.Stream == "" {
+						t.Errorf("%s reads no stream but may %s", f.Name, a)
+					}
+					for _, r := range rs {
+						if !streamArn(r) {
+							t.Errorf("%s: %s on %v, not the table's stream", f.Name, a, r)
+						}
+					}
+					continue
+				}
+				tableActions = append(tableActions, a)
 				for _, r := range rs {
 					if !tableArn(r) && !(op == "Query" && indexArn(r)) {
 						t.Errorf("%s: %s on %v, not the table (or Query on GSI1)", f.Name, a, r)
@@ -888,6 +904,30 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 			if !slices.Equal(tableActions, need) {
 				t.Errorf("%s: table actions %v, want exactly what the store's request paths call: %v", f.Name, tableActions, need)
 			}
+		case lambda.MailQueueOnly:
+			if want := slices.Sorted(maps.Keys(mailerLeadingKeys)); !slices.Equal(tableActions, want) {
+				t.Errorf("%s: table actions %v, want %v", f.Name, tableActions, want)
+			}
+			// Every table action is held to its partitions.
+			for _, st := range statements(t, f.Name, fn) {
+				for _, a := range strs(st.Action) {
+					if _, ok := mailerLeadingKeys[a]; ok && st.Condition == nil {
+						t.Errorf("%s: %s without a dynamodb:LeadingKeys condition", f.Name, a)
+					}
+				}
+			}
+		default:
+			t.Errorf("%s: table access %q is not checked here", f.Name, f.Table)
+		}
+		var streamGranted []string
+		for a := range granted {
+			if slices.Contains(streamActions, a) {
+				streamGranted = append(streamGranted, a)
+			}
+		}
+		sort.Strings(streamGranted)
+		if f.Stream != "" && !slices.Equal(streamGranted, streamActions) {
+			t.Errorf("%s reads the table's stream with %v, want %v", f.Name, streamGranted, streamActions)
 		}
 		wantS3 := map[lambda.Access][]string{
 			lambda.NoAccess: nil, lambda.DeleteOnly: {"s3:DeleteObject"},
@@ -947,6 +987,54 @@ func TestRolesAreLeastPrivilege(t *testing.T) {
 	for k := range globals.Function.Environment.Variables {
 		if secretVars[k] {
 			t.Errorf("Globals sets the secret %s for every function", k)
+		}
+	}
+}
+
+// streamActions are what Lambda's event source mapping reads the table's
+// stream with, granted on the stream alone (AWS's own example scopes
+// ListStreams to it too), sorted.
+var streamActions = []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+func streamArn(v any) bool { r, a, _ := cfn.Ref(v); return r == "Table" && a == "StreamArn" }
+
+// mailerLeadingKeys are the mailer's table actions and the partitions
+// each is held to: the queue's (ClaimMail, RetryMail, DeleteMail), and
+// the suppression list's, which the bounce guard reads before each send.
+var mailerLeadingKeys = map[string][]string{
+	"dynamodb:Query":      {dynamo.MailQueuePartition},
+	"dynamodb:UpdateItem": {dynamo.MailQueuePartition},
+	"dynamodb:DeleteItem": {dynamo.MailQueuePartition},
+	"dynamodb:GetItem":    {"SUPPRESS#*"},
+}
+
+// checkLeadingKeys checks a statement's condition: only the mailer's, only
+// dynamodb:LeadingKeys with ForAllValues (every key of the request), and
+// the partitions mailerLeadingKeys gives each of its actions.
+func checkLeadingKeys(t *testing.T, f lambda.Function, st statement) {
+	t.Helper()
+	if f.Table != lambda.MailQueueOnly {
+		t.Errorf("%s: statement %s has a condition; only the mailer's are read here", f.Name, st.Sid)
+		return
+	}
+	if len(st.Condition) != 1 {
+		t.Errorf("%s: statement %s: condition %v, want one operator", f.Name, st.Sid, st.Condition)
+		return
+	}
+	for op, kv := range st.Condition {
+		keys := strs(kv["dynamodb:LeadingKeys"])
+		if len(kv) != 1 || len(keys) == 0 {
+			t.Errorf("%s: statement %s: condition %v, want dynamodb:LeadingKeys only", f.Name, st.Sid, st.Condition)
+			continue
+		}
+		like := slices.ContainsFunc(keys, func(k string) bool { return strings.ContainsAny(k, "*?") })
+		if want := map[bool]string{false: "ForAllValues:StringEquals", true: "ForAllValues:StringLike"}[like]; op != want {
+			t.Errorf("%s: statement %s: %s, want %s (ForAnyValue or a bare operator would let a request name other partitions too)", f.Name, st.Sid, op, want)
+		}
+		for _, a := range strs(st.Action) {
+			if want := mailerLeadingKeys[a]; !slices.Equal(keys, want) {
+				t.Errorf("%s: %s held to partitions %v, want %v", f.Name, a, keys, want)
+			}
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +32,10 @@ func DataDir() string { return filepath.Join(os.TempDir(), "okaeri") }
 type Task struct {
 	Name string
 	Run  func(ctx context.Context) (any, error)
+	// Stream: the table's DynamoDB stream starts it too. Its records say
+	// only that there is work (a new mail queue item): Run reads the
+	// table, not the records.
+	Stream bool
 }
 
 // jobMargin is how long before the invocation's deadline a job's context
@@ -52,18 +57,33 @@ type JobResult struct {
 }
 
 // Invoke is the function's Lambda handler: an API Gateway v2 event goes to
-// h through aws-lambda-go-api-proxy; {"job": name} runs that task. A task's
-// error fails the invocation, so Lambda retries it and, for asynchronous
-// invocations, sends it to the on-failure destination. API Gateway never
-// sends a top-level "job" field, so a request cannot start a job.
+// h through aws-lambda-go-api-proxy; {"job": name} runs that task, and a
+// batch of the table's DynamoDB stream records runs the Stream task. A
+// task's error fails the invocation, so Lambda retries it and, for
+// asynchronous invocations, sends it to the on-failure destination. API
+// Gateway never sends a top-level "job" or "Records" field, so a request
+// cannot start a job.
 func Invoke(h http.Handler, log *slog.Logger, tasks ...Task) func(context.Context, json.RawMessage) (any, error) {
 	adapter := httpadapter.NewV2(h)
 	return func(ctx context.Context, payload json.RawMessage) (any, error) {
 		var job struct {
-			Job string `json:"job"`
+			Job     string `json:"job"`
+			Records []struct {
+				EventSource string `json:"eventSource"`
+			} `json:"Records"`
 		}
 		if err := json.Unmarshal(payload, &job); err != nil {
 			return nil, fmt.Errorf("lambda: event is not a JSON object: %w", err)
+		}
+		if job.Job == "" && len(job.Records) > 0 {
+			if job.Records[0].EventSource != "aws:dynamodb" {
+				return nil, fmt.Errorf("lambda: records from %q, not a DynamoDB stream", job.Records[0].EventSource)
+			}
+			i := slices.IndexFunc(tasks, func(t Task) bool { return t.Stream })
+			if i < 0 {
+				return nil, errors.New("lambda: a DynamoDB stream event, and no task of this function reads the stream")
+			}
+			job.Job = tasks[i].Name
 		}
 		if job.Job == "" {
 			var req events.APIGatewayV2HTTPRequest
@@ -98,12 +118,14 @@ func Invoke(h http.Handler, log *slog.Logger, tasks ...Task) func(context.Contex
 // routes (which may hold every function's), with what `okaeri serve` puts
 // around them: same-origin checks on state-changing requests, security
 // headers, an access log without query strings, and problem+json 404s.
+// A function with no paths in the table (the mailer) answers every
+// request with a 404.
 func Handler(name string, routes map[string]http.Handler, log *slog.Logger) (http.Handler, error) {
 	if _, ok := Lookup(name); !ok {
 		return nil, fmt.Errorf("lambda: no function %q in lambda.Functions", name)
 	}
 	own := Routes(name, routes)
-	if len(own) == 0 {
+	if f, _ := Lookup(name); len(own) == 0 && len(f.Paths) > 0 {
 		return nil, errors.New("lambda: function " + name + " serves none of the routes it was given")
 	}
 	mux := http.NewServeMux()
