@@ -27,6 +27,9 @@ type Config struct {
 	// IsMember reports whether a request carries a valid member session.
 	// Nil means no one is a member yet: /members/* always leads to login.
 	IsMember func(r *http.Request) bool
+	// AllowedHosts are the "name:port" Host headers answered (Hosts);
+	// any other gets 421 but on /healthz. Empty answers every host (tests).
+	AllowedHosts []string
 }
 
 // New builds the handler.
@@ -63,7 +66,7 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle("GET /_dev/outbox/{file}", outboxMessage(cfg.OutboxDir, cfg.Log))
 	}
 	mux.Handle("/", &site{dir: cfg.SiteDir, isMember: cfg.IsMember, log: cfg.Log})
-	return httpapi.Chain(mux, httpapi.AccessLog(cfg.Log), httpapi.SecurityHeaders), nil
+	return httpapi.Chain(mux, httpapi.AccessLog(cfg.Log), httpapi.SecurityHeaders, hostCheck(cfg.AllowedHosts, cfg.Log)), nil
 }
 
 // SiteMissingError says the site has not been built.

@@ -47,17 +47,24 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	} else {
 		defer stopControl()
 	}
-	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: a.OutboxDir, Dev: *dev, Log: log,
-		API: a.Routes(), IsMember: a.Accounts.IsMember})
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	defer ln.Close()
+	// Only the portal's own host names are answered (DNS rebinding): the
+	// base URL's, and in --dev the loopback names on the port it listens on.
+	port := 0
+	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
+		port = ta.Port
+	}
+	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: a.OutboxDir, Dev: *dev, Log: log,
+		API: a.Routes(), IsMember: a.Accounts.IsMember, AllowedHosts: portal.Hosts(cfg.BaseURL, *dev, port)})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	log.Info("okaeri serving", "url", "http://"+ln.Addr().String(), "site", *siteDir, "store", storeKind(cfg.Store), "mail", cfg.Mail, "dev", *dev)
+	log.Info("okaeri serving", "url", cfg.BaseURL, "listen", ln.Addr().String(), "site", *siteDir, "store", storeKind(cfg.Store), "mail", cfg.Mail, "dev", *dev)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	// Waitlist offers that lapse and event reminders run beside the server:
