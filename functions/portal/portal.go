@@ -115,6 +115,10 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := path.Clean("/" + r.URL.Path)
+	if hidden(p) {
+		s.notFound(w, r, p)
+		return
+	}
 	if MembersPath(p) {
 		if s.isMember == nil || !s.isMember(r) {
 			w.Header().Set("Cache-Control", "no-store")
@@ -123,49 +127,84 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Cache-Control", "private, no-store")
 	}
-	file, ok := s.resolve(p)
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "open site", "err", err)
+		http.Error(w, "site unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	defer root.Close()
+	name, f, st, ok := resolve(root, p)
 	if !ok {
 		s.notFound(w, r, p)
 		return
 	}
-	if strings.HasSuffix(r.URL.Path, "/") == false && isDirIndex(file) {
+	defer f.Close()
+	if !strings.HasSuffix(r.URL.Path, "/") && isDirIndex(name) {
 		// /news -> /news/ so that relative links resolve as Hugo expects.
 		http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
 		return
 	}
 	if w.Header().Get("Cache-Control") == "" {
-		w.Header().Set("Cache-Control", cacheControl(file))
+		w.Header().Set("Cache-Control", cacheControl(name))
 	}
-	http.ServeFile(w, r, file)
+	http.ServeContent(w, r, name, st.ModTime(), f)
 }
 
-// resolve maps a clean URL path to a file in the site, never outside it and
-// never a directory listing.
-func (s *site) resolve(p string) (string, bool) {
-	full := filepath.Join(s.dir, filepath.FromSlash(p))
-	st, err := os.Stat(full)
-	if err != nil {
-		return "", false
-	}
-	if st.IsDir() {
-		full = filepath.Join(full, "index.html")
-		if st, err = os.Stat(full); err != nil || st.IsDir() {
-			return "", false
+// hidden reports whether a clean URL path names a dotfile or a dot folder
+// (.git, .env, .DS_Store ...): Hugo publishes none, so any is a leftover
+// that must not be served.
+func hidden(p string) bool {
+	for _, seg := range strings.Split(p, "/") {
+		if strings.HasPrefix(seg, ".") {
+			return true
 		}
 	}
-	return full, true
+	return false
 }
 
-func isDirIndex(file string) bool { return filepath.Base(file) == "index.html" }
+// resolve opens the file for a clean URL path in the site, a folder's
+// index.html for a folder, never a listing. The site is an os.Root: a
+// symbolic link may point elsewhere inside it, but never out of it (to
+// /etc/passwd, or a checkout's secrets beside the site).
+func resolve(root *os.Root, p string) (string, *os.File, os.FileInfo, bool) {
+	name := strings.TrimPrefix(p, "/")
+	if name == "" {
+		name = "."
+	}
+	for range 2 {
+		f, err := root.Open(name)
+		if err != nil {
+			return "", nil, nil, false
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return "", nil, nil, false
+		}
+		if !st.IsDir() {
+			return name, f, st, true
+		}
+		f.Close()
+		name = path.Join(name, "index.html")
+	}
+	return "", nil, nil, false
+}
+
+func isDirIndex(name string) bool { return path.Base(name) == "index.html" }
 
 func (s *site) notFound(w http.ResponseWriter, r *http.Request, p string) {
-	page := filepath.Join(s.dir, "404.html")
-	if langOfPath(p) == httpapi.LangEN {
-		if _, err := os.Stat(filepath.Join(s.dir, "en", "404.html")); err == nil {
-			page = filepath.Join(s.dir, "en", "404.html")
+	var body []byte
+	root, err := os.OpenRoot(s.dir)
+	if err == nil {
+		defer root.Close()
+		if langOfPath(p) == httpapi.LangEN {
+			body, err = root.ReadFile("en/404.html")
+		}
+		if body == nil {
+			body, err = root.ReadFile("404.html")
 		}
 	}
-	body, err := os.ReadFile(page)
 	if err != nil {
 		http.NotFound(w, r)
 		return
