@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -37,6 +38,63 @@ func lastMailTo(t *testing.T, addr string) (outbox.Entry, int) {
 		}
 	}
 	return last, n
+}
+
+// mailWait bounds the wait for a mail: account mail is queued in the store
+// and sent by the server after the answer, a moment after the request.
+const mailWait = 10 * time.Second
+
+// countMails is how many outbox messages to addr have a subject containing subject.
+func countMails(t *testing.T, addr, subject string) int {
+	t.Helper()
+	list, err := outbox.List(filepath.Join(suite.dataDir, "outbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range list {
+		if strings.Contains(e.To, addr) && strings.Contains(e.Subject, subject) {
+			n++
+		}
+	}
+	return n
+}
+
+// waitMail waits until more than before outbox messages to addr have a
+// subject containing subject, and returns the newest of them.
+func waitMail(t *testing.T, addr, subject string, before int) outbox.Entry {
+	t.Helper()
+	deadline := time.Now().Add(mailWait)
+	for {
+		list, err := outbox.List(filepath.Join(suite.dataDir, "outbox"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var match []outbox.Entry
+		for _, e := range list {
+			if strings.Contains(e.To, addr) && strings.Contains(e.Subject, subject) {
+				match = append(match, e)
+			}
+		}
+		if len(match) > before {
+			return match[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new mail to %s with subject %q within %s", addr, subject, mailWait)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// followLink opens an emailed link as a person does: the link shows a page
+// with one button (a GET never uses the link up), and the click posts it.
+func followLink(t *testing.T, ctx context.Context, e outbox.Entry) {
+	t.Helper()
+	open(t, ctx, linkPath(t, e))
+	if n := count(t, ctx, `main form[method=post] button[type=submit]`); n != 1 {
+		t.Fatalf("link page %s: %d buttons, want one\n%s", location(t, ctx).Path, n, bodyText(t, ctx))
+	}
+	clickAndWait(t, ctx, `main form[method=post] button[type=submit]`)
 }
 
 // linkPath is the path and query of the first link in a mail, to open in the tab.
@@ -103,23 +161,19 @@ func TestAccountJourney(t *testing.T) {
 		t.Fatalf("after registering: %s\n%s", p, bodyText(t, ctx))
 	}
 
-	verify, _ := lastMailTo(t, journeyEmail)
-	open(t, ctx, linkPath(t, verify))
+	followLink(t, ctx, waitMail(t, journeyEmail, "メールアドレスの確認", 0))
 	if txt := bodyText(t, ctx); !strings.Contains(txt, "承認されました") {
 		t.Fatalf("verification page: %s", txt)
 	}
 
+	logins := countMails(t, journeyEmail, "ログイン")
 	open(t, ctx, "/login/")
 	setValue(t, ctx, `[name=email]`, journeyEmail)
 	clickAndWait(t, ctx, `form[action="/api/login"] button[type=submit]`)
 	if p := location(t, ctx).Path; p != "/login/sent/" {
 		t.Fatalf("after asking for a login link: %s", p)
 	}
-	login, _ := lastMailTo(t, journeyEmail)
-	if !strings.Contains(login.Subject, "ログイン") {
-		t.Fatalf("newest mail is %q, want the login link", login.Subject)
-	}
-	open(t, ctx, linkPath(t, login))
+	followLink(t, ctx, waitMail(t, journeyEmail, "ログイン", logins))
 	if p := location(t, ctx).Path; p != "/members/" {
 		t.Fatalf("login link led to %s", p)
 	}
@@ -161,10 +215,13 @@ func TestAccountJourney(t *testing.T) {
 		t.Fatalf("after erasing: %s", txt)
 	}
 
+	waitMail(t, journeyEmail, "削除しました", 0) // the last mail she is sent
 	_, before := lastMailTo(t, journeyEmail)
 	open(t, ctx, "/login/")
 	setValue(t, ctx, `[name=email]`, journeyEmail)
 	clickAndWait(t, ctx, `form[action="/api/login"] button[type=submit]`)
+	// Mail leaves a moment after the answer: give a login mail the time it would take.
+	time.Sleep(time.Second)
 	if _, after := lastMailTo(t, journeyEmail); after != before {
 		t.Errorf("an erased member was sent a login link")
 	}
