@@ -99,8 +99,10 @@ func (h Handler) register(w http.ResponseWriter, r *http.Request) {
 // preview, does not use it up.
 func linkPage(action, key string, extra ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lang := httpapi.Lang(r)
-		q := r.URL.Query()
+		lang, q := httpapi.Lang(r), r.URL.Query()
+		if l := q.Get("lang"); l == httpapi.LangEN || l == httpapi.LangJA {
+			lang = l // the language of the mail the link came in
+		}
 		form := &httpapi.PageForm{Action: action, Button: httpapi.Message(lang, key+"_button"),
 			Fields: []httpapi.PageField{{Name: "token", Value: q.Get("token")}}}
 		for _, name := range extra {

@@ -53,7 +53,7 @@ func (s *Service) Login(ctx context.Context, email, next, client string) error {
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailLogin, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, "")), Minutes: int(s.Config.LoginTTL.Minutes()),
+		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, ""), "lang", string(m.Language)), Minutes: int(s.Config.LoginTTL.Minutes()),
 	})
 }
 

@@ -341,7 +341,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 			return m, httpapi.Internal(err)
 		}
 		_ = s.send(ctx, omail.Address{Name: m.Name, Email: newEmail}, emailChangeVerify, string(m.Language), emailData{
-			Name: m.Name, Link: s.link("/api/me/email/verify", tok), Minutes: int(s.Config.VerifyTTL.Minutes())})
+			Name: m.Name, Link: s.link("/api/me/email/verify", tok, "lang", string(m.Language)), Minutes: int(s.Config.VerifyTTL.Minutes())})
 	}
 	return m, nil
 }
@@ -383,7 +383,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.M
 		return m, httpapi.Internal(err)
 	}
 	_ = s.send(ctx, omail.Address{Name: m.Name, Email: oldEmail}, emailChanged, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/me/email/undo", undo), Days: int(UndoTTL.Hours() / 24)})
+		Name: m.Name, Link: s.link("/api/me/email/undo", undo, "lang", string(m.Language)), Days: int(UndoTTL.Hours() / 24)})
 	return m, nil
 }
 

@@ -226,7 +226,7 @@ func (s *Service) sendVerify(ctx context.Context, m store.Member, now time.Time)
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailVerify, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/register/verify", tok), Minutes: int(s.Config.VerifyTTL.Minutes()),
+		Name: m.Name, Link: s.link("/api/register/verify", tok, "lang", string(m.Language)), Minutes: int(s.Config.VerifyTTL.Minutes()),
 	})
 }
 

@@ -87,7 +87,7 @@ var pageTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.Title}}</h1>
 {{if .Message}}<p>{{.Message}}</p>{{end}}
 {{if .Items}}<ul class="errors">{{range .Items}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{with .Form}}<form method="post" action="{{.Action}}">{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<button type="submit">{{.Button}}</button></form>{{end}}
+{{with .Form}}<form method="post" action="{{.Action}}">{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<p class="actions"><button class="button" type="submit">{{.Button}}</button></p></form>{{end}}
 {{if .Links}}<ul class="actions">{{range .Links}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>{{end}}
 </main></body></html>`))
 })
