@@ -48,11 +48,11 @@ func serveControl(ctx context.Context, a *app.App, data string, log *slog.Logger
 		return nil, fmt.Errorf("another okaeri serve is running on %s", data)
 	}
 	os.Remove(path) // left by a server that crashed
-	ln, err := net.Listen("unix", path)
+	ln, err := listenPrivate(path)
 	if err != nil {
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if err := os.Chmod(path, 0o600); err != nil { // and stays so
 		ln.Close()
 		return nil, err
 	}
