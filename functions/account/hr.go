@@ -200,11 +200,11 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 <td>{{with .Match.Entry}}<b>{{.Name}}</b><br>{{if .Email}}{{.Email}}{{else}}{{$.T.no_email}}{{end}}<br>{{.Department}} / {{.Joined}} – {{.Left}}<br>{{$.T.empno}}: {{.EmployeeNumber}}<br>{{end}}<strong>{{index $.T (printf "reason_%s" .Match.Reason)}}</strong></td>
 {{with .Member}}<td>{{.CreatedAt.Format "2006-01-02"}}</td>
 <td>
-<form method="post" action="/api/hr/registrations/{{.ID}}/approve"><button type="submit">{{$.T.approve}}</button></form>
+<form method="post" action="/api/hr/registrations/{{.ID}}/approve"><button type="submit" class="button">{{$.T.approve}}</button></form>
 <form method="post" action="/api/hr/registrations/{{.ID}}/reject">
 <label for="reason-{{.ID}}">{{$.T.reason}}</label>
 <input id="reason-{{.ID}}" name="reason" required maxlength="500">
-<button type="submit">{{$.T.reject}}</button></form>
+<button type="submit" class="button button-secondary">{{$.T.reject}}</button></form>
 </td></tr>{{end}}
 {{end}}</tbody></table>{{end}}
 </main></body></html>`))

@@ -115,37 +115,33 @@ var adminsTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.T.title}}</h1>
 <p>{{.T.intro}}</p>
 {{if .Done}}<p role="status">{{.Done}}</p>{{end}}
-<table>
-<caption>{{.T.caption}} ({{len .Admins}})</caption>
-<thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.email}}</th><th scope="col">{{.T.action}}</th></tr></thead>
-<tbody>
-{{range .Admins}}<tr><td>{{.Name}}</td><td>{{.Email}}</td>
-<td>{{if eq .ID $.Self}}{{$.T.you}}{{else}}<form method="post" action="/api/hr/admins/{{.ID}}/revoke">
-<input type="checkbox" id="confirm-{{.ID}}" name="confirm" value="yes" required>
-<label for="confirm-{{.ID}}">{{$.T.confirm}}</label>
-<button type="submit">{{$.T.revoke}}</button></form>{{end}}</td></tr>
-{{end}}</tbody></table>
+<h2>{{.T.caption}} ({{len .Admins}})</h2>
+<ul class="cards" role="list">
+{{range .Admins}}<li class="card"><h3 class="card-title">{{.Name}}</h3><p class="card-meta">{{.Email}}</p>
+{{if eq .ID $.Self}}<p>{{$.T.you}}</p>{{else}}<form method="post" action="/api/hr/admins/{{.ID}}/revoke">
+<div class="check"><input type="checkbox" id="confirm-{{.ID}}" name="confirm" value="yes" required><label for="confirm-{{.ID}}">{{$.T.confirm}}</label></div>
+<p><button type="submit" class="button button-secondary">{{$.T.revoke}}</button></p></form>{{end}}</li>
+{{end}}</ul>
 <h2>{{.T.grant_title}}</h2>
-<form method="post" action="/api/hr/admins">
-<label for="grant-email">{{.T.grant_label}}</label>
-<input id="grant-email" name="member" type="email" required maxlength="254" autocomplete="off">
-<input type="checkbox" id="grant-confirm" name="confirm" value="yes" required>
-<label for="grant-confirm">{{.T.grant_confirm}}</label>
-<button type="submit">{{.T.grant}}</button>
+<form method="post" action="/api/hr/admins" class="stack">
+<div class="field"><label for="grant-email">{{.T.grant_label}}</label>
+<input id="grant-email" name="member" type="email" required maxlength="254" autocomplete="off"></div>
+<div class="check"><input type="checkbox" id="grant-confirm" name="confirm" value="yes" required><label for="grant-confirm">{{.T.grant_confirm}}</label></div>
+<p><button type="submit" class="button">{{.T.grant}}</button></p>
 </form>
 </main></body></html>`))
 })
 
 var adminsText = map[string]map[string]string{
 	"ja": {"title": "管理者", "skip": "本文へ移動",
-		"intro":   "事務局のページ（/hr/）を使える方の一覧です。管理者の役割は、ここまたは okaeri admin コマンドで付与・解除したときだけ変わり、すべて監査ログに記録されます。メールアドレスを変えても役割は変わりません。",
-		"caption": "管理者", "name": "氏名", "email": "メールアドレス", "action": "操作", "you": "（あなた）",
+		"intro":   "事務局のページを使える方の一覧です。管理者の役割は、このページで付与・解除したときだけ変わり、すべて記録に残ります。ご本人がメールアドレスを変えても役割は変わりません。",
+		"caption": "管理者", "name": "氏名", "email": "メールアドレス", "action": "操作", "you": "あなたです（ご自身の役割はほかの管理者が解除できます）",
 		"confirm": "解除してよいことを確認しました", "revoke": "役割を解除する",
 		"grant_title": "管理者を追加する", "grant_label": "承認済みメンバーのメールアドレス", "grant_confirm": "この方に事務局の全ページを見せてよいことを確認しました", "grant": "管理者にする",
 		"granted": "管理者の役割を付与しました。", "revoked": "管理者の役割を解除しました。"},
 	"en": {"title": "Administrators", "skip": "Skip to content",
-		"intro":   "People who can use the HR pages (/hr/). The role changes only when it is granted or revoked here or with the okaeri admin command, and every change is in the audit log. Changing an email address never changes it.",
-		"caption": "Administrators", "name": "Name", "email": "Email", "action": "Action", "you": "(you)",
+		"intro":   "People who can use the HR pages. The role changes only when it is granted or revoked on this page, and every change is recorded. A person changing their own email address never changes it.",
+		"caption": "Administrators", "name": "Name", "email": "Email", "action": "Action", "you": "This is you (another administrator can revoke your role)",
 		"confirm": "I confirm the removal", "revoke": "Revoke the role",
 		"grant_title": "Add an administrator", "grant_label": "Email of an approved member", "grant_confirm": "I confirm this person may see every HR page", "grant": "Make administrator",
 		"granted": "The administrator role was granted.", "revoked": "The administrator role was revoked."},
