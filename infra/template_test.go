@@ -641,15 +641,47 @@ func TestBehaviorsAndOrigins(t *testing.T) {
 				t.Error("the site origin must use origin access control")
 			}
 		case "api":
-			if s, _ := cfn.Sub(o.DomainName); !strings.HasPrefix(s, "${HttpApi}.execute-api.") {
-				t.Errorf("api origin %v is not the HTTP API", o.DomainName)
+			var domain struct {
+				DomainName               any
+				DomainNameConfigurations []struct{ EndpointType, SecurityPolicy string }
+			}
+			resource(t, "ApiOriginDomain", "AWS::ApiGatewayV2::DomainName", &domain)
+			want, _ := cfn.Sub(domain.DomainName)
+			if s, _ := cfn.Sub(o.DomainName); s != "origin.${DomainName}" || s != want {
+				t.Errorf("api origin %v is not the HTTP API's own domain %v", o.DomainName, domain.DomainName)
+			}
+			if len(domain.DomainNameConfigurations) != 1 || domain.DomainNameConfigurations[0].EndpointType != "REGIONAL" ||
+				domain.DomainNameConfigurations[0].SecurityPolicy != "TLS_1_2" {
+				t.Errorf("the origin domain: %+v", domain.DomainNameConfigurations)
+			}
+			var mapping struct{ ApiId, DomainName any }
+			resource(t, "ApiOriginMapping", "AWS::ApiGatewayV2::ApiMapping", &mapping)
+			if a, _, _ := cfn.Ref(mapping.ApiId); a != "HttpApi" {
+				t.Errorf("the origin domain maps %v, not the HTTP API", mapping.ApiId)
+			}
+			if d, _, _ := cfn.Ref(mapping.DomainName); d != "ApiOriginDomain" {
+				t.Errorf("the mapping is on %v", mapping.DomainName)
 			}
 		}
 	}
-	var api struct{ CorsConfiguration any }
+	var api struct {
+		CorsConfiguration         any
+		DisableExecuteApiEndpoint bool
+	}
 	resource(t, "HttpApi", "AWS::Serverless::HttpApi", &api)
 	if api.CorsConfiguration != nil {
 		t.Error("the API is same-origin behind CloudFront: no CORS")
+	}
+	// Every request comes through CloudFront, whose address API Gateway
+	// gives as the source: the functions trust X-Forwarded-For from it only.
+	if !api.DisableExecuteApiEndpoint {
+		t.Error("the HTTP API's default execute-api endpoint must be disabled")
+	}
+	var globals struct{ Function samFunction }
+	cfn.Decode(tmpl(t).Globals, &globals)
+	if r, _, _ := cfn.Ref(globals.Function.Environment.Variables["OKAERI_TRUSTED_PROXIES"]); r != "TrustedProxies" {
+		t.Errorf("Globals OKAERI_TRUSTED_PROXIES %v, want the TrustedProxies parameter (CloudFront's ranges)",
+			globals.Function.Environment.Variables["OKAERI_TRUSTED_PROXIES"])
 	}
 	var bucket struct {
 		PublicAccessBlockConfiguration map[string]bool
