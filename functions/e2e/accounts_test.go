@@ -30,11 +30,22 @@ type portal struct {
 	srv    *servetest.Server
 	client *http.Client
 	seen   map[string]bool // outbox files awaitMail has taken
+
+	top  *testing.T // the test that owns the server (restart registers its cleanup there)
+	site string     // the site the server serves
+	env  []string   // the server's extra environment
 }
 
 const admin = "hr-admin@example.co.jp"
 
 func startPortal(t *testing.T, env ...string) *portal {
+	t.Helper()
+	return startPortalSite(t, "", env...)
+}
+
+// startPortalSite is startPortal serving site (the repository's built site
+// when "").
+func startPortalSite(t *testing.T, site string, env ...string) *portal {
 	t.Helper()
 	ctx := context.Background()
 	root, err := servetest.RepoRoot()
@@ -46,11 +57,12 @@ func startPortal(t *testing.T, env ...string) *portal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site, err := servetest.BuiltSite(ctx, root)
-	if err != nil {
-		t.Fatal(err)
+	if site == "" {
+		if site, err = servetest.BuiltSite(ctx, root); err != nil {
+			t.Fatal(err)
+		}
 	}
-	p := &portal{t: t, root: root, bin: bin, seen: map[string]bool{}, client: &http.Client{
+	p := &portal{t: t, top: t, root: root, bin: bin, site: site, env: append([]string{"OKAERI_ADMINS=" + admin}, env...), seen: map[string]bool{}, client: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       10 * time.Second,
 	}}
@@ -84,13 +96,25 @@ func startPortal(t *testing.T, env ...string) *portal {
 	if out, err := p.okaeri(data, "admin", "grant", admin); err != nil {
 		t.Fatalf("admin grant: %v\n%s", err, out)
 	}
-	p.srv, err = servetest.Start(ctx, servetest.Options{Bin: bin, SiteDir: site, DataDir: data,
-		Env: append([]string{"OKAERI_ADMINS=" + admin}, env...)})
+	p.srv, err = servetest.Start(ctx, servetest.Options{Bin: bin, SiteDir: site, DataDir: data, Env: p.env})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.srv.Stop)
 	return p
+}
+
+// restart starts the stopped server again on the same data (on a new port:
+// links from earlier mails are opened on the current one, see linkPage).
+func (p *portal) restart() {
+	p.t.Helper()
+	srv, err := servetest.Start(context.Background(), servetest.Options{Bin: p.bin, SiteDir: p.site, DataDir: p.srv.DataDir,
+		Env: p.env, LogFile: filepath.Join(p.srv.DataDir, fmt.Sprintf("serve-%d.log", time.Now().UnixNano()))})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.srv = srv
+	p.top.Cleanup(srv.Stop)
 }
 
 func (p *portal) okaeri(data string, args ...string) (string, error) {
@@ -111,6 +135,8 @@ func (p *portal) do(method, path string, body any, hdr ...string) response {
 	ctype := ""
 	switch b := body.(type) {
 	case nil:
+	case []byte: // a raw JSON body, sent byte for byte
+		rd, ctype = bytes.NewReader(b), "application/json"
 	case url.Values:
 		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
 	default:

@@ -93,6 +93,7 @@ type linkForm struct {
 // not use the link; only the POST does.
 func (p *portal) linkPage(link string) linkForm {
 	p.t.Helper()
+	link = p.local(link)
 	page := p.do("GET", link, nil, "Accept", "text/html")
 	if page.StatusCode != 200 {
 		p.t.Fatalf("GET %s: %d, want the page with the button\n%.500s", redact(link), page.StatusCode, page.body)
@@ -155,9 +156,22 @@ func redact(link string) string {
 	return u.String()
 }
 
-// with is p for a subtest: failures go to t.
-func (p *portal) with(t *testing.T) *portal {
-	q := *p
-	q.t = t
-	return &q
+// local points a link at the running server: a restarted server listens
+// on another port than the one that mailed the link.
+func (p *portal) local(link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		p.t.Fatalf("link %q: %v", redact(link), err)
+	}
+	base, _ := url.Parse(p.srv.BaseURL)
+	u.Scheme, u.Host = base.Scheme, base.Host
+	return u.String()
+}
+
+// use makes failures go to t (a subtest) until the returned func is called.
+// Subtests sharing a portal run one after another, never in parallel.
+func (p *portal) use(t *testing.T) func() {
+	prev := p.t
+	p.t = t
+	return func() { p.t = prev }
 }
