@@ -242,10 +242,10 @@ func (s *Sender) Drain(ctx context.Context) (Report, error) {
 	)
 	for ctx.Err() == nil {
 		items, err := s.Queue.ClaimMail(ctx, s.Now(), s.Lease, s.Parallel)
-		if err != nil {
-			return r, err
-		}
 		if len(items) == 0 {
+			if err != nil {
+				return r, err
+			}
 			break
 		}
 		var wg sync.WaitGroup
@@ -265,6 +265,9 @@ func (s *Sender) Drain(ctx context.Context) (Report, error) {
 			})
 		}
 		wg.Wait()
+		if err != nil {
+			return r, err // what it did claim is settled first
+		}
 	}
 	return r, nil
 }
