@@ -103,6 +103,10 @@ type Service struct {
 	Erasers []Eraser
 	// Exporters add other features' data to a member's export.
 	Exporters []Exporter
+	// Defer queues address-dependent work of register and login to run
+	// after the answer (queue.Mailer.Defer; the sender runs Tasks). nil
+	// runs it in the request.
+	Defer func(ctx context.Context, kind string, data any) error
 	// Edge sets and clears the cookies a CDN checks before members-only
 	// pages (CloudFront signed cookies on AWS); nil when nothing checks them.
 	Edge EdgeCookies

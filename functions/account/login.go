@@ -36,6 +36,19 @@ func (s *Service) Login(ctx context.Context, email, next, client string) error {
 	if err := s.limit(ctx, "login:addr:"+store.EmailHash(email), s.Config.LoginPerAddress); err != nil {
 		return err
 	}
+	return s.deferOrRun(ctx, TaskLogin, loginTask{Email: email, Next: httpapi.SafeNext(next, "")}, func() error {
+		return s.loginNow(ctx, email, next)
+	})
+}
+
+// loginTask is a login deferred until after the answer.
+type loginTask struct {
+	Email string `json:"email"`
+	Next  string `json:"next,omitempty"`
+}
+
+// loginNow looks the address up and mails an approved member a link.
+func (s *Service) loginNow(ctx context.Context, email, next string) error {
 	m, err := s.Store.GetMemberByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

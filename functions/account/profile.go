@@ -317,11 +317,17 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 			old.ConsentHistory = append(old.ConsentHistory, store.ConsentChange{Purpose: p, Given: c.Given, PolicyVersion: c.PolicyVersion, At: now})
 			changed = append(changed, "consents."+p)
 		}
-		if in.Email != nil && !inUse && store.NormalizeEmail(*in.Email) != store.NormalizeEmail(old.Email) {
+		if in.Email != nil && store.NormalizeEmail(*in.Email) != store.NormalizeEmail(old.Email) {
 			// The newest request wins: its token's hash is kept with the
-			// pending address, so links mailed before it stop working.
+			// pending address, so links mailed before it stop working. An
+			// address that has an account looks pending all the same (the
+			// answer must not tell), but no link for it exists.
 			old.PendingEmail, old.PendingEmailToken = *in.Email, store.HashToken(tok)
-			newEmail = *in.Email
+			if inUse {
+				old.PendingEmailToken = ""
+			} else {
+				newEmail = *in.Email
+			}
 			changed = append(changed, "pending_email")
 		}
 		return old, nil
@@ -337,7 +343,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	}
 	if newEmail != "" {
 		if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeChangeEmail,
-			Subject: m.ID, Address: newEmail, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
+			Subject: m.ID, AddressHash: store.EmailHash(newEmail), CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
 			return m, httpapi.Internal(err)
 		}
 		_ = s.send(ctx, omail.Address{Name: m.Name, Email: newEmail}, emailChangeVerify, string(m.Language), emailData{
@@ -360,12 +366,12 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.M
 	}
 	var oldEmail string
 	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
-		if t.Address == "" || old.PendingEmailToken != t.Hash ||
-			store.NormalizeEmail(old.PendingEmail) != store.NormalizeEmail(t.Address) {
+		if t.AddressHash == "" || old.PendingEmail == "" || old.PendingEmailToken != t.Hash ||
+			store.EmailHash(old.PendingEmail) != t.AddressHash {
 			return old, errNoPendingEmail
 		}
 		oldEmail = old.Email
-		old.Email, old.PendingEmail, old.PendingEmailToken = t.Address, "", ""
+		old.Email, old.PreviousEmail, old.PendingEmail, old.PendingEmailToken = old.PendingEmail, old.Email, "", ""
 		return old, nil
 	})
 	switch {
@@ -379,7 +385,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.M
 	s.audit(ctx, m.ID, "member.email_change", m.ID, "email")
 	undo := auth.NewToken()
 	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(undo), Purpose: store.PurposeUndoEmail,
-		Subject: m.ID, Address: oldEmail, CreatedAt: now, ExpiresAt: now.Add(UndoTTL)}); err != nil {
+		Subject: m.ID, AddressHash: store.EmailHash(oldEmail), CreatedAt: now, ExpiresAt: now.Add(UndoTTL)}); err != nil {
 		return m, httpapi.Internal(err)
 	}
 	_ = s.send(ctx, omail.Address{Name: m.Name, Email: oldEmail}, emailChanged, string(m.Language), emailData{
@@ -395,10 +401,10 @@ func (s *Service) UndoEmailChange(ctx context.Context, token string) (store.Memb
 		return store.Member{}, tokenError(err)
 	}
 	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
-		if t.Address == "" {
+		if t.AddressHash == "" || old.PreviousEmail == "" || store.EmailHash(old.PreviousEmail) != t.AddressHash {
 			return old, errNoPendingEmail
 		}
-		old.Email, old.PendingEmail, old.PendingEmailToken = t.Address, "", ""
+		old.Email, old.PreviousEmail, old.PendingEmail, old.PendingEmailToken = old.PreviousEmail, "", "", ""
 		return old, nil
 	})
 	switch {

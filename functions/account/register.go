@@ -164,6 +164,12 @@ func (s *Service) Register(ctx context.Context, in RegisterInput, client string)
 	if err := s.limit(ctx, "register:addr:"+store.EmailHash(in.Email), s.Config.RegisterPerAddress); err != nil {
 		return err
 	}
+	return s.deferOrRun(ctx, TaskRegister, in, func() error { return s.registerNow(ctx, in, now) })
+}
+
+// registerNow does what a registration does to the store and the mail,
+// for an input already validated and counted.
+func (s *Service) registerNow(ctx context.Context, in RegisterInput, now time.Time) error {
 	to := omail.Address{Name: in.Name, Email: in.Email}
 	existing, err := s.Store.GetMemberByEmail(ctx, in.Email)
 	switch {
@@ -222,7 +228,7 @@ func conflictField(err error) string {
 func (s *Service) sendVerify(ctx context.Context, m store.Member, now time.Time) error {
 	tok := auth.NewToken()
 	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeVerifyEmail,
-		Subject: m.ID, Address: m.Email, CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
+		Subject: m.ID, AddressHash: store.EmailHash(m.Email), CreatedAt: now, ExpiresAt: now.Add(s.Config.VerifyTTL)}); err != nil {
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailVerify, string(m.Language), emailData{
@@ -240,7 +246,7 @@ func (s *Service) Verify(ctx context.Context, token string) (store.Member, error
 		return store.Member{}, tokenError(err)
 	}
 	m, err := s.Store.UpdateMember(ctx, t.Subject, func(old store.Member) (store.Member, error) {
-		if t.Address != "" && store.NormalizeEmail(old.Email) != store.NormalizeEmail(t.Address) {
+		if t.AddressHash != "" && store.EmailHash(old.Email) != t.AddressHash {
 			return old, errAddressMoved
 		}
 		if old.Status == store.StatusPending {

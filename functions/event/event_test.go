@@ -112,8 +112,12 @@ func (f *fixture) sync(events ...content.Event) string {
 func (f *fixture) member(email, name string, lang store.Language) (store.Member, string) {
 	f.t.Helper()
 	ctx := context.Background()
+	var roles []store.Role
+	if email == adminEmail { // HR's administrator holds the role, as a record
+		roles = []store.Role{store.RoleHR}
+	}
 	m, err := f.st.CreateMember(ctx, store.Member{Email: email, Name: name, Kana: "テスト", Department: "開発部",
-		Language: lang, Status: store.StatusApproved, CreatedAt: t0})
+		Language: lang, Status: store.StatusApproved, CreatedAt: t0, Roles: roles})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -104,8 +104,12 @@ type member struct {
 func (f *fixture) member(email, name string, lang store.Language) member {
 	f.t.Helper()
 	ctx := context.Background()
+	var roles []store.Role
+	if email == hrAdmin { // HR's administrator holds the role, as a record
+		roles = []store.Role{store.RoleHR}
+	}
 	m, err := f.st.CreateMember(ctx, store.Member{Email: email, Name: name, Department: "開発部", Joined: "2015-04", Left: "2022-03",
-		Language: lang, Status: store.StatusApproved, CreatedAt: f.clock()})
+		Language: lang, Status: store.StatusApproved, CreatedAt: f.clock(), Roles: roles})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -46,10 +46,6 @@ const (
 	// DeleteOnly lets a function erase what another one wrote: the
 	// accounts function deletes a member's résumés on erasure.
 	DeleteOnly Access = "delete-only"
-	// MailQueueOnly is the mailer's share of the table: the mail queue's
-	// partition (Query, UpdateItem, DeleteItem) and reads of the
-	// suppression list (GetItem), held to them by dynamodb:LeadingKeys.
-	MailQueueOnly Access = "mail-queue"
 )
 
 // Secret parameter names under /okaeri/<stage>/.
@@ -127,12 +123,14 @@ var Functions = []Function{
 		Jobs: []Job{{Name: JobNewslettersDue, Schedule: "rate(5 minutes)"}},
 	},
 	{
-		// Sends the mail the other functions queued after answering
-		// (functions/mail/queue): started by the table's stream on each new
-		// queue item, so within about a second, and every 5 minutes for
-		// retries. No route.
+		// Sends the mail the other functions queued after answering, and
+		// runs the work register and login leave for after their answer
+		// (looking the address up, a token, the mail: account.Tasks), so
+		// it reads and writes members and tokens as the accounts function
+		// does. Started by the table's stream on each new queue item, so
+		// within about a second, and every 5 minutes for retries. No route.
 		Name:    "mailer",
-		Table:   MailQueueOnly,
+		Table:   ReadWrite,
 		Secrets: []string{SecretSendGridAPIKey},
 		Jobs:    []Job{{Name: JobMailDrain, Schedule: "rate(5 minutes)"}},
 		Stream:  JobMailDrain,

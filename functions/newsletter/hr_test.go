@@ -128,7 +128,7 @@ func TestHRNewsletterPages(t *testing.T) {
 	ctx := context.Background()
 	f.addMembers(0, 5, memberSpec{consent: true})
 	f.hrSends(ctx)
-	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved})
+	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved, Roles: []store.Role{store.RoleHR}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -296,7 +296,7 @@ func TestHRStartsSend(t *testing.T) {
 	f.svc.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
 	f.addMembers(0, 1_500, memberSpec{consent: true})
 	ctx := context.Background()
-	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved})
+	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved, Roles: []store.Role{store.RoleHR}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -232,7 +232,7 @@ func TestSendWithoutRenderedEdition(t *testing.T) {
 	}
 
 	// HR's button answers 409 with what to do, in Japanese first.
-	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved})
+	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved, Roles: []store.Role{store.RoleHR}})
 	if err != nil {
 		t.Fatal(err)
 	}

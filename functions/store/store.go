@@ -240,6 +240,9 @@ type Member struct {
 	// PendingEmailToken is the hash of the newest change-email token: a
 	// newer request revokes the links mailed before it.
 	PendingEmailToken string `json:"pendingEmailToken,omitempty"`
+	// PreviousEmail is the address before the last confirmed change, which
+	// the undo link mailed to it can put back.
+	PreviousEmail string `json:"previousEmail,omitempty"`
 
 	// Roles are rights granted explicitly (RoleHR) and audited; no right
 	// ever follows from a field the member can edit, such as the address.
@@ -329,12 +332,14 @@ type Token struct {
 	Hash    string       `json:"hash"` // HashToken(plaintext): lowercase hex SHA-256
 	Purpose TokenPurpose `json:"purpose"`
 	Subject string       `json:"subject"` // a member id or an email hash, never an address
-	// Address binds a change-email or undo token to the exact address it
-	// was mailed to: using it applies that address and no other.
-	Address   string    `json:"address,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	ExpiresAt time.Time `json:"expiresAt"`
-	UsedAt    time.Time `json:"usedAt,omitzero"` // zero until consumed
+	// AddressHash binds a verify, change-email or undo token to the exact
+	// address it was mailed to (EmailHash): using it applies that address
+	// and no other. The address itself lives on the member, where erasure
+	// removes it.
+	AddressHash string    `json:"addressHash,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	UsedAt      time.Time `json:"usedAt,omitzero"` // zero until consumed
 }
 
 // Session is a server-side login session.

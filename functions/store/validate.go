@@ -167,6 +167,14 @@ func (m Member) Validate() error {
 			errs = append(errs, invalid(field+".at", "required"))
 		}
 	}
+	if m.PreviousEmail != "" {
+		for _, e := range validateEmail(m.PreviousEmail) {
+			var ve *ValidationError
+			if errors.As(e, &ve) {
+				errs = append(errs, invalid("previousEmail", ve.Code))
+			}
+		}
+	}
 	if m.PendingEmail != "" {
 		for _, e := range validateEmail(m.PendingEmail) {
 			var ve *ValidationError
@@ -256,6 +264,9 @@ func (t Token) validateShape() []error {
 		errs = append(errs, invalid("purpose", codeFor(string(t.Purpose))))
 	}
 	errs = append(errs, validatePseudonym("subject", t.Subject)...)
+	if t.AddressHash != "" && !hashPattern.MatchString(t.AddressHash) {
+		errs = append(errs, invalid("addressHash", "format"))
+	}
 	if t.CreatedAt.IsZero() {
 		errs = append(errs, invalid("createdAt", "required"))
 	}

@@ -96,7 +96,8 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 	}
 	// Account mail is queued and sent after the answer: no timing oracle.
 	c.MailSender = queue.NewSender(st, c.Mailer, log)
-	c.Accounts = account.New(st, queue.NewMailer(st, c.MailSender), c.Keys, account.Config{
+	queued := queue.NewMailer(st, c.MailSender)
+	c.Accounts = account.New(st, queued, c.Keys, account.Config{
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
 		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
@@ -111,6 +112,9 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		}
 		c.Accounts.Edge = signer
 	}
+	// Register and login answer before they look the address up: the
+	// sender does that work after the answer (account.Tasks).
+	c.Accounts.UseQueue(queued, c.MailSender)
 	return c, nil
 }
 

@@ -51,6 +51,14 @@ type payload struct {
 	HTML     string            `json:"html,omitempty"`
 	Headers  map[string]string `json:"headers,omitempty"`
 	Category string            `json:"category,omitempty"`
+	// Task, when set, makes the item work to do rather than a message.
+	Task *taskPayload `json:"task,omitempty"`
+}
+
+// taskPayload is a deferred task: its kind names the handler.
+type taskPayload struct {
+	Kind string          `json:"kind"`
+	Data json.RawMessage `json:"data"`
 }
 
 type address struct {
@@ -82,6 +90,13 @@ func Decode(data []byte) (mail.Message, error) {
 	}, nil
 }
 
+// TaskFunc does a deferred task. An error wrapping ErrPermanent drops the
+// task; any other is retried with the backoff, like a failed send.
+type TaskFunc func(ctx context.Context, data []byte) error
+
+// ErrPermanent marks a task's error that no retry can mend.
+var ErrPermanent = errors.New("queue: permanent")
+
 // Mailer implements mail.Mailer by queueing: Send validates the message,
 // writes it to the queue and returns; it never talks to the mail service.
 type Mailer struct {
@@ -110,6 +125,26 @@ func (m *Mailer) Send(ctx context.Context, msg mail.Message) error {
 	if err != nil {
 		return err
 	}
+	return m.enqueue(ctx, data, "queue mail")
+}
+
+// Defer queues a task (kind names a handler given to Sender.Handle) with
+// its data as JSON: one store write whatever the task will do, so that a
+// request that defers its address-dependent work answers in the same time
+// for any address. The task runs after the answer, at least once.
+func (m *Mailer) Defer(ctx context.Context, kind string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("queue task %s: %w", kind, err)
+	}
+	payload, err := json.Marshal(payload{V: payloadVersion, Task: &taskPayload{Kind: kind, Data: raw}})
+	if err != nil {
+		return fmt.Errorf("queue task %s: %w", kind, err)
+	}
+	return m.enqueue(ctx, payload, "queue task "+kind)
+}
+
+func (m *Mailer) enqueue(ctx context.Context, data []byte, op string) error {
 	now := time.Now()
 	if m.Now != nil {
 		now = m.Now()
@@ -119,7 +154,7 @@ func (m *Mailer) Send(ctx context.Context, msg mail.Message) error {
 		ttl = DefaultTTL
 	}
 	if _, err := m.Queue.EnqueueMail(ctx, store.QueuedMail{Payload: data, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
-		return fmt.Errorf("queue mail: %w", err)
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	if m.Sender != nil {
 		m.Sender.Kick()
@@ -149,6 +184,8 @@ type Sender struct {
 	// Backoff is the wait after a failed attempt (default: 30 s doubling
 	// up to an hour, with jitter).
 	Backoff func(attempts int) time.Duration
+	// Tasks are the handlers of deferred tasks by kind (Handle).
+	Tasks map[string]TaskFunc
 
 	kick chan struct{}
 	once sync.Once
@@ -185,6 +222,15 @@ func (s *Sender) init() {
 			s.Backoff = DefaultBackoff
 		}
 	})
+}
+
+// Handle makes fn the handler of deferred tasks of this kind. Call it
+// before Run or Drain.
+func (s *Sender) Handle(kind string, fn TaskFunc) {
+	if s.Tasks == nil {
+		s.Tasks = map[string]TaskFunc{}
+	}
+	s.Tasks[kind] = fn
 }
 
 // DefaultBackoff waits 30 s after the first failed attempt, doubling up to
@@ -283,6 +329,12 @@ const (
 // sendOne sends one claimed item and settles it. Logs carry the item's id,
 // the category and the attempt: never an address or a subject.
 func (s *Sender) sendOne(ctx context.Context, it store.QueuedMail) outcome {
+	var task struct {
+		Task *taskPayload `json:"task"`
+	}
+	if json.Unmarshal(it.Payload, &task) == nil && task.Task != nil {
+		return s.runTask(ctx, it, *task.Task)
+	}
 	msg, err := Decode(it.Payload)
 	if err != nil {
 		s.Log.ErrorContext(ctx, "mail queue: unreadable item dropped", "id", it.ID, "err", err)
@@ -292,11 +344,35 @@ func (s *Sender) sendOne(ctx context.Context, it store.QueuedMail) outcome {
 	sendCtx, cancel := context.WithTimeout(ctx, s.Lease/2)
 	err = s.Next.Send(sendCtx, msg)
 	cancel()
+	return s.settle(ctx, it, msg.Category, err)
+}
+
+// runTask runs a deferred task and settles it as a send is settled.
+func (s *Sender) runTask(ctx context.Context, it store.QueuedMail, t taskPayload) outcome {
+	fn := s.Tasks[t.Kind]
+	if fn == nil {
+		s.Log.ErrorContext(ctx, "mail queue: no handler for a task; dropped", "id", it.ID, "task", t.Kind)
+		s.delete(ctx, it)
+		return dropped
+	}
+	runCtx, cancel := context.WithTimeout(ctx, s.Lease/2)
+	err := fn(runCtx, t.Data)
+	cancel()
+	if errors.Is(err, ErrPermanent) {
+		s.Log.ErrorContext(ctx, "mail queue: task failed for good; dropped", "id", it.ID, "task", t.Kind, "err", err)
+		s.delete(ctx, it)
+		return dropped
+	}
+	return s.settle(ctx, it, "task:"+t.Kind, err)
+}
+
+// settle deletes a done item, drops a hopeless one, or schedules a retry.
+func (s *Sender) settle(ctx context.Context, it store.QueuedMail, category string, err error) outcome {
 	if err == nil {
 		s.delete(ctx, it)
 		return sent
 	}
-	attrs := []any{"id", it.ID, "category", msg.Category, "attempt", it.Attempts, "err", err}
+	attrs := []any{"id", it.ID, "category", category, "attempt", it.Attempts, "err", err}
 	switch {
 	case Permanent(err):
 		s.Log.ErrorContext(ctx, "mail queue: the mail service refused the message; dropped", attrs...)

@@ -18,6 +18,7 @@ func fullMember(email string) store.Member {
 	m.Roles = []store.Role{store.RoleHR}
 	m.PendingEmail = "new." + email
 	m.PendingEmailToken = hashOf("pending:" + email)
+	m.PreviousEmail = "before." + email
 	m.ConsentHistory = []store.ConsentChange{{Purpose: "newsletter", Given: true, PolicyVersion: "2026-01", At: t0}}
 	m.Profile = store.Profile{
 		Company: "株式会社みらい", Role: "PM", Location: "福岡", Bio: "**こんにちは**",
@@ -138,7 +139,7 @@ func testMemberRoles(t *testing.T, s store.Store) {
 func testTokenAddress(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	tok := newToken("bound", store.PurposeChangeEmail)
-	tok.Address = "new.address@example.co.jp"
+	tok.AddressHash = store.EmailHash("new.address@example.co.jp")
 	if err := s.CreateToken(ctx, tok); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
@@ -146,7 +147,7 @@ func testTokenAddress(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatalf("ConsumeToken: %v", err)
 	}
-	if got.Address != tok.Address {
-		t.Fatalf("token address = %q, want the address it was mailed to", got.Address)
+	if got.AddressHash != tok.AddressHash {
+		t.Fatalf("token address hash = %q, want the hash of the address it was mailed to", got.AddressHash)
 	}
 }

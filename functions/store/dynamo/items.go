@@ -272,6 +272,7 @@ func memberItem(m store.Member) item {
 	putStr(it, "roster_number", m.RosterNumber)
 	putStr(it, "pending_email", m.PendingEmail)
 	putStr(it, "pending_email_token", m.PendingEmailToken)
+	putStr(it, "previous_email", m.PreviousEmail)
 	if len(m.Roles) > 0 {
 		roles := make([]string, len(m.Roles))
 		for i, r := range m.Roles {
@@ -316,6 +317,7 @@ func decodeMember(it item) (store.Member, error) {
 		RosterNumber:      d.str("roster_number"),
 		PendingEmail:      d.str("pending_email"),
 		PendingEmailToken: d.str("pending_email_token"),
+		PreviousEmail:     d.str("previous_email"),
 		Language:          store.Language(d.str("language")),
 		Status:            store.Status(d.str("status")),
 		CreatedAt:         d.time("created_at"),
@@ -368,7 +370,7 @@ func tokenItem(t store.Token) item {
 		"subject":    str(t.Subject),
 		"created_at": timeAttr(t.CreatedAt),
 	})
-	putStr(it, "address", t.Address)
+	putStr(it, "address_hash", t.AddressHash)
 	putTime(it, "used_at", t.UsedAt)
 	putExpiry(it, t.ExpiresAt)
 	return it
@@ -377,13 +379,13 @@ func tokenItem(t store.Token) item {
 func decodeToken(it item) (store.Token, error) {
 	d := decoder{it: it}
 	t := store.Token{
-		Hash:      d.str("hash"),
-		Purpose:   store.TokenPurpose(d.str("purpose")),
-		Subject:   d.str("subject"),
-		Address:   d.str("address"),
-		CreatedAt: d.time("created_at"),
-		ExpiresAt: d.nanos(attrExpireNS),
-		UsedAt:    d.time("used_at"),
+		Hash:        d.str("hash"),
+		Purpose:     store.TokenPurpose(d.str("purpose")),
+		Subject:     d.str("subject"),
+		AddressHash: d.str("address_hash"),
+		CreatedAt:   d.time("created_at"),
+		ExpiresAt:   d.nanos(attrExpireNS),
+		UsedAt:      d.time("used_at"),
 	}
 	if d.err != nil {
 		return store.Token{}, fmt.Errorf("decode token: %w", d.err)
