@@ -26,8 +26,8 @@ const (
 	// emailNumberHeld tells a registering address that the employee number
 	// it typed is held by another registration.
 	emailNumberHeld emailKind = "number-held"
-	emailErased       emailKind = "erased"
-	emailContact      emailKind = "contact" // a relayed message from another member
+	emailErased     emailKind = "erased"
+	emailContact    emailKind = "contact" // a relayed message from another member
 	// emailReviewWaiting tells HR that registrations await review; it
 	// names nobody and goes at most once an hour (notifyReviewers).
 	emailReviewWaiting emailKind = "review-waiting"

@@ -18,7 +18,9 @@ import (
 const SessionCookie = "okaeri_session"
 
 // SessionCookieName is the session cookie's name as this service sets it.
-func (s *Service) SessionCookieName() string { return httpapi.SessionCookieName(s.Config.SecureCookies) }
+func (s *Service) SessionCookieName() string {
+	return httpapi.SessionCookieName(s.Config.SecureCookies)
+}
 
 // sessionTouchEvery bounds how often a session's expiry is pushed forward,
 // so that reading pages does not write on every request.
