@@ -384,7 +384,6 @@ func Segment(pk string, segments int) int {
 	return int(h.Sum32() % uint32(segments))
 }
 
-
 func decodeScanCursor(c string) (item.Key, error) { return item.DecodeScanCursor(c) }
 
 // Transact implements item.DB.
