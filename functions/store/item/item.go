@@ -75,6 +75,10 @@ type DB interface {
 	Query(ctx context.Context, q Query) (Page, error)
 	// Transact applies every operation or none.
 	Transact(ctx context.Context, tx Tx) error
+	// Write applies one Put, Update or Delete (as a transaction of one) and
+	// returns the item as it is after it (nil after a Delete), so a counter
+	// learns its new value in the same request.
+	Write(ctx context.Context, op Op) (Item, error)
 	// Scan reads one segment of the whole table, for export only: never on
 	// a request path.
 	Scan(ctx context.Context, s ScanInput) (Page, error)

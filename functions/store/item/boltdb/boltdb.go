@@ -386,8 +386,20 @@ func Segment(pk string, segments int) int {
 
 func decodeScanCursor(c string) (item.Key, error) { return item.DecodeScanCursor(c) }
 
+// Write implements item.DB.
+func (d *DB) Write(ctx context.Context, op item.Op) (item.Item, error) {
+	if op.Kind == item.OpCheck {
+		return nil, fmt.Errorf("%w: Write of a check", item.ErrInvalid)
+	}
+	var after item.Item
+	err := d.transact(ctx, item.Tx{Ops: []item.Op{op}}, func(i int, it item.Item) { after = it })
+	return after, err
+}
+
 // Transact implements item.DB.
-func (d *DB) Transact(ctx context.Context, tx item.Tx) error {
+func (d *DB) Transact(ctx context.Context, tx item.Tx) error { return d.transact(ctx, tx, nil) }
+
+func (d *DB) transact(ctx context.Context, tx item.Tx, written func(i int, it item.Item)) error {
 	if err := item.CheckTx(tx); err != nil {
 		return err
 	}
@@ -455,6 +467,9 @@ func (d *DB) Transact(ctx context.Context, tx item.Tx) error {
 					return fmt.Errorf("operation %d: %w", i, err)
 				}
 				next = item.CanonicalItem(next)
+			}
+			if written != nil {
+				written(i, next)
 			}
 			tk := tableKey(op.Key)
 			if next == nil {

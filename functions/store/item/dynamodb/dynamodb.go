@@ -641,11 +641,31 @@ func condParts(e expression.Expression, has, hasCond bool) (*string, map[string]
 	return cond, e.Names(), e.Values()
 }
 
+// Write implements item.DB with one PutItem, UpdateItem (ReturnValues
+// ALL_NEW) or DeleteItem.
+func (d *DB) Write(ctx context.Context, op item.Op) (item.Item, error) {
+	if err := item.CheckTx(item.Tx{Ops: []item.Op{op}}); err != nil {
+		return nil, err
+	}
+	if op.Kind == item.OpCheck {
+		return nil, fmt.Errorf("%w: Write of a check", item.ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return d.write(ctx, op)
+}
+
 // single applies one operation with its own request.
 func (d *DB) single(ctx context.Context, op item.Op) error {
+	_, err := d.write(ctx, op)
+	return err
+}
+
+func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 	e, has, err := expr(op)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cond, names, values := condParts(e, has, op.If != nil)
 	old := types.ReturnValuesOnConditionCheckFailureAllOld
@@ -653,22 +673,29 @@ func (d *DB) single(ctx context.Context, op item.Op) error {
 	case item.OpPut:
 		avs, err := toAVs(op.Item)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &d.table, Item: avs,
 			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 			ReturnValuesOnConditionCheckFailure: old})
-		return d.singleError(ctx, op, err)
+		if err != nil {
+			return nil, d.singleError(ctx, op, err)
+		}
+		return item.CanonicalItem(op.Item), nil
 	case item.OpUpdate:
-		_, err = d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &d.table, Key: keyAVs(op.Key),
+		out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &d.table, Key: keyAVs(op.Key),
 			UpdateExpression: e.Update(), ConditionExpression: cond, ExpressionAttributeNames: names,
-			ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: old})
-		return d.singleError(ctx, op, err)
+			ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: old,
+			ReturnValues: types.ReturnValueAllNew})
+		if err != nil {
+			return nil, d.singleError(ctx, op, err)
+		}
+		return fromAVs(out.Attributes)
 	default:
 		_, err = d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &d.table, Key: keyAVs(op.Key),
 			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 			ReturnValuesOnConditionCheckFailure: old})
-		return d.singleError(ctx, op, err)
+		return nil, d.singleError(ctx, op, err)
 	}
 }
 

@@ -25,13 +25,13 @@ func TestSmoke(t *testing.T) {
 		t.Fatalf("second put: %v %v", err, cur)
 	}
 	err = db.Transact(ctx, item.Tx{Ops: []item.Op{
-		item.Update(item.Key{"A", "2"}, map[string]any{"x": "y"}, map[string]int64{"c": 1}, nil, nil),
-		item.Check(item.Key{"A", "1"}, item.Eq("n", int64(6))),
+		item.Update(item.Key{PK: "A", SK: "2"}, map[string]any{"x": "y"}, map[string]int64{"c": 1}, nil, nil),
+		item.Check(item.Key{PK: "A", SK: "1"}, item.Eq("n", int64(6))),
 	}})
 	if i, cur, ok := item.FailedAt(err); !ok || i != 1 || cur["n"] != int64(5) {
 		t.Fatalf("check: %v %v", err, cur)
 	}
-	got, err := db.Get(ctx, item.Key{"A", "2"})
+	got, err := db.Get(ctx, item.Key{PK: "A", SK: "2"})
 	if err != nil || got != nil {
 		t.Fatalf("applied half: %v %v", got, err)
 	}
