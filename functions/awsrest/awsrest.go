@@ -1,10 +1,13 @@
+// Deprecated: only biorender uses it; removed with it.
+//
 // Package awsrest calls AWS APIs over HTTPS with requests signed by the
-// SDK's SigV4 signer, for the few calls a Lambda makes outside DynamoDB (S3
-// objects, SSM parameters). It replaces the SDK's service clients there
-// because the portal's html/templates make the Go linker keep every
-// exported method of every type in the binary: a service client is then
-// linked with all of its operations (S3's 113 add about 5 MiB, SSM's about
-// 4 MiB to each function; see docs/aws.md).
+// SDK's SigV4 signer. It was written to reach S3 objects and SSM
+// parameters without the SDK's service clients (the portal's
+// html/templates make the Go linker keep every exported method of every
+// type, so a client is linked with all of its operations); S3 and SSM are
+// now reached through the SDK's own clients (functions/blob/s3,
+// functions/paramstore), and the one caller left is biorender's Lambda
+// Invoke.
 package awsrest
 
 import (

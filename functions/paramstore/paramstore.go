@@ -3,24 +3,22 @@
 // for the SecureString parameter NAME (session keys, the SendGrid key, the
 // CloudFront private key), so secrets never sit in the template, the
 // function's configuration or the console. The values are read once, at
-// start, in one GetParameters call.
-//
-// The call is SSM's JSON API through awsrest rather than the SDK's ssm
-// client, whose 150 operations would add about 4 MiB to each Lambda.
+// start, in one GetParameters call (WithDecryption) per ten names, through
+// the SDK's own client, github.com/aws/aws-sdk-go-v2/service/ssm, with the
+// configuration of awsenv.Load.
 package paramstore
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/okaeri/okaeri/functions/awsenv"
-	"github.com/okaeri/okaeri/functions/awsrest"
 )
 
 // Prefix marks a value that names a parameter.
@@ -36,55 +34,36 @@ type Client interface {
 	GetParameters(ctx context.Context, names []string) (values map[string]string, invalid []string, err error)
 }
 
-// NewClient reads parameters with the Lambda environment's region and
-// credentials (the function's role).
+// NewClient reads parameters with the SDK's default configuration: on
+// Lambda the function role's credentials and its region.
 func NewClient(ctx context.Context) (Client, error) {
-	cfg, err := awsenv.Load(ctx, awsenv.FromEnv, awsenv.Options{})
+	cfg, err := awsenv.Load(ctx, nil, awsenv.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("paramstore: %w", err)
 	}
-	return &API{Config: cfg, Endpoint: Endpoint(cfg.Region), HTTP: http.DefaultClient}, nil
+	return New(cfg), nil
 }
 
-// Endpoint is SSM's regional endpoint.
-func Endpoint(region string) string {
-	if strings.HasPrefix(region, "cn-") {
-		return "https://ssm." + region + ".amazonaws.com.cn/"
-	}
-	return "https://ssm." + region + ".amazonaws.com/"
-}
-
-// API calls SSM's GetParameters over HTTPS, signed with SigV4.
+// API is a Client on SSM's API.
 type API struct {
-	Config   aws.Config // region and credentials
-	Endpoint string
-	HTTP     *http.Client
+	ssm *ssm.Client
 }
 
-type getParametersInput struct {
-	Names          []string
-	WithDecryption bool
-}
-
-type getParametersOutput struct {
-	Parameters []struct {
-		Name  string
-		Value string
-	}
-	InvalidParameters []string
+// New returns an API with cfg; optFns adjust the SDK's client (a test
+// sets its BaseEndpoint).
+func New(cfg aws.Config, optFns ...func(*ssm.Options)) *API {
+	return &API{ssm: ssm.NewFromConfig(cfg, optFns...)}
 }
 
 // GetParameters implements Client.
 func (a *API) GetParameters(ctx context.Context, names []string) (map[string]string, []string, error) {
-	c := awsrest.Client{Config: a.Config, Service: "ssm", HTTP: a.HTTP}
-	var out getParametersOutput
-	header := http.Header{"Content-Type": {"application/x-amz-json-1.1"}, "X-Amz-Target": {"AmazonSSM.GetParameters"}}
-	if _, err := c.CallJSON(ctx, a.Endpoint, header, getParametersInput{Names: names, WithDecryption: true}, &out); err != nil {
-		return nil, nil, fmt.Errorf("paramstore: GetParameters: %w", err)
+	out, err := a.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("paramstore: %w", err)
 	}
 	values := make(map[string]string, len(out.Parameters))
 	for _, p := range out.Parameters {
-		values[p.Name] = p.Value
+		values[aws.ToString(p.Name)] = aws.ToString(p.Value)
 	}
 	return values, out.InvalidParameters, nil
 }

@@ -1,6 +1,6 @@
 // Package blobtest holds the rules every blob engine follows, run by each
 // engine's tests against its own store (the dir engine on a temp folder,
-// the s3 engine against a fake of S3's object API).
+// the s3 engine against gofakes3, an S3 implementation in the test's process).
 package blobtest
 
 import (

@@ -21,8 +21,8 @@ type Config struct {
 	Region  string // AWS region for s3
 	// Endpoint is a custom S3 endpoint (tests, S3-compatible servers).
 	Endpoint string
-	// AWS finds the region and credentials for s3; nil is the Lambda
-	// environment (awsenv.FromEnv).
+	// AWS finds the region and credentials for s3; nil is the SDK's
+	// default chain (awsenv.Default).
 	AWS awsenv.Loader
 }
 

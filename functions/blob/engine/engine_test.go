@@ -36,8 +36,16 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("dir:PATH creates the folder: %v", err)
 	}
 	// Without credentials s3 says so at start, not at the first upload.
-	t.Setenv("AWS_ACCESS_KEY_ID", "")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	// (Nor from this machine's profile or metadata service.)
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(data, "no-config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(data, "no-credentials"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	if _, err := engine.Open(ctx, engine.Config{Spec: "s3:okaeri-blobs/p", Region: "ap-northeast-1"}); err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID") {
 		t.Errorf("s3 without credentials: %v", err)
 	}

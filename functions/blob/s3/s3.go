@@ -1,27 +1,30 @@
 // Package s3 is the blob engine for AWS: each blob is one object in an S3
-// bucket (OKAERI_BLOBS=s3:BUCKET or s3:BUCKET/PREFIX). The bucket should
-// block public access and encrypt at rest (S3's default since 2023); the
-// portal never hands out object URLs, it streams résumés to HR itself.
+// bucket (OKAERI_BLOBS=s3:BUCKET or s3:BUCKET/PREFIX), reached through the
+// SDK's own client, github.com/aws/aws-sdk-go-v2/service/s3, with the
+// configuration of awsenv.Load. The bucket should block public access and
+// encrypt at rest (S3's default since 2023); the portal never hands out
+// object URLs (so there are no presigned ones), it streams résumés to HR
+// itself.
 //
-// The three calls (PutObject, GetObject, DeleteObject) are S3's REST API
-// through awsrest, signed by the SDK's SigV4 signer, not the SDK's s3
-// client: linked beside the portal's html/templates that client keeps all
-// of its 113 operations, about 5 MiB in every Lambda (docs/aws.md).
+// A custom endpoint (Config.Endpoint, or the SDK's AWS_ENDPOINT_URL_S3 or
+// AWS_ENDPOINT_URL) is an S3-compatible server or a test's, addressed
+// path-style (http://host/BUCKET/KEY). The tests run the engine against
+// gofakes3, an S3 implementation they start in process.
 package s3
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
 	"github.com/okaeri/okaeri/functions/awsenv"
-	"github.com/okaeri/okaeri/functions/awsrest"
 	"github.com/okaeri/okaeri/functions/blob"
 )
 
@@ -33,132 +36,109 @@ type Config struct {
 	Prefix string
 	// Region overrides AWS_REGION and the shared configuration.
 	Region string
-	// Endpoint is a custom endpoint (an S3-compatible server, a test fake).
-	// With it, requests use path-style addressing and, without configured
-	// credentials, static dummy ones.
+	// Endpoint is a custom endpoint (an S3-compatible server, a test
+	// server). With it, requests use path-style addressing and, without
+	// configured credentials, static dummy ones.
 	Endpoint string
-	// AWS finds the region and credentials; nil is the Lambda environment
-	// (awsenv.FromEnv).
+	// AWS finds the region and credentials; nil is the SDK's default chain
+	// (awsenv.Default).
 	AWS awsenv.Loader
 }
 
 // Store keeps blobs in S3. It is safe for concurrent use.
 type Store struct {
-	client awsrest.Client
-	base   string // the bucket's URL, ending in "/"
+	client *s3.Client
+	bucket string
 	prefix string
+	// plainHTTP is set for an http:// endpoint, over which the SDK must
+	// seek a body to sign or checksum it (see Put).
+	plainHTTP bool
 }
 
 var _ blob.Store = (*Store)(nil)
 
-// New returns a Store for cfg. It makes no network call.
+// New returns a Store for cfg. It makes no call to S3.
 func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Bucket == "" {
 		return nil, errors.New("blob s3: no bucket name")
 	}
-	awsCfg, err := awsenv.Load(ctx, cfg.AWS, awsenv.Options{Region: cfg.Region, Emulator: cfg.Endpoint != ""})
+	awsCfg, err := awsenv.Load(ctx, cfg.AWS, awsenv.Options{Region: cfg.Region, Endpoint: cfg.Endpoint})
 	if err != nil {
 		return nil, fmt.Errorf("blob s3: %w", err)
 	}
-	domain := ".amazonaws.com/"
-	if strings.HasPrefix(awsCfg.Region, "cn-") {
-		domain = ".amazonaws.com.cn/"
-	}
-	base := "https://" + cfg.Bucket + ".s3." + awsCfg.Region + domain // virtual-hosted style
-	if cfg.Endpoint != "" {
-		base = strings.TrimRight(cfg.Endpoint, "/") + "/" + cfg.Bucket + "/" // path-style
-	}
-	return &Store{client: awsrest.Client{Config: awsCfg, Service: "s3", HTTP: http.DefaultClient}, base: base, prefix: cfg.Prefix}, nil
+	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		// o.BaseEndpoint is Config.Endpoint or the SDK's endpoint variables.
+		if o.BaseEndpoint != nil {
+			o.UsePathStyle = true
+		}
+		// Objects written by other tools (or by a server that keeps no
+		// checksums) have none to validate; that is no warning for the log.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	plain := strings.HasPrefix(aws.ToString(client.Options().BaseEndpoint), "http://")
+	return &Store{client: client, bucket: cfg.Bucket, prefix: cfg.Prefix, plainHTTP: plain}, nil
 }
 
-// url is the object's URL; blob.ValidKey allows only characters that need
-// no escaping, and the prefix is escaped segment by segment.
-func (s *Store) url(key string) (string, error) {
+// key is the object's key for a blob key; blob.ValidKey is checked here,
+// so that a refused key never reaches S3.
+func (s *Store) key(key string) (*string, error) {
 	if !blob.ValidKey(key) {
-		return "", blob.ErrInvalidKey
+		return nil, blob.ErrInvalidKey
 	}
-	parts := strings.Split(s.prefix+key, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return s.base + strings.Join(parts, "/"), nil
+	return aws.String(s.prefix + key), nil
 }
 
 // Put implements blob.Store with one PutObject: S3 makes the object visible
-// only once it is whole.
+// only once it is whole. Over HTTPS the SDK streams any reader with a
+// trailing CRC32 checksum. Over plain HTTP (a local S3-compatible server)
+// it has to read a body twice, to sign and checksum it, so an unseekable
+// one is sent unsigned and without a checksum, as S3 allows.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
-	u, err := s.url(key)
+	k, err := s.key(key)
 	if err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, io.NopCloser(r))
-	if err != nil {
-		return fmt.Errorf("put blob: %w", err)
-	}
-	req.ContentLength = size
-	if size == 0 {
-		req.Body = http.NoBody
-	}
+	in := &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: k, Body: r, ContentLength: aws.Int64(size)}
 	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+		in.ContentType = aws.String(contentType)
 	}
-	resp, err := s.client.Do(ctx, req, awsrest.UnsignedPayload)
-	if err != nil {
+	var opts []func(*s3.Options)
+	if _, seekable := r.(io.Seeker); s.plainHTTP && !seekable {
+		opts = append(opts, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware), func(o *s3.Options) {
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		})
+	}
+	if _, err := s.client.PutObject(ctx, in, opts...); err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("put blob: %w", xmlError(resp))
-	}
-	resp.Body.Close()
 	return nil
 }
 
 // Get implements blob.Store.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, int64, error) {
-	u, err := s.url(key)
+	k, err := s.key(key)
 	if err != nil {
 		return nil, 0, fmt.Errorf("get blob: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: k})
 	if err != nil {
-		return nil, 0, fmt.Errorf("get blob: %w", err)
-	}
-	resp, err := s.client.Do(ctx, req, awsrest.PayloadHash(nil))
-	if err != nil {
-		return nil, 0, fmt.Errorf("get blob: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := xmlError(resp)
-		if e.Code == "NoSuchKey" {
+		if _, ok := errors.AsType[*types.NoSuchKey](err); ok {
 			return nil, 0, fmt.Errorf("get blob: %w", blob.ErrNotFound)
 		}
-		return nil, 0, fmt.Errorf("get blob: %w", e)
+		return nil, 0, fmt.Errorf("get blob: %w", err)
 	}
-	size := resp.ContentLength
-	if size < 0 {
-		size, _ = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
-	}
-	return resp.Body, size, nil
+	return out.Body, aws.ToInt64(out.ContentLength), nil
 }
 
 // Delete implements blob.Store; S3 answers a delete of a missing key with success.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	u, err := s.url(key)
+	k, err := s.key(key)
 	if err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
-	if err != nil {
+	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: k}); err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
-	resp, err := s.client.Do(ctx, req, awsrest.PayloadHash(nil))
-	if err != nil {
-		return fmt.Errorf("delete blob: %w", err)
-	}
-	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("delete blob: %w", xmlError(resp))
-	}
-	resp.Body.Close()
 	return nil
 }
 
@@ -170,21 +150,4 @@ func ParseSpec(spec string) (bucket, prefix string) {
 		prefix += "/"
 	}
 	return bucket, prefix
-}
-
-// xmlError reads an error answer in S3's XML form and closes the body.
-// It lives here, not in awsrest, so that only the functions that reach S3
-// link encoding/xml (its package init is part of every cold start).
-func xmlError(resp *http.Response) *awsrest.Error {
-	defer resp.Body.Close()
-	var body struct {
-		Code    string
-		Message string
-	}
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	_ = xml.Unmarshal(data, &body)
-	if body.Code == "" {
-		body.Code = http.StatusText(resp.StatusCode)
-	}
-	return &awsrest.Error{Status: resp.StatusCode, Code: body.Code, Message: body.Message}
 }
