@@ -83,8 +83,9 @@ type DB interface {
 	// a request path.
 	Scan(ctx context.Context, s ScanInput) (Page, error)
 	// DeleteExpired removes items whose TTL is at or before now and reports
-	// how many (DynamoDB leaves it to its TTL and reports 0).
-	DeleteExpired(ctx context.Context, now time.Time) (int, error)
+	// how many of them count (nil: all) says to count (DynamoDB leaves it
+	// to its TTL and reports 0).
+	DeleteExpired(ctx context.Context, now time.Time, count func(Item) bool) (int, error)
 	// Close releases the engine.
 	Close() error
 }

@@ -593,11 +593,11 @@ func moveEntry(b *bolt.Bucket, keyOf func(item.Item) ([]byte, bool), old, next i
 // DeleteExpired implements item.DB: it removes, in transactions of up to
 // 1,000, every item whose expires_at is at or before now, with its index
 // entries, and forgets transaction tokens older than ten minutes.
-func (d *DB) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+func (d *DB) DeleteExpired(ctx context.Context, now time.Time, count func(item.Item) bool) (int, error) {
 	if err := d.flushIndex(true); err != nil {
 		return 0, err
 	}
-	total := 0
+	total, removed := 0, 0
 	limit := make([]byte, 8)
 	binary.BigEndian.PutUint64(limit, uint64(now.Unix()))
 	for {
@@ -623,6 +623,9 @@ func (d *DB) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 						return err
 					}
 					n++
+					if count == nil || count(it) {
+						removed++
+					}
 				}
 				if err := btx.Bucket(bucketTTL).Delete(k); err != nil {
 					return err
@@ -632,7 +635,7 @@ func (d *DB) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 		})
 		total += n
 		if err != nil {
-			return total, err
+			return removed, err
 		}
 		if n < 1000 {
 			break
@@ -654,5 +657,5 @@ func (d *DB) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 		}
 		return nil
 	})
-	return total, err
+	return removed, err
 }

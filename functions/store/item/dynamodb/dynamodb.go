@@ -105,7 +105,9 @@ func (d *DB) Close() error { return nil }
 
 // DeleteExpired implements item.DB: DynamoDB's TTL removes expired items
 // in the background; finding them here would need a Scan.
-func (d *DB) DeleteExpired(ctx context.Context, now time.Time) (int, error) { return 0, ctx.Err() }
+func (d *DB) DeleteExpired(ctx context.Context, now time.Time, count func(item.Item) bool) (int, error) {
+	return 0, ctx.Err()
+}
 
 // ---- values
 

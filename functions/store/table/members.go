@@ -1,0 +1,294 @@
+package table
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/okaeri/okaeri/functions/store"
+	kv "github.com/okaeri/okaeri/functions/store/item"
+	"github.com/okaeri/okaeri/functions/waitctx"
+)
+
+// CreateMember implements store.Members: the member item, its EMAIL# item and
+// its EMPNO# item go in one transaction, each on condition that its key is
+// free, so two registrations of one address can never both succeed.
+func (s *Store) CreateMember(ctx context.Context, m store.Member) (store.Member, error) {
+	m, err := store.PrepareMember(m, s.now())
+	if err != nil {
+		return store.Member{}, fmt.Errorf("create member: %w", err)
+	}
+	writes := []kv.Op{
+		putIfAbsent(memberItem(m)),
+		putIfAbsent(memberIndexItem(emailKey(m.Email), typeEmailIndex, m.ID)),
+	}
+	fields := []string{"id", "email"}
+	if m.EmployeeNumber != "" {
+		writes = append(writes, putIfAbsent(memberIndexItem(numberKey(m.EmployeeNumber), typeNumberIndex, m.ID)))
+		fields = append(fields, "employeeNumber")
+	}
+	for _, r := range m.Roles {
+		writes = append(writes, kv.Put(roleIndexItem(r, m.ID), nil))
+	}
+	if err := s.transact(ctx, "create member", writes); err != nil {
+		return store.Member{}, fmt.Errorf("create member: %w", conflictOf(err, fields))
+	}
+	return m, nil
+}
+
+// GetMember implements store.Members.
+func (s *Store) GetMember(ctx context.Context, id string) (store.Member, error) {
+	m, _, err := s.getMember(ctx, id)
+	if err != nil {
+		return store.Member{}, fmt.Errorf("get member: %w", err)
+	}
+	return m, nil
+}
+
+// GetMemberByEmail implements store.Members: EMAIL#<hash> names the member,
+// then the member item is read; both reads are strongly consistent.
+func (s *Store) GetMemberByEmail(ctx context.Context, email string) (store.Member, error) {
+	if store.NormalizeEmail(email) == "" {
+		return store.Member{}, fmt.Errorf("get member by email: %w", store.ErrNotFound)
+	}
+	m, err := s.getMemberByIndex(ctx, emailKey(email), func(m store.Member) bool {
+		return store.NormalizeEmail(m.Email) == store.NormalizeEmail(email)
+	})
+	if err != nil {
+		return store.Member{}, fmt.Errorf("get member by email: %w", err)
+	}
+	return m, nil
+}
+
+// GetMemberByEmployeeNumber implements store.Members.
+func (s *Store) GetMemberByEmployeeNumber(ctx context.Context, number string) (store.Member, error) {
+	if number == "" {
+		return store.Member{}, fmt.Errorf("get member by employee number: %w", store.ErrNotFound)
+	}
+	m, err := s.getMemberByIndex(ctx, numberKey(number), func(m store.Member) bool {
+		return m.EmployeeNumber == number
+	})
+	if err != nil {
+		return store.Member{}, fmt.Errorf("get member by employee number: %w", err)
+	}
+	return m, nil
+}
+
+// getMemberByIndex follows an index item to its member. matches guards the
+// moment between the two reads when the member changed its address.
+func (s *Store) getMemberByIndex(ctx context.Context, k kv.Key, matches func(store.Member) bool) (store.Member, error) {
+	it, err := s.getItem(ctx, "get member index", k)
+	if err != nil {
+		return store.Member{}, err
+	}
+	id := (&decoder{it: it}).str("member_id")
+	m, _, err := s.getMember(ctx, id)
+	if err != nil {
+		return store.Member{}, err
+	}
+	if !matches(m) {
+		return store.Member{}, store.ErrNotFound
+	}
+	return m, nil
+}
+
+// getMember reads a member item, returning the member and the item.
+func (s *Store) getMember(ctx context.Context, id string) (store.Member, item, error) {
+	if id == "" {
+		return store.Member{}, nil, store.ErrNotFound
+	}
+	it, err := s.getItem(ctx, "get member", memberKey(id))
+	if err != nil {
+		return store.Member{}, nil, err
+	}
+	m, err := decodeMember(it)
+	return m, it, err
+}
+
+// UpdateMember implements store.Members as compare-and-swap on the version
+// attribute: the write is conditioned on the version read, and lost races are
+// re-read and re-applied. When the email or employee number changes, the old
+// index item is deleted and the new one claimed in the same transaction.
+func (s *Store) UpdateMember(ctx context.Context, id string, update func(old store.Member) (store.Member, error)) (store.Member, error) {
+	for attempt := 1; ; attempt++ {
+		old, _, err := s.getMember(ctx, id)
+		if err != nil {
+			return store.Member{}, fmt.Errorf("update member: %w", err)
+		}
+		next, err := update(cloneMember(old))
+		if err != nil {
+			return store.Member{}, fmt.Errorf("update member: %w", err)
+		}
+		updated, err := store.ApplyUpdate(old, next, s.now())
+		if err != nil {
+			return store.Member{}, fmt.Errorf("update member: %w", err)
+		}
+		err = s.replaceMember(ctx, "update member", &old, updated)
+		if !errors.Is(err, errVersionChanged) {
+			if err != nil {
+				return store.Member{}, fmt.Errorf("update member: %w", err)
+			}
+			return updated, nil
+		}
+		// Someone else wrote first: wait a little, growing with the number of
+		// lost races, so a crowd of writers spreads out instead of colliding again.
+		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
+			return store.Member{}, fmt.Errorf("update member: %w", err)
+		}
+	}
+}
+
+// errVersionChanged means the member item was not at the version read.
+var errVersionChanged = errors.New("member changed concurrently")
+
+// replaceMember writes m over old (nil: there is no member with m.ID yet),
+// moving the unique index items that changed. It returns errVersionChanged if
+// the stored member is no longer old.
+func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member, m store.Member) error {
+	cond := kv.NotExists()
+	if old != nil {
+		cond = kv.Eq("version", old.Version)
+	}
+	writes := []kv.Op{kv.Put(memberItem(m), cond)}
+	fields := []string{""}
+	owned := kv.Or(kv.NotExists(), kv.Eq("member_id", m.ID))
+	claim := func(k kv.Key, typ, field string) {
+		// The item may already be this member's (an import of the same record).
+		writes = append(writes, kv.Put(memberIndexItem(k, typ, m.ID), owned))
+		fields = append(fields, field)
+	}
+	release := func(k kv.Key) {
+		writes = append(writes, kv.Delete(k, owned))
+		fields = append(fields, "")
+	}
+	oldEmail, oldNumber := "", ""
+	if old != nil {
+		oldEmail, oldNumber = store.NormalizeEmail(old.Email), old.EmployeeNumber
+	}
+	if newEmail := store.NormalizeEmail(m.Email); newEmail != oldEmail {
+		if oldEmail != "" {
+			release(emailKey(oldEmail))
+		}
+		claim(emailKey(newEmail), typeEmailIndex, "email")
+	}
+	if m.EmployeeNumber != oldNumber {
+		if oldNumber != "" {
+			release(numberKey(oldNumber))
+		}
+		if m.EmployeeNumber != "" {
+			claim(numberKey(m.EmployeeNumber), typeNumberIndex, "employeeNumber")
+		}
+	}
+	var oldRoles []store.Role
+	if old != nil {
+		oldRoles = old.Roles
+	}
+	for _, r := range m.Roles {
+		if !slices.Contains(oldRoles, r) {
+			writes = append(writes, kv.Put(roleIndexItem(r, m.ID), nil))
+			fields = append(fields, "")
+		}
+	}
+	for _, r := range oldRoles {
+		if !slices.Contains(m.Roles, r) {
+			writes = append(writes, kv.Delete(roleKey(r, m.ID), nil))
+			fields = append(fields, "")
+		}
+	}
+	var err error
+	if len(writes) == 1 {
+		// Nothing unique moved: one conditional write costs half a transaction.
+		err = s.write(ctx, writes[0])
+	} else {
+		err = s.transact(ctx, op, writes)
+	}
+	if i, _, ok := failedAt(err); ok && i == 0 {
+		return errVersionChanged
+	}
+	return conflictOf(err, fields)
+}
+
+// ListMembersByStatus implements store.Members with a Query on GSI1
+// (GSI1PK = STATUS#<status>, GSI1SK = <createdAt>#<id>).
+func (s *Store) ListMembersByStatus(ctx context.Context, status store.Status, page store.Page) ([]store.Member, string, error) {
+	if !store.ValidStatus(status) {
+		return nil, "", fmt.Errorf("list members: %w", &store.ValidationError{Field: "status", Code: "unknown"})
+	}
+	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: statusPartition(status)}, page)
+	if err != nil {
+		return nil, "", fmt.Errorf("list members: %w", err)
+	}
+	out := make([]store.Member, 0, len(items))
+	for _, it := range items {
+		m, err := decodeMember(it)
+		if err != nil {
+			return nil, "", fmt.Errorf("list members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, cursor, nil
+}
+
+// ListMembersByRole implements store.Members: a consistent Query of the
+// ROLE#<role> partition, whose items name the members, then each member.
+func (s *Store) ListMembersByRole(ctx context.Context, role store.Role) ([]store.Member, error) {
+	items, err := s.queryAll(ctx, kv.Query{PK: rolePartition(role)})
+	if err != nil {
+		return nil, fmt.Errorf("list members by role: %w", err)
+	}
+	var out []store.Member
+	for _, it := range items {
+		m, _, err := s.getMember(ctx, (&decoder{it: it}).str("member_id"))
+		if errors.Is(err, store.ErrNotFound) {
+			continue // erased between the two reads
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list members by role: %w", err)
+		}
+		if m.HasRole(role) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// DeleteMember implements store.Members: the member item (at the version
+// read) and its index items go in one transaction.
+func (s *Store) DeleteMember(ctx context.Context, id string) error {
+	for attempt := 1; ; attempt++ {
+		old, _, err := s.getMember(ctx, id)
+		if err != nil {
+			return fmt.Errorf("delete member: %w", err)
+		}
+		owned := kv.Or(kv.NotExists(), kv.Eq("member_id", id))
+		writes := []kv.Op{
+			kv.Delete(memberKey(id), kv.Eq("version", old.Version)),
+			kv.Delete(emailKey(old.Email), owned),
+		}
+		if old.EmployeeNumber != "" {
+			writes = append(writes, kv.Delete(numberKey(old.EmployeeNumber), owned))
+		}
+		for _, r := range old.Roles {
+			writes = append(writes, kv.Delete(roleKey(r, id), nil))
+		}
+		err = s.transact(ctx, "delete member", writes)
+		if i, _, ok := failedAt(err); ok && i == 0 {
+			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
+				return fmt.Errorf("delete member: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("delete member: %w", err)
+		}
+		return nil
+	}
+}
+
+func cloneMember(m store.Member) store.Member {
+	m.Consents = maps.Clone(m.Consents)
+	m.Roles = slices.Clone(m.Roles)
+	return m
+}

@@ -1,0 +1,209 @@
+// Package table is everything the portal stores, written once on the item
+// layer (store/item): one single-table layout (docs/dynamodb.md) that the
+// bolt file and the DynamoDB table both hold, and every domain operation
+// (what to read, which rule to check, which counters and index items move
+// together, what to do on a lost race) as item-layer transactions.
+//
+// Every record lives under a partition key with a type prefix (MEMBER#,
+// EMAIL#, EMPNO#, TOKEN#, SESSION#, IDEMP#, AUDIT#, AUDITID#, RATE#, ROSTER#,
+// ROSTEREMAIL#, JOBS, APP#, MEMBERAPP#, REF#, MEMBERREF# ...) and the one
+// overloaded secondary index, GSI1, answers the lists that cross partitions
+// (members by status, audit by time, a job's applications and referrals).
+// Uniqueness is held by conditions in transactions, compare-and-swap by a
+// version attribute, expiry by the TTL attribute expires_at plus a precise
+// expires_ns checked on every read. Index reads are eventually consistent:
+// nothing here relies on reading GSI1 right after a write. No request path
+// scans; only Export does.
+package table
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/store"
+	kv "github.com/okaeri/okaeri/functions/store/item"
+)
+
+// Attribute and index names of the table.
+const (
+	AttrPK       = kv.PK
+	AttrSK       = kv.SK
+	AttrGSI1PK   = kv.GSI1PK
+	AttrGSI1SK   = kv.GSI1SK
+	IndexGSI1    = kv.GSI1
+	AttrTTL      = kv.TTL       // epoch seconds, for the engine's TTL
+	attrExpireNS = "expires_ns" // Unix nanoseconds, for the precise check on read
+)
+
+// Options tune New.
+type Options struct {
+	// Now is the clock for CreatedAt/UpdatedAt defaults (default time.Now).
+	Now func() time.Time
+	// ExportSegments is how many parallel Scan segments Export reads (default 4).
+	ExportSegments int
+	// Logger receives debug notices (default slog.Default()).
+	Logger *slog.Logger
+	// Fallback answers the operations not yet written on the item layer;
+	// it must keep the same layout on the same engine.
+	Fallback store.Store
+}
+
+// Store is the portal's store on an item layer. It is safe for concurrent use.
+type Store struct {
+	// Store answers what is not yet written here (during the move from the
+	// engines' own code; nil when everything is).
+	store.Store
+
+	db             kv.DB
+	now            func() time.Time
+	exportSegments int
+	log            *slog.Logger
+}
+
+// New returns the store on db; Close closes db.
+func New(db kv.DB, o Options) *Store {
+	s := &Store{Store: o.Fallback, db: db, now: o.Now, exportSegments: o.ExportSegments, log: o.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.exportSegments <= 0 {
+		s.exportSegments = 4
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// DB is the item layer underneath.
+func (s *Store) DB() kv.DB { return s.db }
+
+// Close implements store.Store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DeleteExpired implements store.Store: the engine removes items whose TTL
+// has passed (bolt does it now; DynamoDB's TTL does it in the background)
+// and counts the records among them, not their index items.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	return s.db.DeleteExpired(ctx, now, func(it item) bool {
+		decode, known := itemTypes[(&decoder{it: it}).str("type")]
+		return known && decode != nil
+	})
+}
+
+// ---- shared request shapes
+
+// getItem is a consistent read; ErrNotFound if there is no item.
+func (s *Store) getItem(ctx context.Context, op string, k kv.Key) (item, error) {
+	it, err := s.db.Get(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, store.ErrNotFound
+	}
+	return it, nil
+}
+
+// putIfAbsent is a Put that fails if the key is taken.
+func putIfAbsent(it item) kv.Op { return kv.Put(it, kv.NotExists()) }
+
+// transact applies ops in one transaction. One token serves the request,
+// so an attempt that was applied but whose answer was lost is not applied
+// again when the engine retries it.
+func (s *Store) transact(ctx context.Context, op string, ops []kv.Op) error {
+	return s.db.Transact(ctx, kv.Tx{Ops: ops, Token: store.NewID()})
+}
+
+// write applies one operation without a token.
+func (s *Store) write(ctx context.Context, op kv.Op) error {
+	return s.db.Transact(ctx, kv.Tx{Ops: []kv.Op{op}})
+}
+
+// failedAt reports whether err is a failed condition, on which operation,
+// and that item as it was.
+func failedAt(err error) (int, item, bool) { return kv.FailedAt(err) }
+
+// conditionFailed reports whether a single write failed its condition,
+// and returns the item as it was.
+func conditionFailed(err error) (item, bool) {
+	_, cur, ok := kv.FailedAt(err)
+	return cur, ok
+}
+
+// conflictOf turns a transaction cancelled by a failed condition into the
+// store's error: a *store.ConflictError naming fields[i] for the failed
+// operation i when it has a field, ErrPrecondition otherwise. Other errors
+// pass through.
+func conflictOf(err error, fields []string) error {
+	i, _, ok := kv.FailedAt(err)
+	if !ok {
+		return err
+	}
+	if i < len(fields) && fields[i] != "" {
+		return &store.ConflictError{Field: fields[i]}
+	}
+	return fmt.Errorf("%w: %w", store.ErrPrecondition, err)
+}
+
+// putNew is a Put on condition that the key is free.
+func (s *Store) putNew(ctx context.Context, op string, it item) error {
+	return s.write(ctx, putIfAbsent(it))
+}
+
+// deleteExisting deletes k, ErrNotFound if there was none.
+func (s *Store) deleteExisting(ctx context.Context, op string, k kv.Key) error {
+	err := s.write(ctx, kv.Delete(k, kv.Exists()))
+	if _, failed := conditionFailed(err); failed {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// queryPage reads one page of q for a store.Page: the cursor comes back
+// only when another page exists, and a cursor of another list is refused.
+func (s *Store) queryPage(ctx context.Context, q kv.Query, page store.Page) ([]item, string, error) {
+	q.Limit, q.Cursor = page.Size(), page.Cursor
+	p, err := s.db.Query(ctx, q)
+	if err != nil {
+		if page.Cursor != "" && errors.Is(err, kv.ErrInvalid) {
+			return nil, "", &store.ValidationError{Field: "cursor", Code: "format"}
+		}
+		return nil, "", err
+	}
+	return p.Items, p.Cursor, nil
+}
+
+// queryAll reads every item of q, page after page.
+func (s *Store) queryAll(ctx context.Context, q kv.Query) ([]item, error) {
+	var out []item
+	for {
+		p, err := s.db.Query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Items...)
+		if p.Cursor == "" {
+			return out, nil
+		}
+		q.Cursor = p.Cursor
+	}
+}
+
+// casDelay spaces out the re-reads of a compare-and-swap that lost a race.
+// Losing means another writer succeeded, so the item is healthy: short
+// waits keep latency low, and the jitter keeps a crowd of writers from
+// colliding again. Uniform in [0, min(200ms, 5ms·2^(attempt-1))].
+func casDelay(attempt int) time.Duration {
+	ceiling := 200 * time.Millisecond
+	if attempt-1 < 30 {
+		if d := 5 * time.Millisecond << (attempt - 1); d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return rand.N(ceiling + 1)
+}
