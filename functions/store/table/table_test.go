@@ -40,5 +40,14 @@ func onDynamo(t *testing.T) store.Store {
 	return table.New(db, table.Options{Fallback: legacy})
 }
 
-func TestBolt(t *testing.T)   { conformance.RunTests(t, onBolt) }
-func TestDynamo(t *testing.T) { conformance.RunTests(t, onDynamo) }
+func TestBolt(t *testing.T) {
+	conformance.RunTests(t, onBolt)
+	conformance.RunConcurrencyTests(t, onBolt)
+	conformance.RunGapTests(t, onBolt)
+}
+
+func TestDynamo(t *testing.T) {
+	conformance.RunTests(t, onDynamo)
+	conformance.RunConcurrencyTests(t, onDynamo)
+	conformance.RunGapTests(t, onDynamo)
+}
