@@ -197,13 +197,7 @@ func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member,
 			fields = append(fields, "")
 		}
 	}
-	var err error
-	if len(writes) == 1 {
-		// Nothing unique moved: one conditional write costs half a transaction.
-		err = s.write(ctx, writes[0])
-	} else {
-		err = s.transact(ctx, op, writes)
-	}
+	err := s.transact(ctx, op, writes)
 	if i, _, ok := failedAt(err); ok && i == 0 {
 		return errVersionChanged
 	}

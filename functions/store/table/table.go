@@ -114,8 +114,12 @@ func putIfAbsent(it item) kv.Op { return kv.Put(it, kv.NotExists()) }
 
 // transact applies ops in one transaction. One token serves the request,
 // so an attempt that was applied but whose answer was lost is not applied
-// again when the engine retries it.
+// again when the engine retries it. A single operation goes alone (on
+// DynamoDB one conditional write costs half a transaction).
 func (s *Store) transact(ctx context.Context, op string, ops []kv.Op) error {
+	if len(ops) == 1 {
+		return s.write(ctx, ops[0])
+	}
 	return s.db.Transact(ctx, kv.Tx{Ops: ops, Token: store.NewID()})
 }
 
