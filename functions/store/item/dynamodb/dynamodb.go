@@ -17,20 +17,18 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/store/item"
 	"github.com/okaeri/okaeri/functions/waitctx"
 )
@@ -48,45 +46,30 @@ var _ item.DB = (*DB)(nil)
 type Config struct {
 	// Table is the table name (required).
 	Table string
-	// Region overrides the region the SDK finds (AWS_REGION on Lambda);
-	// with an Endpoint and no region anywhere it is us-east-1, which
-	// DynamoDB Local ignores.
+	// Region overrides the region the SDK finds (AWS_REGION on Lambda).
 	Region string
 	// Endpoint is a custom endpoint such as DynamoDB Local's
-	// http://127.0.0.1:8000. With one and no credentials in the
-	// environment, static dummy credentials are used.
+	// http://127.0.0.1:8000 (any region and credentials do there).
 	Endpoint string
+	// AWS finds the region and credentials (nil: the SDK's default chain,
+	// config.LoadDefaultConfig; see awsenv).
+	AWS awsenv.Loader
 	// ClientOptions adjust the client after the defaults (tests, benchmarks).
 	ClientOptions []func(*dynamodb.Options)
 }
 
-// Open builds the SDK client from config.LoadDefaultConfig (credentials
-// and region from the environment, shared files or the role) and returns
-// the item layer on cfg.Table. It makes no request.
+// Open builds the SDK client (awsenv.Load: credentials and region from
+// the environment, shared files or the role) and returns the item layer on
+// cfg.Table. It makes no request.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Table == "" {
 		return nil, errors.New("dynamodb: no table name")
 	}
-	var opts []func(*config.LoadOptions) error
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	if cfg.Endpoint != "" && os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	awsCfg, err := awsenv.Load(ctx, cfg.AWS, awsenv.Options{Region: cfg.Region, Endpoint: cfg.Endpoint})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: %w", err)
 	}
-	if awsCfg.Region == "" && cfg.Endpoint != "" {
-		awsCfg.Region = "us-east-1"
-	}
-	client := dynamodb.NewFromConfig(awsCfg, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
-		if cfg.Endpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.Endpoint)
-		}
-	}}, cfg.ClientOptions...)...)
-	return New(client, cfg.Table), nil
+	return New(dynamodb.NewFromConfig(awsCfg, cfg.ClientOptions...), cfg.Table), nil
 }
 
 // New returns the item layer on table through client. It makes no request.
