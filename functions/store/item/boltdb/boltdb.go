@@ -8,7 +8,7 @@
 //	items   PK \x00 SK                            → the item (item.Marshal)
 //	gsi1    GSI1PK \x00 GSI1SK \x00 PK \x00 SK    → empty
 //	ttl     expires_at (8 bytes, big endian) PK \x00 SK → empty
-//	tokens  transaction token                      → request hash and time
+//	txtokens  transaction token                    → request hash and time
 package boltdb
 
 import (
@@ -27,6 +27,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/okaeri/okaeri/functions/store/item"
 )
@@ -35,12 +36,21 @@ var (
 	bucketItems  = []byte("items")
 	bucketGSI1   = []byte("gsi1")
 	bucketTTL    = []byte("ttl")
-	bucketTokens = []byte("tokens")
+	bucketTokens = []byte("txtokens")
 	buckets      = [][]byte{bucketItems, bucketGSI1, bucketTTL, bucketTokens}
 )
 
 // tokenLife is how long a transaction token is remembered, as on DynamoDB.
 const tokenLife = 10 * time.Minute
+
+// ErrLocked means another process has the file open.
+var ErrLocked = errors.New("bolt: store file is in use by another process")
+
+// ErrOldFormat means the file was written by the engine of Okaeri before
+// the item layer (one bucket per record kind). Move its data with the
+// release that wrote it: `okaeri store export` there, then
+// `okaeri store import` here (docs/dynamodb.md, "Moving a bolt file").
+var ErrOldFormat = errors.New("bolt: the file has the layout of an older Okaeri; export it with that release and import it here")
 
 // Options tune Open.
 type Options struct {
@@ -96,10 +106,16 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.NoSync})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open bolt %s: %w (waited %s)", path, ErrLocked, o.Timeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open bolt %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket([]byte("members")) != nil {
+			return ErrOldFormat
+		}
 		for _, b := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
