@@ -40,7 +40,7 @@ test: site
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 12m ./...
 
-## bench: site build speed, store throughput and latency on both engines
+## bench: site build speed, store throughput and latency on both engines, and each Lambda's init over hello-world's (ms) and size, failing when over target
 bench:
 	scripts/bench-site
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./functions/store/bolt
