@@ -28,7 +28,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign"
 
 	"github.com/okaeri/okaeri/functions/account"
-	"github.com/okaeri/okaeri/functions/account/biorender"
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/config"
@@ -442,26 +441,46 @@ func TestMissingSessionKeysFailInit(t *testing.T) {
 	}
 }
 
-// The render function turns the directory's bios into HTML: an invocation
-// with every bio of a page answers their HTML in order, safe; too many bios
-// fail the invocation, as Lambda must see.
-func TestRenderFunctionRendersBios(t *testing.T) {
+// A bio is rendered by the function that saves it: the accounts function
+// stores its HTML, and the directory function, which links no Markdown
+// renderer, shows that HTML as it is, on the same store.
+func TestAccountRendersBiosTheDirectoryShows(t *testing.T) {
 	t.Parallel()
-	p := start(t, "render", []string{"AWS_REGION=ap-northeast-1"})
-	ctx := context.Background()
-	var out biorender.Response
-	in := biorender.Request{Bios: []string{"Go と **AWS**。詳しくはhttps://example.jp/blog を。", "<script>alert(1)</script>", ""}}
-	if err := p.API.InvokeJSON(ctx, in, &out); err != nil {
-		t.Fatalf("render: %v\n%s", err, p.Output())
+	env, db := baseEnv(t, "account")
+	token := seedLogin(t, env, db)
+	p := start(t, "account", env)
+	login := invoke(t, p, request("POST", "/api/login/callback", "", `{"token":"`+token+`"}`))
+	session := cookies(t, login)[httpapi.SessionCookieName(true)]
+	if session == nil {
+		t.Fatalf("no session cookie: %v", login.Cookies)
 	}
-	if len(out.HTML) != 3 || !strings.Contains(out.HTML[0], "<strong>AWS</strong>") ||
-		!strings.Contains(out.HTML[0], `<a href="https://example.jp/blog" rel="nofollow ugc">`) ||
-		strings.Contains(out.HTML[1], "<script") || out.HTML[2] != "" {
-		t.Fatalf("render answered %q", out.HTML)
+	cookie := session.Name + "=" + session.Value
+	save := invoke(t, p, request("PATCH", "/api/me", "", `{"bio":"Go と **AWS**。詳しくはhttps://example.jp/blog を。<script>alert(1)</script>[x](javascript:alert(1))",`+
+		`"consent_directory":true,"visible":["bio"]}`, cookie))
+	if save.StatusCode != http.StatusOK {
+		t.Fatalf("save the profile: status %d: %s", save.StatusCode, save.Body)
 	}
-	err := p.API.InvokeJSON(ctx, biorender.Request{Bios: make([]string, biorender.MaxBios+1)}, nil)
-	var fe *runtimeapi.FunctionError
-	if !errors.As(err, &fe) || !strings.Contains(fe.Message, "at most") {
-		t.Errorf("too many bios: %v", err)
+	var me account.MeView
+	if err := json.Unmarshal([]byte(save.Body), &me); err != nil {
+		t.Fatal(err)
+	}
+	html := me.Profile.BioHTML
+	if !strings.Contains(html, "<strong>AWS</strong>") || !strings.Contains(html, `<a href="https://example.jp/blog" rel="nofollow ugc">`) ||
+		strings.Contains(html, "<script") || strings.Contains(html, "javascript:") {
+		t.Fatalf("stored bio HTML %q", html)
+	}
+	p.Stop() // the bolt file is the directory's now
+
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "AWS_LAMBDA_FUNCTION_NAME=") })
+	d := start(t, "directory", append(env, "AWS_LAMBDA_FUNCTION_NAME=okaeri-test-directory"))
+	list := invoke(t, d, request("GET", "/api/directory", "", "", cookie))
+	var dir struct {
+		Members []account.DirectoryEntry `json:"members"`
+	}
+	if err := json.Unmarshal([]byte(list.Body), &dir); list.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("directory: status %d (%v): %s", list.StatusCode, err, list.Body)
+	}
+	if len(dir.Members) != 1 || dir.Members[0].BioHTML != html {
+		t.Errorf("the directory shows %+v, want the stored bio %q", dir.Members, html)
 	}
 }

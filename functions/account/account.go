@@ -55,11 +55,12 @@ type Config struct {
 	LoginPerAddress    Limit
 	LoginPerClient     Limit
 
-	// RenderBios turns bios' Markdown into safe HTML, all of a directory
-	// page's at once: bio.RenderAll in the process, or on AWS the render
-	// function (biorender.Remote), so that no function serving requests
-	// links goldmark. nil shows bios as escaped text.
-	RenderBios func(ctx context.Context, bios []string) ([]string, error)
+	// RenderBio turns a bio's Markdown into sanitized HTML when a member
+	// saves it, to be stored beside it (store.Profile.BioHTML): bio.Render,
+	// which functions/app sets, so that only the functions that save
+	// profiles link goldmark and the directory renders nothing. nil
+	// refuses to save a bio.
+	RenderBio func(md string) string
 }
 
 // Defaults fills zero fields with the documented defaults.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/mail"
@@ -52,7 +53,8 @@ func newFixture(t *testing.T, mode ApprovalMode) *fixture {
 		t.Fatal(err)
 	}
 	keys := auth.NewKeyring(auth.Key{ID: "t", Secret: []byte(strings.Repeat("k", 32))})
-	s := New(st, ob, keys, Config{BaseURL: "http://portal.test", From: mail.Address{Email: "alumni@example.co.jp"}, Approval: mode}, nil)
+	s := New(st, ob, keys, Config{BaseURL: "http://portal.test", From: mail.Address{Email: "alumni@example.co.jp"}, Approval: mode,
+		RenderBio: bio.Render}, nil)
 	c := &clock{now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
 	s.Now = c.Now
 	return &fixture{s: s, outbox: ob.Dir, clock: c}
@@ -361,62 +363,151 @@ func TestConsentChangesAreRecorded(t *testing.T) {
 	}
 }
 
-// TestDirectoryRendersBiosInOneBatch: a directory page asks the renderer
-// once, with the bios of the members who show one; if the renderer fails
-// (on AWS, the render function), bios are shown as escaped text.
-func TestDirectoryRendersBiosInOneBatch(t *testing.T) {
-	f := newFixture(t, ApprovalOpen)
-	ctx := context.Background()
-	var calls [][]string
-	fail := false
-	f.s.Config.RenderBios = func(_ context.Context, bios []string) ([]string, error) {
-		calls = append(calls, bios)
-		if fail {
-			return nil, errors.New("render function unavailable")
-		}
-		out := make([]string, len(bios))
-		for i, b := range bios {
-			out[i] = "<p><strong>" + b + "</strong></p>"
-		}
-		return out, nil
-	}
-	shown, hidden := "**Go** <b>と</b> AWS", "非公開の経歴"
-	a := f.approvedMember(t, "a@example.com")
-	b := f.approvedMember(t, "b@example.com")
-	if _, err := f.s.UpdateProfile(ctx, a.ID, ProfileInput{Bio: &shown, Visible: []string{"bio"}}); err != nil {
+// sessionCookie logs m in and returns the session cookie.
+func (f *fixture) sessionCookie(t *testing.T, m store.Member) *http.Cookie {
+	t.Helper()
+	if err := f.s.Login(t.Context(), m.Email, "", "c"); err != nil {
 		t.Fatal(err)
 	}
+	_, sess, err := f.s.Callback(t.Context(), f.lastToken(t, m.Email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	f.s.SetSessionCookie(rec, sess)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == SessionCookie {
+			return c
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
+
+// A bio is rendered once, when it is saved, and stored as sanitized HTML
+// beside its Markdown: Markdown and links kept, raw HTML and javascript:
+// links not. The directory shows what was stored and renders nothing; an
+// edit renders again.
+func TestBiosAreRenderedWhenSaved(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := t.Context()
+	h := Handler{S: f.s}.Routes()
+	a := f.approvedMember(t, "a@example.com")
+	b := f.approvedMember(t, "b@example.com")
+	session := f.sessionCookie(t, a)
+	serve := func(method, path, body string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.AddCookie(session)
+		rec := httptest.NewRecorder()
+		h[method+" "+path].ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+		}
+		return rec
+	}
+	serve("PATCH", "/api/me", `{"bio":"**Go** と AWS。[ブログ](https://example.net/blog) <script>alert(1)</script> [x](javascript:alert(1))","visible":["bio"]}`)
+	hidden := "非公開の経歴"
 	if _, err := f.s.UpdateProfile(ctx, b.ID, ProfileInput{Bio: &hidden, Visible: []string{"company"}}); err != nil {
 		t.Fatal(err)
 	}
+	stored, err := f.s.Store.GetMember(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stored.Profile.BioHTML
+	for _, want := range []string{"<strong>Go</strong>", `<a href="https://example.net/blog" rel="nofollow ugc">ブログ</a>`, "<!-- raw HTML omitted -->"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("stored bio HTML %q lacks %q", got, want)
+		}
+	}
+	for _, bad := range []string{"<script", "javascript:"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("stored bio HTML %q holds %q", got, bad)
+		}
+	}
+	if !strings.HasPrefix(stored.Profile.Bio, "**Go**") {
+		t.Errorf("the Markdown is not kept: %q", stored.Profile.Bio)
+	}
+
+	// Reading renders nothing: the directory, its page and the API show
+	// the stored HTML.
+	f.s.Config.RenderBio = func(string) string { t.Error("a bio was rendered at read time"); return "" }
 	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("directory %+v %v", entries, err)
 	}
-	if len(calls) != 1 || len(calls[0]) != 1 || calls[0][0] != shown {
-		t.Fatalf("renderer called with %q, want one call with the one shown bio", calls)
-	}
 	for _, e := range entries {
-		switch e.ID {
-		case a.ID:
-			if e.BioHTML != "<p><strong>"+shown+"</strong></p>" {
-				t.Errorf("rendered bio %q", e.BioHTML)
-			}
-		case b.ID:
-			if e.BioHTML != "" {
-				t.Errorf("a hidden bio was shown: %q", e.BioHTML)
-			}
+		if e.ID == a.ID && e.BioHTML != got || e.ID == b.ID && e.BioHTML != "" {
+			t.Errorf("%s: directory bio %q", e.ID, e.BioHTML)
 		}
 	}
-	fail = true
-	entries, _, err = f.s.Directory(ctx, DirectoryQuery{})
-	if err != nil {
+	page := serve("GET", "/members/directory/", "").Body.String()
+	if !strings.Contains(page, `<div class="bio">`+got+`</div>`) || strings.Contains(page, hidden) {
+		t.Errorf("the directory page does not show the stored bio as it is:\n%s", page)
+	}
+	if me := serve("GET", "/api/me", "").Body.String(); !strings.Contains(me, `"bio_html":`) || strings.Contains(me, "<script") {
+		t.Errorf("GET /api/me: %s", me)
+	}
+
+	// An edit renders again; clearing the bio clears its HTML.
+	f.s.Config.RenderBio = bio.Render
+	serve("PATCH", "/api/me", `{"bio":"*新しい*自己紹介"}`)
+	if page := serve("GET", "/members/directory/", "").Body.String(); !strings.Contains(page, "<p><em>新しい</em>自己紹介</p>") || strings.Contains(page, "ブログ") {
+		t.Errorf("the edited bio is not shown:\n%s", page)
+	}
+	empty := ""
+	if m, err := f.s.UpdateProfile(ctx, a.ID, ProfileInput{Bio: &empty}); err != nil || m.Profile.BioHTML != "" {
+		t.Errorf("cleared bio: HTML %q, %v", m.Profile.BioHTML, err)
+	}
+}
+
+// A bio whose HTML would be over the store's limit is refused as too long
+// and changes nothing; so is any bio where no renderer is configured.
+func TestBioRefusedWhenItCannotBeRendered(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := t.Context()
+	m := f.approvedMember(t, "a@example.com")
+	before := "前の自己紹介"
+	if _, err := f.s.UpdateProfile(ctx, m.ID, ProfileInput{Bio: &before}); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range entries {
-		if e.ID == a.ID && e.BioHTML != "<p>**Go** &lt;b&gt;と&lt;/b&gt; AWS</p>\n" {
-			t.Errorf("fallback bio %q, want escaped text", e.BioHTML)
-		}
+	// Under 2,000 characters: a reference to a long URL, used 590 times.
+	bomb := "[a]: <https://example.com/" + strings.Repeat("x", 180) + ">\n" + strings.Repeat("[a]", 590)
+	_, err := f.s.UpdateProfile(ctx, m.ID, ProfileInput{Bio: &bomb})
+	if fe := httpapi.AsError(err).Fields; code(err) != httpapi.EINVALID || len(fe) != 1 || fe[0].Field != "bio" || fe[0].Code != "too_long_rendered" {
+		t.Errorf("a bio rendering to %d characters: %v", len(bio.Render(bomb)), err)
+	}
+	f.s.Config.RenderBio = nil
+	other := "別の自己紹介"
+	if _, err := f.s.UpdateProfile(ctx, m.ID, ProfileInput{Bio: &other}); err == nil {
+		t.Error("a bio was saved without a renderer")
+	}
+	got, err := f.s.Store.GetMember(ctx, m.ID)
+	if err != nil || got.Profile.Bio != before || got.Profile.BioHTML != "<p>前の自己紹介</p>\n" {
+		t.Errorf("a refused bio changed the profile: %+v %v", got.Profile, err)
+	}
+}
+
+// A bio stored before bios were stored rendered is shown as escaped text,
+// not rendered: nothing renders at read time.
+func TestDirectoryShowsAnUnrenderedBioAsText(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := t.Context()
+	m := f.approvedMember(t, "a@example.com")
+	if _, err := f.s.Store.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
+		old.Profile.Bio, old.Profile.Visible = "**Go** <b>と</b>\nAWS", []string{"bio"}
+		return old, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.s.Config.RenderBio = func(string) string { t.Error("a bio was rendered at read time"); return "" }
+	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
+	if err != nil || len(entries) != 1 || entries[0].BioHTML != "<p>**Go** &lt;b&gt;と&lt;/b&gt;<br>\nAWS</p>\n" {
+		t.Fatalf("directory %+v %v", entries, err)
 	}
 }
 

@@ -197,8 +197,6 @@ type DirectoryEntry struct {
 	Skills     []string      `json:"skills,omitempty"`
 	Interests  []string      `json:"interests,omitempty"`
 	OpenTo     *store.OpenTo `json:"open_to,omitempty"`
-
-	bio string // the Markdown BioHTML is rendered from, for the page's entries only
 }
 
 func (s *Service) directoryEntry(m store.Member) DirectoryEntry {
@@ -220,7 +218,7 @@ func (s *Service) directoryEntry(m store.Member) DirectoryEntry {
 		case "location":
 			e.Location = m.Profile.Location
 		case "bio":
-			e.bio = m.Profile.Bio
+			e.BioHTML = bioHTML(m.Profile)
 		case "skills":
 			e.Skills = m.Profile.Skills
 		case "interests":
@@ -301,7 +299,6 @@ func (s *Service) Directory(ctx context.Context, q DirectoryQuery) ([]DirectoryE
 			break
 		}
 	}
-	s.renderBios(ctx, out)
 	return out, cursor, nil
 }
 

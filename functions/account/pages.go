@@ -227,7 +227,8 @@ func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.M
 		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory",
 		"Other": otherLangPath(lang, "/members/directory/"), "Entries": entries, "Next": next, "Q": q, "Me": m.ID,
 		"Sent": v.Get("sent") != "", "OpenToOptions": opts,
-		// Bios are rendered by goldmark with raw HTML escaped, so they are safe to insert.
+		// Bios were rendered when saved, raw HTML escaped and unsafe links
+		// dropped (functions/account/bio), so they are safe to insert.
 		"HTML": func(s string) template.HTML { return template.HTML(s) },
 	})
 }

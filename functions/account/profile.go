@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -40,13 +41,14 @@ type MeView struct {
 }
 
 // ProfileView is the member's own profile. The bio is the member's
-// Markdown; it is shown rendered in the directory (DirectoryEntry.BioHTML),
-// the one place that links the renderer.
+// Markdown, and BioHTML what the directory shows of it: rendered and
+// sanitized when it was saved.
 type ProfileView struct {
 	Company   string       `json:"company,omitempty"`
 	Role      string       `json:"role,omitempty"`
 	Location  string       `json:"location,omitempty"`
 	Bio       string       `json:"bio,omitempty"`
+	BioHTML   string       `json:"bio_html,omitempty"`
 	Skills    []string     `json:"skills,omitempty"`
 	Interests []string     `json:"interests,omitempty"`
 	OpenTo    store.OpenTo `json:"open_to"`
@@ -63,7 +65,7 @@ func (s *Service) meView(m store.Member) MeView {
 }
 
 func (s *Service) profileView(p store.Profile) ProfileView {
-	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio,
+	return ProfileView{Company: p.Company, Role: p.Role, Location: p.Location, Bio: p.Bio, BioHTML: bioHTML(p),
 		Skills: p.Skills, Interests: p.Interests, OpenTo: p.OpenTo, Visible: nonNil(p.Visible)}
 }
 
@@ -74,49 +76,33 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// plainBio is a bio shown as escaped text: what the directory shows when
-// no renderer is configured or the renderer failed.
-func plainBio(md string) string {
-	if strings.TrimSpace(md) == "" {
-		return ""
+// bioHTML is the HTML shown for a profile's bio: what was rendered when
+// it was saved. A bio saved before bios were stored rendered (a record of
+// an older version, not re-imported) is shown as escaped text until its
+// member saves the profile again: nothing renders Markdown at read time.
+func bioHTML(p store.Profile) string {
+	if p.BioHTML != "" || strings.TrimSpace(p.Bio) == "" {
+		return p.BioHTML
 	}
-	return "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimSpace(md)), "\n", "<br>\n") + "</p>\n"
+	return "<p>" + strings.ReplaceAll(html.EscapeString(strings.TrimSpace(p.Bio)), "\n", "<br>\n") + "</p>\n"
 }
 
-// renderBios fills in the BioHTML of the entries that show a bio, with one
-// call to Config.RenderBios for all of them (on AWS that is one invocation
-// of the render function). If it fails, the bios are shown as plain text
-// and the page still works.
-func (s *Service) renderBios(ctx context.Context, entries []DirectoryEntry) {
-	var idx []int
-	var bios []string
-	for i, e := range entries {
-		if strings.TrimSpace(e.bio) != "" {
-			idx = append(idx, i)
-			bios = append(bios, e.bio)
-		}
+// renderBio is a bio's HTML, rendered once, when the bio is saved, and
+// stored beside it. HTML over the store's limit (store.MaxBioHTML: a few
+// characters of Markdown can grow a hundredfold) is refused as a bio
+// that is too long.
+func (s *Service) renderBio(md string) (string, error) {
+	if md == "" {
+		return "", nil
 	}
-	if len(bios) == 0 {
-		return
+	if s.Config.RenderBio == nil {
+		return "", httpapi.Internal(errors.New("account: save a bio: no renderer (Config.RenderBio)"))
 	}
-	var out []string
-	var err error
-	if s.Config.RenderBios != nil {
-		out, err = s.Config.RenderBios(ctx, bios)
-		if err == nil && len(out) != len(bios) {
-			err = fmt.Errorf("renderer returned %d bios for %d", len(out), len(bios))
-		}
-		if err != nil {
-			s.Log.ErrorContext(ctx, "render bios; showing them as text", "err", err)
-		}
+	h := s.Config.RenderBio(md)
+	if utf8.RuneCountInString(h) > store.MaxBioHTML {
+		return "", httpapi.Invalid(httpapi.FieldError{Field: "bio", Code: "too_long_rendered"})
 	}
-	for k, i := range idx {
-		if s.Config.RenderBios != nil && err == nil {
-			entries[i].BioHTML = out[k]
-		} else {
-			entries[i].BioHTML = plainBio(bios[k])
-		}
-	}
+	return h, nil
 }
 
 func (h Handler) getMe(w http.ResponseWriter, r *http.Request, m store.Member) {
@@ -245,6 +231,13 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 	if err := in.validate(); err != nil {
 		return store.Member{}, err
 	}
+	var rendered string
+	if in.Bio != nil {
+		var err error
+		if rendered, err = s.renderBio(*in.Bio); err != nil {
+			return store.Member{}, err
+		}
+	}
 	now := s.Now()
 	var changed []string
 	var newEmail string
@@ -276,6 +269,9 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 		set("profile.role", &old.Profile.Role, in.Role)
 		set("profile.location", &old.Profile.Location, in.Location)
 		set("profile.bio", &old.Profile.Bio, in.Bio)
+		if in.Bio != nil {
+			old.Profile.BioHTML = rendered
+		}
 		if in.Language != nil && string(old.Language) != *in.Language {
 			old.Language = store.Language(*in.Language)
 			changed = append(changed, "language")

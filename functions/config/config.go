@@ -52,7 +52,6 @@ var Vars = []Var{
 	{"OKAERI_LIMIT_REFERRALS", "20/24h", "Friends one member may refer per window."},
 	{"OKAERI_OFFER_HOURS", "24", "Hours a freed event seat is held for the first person on the waitlist before it goes to the next."},
 	{"OKAERI_TRUSTED_PROXIES", "", "Comma-separated CIDR ranges of the proxies in front of the portal whose X-Forwarded-For is believed (right-most untrusted entry); empty: the connection's address is the client."},
-	{"OKAERI_BIO_RENDERER", "", "AWS only: name of the Lambda function that renders bios for the directory function (empty: rendered in the process, or shown as text where goldmark is not linked)."},
 }
 
 // Config is the parsed configuration.
@@ -80,9 +79,6 @@ type Config struct {
 
 	// CloudFront signed cookies for the members' pages (both empty locally).
 	CloudFrontKeyID, CloudFrontPrivateKey string
-
-	// BioRenderer is the render function the directory invokes (AWS only).
-	BioRenderer string
 
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client
 	// (OKAERI_TRUSTED_PROXIES; httpapi.ClientIP).
@@ -156,7 +152,6 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 	c.PrivacyVersion = get("OKAERI_PRIVACY_VERSION")
 	c.SessionKeys = get("OKAERI_SESSION_KEYS")
 	c.CloudFrontKeyID, c.CloudFrontPrivateKey = get("OKAERI_CLOUDFRONT_KEY_ID"), get("OKAERI_CLOUDFRONT_PRIVATE_KEY")
-	c.BioRenderer = get("OKAERI_BIO_RENDERER")
 	var errs []string
 	if p, err := httpapi.ParseProxies(get("OKAERI_TRUSTED_PROXIES")); err != nil {
 		errs = append(errs, "OKAERI_TRUSTED_PROXIES: "+err.Error())

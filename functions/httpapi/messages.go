@@ -82,6 +82,7 @@ var messages = map[string]message{
 	"to_home":                 {"トップページへ", "Go to the home page"},
 	"to_profile":              {"プロフィールへ", "Go to your profile"},
 	"field.too_many":          {"%v個までにしてください。", "Use at most %v items."},
+	"field.too_long_rendered": {"表示用に変換すると長くなりすぎます。参照リンクや引用・リストの入れ子を減らしてください。", "This grows too long once formatted: use fewer reference links and nested quotes or lists."},
 	"field.taken":             {"すでに使われています。", "This is already taken."},
 	"label.reason":            {"理由", "Reason"},
 	"label.message":           {"メッセージ", "Message"},

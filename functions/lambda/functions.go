@@ -27,8 +27,8 @@ type Function struct {
 	Secrets []string
 	// Jobs are started by schedules rather than by requests.
 	Jobs []Job
-	// Invokes are the functions it calls through Lambda's Invoke API (the
-	// directory calls render); its role may invoke exactly those.
+	// Invokes are the functions it calls through Lambda's Invoke API; its
+	// role may invoke exactly those (none does today).
 	Invokes []string
 	// Stream names the job the table's DynamoDB stream starts: Lambda
 	// invokes the function with new mail queue items' keys (KEYS_ONLY, and
@@ -69,6 +69,7 @@ var Functions = []Function{
 		Paths: []string{"/api/preferences"},
 	},
 	{
+		// Saves profiles, so it renders bios (goldmark) as they are saved.
 		Name: "account",
 		Paths: []string{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
@@ -81,18 +82,12 @@ var Functions = []Function{
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey, SecretCloudFrontKey},
 	},
 	{
-		// The members' directory is the one place bios are shown as HTML.
+		// The members' directory shows bios as the accounts function
+		// rendered them when they were saved: it does not link goldmark.
 		Name:    "directory",
 		Paths:   []string{"/api/directory", "/members/directory", "/en/members/directory"},
 		Table:   ReadWrite, // contact requests are rate-limited and audited
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
-		Invokes: []string{"render"},
-	},
-	{
-		// Renders bios with goldmark for the directory, one invocation per
-		// page: no route, no table, no secret. goldmark's package init
-		// (0.8 ms) is thus part of no request-serving function's cold start.
-		Name: "render",
 	},
 	{
 		Name: "job",

@@ -295,10 +295,13 @@ type ConsentChange struct {
 // Profile is the member's self-description, shown in the directory only as
 // far as Visible allows.
 type Profile struct {
-	Company   string   `json:"company,omitempty"`
-	Role      string   `json:"role,omitempty"`
-	Location  string   `json:"location,omitempty"`
-	Bio       string   `json:"bio,omitempty"` // Markdown
+	Company  string `json:"company,omitempty"`
+	Role     string `json:"role,omitempty"`
+	Location string `json:"location,omitempty"`
+	Bio      string `json:"bio,omitempty"` // Markdown
+	// BioHTML is Bio rendered and sanitized when it was saved (functions/
+	// account/bio): the directory shows it as it is and renders nothing.
+	BioHTML   string   `json:"bioHtml,omitempty"`
 	Skills    []string `json:"skills,omitempty"`
 	Interests []string `json:"interests,omitempty"`
 	OpenTo    OpenTo   `json:"openTo"`

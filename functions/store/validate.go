@@ -36,6 +36,14 @@ const (
 	maxListItems = 30
 )
 
+// MaxBioHTML is the most characters a bio's stored HTML may have: 16 times
+// a bio's limit. A real bio grows 1 to 5 times when rendered (a bio of
+// nothing but links, 5), but CommonMark lets a few characters grow much
+// more (a reference link used 600 times, a thousand nested quotes), so a
+// bio whose HTML is longer is refused when it is saved, and no member
+// record nears DynamoDB's 400 KB item.
+const MaxBioHTML = 16 * maxBio
+
 // NewID returns a random, opaque identifier (26 characters, 128 bits).
 func NewID() string { return rand.Text() }
 
@@ -188,6 +196,9 @@ func (m Member) Validate() error {
 	errs = append(errs, validateText("profile.location", m.Profile.Location, maxName, false)...)
 	if utf8.RuneCountInString(m.Profile.Bio) > maxBio {
 		errs = append(errs, invalid("profile.bio", "too_long"))
+	}
+	if utf8.RuneCountInString(m.Profile.BioHTML) > MaxBioHTML {
+		errs = append(errs, invalid("profile.bioHtml", "too_long"))
 	}
 	if len(m.Profile.Skills) > maxListItems || len(m.Profile.Interests) > maxListItems || len(m.Profile.Visible) > maxListItems {
 		errs = append(errs, invalid("profile", "too_long"))

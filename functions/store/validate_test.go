@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +71,21 @@ func TestValidationErrors(t *testing.T) {
 	conflict := fmt.Errorf("x: %w", &store.ConflictError{Field: "email"})
 	if !errors.Is(conflict, store.ErrAlreadyExists) || errors.Is(conflict, store.ErrInvalid) {
 		t.Error("ConflictError must match ErrAlreadyExists only")
+	}
+}
+
+// A bio's stored HTML has its own limit, far above what a bio of the
+// bio's limit renders to, so that no member record nears an item's limit.
+func TestBioHTMLLimit(t *testing.T) {
+	m := store.Member{Email: "hanako@example.com", Name: "山田", Language: "ja", Status: "pending"}
+	m.Profile.BioHTML = strings.Repeat("あ", store.MaxBioHTML)
+	if _, err := store.PrepareMember(m, time.Now()); err != nil {
+		t.Errorf("HTML at the limit refused: %v", err)
+	}
+	m.Profile.BioHTML += "a"
+	_, err := store.PrepareMember(m, time.Now())
+	if fe := store.FieldErrors(err); len(fe) != 1 || fe[0].Field != "profile.bioHtml" || fe[0].Code != "too_long" {
+		t.Errorf("HTML over the limit: %v", err)
 	}
 }
 

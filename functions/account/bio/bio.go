@@ -1,13 +1,14 @@
 // Package bio renders members' bios, Markdown written in the profile form,
-// as safe HTML with goldmark. Only the render function (functions/cmd/
-// render, which the directory invokes on AWS) and the okaeri command link
-// it (account.Config.RenderBios): goldmark's package init, about 0.8 ms,
-// would otherwise be part of the cold start of a function serving pages.
+// as safe HTML with goldmark, once, when a bio is saved: the HTML is stored
+// beside the Markdown (store.Profile.BioHTML) and shown as it is. Only what
+// saves profiles links it (account.Config.RenderBio, set by functions/app:
+// the accounts function and the okaeri command); goldmark's package init,
+// about 0.8 ms, is part of no other function's cold start, the directory's
+// included.
 package bio
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"sync"
 
@@ -58,14 +59,4 @@ func Render(md string) string {
 		return ""
 	}
 	return b.String()
-}
-
-// RenderAll renders many bios: account.Config.RenderBios in the process
-// (okaeri serve), and what the render Lambda runs for the directory.
-func RenderAll(_ context.Context, bios []string) ([]string, error) {
-	out := make([]string, len(bios))
-	for i, b := range bios {
-		out[i] = Render(b)
-	}
-	return out, nil
 }

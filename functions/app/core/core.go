@@ -35,8 +35,6 @@ type Options struct {
 	// Lambda environment (awsenv.FromEnv); the okaeri command passes the
 	// SDK's default chain (awsenv/chain), which Lambdas do not link.
 	AWS awsenv.Loader
-	// RenderBios renders members' bios for the directory (account.Config).
-	RenderBios func(ctx context.Context, bios []string) ([]string, error)
 }
 
 // Core is the configured base of Okaeri.
@@ -99,9 +97,8 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 	queued := queue.NewMailer(st, c.MailSender)
 	c.Accounts = account.New(st, queued, c.Keys, account.Config{
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
-		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins,
-		Rules:         account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
-		SecureCookies: c.Secure, RenderBios: opt.RenderBios,
+		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins, SecureCookies: c.Secure,
+		Rules:              account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
 		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
 		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
 	}, log)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/app/core"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -194,6 +195,7 @@ func TestGuardLimitsBodiesPerRoute(t *testing.T) {
 // which the browser sends as 12 bytes of percent escapes each.
 func TestMaxBodyBytesFitsTheLargestForm(t *testing.T) {
 	c := newCore(t, nil)
+	c.Accounts.Config.RenderBio = bio.Render // as functions/app wires it
 	srv := serve(t, c, account.Handler{S: c.Accounts}.Routes())
 	member := memberCookie(t, c, "jiro@example.jp")
 	long := func(n int) string { return strings.Repeat("𠮷", n) }

@@ -1,8 +1,8 @@
 // Command account is the accounts function as a Lambda: registration,
-// login (with CloudFront signed cookies), the member's data and profile,
-// HR's approvals. Erasure and export reach every feature's data, so it
-// builds the whole app; the directory, which renders bios, is its own
-// function.
+// login (with CloudFront signed cookies), the member's data and profile
+// (whose bio it renders when saved), HR's approvals. Erasure and export
+// reach every feature's data, so it builds the whole app; the directory,
+// which shows the stored bios, is its own function.
 package main
 
 import (

@@ -10,10 +10,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
+	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/awsenv/chain"
 	"github.com/okaeri/okaeri/functions/config"
+	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/engine"
 	"github.com/okaeri/okaeri/functions/store/jsonl"
 )
@@ -148,12 +152,44 @@ func storeImport(ctx context.Context, e *env, cfg engine.Config, in string) erro
 		return err
 	}
 	defer s.Close()
-	stats, err := jsonl.Import(ctx, s, r, jsonl.Options{Progress: progressWriter(e.Stderr), Total: total})
+	b := &bioImport{Backup: s}
+	stats, err := jsonl.Import(ctx, b, r, jsonl.Options{Progress: progressWriter(e.Stderr), Total: total})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Stderr, "imported %d records (%s)\n", stats.Total(), describeStats(stats))
+	if n := b.rendered.Load(); n > 0 {
+		fmt.Fprintf(e.Stderr, "rendered %d bios exported without their HTML\n", n)
+	}
+	if n := b.tooLong.Load(); n > 0 {
+		fmt.Fprintf(e.Stderr, "%d bios are too long once rendered: the directory shows them as text until their members save them again\n", n)
+	}
 	return nil
+}
+
+// bioImport renders, once, the bio of a member exported before bios were
+// stored rendered beside their Markdown (store.Profile.BioHTML), as saving
+// the profile would have: the directory renders nothing. A bio whose HTML
+// would be over the store's limit is imported without it, rather than
+// failing the import; the directory shows it as text.
+type bioImport struct {
+	store.Backup
+	rendered, tooLong atomic.Int64
+}
+
+func (b *bioImport) Import(ctx context.Context, r store.Record) error {
+	if m := r.Member; m != nil && m.Profile.Bio != "" && m.Profile.BioHTML == "" {
+		h := bio.Render(m.Profile.Bio)
+		if utf8.RuneCountInString(h) > store.MaxBioHTML {
+			b.tooLong.Add(1)
+		} else {
+			c := *m
+			c.Profile.BioHTML = h
+			r.Member = &c
+			b.rendered.Add(1)
+		}
+	}
+	return b.Backup.Import(ctx, r)
 }
 
 // progressWriter returns w if it is a terminal (where a progress bar belongs), else nil.

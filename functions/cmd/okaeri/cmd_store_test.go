@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,45 @@ func TestStoreCommandErrors(t *testing.T) {
 func exportRecords(export string) string {
 	_, rest, _ := strings.Cut(export, "\n")
 	return rest
+}
+
+// An export from before bios were stored rendered imports with each bio's
+// HTML rendered once, as saving the profile renders it; HTML already there
+// is kept as it is, and a bio too long once rendered is imported without.
+func TestStoreImportRendersBios(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := func(id, email, md, html string) string {
+		return `{"type":"member","id":"` + id + `","email":"` + email + `","name":"山田 花子","language":"ja","status":"approved",` +
+			`"profile":{"bio":` + strconv.Quote(md) + `,"bioHtml":` + strconv.Quote(html) + `,"openTo":{}},` +
+			`"createdAt":"2026-01-05T09:00:00Z","updatedAt":"2026-01-05T09:00:00Z","version":3}` + "\n"
+	}
+	bomb := "[a]: <https://example.com/" + strings.Repeat("x", 180) + ">\n" + strings.Repeat("[a]", 590)
+	in := `{"type":"okaeri-export","version":1,"exportedAt":"2026-01-06T00:00:00Z"}` + "\n" +
+		old("m1", "a@example.com", "**Go** と <script>alert(1)</script>[x](javascript:alert(1))", "") +
+		old("m2", "b@example.com", "**Go**", "<p>kept</p>\n") +
+		old("m3", "c@example.com", bomb, "")
+	db := filepath.Join(dir, "okaeri.db")
+	e, _, stderr := storeEnv("bolt:"+db, in)
+	if err := cmdStore(ctx, e, []string{"import"}); err != nil {
+		t.Fatalf("import: %v (%s)", err, stderr)
+	}
+	if got := stderr.String(); !strings.Contains(got, "rendered 1 bios") || !strings.Contains(got, "1 bios are too long") {
+		t.Errorf("stderr %q", got)
+	}
+	s, err := bolt.Open(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, want := range map[string]string{
+		"m1": `<p><strong>Go</strong> と <!-- raw HTML omitted -->alert(1)<!-- raw HTML omitted --><a href="" rel="nofollow ugc">x</a></p>` + "\n",
+		"m2": "<p>kept</p>\n",
+		"m3": "",
+	} {
+		m, err := s.GetMember(ctx, id)
+		if err != nil || m.Profile.BioHTML != want || m.Version != 3 {
+			t.Errorf("%s: HTML %q version %d (%v), want %q", id, m.Profile.BioHTML, m.Version, err, want)
+		}
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"sort"
 	"syscall"
 
-	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/awsenv/chain"
 	"github.com/okaeri/okaeri/functions/config"
@@ -137,9 +136,8 @@ func usage(w io.Writer, cmds map[string]command) {
 }
 
 // newApp is app.New for the okaeri command: its AWS clients use the SDK's
-// whole default chain (profiles, SSO, instance roles), and it renders bios;
-// each Lambda leaves out what it does not need, to start faster
-// (functions/awsenv, functions/account/bio).
+// whole default chain (profiles, SSO, instance roles), which the Lambdas
+// leave out to start faster (functions/awsenv).
 func (e *env) newApp(ctx context.Context, cfg config.Config, opt app.Options) (*app.App, error) {
 	if e.shared != nil {
 		return e.shared.Borrow(), nil
@@ -149,6 +147,5 @@ func (e *env) newApp(ctx context.Context, cfg config.Config, opt app.Options) (*
 
 func newApp(ctx context.Context, cfg config.Config, opt app.Options, log *slog.Logger) (*app.App, error) {
 	opt.AWS = chain.Load
-	opt.RenderBios = bio.RenderAll
 	return app.New(ctx, cfg, opt, log)
 }

@@ -119,3 +119,37 @@ func TestPrepareDynamo(t *testing.T) {
 		t.Fatalf("GetMemberByEmail: %v", err)
 	}
 }
+
+// A bio's stored HTML (store.Profile.BioHTML) is kept beside its Markdown
+// by both engines: created, updated and exported as written.
+func TestBioHTMLRoundTrips(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) store.Store{"bolt": boltStore, "dynamo": dynamoStore} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			s := open(t)
+			m, err := s.CreateMember(ctx, store.Member{Email: "hanako@example.com", Name: "山田 花子", Language: store.LanguageJa,
+				Status: store.StatusApproved, Profile: store.Profile{Bio: "**Go**", BioHTML: "<p><strong>Go</strong></p>\n"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.GetMember(ctx, m.ID); err != nil || got.Profile.BioHTML != "<p><strong>Go</strong></p>\n" {
+				t.Fatalf("read back: %q, %v", got.Profile.BioHTML, err)
+			}
+			if _, err := s.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
+				old.Profile.Bio, old.Profile.BioHTML = "*AWS*", "<p><em>AWS</em></p>\n"
+				return old, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var exported string
+			if err := s.Export(ctx, time.Now(), func(r store.Record) error {
+				if r.Member != nil {
+					exported = r.Member.Profile.BioHTML
+				}
+				return nil
+			}); err != nil || exported != "<p><em>AWS</em></p>\n" {
+				t.Errorf("exported %q, %v", exported, err)
+			}
+		})
+	}
+}
