@@ -44,6 +44,9 @@ func DecodeCursor(q Query) (Cursor, error) {
 	}
 	out := Cursor{Key: Key{c.PK, c.SK}, IndexKey: Key{c.IPK, c.ISK}}
 	part := c.PK
+	if q.Index == "" && (c.IPK != "" || c.ISK != "") {
+		return Cursor{}, invalid("a cursor of an index query")
+	}
 	if q.Index == GSI1 {
 		if c.IPK == "" || c.ISK == "" {
 			return Cursor{}, invalid("a cursor of another query")

@@ -48,6 +48,9 @@ const (
 	MaxItemSize = 400 * 1024
 )
 
+// maxTokenLen is DynamoDB's limit on a ClientRequestToken.
+const maxTokenLen = 36
+
 // Item is one item's attributes, its key included.
 type Item map[string]any
 
@@ -134,6 +137,7 @@ type Tx struct {
 	// Token, when set, makes the transaction idempotent: applying the same
 	// operations again with the same token within ten minutes changes
 	// nothing and succeeds; other operations with it fail with ErrTokenReused.
+	// At most 36 bytes, as on DynamoDB.
 	Token string
 }
 
@@ -243,6 +247,9 @@ func CheckTx(tx Tx) error {
 	if len(tx.Ops) > MaxOps {
 		return invalid("%d operations, at most %d", len(tx.Ops), MaxOps)
 	}
+	if len(tx.Token) > maxTokenLen {
+		return invalid("a token of %d bytes, at most %d", len(tx.Token), maxTokenLen)
+	}
 	seen := make(map[Key]bool, len(tx.Ops))
 	for i, op := range tx.Ops {
 		if err := checkKey(op.Key); err != nil {
@@ -272,9 +279,17 @@ func CheckTx(tx Tx) error {
 				if err := checkValue(v); err != nil {
 					return fmt.Errorf("operation %d: %s: %w", i, n, err)
 				}
+				if n == GSI1PK || n == GSI1SK {
+					if err := checkIndexKey(n, v); err != nil {
+						return fmt.Errorf("operation %d: %w", i, err)
+					}
+				}
 				names[n] = true
 			}
 			for n := range op.Add {
+				if n == GSI1PK || n == GSI1SK {
+					return invalid("operation %d: add to %s, a string", i, n)
+				}
 				if err := checkName(n, true); err != nil || names[n] {
 					return invalid("operation %d: attribute %q set twice or not settable", i, n)
 				}
@@ -319,13 +334,22 @@ func CheckItem(it Item) error {
 	}
 	for _, n := range []string{GSI1PK, GSI1SK} {
 		if v, ok := it[n]; ok {
-			if s, ok := v.(string); !ok || s == "" || strings.ContainsRune(s, 0) {
-				return invalid("%s must be a non-empty string without NUL", n)
+			if err := checkIndexKey(n, v); err != nil {
+				return err
 			}
 		}
 	}
 	if Size(it) > MaxItemSize {
 		return ErrTooLarge
+	}
+	return nil
+}
+
+// checkIndexKey refuses an index key attribute that is not a non-empty
+// string without NUL (DynamoDB refuses any other type for a GSI key).
+func checkIndexKey(n string, v any) error {
+	if s, ok := v.(string); !ok || s == "" || strings.ContainsRune(s, 0) {
+		return invalid("%s must be a non-empty string without NUL", n)
 	}
 	return nil
 }

@@ -22,7 +22,6 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -72,13 +71,15 @@ type DB struct {
 	lag time.Duration
 	now func() time.Time
 
+	// With IndexLag, mu is held across each write transaction and each
+	// flush of pending (always taken before bbolt's write lock), so pending
+	// is in commit order and no flush runs between a commit and the queuing
+	// of its index changes.
 	mu      sync.Mutex
-	seq     uint64        // with IndexLag: transactions so far
-	pending []indexChange // with IndexLag: index changes not yet visible, by seq
+	pending []indexChange // with IndexLag: index changes not yet visible, in commit order
 }
 
 type indexChange struct {
-	seq    uint64 // commit order
 	at     time.Time
 	del    []byte
 	add    []byte
@@ -349,6 +350,9 @@ func (d *DB) Scan(ctx context.Context, s item.ScanInput) (item.Page, error) {
 	if err := item.CheckScan(s); err != nil {
 		return item.Page{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return item.Page{}, err
+	}
 	var after []byte
 	if s.Cursor != "" {
 		k, err := decodeScanCursor(s.Cursor)
@@ -431,18 +435,14 @@ func (d *DB) transact(ctx context.Context, tx item.Tx, written func(i int, it it
 		sum := sha256.Sum256(b)
 		reqHash = sum[:]
 	}
+	if d.lag > 0 {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+	}
 	var changes []indexChange
 	err := d.db.Update(func(btx *bolt.Tx) error {
 		changes = changes[:0]
 		now := d.now()
-		seq := uint64(0)
-		if d.lag > 0 {
-			// Writers run one at a time, so this is commit order.
-			d.mu.Lock()
-			d.seq++
-			seq = d.seq
-			d.mu.Unlock()
-		}
 		if tx.Token != "" {
 			if v := btx.Bucket(bucketTokens).Get([]byte(tx.Token)); len(v) == 40 {
 				at := time.Unix(0, int64(binary.BigEndian.Uint64(v[32:])))
@@ -504,7 +504,7 @@ func (d *DB) transact(ctx context.Context, tx item.Tx, written func(i int, it it
 			if err := moveEntry(btx.Bucket(bucketTTL), ttlKey, old, next); err != nil {
 				return err
 			}
-			ch := indexChange{seq: seq, at: time.Now().Add(d.lag)}
+			ch := indexChange{at: time.Now().Add(d.lag)}
 			ch.del, ch.hasDel = indexKey(old)
 			ch.add, ch.hasAdd = indexKey(next)
 			if ch.hasDel && ch.hasAdd && bytes.Equal(ch.del, ch.add) {
@@ -535,13 +535,7 @@ func (d *DB) transact(ctx context.Context, tx item.Tx, written func(i int, it it
 		return nil
 	}
 	if err == nil && len(changes) > 0 {
-		d.mu.Lock()
-		i := len(d.pending)
-		for i > 0 && d.pending[i-1].seq > changes[0].seq {
-			i--
-		}
-		d.pending = slices.Insert(d.pending, i, changes...)
-		d.mu.Unlock()
+		d.pending = append(d.pending, changes...) // mu is held
 	}
 	return err
 }
@@ -566,6 +560,10 @@ func applyIndex(btx *bolt.Tx, ch indexChange) error {
 func (d *DB) flushIndex(all bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.flushLocked(all)
+}
+
+func (d *DB) flushLocked(all bool) error {
 	if len(d.pending) == 0 {
 		return nil
 	}
@@ -610,15 +608,22 @@ func moveEntry(b *bolt.Bucket, keyOf func(item.Item) ([]byte, bool), old, next i
 // 1,000, every item whose expires_at is at or before now, with its index
 // entries, and forgets transaction tokens older than ten minutes.
 func (d *DB) DeleteExpired(ctx context.Context, now time.Time, count func(item.Item) bool) (int, error) {
-	if err := d.flushIndex(true); err != nil {
-		return 0, err
+	if d.lag > 0 {
+		// No transaction may queue index changes between the flush and
+		// the deletes below: they could bring back entries of items
+		// removed here.
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if err := d.flushLocked(true); err != nil {
+			return 0, err
+		}
 	}
 	total, removed := 0, 0
 	limit := make([]byte, 8)
 	binary.BigEndian.PutUint64(limit, uint64(now.Unix()))
 	for {
 		if err := ctx.Err(); err != nil {
-			return total, err
+			return removed, err
 		}
 		n := 0
 		err := d.db.Update(func(btx *bolt.Tx) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 	"github.com/okaeri/okaeri/functions/store/item"
 	"github.com/okaeri/okaeri/functions/store/item/dynamodb/dynamodbtest"
+	"github.com/okaeri/okaeri/functions/store/item/itemtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamotest.Main(m)) }
@@ -42,4 +43,11 @@ func TestSmoke(t *testing.T) {
 	if err := db.Transact(ctx, item.Tx{Ops: []item.Op{item.Put(item.Item{item.PK: "B", item.SK: "1", "big": string(make([]byte, 410*1024))}, nil)}}); !errors.Is(err, item.ErrTooLarge) {
 		t.Fatalf("big: %v", err)
 	}
+}
+
+// TestConformance runs the item layer's suite on DynamoDB Local, a fresh
+// table per subtest. DynamoDB's TTL removes items in the background, so
+// DeleteExpired must report 0 and remove nothing.
+func TestConformance(t *testing.T) {
+	itemtest.Run(t, func(t *testing.T) item.DB { return dynamodbtest.DB(t) }, itemtest.RunOptions{})
 }
