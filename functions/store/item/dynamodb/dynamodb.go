@@ -7,7 +7,9 @@
 // the capacity of a transaction); anything else, or any transaction with a
 // token, is one TransactWriteItems. Every write asks for the old item when
 // its condition fails, so *item.ConditionFailed carries it. Throttling is
-// retried by the SDK's retryer; a transaction cancelled by a conflict with
+// retried by the SDK's retryer, and so is a single write refused with
+// TransactionConflictException (a transaction holds its item), which the
+// SDK does not retry by itself; a transaction cancelled by a conflict with
 // another is retried here, with jittered backoff: it was not applied, so a
 // retry cannot write twice.
 package dynamodb
@@ -16,12 +18,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -276,12 +281,16 @@ func expr(op item.Op) (expression.Expression, bool, error) {
 		used = true
 	}
 	if op.Kind == item.OpUpdate {
+		// In sorted order: the builder names attributes #0, #1... as they
+		// come, so the same operation always makes the same request, as a
+		// retry with the transaction's token must (DynamoDB refuses a token
+		// that comes back with other parameters).
 		var u expression.UpdateBuilder
-		for n, v := range op.Set {
-			u = u.Set(expression.Name(n), value(v))
+		for _, n := range slices.Sorted(maps.Keys(op.Set)) {
+			u = u.Set(expression.Name(n), value(op.Set[n]))
 		}
-		for n, v := range op.Add {
-			u = u.Add(expression.Name(n), value(v))
+		for _, n := range slices.Sorted(maps.Keys(op.Add)) {
+			u = u.Add(expression.Name(n), value(op.Add[n]))
 		}
 		for _, n := range op.Remove {
 			u = u.Remove(expression.Name(n))
@@ -662,7 +671,7 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 		}
 		_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &d.table, Item: avs,
 			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			ReturnValuesOnConditionCheckFailure: old})
+			ReturnValuesOnConditionCheckFailure: old}, retryConflicts)
 		if err != nil {
 			return nil, d.singleError(ctx, op, err)
 		}
@@ -671,7 +680,7 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 		out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &d.table, Key: keyAVs(op.Key),
 			UpdateExpression: e.Update(), ConditionExpression: cond, ExpressionAttributeNames: names,
 			ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: old,
-			ReturnValues: types.ReturnValueAllNew})
+			ReturnValues: types.ReturnValueAllNew}, retryConflicts)
 		if err != nil {
 			return nil, d.singleError(ctx, op, err)
 		}
@@ -679,9 +688,18 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 	default:
 		_, err = d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &d.table, Key: keyAVs(op.Key),
 			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-			ReturnValuesOnConditionCheckFailure: old})
+			ReturnValuesOnConditionCheckFailure: old}, retryConflicts)
 		return nil, d.singleError(ctx, op, err)
 	}
+}
+
+// retryConflicts makes the SDK's retryer retry a single write that
+// DynamoDB refused with TransactionConflictException because a transaction
+// holds the item: the write was not applied, so trying again cannot apply
+// it twice, and the transaction ends within milliseconds. The SDK's
+// standard retryer retries throttling but not this.
+func retryConflicts(o *dynamodb.Options) {
+	o.Retryer = retry.AddWithErrorCodes(o.Retryer, (&types.TransactionConflictException{}).ErrorCode())
 }
 
 func (d *DB) singleError(ctx context.Context, op item.Op, err error) error {
