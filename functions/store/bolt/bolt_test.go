@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	bbolt "go.etcd.io/bbolt"
+
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 	"github.com/okaeri/okaeri/functions/store/conformance"
@@ -23,6 +25,7 @@ func newStore(t *testing.T) store.Store {
 func TestStore(t *testing.T) {
 	conformance.RunTests(t, newStore)
 	conformance.RunConcurrencyTests(t, newStore)
+	conformance.RunGapTests(t, newStore)
 }
 
 func TestOpenWhileLocked(t *testing.T) {
@@ -42,4 +45,27 @@ func TestOpenWhileLocked(t *testing.T) {
 		t.Fatalf("Open after Close: %v", err)
 	}
 	second.Close()
+}
+
+// A file in the layout of the engine before the item layer is refused with
+// a clear error, never opened as an empty store beside its data.
+func TestOpenRefusesOldLayout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "okaeri.db")
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("members"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("m1"), []byte(`{"id":"m1"}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := bolt.Open(path, nil); !errors.Is(err, bolt.ErrOldFormat) {
+		t.Fatalf("Open of an old file = %v, want ErrOldFormat", err)
+	}
 }

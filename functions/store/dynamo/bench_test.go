@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/conformance"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
-	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 )
 
@@ -31,20 +33,21 @@ type capacity struct {
 	units float64
 }
 
-func (c *capacity) install(o *ddb.Options) {
-	o.Middleware = append(o.Middleware, func(next ddb.Handler) ddb.Handler {
-		return func(ctx context.Context, op string, in any) (any, error) {
-			askCapacity(in)
-			out, err := next(ctx, op, in)
-			if err == nil {
-				c.add(consumed(out)...)
-			}
-			return out, err
-		}
+func (c *capacity) install(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("okaeri-capacity",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				askCapacity(in.Parameters)
+				out, md, err := next.HandleInitialize(ctx, in)
+				if err == nil {
+					c.add(consumed(out.Result)...)
+				}
+				return out, md, err
+			}), middleware.After)
 	})
 }
 
-func (c *capacity) add(ccs ...ddb.ConsumedCapacity) {
+func (c *capacity) add(ccs ...types.ConsumedCapacity) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, cc := range ccs {
@@ -69,45 +72,45 @@ func (c *capacity) report(b *testing.B, ops int) {
 
 func askCapacity(params any) {
 	switch in := params.(type) {
-	case *ddb.GetItemInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
-	case *ddb.PutItemInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
-	case *ddb.UpdateItemInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
-	case *ddb.DeleteItemInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
-	case *ddb.QueryInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
-	case *ddb.ScanInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
-	case *ddb.TransactWriteItemsInput:
-		in.ReturnConsumedCapacity = ddb.ReturnConsumedCapacityTotal
+	case *dynamodb.GetItemInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.PutItemInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.UpdateItemInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.DeleteItemInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.QueryInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.ScanInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+	case *dynamodb.TransactWriteItemsInput:
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
 	}
 }
 
-func consumed(result any) []ddb.ConsumedCapacity {
-	var one *ddb.ConsumedCapacity
+func consumed(result any) []types.ConsumedCapacity {
+	var one *types.ConsumedCapacity
 	switch out := result.(type) {
-	case *ddb.GetItemOutput:
+	case *dynamodb.GetItemOutput:
 		one = out.ConsumedCapacity
-	case *ddb.PutItemOutput:
+	case *dynamodb.PutItemOutput:
 		one = out.ConsumedCapacity
-	case *ddb.UpdateItemOutput:
+	case *dynamodb.UpdateItemOutput:
 		one = out.ConsumedCapacity
-	case *ddb.DeleteItemOutput:
+	case *dynamodb.DeleteItemOutput:
 		one = out.ConsumedCapacity
-	case *ddb.QueryOutput:
+	case *dynamodb.QueryOutput:
 		one = out.ConsumedCapacity
-	case *ddb.ScanOutput:
+	case *dynamodb.ScanOutput:
 		one = out.ConsumedCapacity
-	case *ddb.TransactWriteItemsOutput:
+	case *dynamodb.TransactWriteItemsOutput:
 		return out.ConsumedCapacity
 	}
 	if one == nil {
 		return nil
 	}
-	return []ddb.ConsumedCapacity{*one}
+	return []types.ConsumedCapacity{*one}
 }
 
 // reportLatency adds ops/s over elapsed and the 50th and 99th percentile

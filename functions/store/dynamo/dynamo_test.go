@@ -16,4 +16,5 @@ func newStore(t *testing.T) store.Store { return dynamotest.NewStore(t) }
 func TestStore(t *testing.T) {
 	conformance.RunTests(t, newStore)
 	conformance.RunConcurrencyTests(t, newStore)
+	conformance.RunGapTests(t, newStore)
 }

@@ -11,11 +11,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 	"github.com/okaeri/okaeri/functions/store/conformance"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
-	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
 	"github.com/okaeri/okaeri/functions/store/dynamo/dynamotest"
 	"github.com/okaeri/okaeri/functions/store/engine"
 )
@@ -91,14 +91,15 @@ func TestPrepareDynamo(t *testing.T) {
 	base := dynamotest.Config(t)
 	table := base.Table + "-engine"
 	cfg := engine.Config{Spec: "dynamo:" + table, Region: base.Region, Endpoint: base.Endpoint}
-	client, err := dynamo.NewClient(ctx, base)
+	probe, err := dynamo.New(ctx, base)
 	if err != nil {
 		t.Fatal(err)
 	}
+	client := probe.Client()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		client.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String(table)})
+		client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
 	})
 	for range 2 {
 		msg, err := engine.Prepare(ctx, cfg)

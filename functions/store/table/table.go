@@ -47,26 +47,21 @@ type Options struct {
 	ExportSegments int
 	// Logger receives debug notices (default slog.Default()).
 	Logger *slog.Logger
-	// Fallback answers the operations not yet written on the item layer;
-	// it must keep the same layout on the same engine.
-	Fallback store.Store
 }
 
 // Store is the portal's store on an item layer. It is safe for concurrent use.
 type Store struct {
-	// Store answers what is not yet written here (during the move from the
-	// engines' own code; nil when everything is).
-	store.Store
-
 	db             kv.DB
 	now            func() time.Time
 	exportSegments int
 	log            *slog.Logger
 }
 
+var _ store.Store = (*Store)(nil)
+
 // New returns the store on db; Close closes db.
 func New(db kv.DB, o Options) *Store {
-	s := &Store{Store: o.Fallback, db: db, now: o.Now, exportSegments: o.ExportSegments, log: o.Logger}
+	s := &Store{db: db, now: o.Now, exportSegments: o.ExportSegments, log: o.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}

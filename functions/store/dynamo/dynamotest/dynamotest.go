@@ -34,10 +34,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
-	"github.com/okaeri/okaeri/functions/store/dynamo/ddb"
+	itemdynamodb "github.com/okaeri/okaeri/functions/store/item/dynamodb"
 )
 
 // Environment variables read here.
@@ -165,10 +166,11 @@ func Config(t testing.TB) dynamo.Config {
 		Endpoint: endpoint,
 	}
 	ctx := context.Background()
-	client, err := dynamo.NewClient(ctx, cfg)
+	db, err := itemdynamodb.Open(ctx, itemdynamodb.Config{Table: cfg.Table, Region: cfg.Region, Endpoint: cfg.Endpoint})
 	if err != nil {
 		t.Fatal(err)
 	}
+	client := db.Client()
 	if _, err := dynamo.CreateTable(ctx, client, cfg.Table); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func Config(t testing.TB) dynamo.Config {
 		// t's context has ended by now; deleting the table must still happen.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := client.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
+		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
 			t.Errorf("delete table %s: %v", cfg.Table, err)
 		}
 	})
