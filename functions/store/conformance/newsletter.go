@@ -139,17 +139,14 @@ func testNewsletterSend(t *testing.T, s store.Store) {
 	if _, err := s.CreateNewsletterSend(ctx, second); err != nil {
 		t.Fatal(err)
 	}
-	list, err := s.ListNewsletterSends(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var slugs []string
-	for _, l := range list {
-		slugs = append(slugs, l.Slug)
-	}
-	if !slices.Equal(slugs, []string{"spring-2027", "autumn-2026"}) {
-		t.Fatalf("ListNewsletterSends = %v, want oldest first", slugs)
-	}
+	// The sends are listed on GSI1, which may not have the second yet.
+	eventually(t, "ListNewsletterSends, oldest first", func() error {
+		list, err := s.ListNewsletterSends(ctx)
+		if err != nil {
+			return err
+		}
+		return indexedIDs(listedSends(list), []string{"spring-2027", "autumn-2026"})
+	})
 }
 
 func testNewsletterSendInvalid(t *testing.T, s store.Store) {
@@ -517,6 +514,20 @@ func testEraseNewsletterMember(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
+	// EraseNewsletterMember finds the member's deliveries under each send it
+	// lists through GSI1 (ListNewsletterSends), which is eventually
+	// consistent: a send created a moment ago may not be listed yet, and
+	// its deliveries would then not be erased. That is a documented
+	// limitation of the domain code (docs/store.md, "Known index reliance"),
+	// not of this test, so the test waits for both sends to be listed
+	// before erasing.
+	eventually(t, "sends listed before erasure", func() error {
+		list, err := s.ListNewsletterSends(ctx)
+		if err != nil {
+			return err
+		}
+		return indexedIDs(listedSends(list), []string{"autumn", "winter"})
+	})
 	if err := s.EraseNewsletterMember(ctx, "m00001"); err != nil {
 		t.Fatal(err)
 	}
