@@ -195,6 +195,10 @@ func (s *Service) Apply(ctx context.Context, m store.Member, jobID string, in Ap
 	}
 	switch {
 	case errors.Is(err, store.ErrJobClosed):
+		// Closed or withdrawn since it was read: say which, as it is now.
+		if cur, gerr := s.Store.GetJob(ctx, j.ID); gerr == nil {
+			j = cur
+		}
 		return store.Application{}, false, closedError(j)
 	case err != nil:
 		return store.Application{}, false, storeError(err)

@@ -78,6 +78,10 @@ func (s *Service) Refer(ctx context.Context, m store.Member, jobID string, in Re
 		Relationship: in.Relationship, Note: in.Note, CreatedAt: now}, now)
 	switch {
 	case errors.Is(err, store.ErrJobClosed):
+		// Closed or withdrawn since it was read: say which, as it is now.
+		if cur, gerr := s.Store.GetJob(ctx, j.ID); gerr == nil {
+			j = cur
+		}
 		return store.Referral{}, false, closedError(j)
 	case err != nil:
 		return store.Referral{}, false, storeError(err)

@@ -48,7 +48,7 @@ var ErrLocked = errors.New("bolt: store file is in use by another process")
 // ErrOldFormat means the file was written by the engine of Okaeri before
 // the item layer (one bucket per record kind). Move its data with the
 // release that wrote it: `okaeri store export` there, then
-// `okaeri store import` here (docs/dynamodb.md, "Moving a bolt file").
+// `okaeri store import` here (docs/store.md, "Moving a bolt file from an older Okaeri").
 var ErrOldFormat = errors.New("bolt: the file has the layout of an older Okaeri; export it with that release and import it here")
 
 // Options tune Open.
