@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,9 +130,14 @@ func TestStoreCommandErrors(t *testing.T) {
 }
 
 // exportRecords is an export without its header line.
+// exportRecords is an export's records without its header line, sorted:
+// the order is the engine's own (store.Backup), and Export reads segments
+// in parallel.
 func exportRecords(export string) string {
 	_, rest, _ := strings.Cut(export, "\n")
-	return rest
+	lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
+	sort.Strings(lines)
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // An export from before bios were stored rendered imports with each bio's
