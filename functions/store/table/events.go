@@ -122,18 +122,6 @@ func (d *decoder) texts(name string) map[string]string {
 	}
 }
 
-func (d *decoder) flag(name string) bool {
-	switch v := d.it[name].(type) {
-	case nil:
-		return false
-	case bool:
-		return v
-	default:
-		d.fail(name, "not a boolean")
-		return false
-	}
-}
-
 // eventItem is the whole event item, counters included.
 func eventItem(e store.Event) item {
 	it := with(eventKey(e.ID), item{

@@ -200,6 +200,19 @@ func (d *decoder) strings(name string) []string {
 	}
 }
 
+// flag reads a boolean attribute; absent is false.
+func (d *decoder) flag(name string) bool {
+	switch v := d.it[name].(type) {
+	case nil:
+		return false
+	case bool:
+		return v
+	default:
+		d.fail(name, "not a boolean")
+		return false
+	}
+}
+
 // putJSON stores v as a JSON string attribute unless it equals zero.
 func putJSON[T any](it item, name string, v T, zero T) {
 	b, err := json.Marshal(v)

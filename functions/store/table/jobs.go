@@ -95,19 +95,6 @@ func jobItem(j store.Job) item {
 	return it
 }
 
-// boolAttr reads a BOOL attribute (absent: false) through d.
-func boolAttr(d *decoder, name string) bool {
-	switch v := d.it[name].(type) {
-	case nil:
-		return false
-	case bool:
-		return v
-	default:
-		d.fail(name, "not a boolean")
-		return false
-	}
-}
-
 func decodeJob(it item) (store.Job, error) {
 	d := decoder{it: it}
 	j := store.Job{
@@ -120,7 +107,7 @@ func decodeJob(it item) (store.Job, error) {
 		Visibility:     d.str("visibility"),
 		Closes:         d.time("closes"),
 		Contact:        d.str("contact"),
-		Archived:       boolAttr(&d, "archived"),
+		Archived:       d.flag("archived"),
 		SyncedAt:       d.time("synced_at"),
 	}
 	if d.err != nil {
@@ -202,7 +189,7 @@ func decodeApplication(it item) (store.Application, error) {
 			cd := decoder{it: m}
 			a.History = append(a.History, store.StatusChange{
 				At: cd.time("at"), Actor: cd.str("actor"), From: store.ApplicationStatus(cd.str("from")),
-				To: store.ApplicationStatus(cd.str("to")), Note: cd.str("note"), Notified: boolAttr(&cd, "notified"),
+				To: store.ApplicationStatus(cd.str("to")), Note: cd.str("note"), Notified: cd.flag("notified"),
 			})
 			if cd.err != nil {
 				d.fail("history", cd.err.Error())
@@ -263,7 +250,7 @@ func decodeReferral(it item) (store.Referral, error) {
 		Outcome:      store.ReferralOutcome(d.str("outcome")),
 		OutcomeNote:  d.str("outcome_note"),
 		InvitedAt:    d.time("invited_at"),
-		Suppressed:   boolAttr(&d, "suppressed"),
+		Suppressed:   d.flag("suppressed"),
 		CreatedAt:    d.time("created_at"),
 		UpdatedAt:    d.time("updated_at"),
 		ErasedAt:     d.time("erased_at"),
