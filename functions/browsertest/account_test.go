@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -188,7 +189,9 @@ func TestAccountJourney(t *testing.T) {
 
 	open(t, ctx, "/members/profile/")
 	setValue(t, ctx, `#company`, "ひだまりデザイン")
+	setValue(t, ctx, `#bio`, "**UI デザイン**を担当しています。作品は [ひだまり](https://example.com/hidamari) に。")
 	check(t, ctx, `#visible-company`, true)
+	check(t, ctx, `#visible-bio`, true)
 	clickAndWait(t, ctx, `form[action="/api/me"] button[type=submit]`)
 	if u := location(t, ctx); u.Path != "/members/profile/" || !strings.Contains(bodyText(t, ctx), "保存しました") {
 		t.Fatalf("after saving the profile: %s", u)
@@ -201,6 +204,34 @@ func TestAccountJourney(t *testing.T) {
 	saveScreenshot(t, ctx, "directory-ja.png")
 	if txt := bodyText(t, ctx); !strings.Contains(txt, "木村 さくら") || !strings.Contains(txt, "ひだまりデザイン") || strings.Contains(txt, journeyEmail) {
 		t.Fatalf("directory: %s", txt)
+	}
+	// The bio was rendered when saved: the directory shows its HTML, a
+	// bold phrase and a link, not the Markdown source.
+	if got := evaluate[string](t, ctx, `(document.querySelector("main strong") || {}).textContent || ""`); got != "UI デザイン" {
+		t.Errorf("directory bio: bold %q, want the rendered Markdown", got)
+	}
+	if strings.Contains(bodyText(t, ctx), "**") {
+		t.Error("directory bio shows the Markdown source")
+	}
+	// Pictures of the two pages the bio shows on, phone and desktop.
+	for _, w := range []int64{390, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 844)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []struct{ path, name string }{
+			{"/members/profile/", "profile"}, {"/members/directory/?q=ひだまり", "directory"},
+		} {
+			open(t, ctx, p.path)
+			if w == 390 {
+				if overflow := evaluate[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+					t.Errorf("%s at 390px: %dpx wider than the screen", p.path, overflow)
+				}
+			}
+			saveScreenshot(t, ctx, fmt.Sprintf("%s-bio-ja-%d.png", p.name, w))
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(viewportWidth, viewportHeight)); err != nil {
+		t.Fatal(err)
 	}
 
 	export := await[string](t, ctx, `fetch("/api/me/export").then(r => r.text())`)
