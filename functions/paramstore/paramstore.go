@@ -45,19 +45,25 @@ func NewClient(ctx context.Context) (Client, error) {
 }
 
 // API is a Client on SSM's API.
+//
+// It holds the one SDK method it calls as a method value, not the
+// *ssm.Client: html/template calls methods by name, so the linker keeps
+// every exported method of any type that an interface value can reach,
+// and a struct field reaches its type. Holding the client would link all
+// 153 SSM operations (3 MB of every function); a func keeps only its own.
 type API struct {
-	ssm *ssm.Client
+	getParameters func(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 }
 
 // New returns an API with cfg; optFns adjust the SDK's client (a test
 // sets its BaseEndpoint).
 func New(cfg aws.Config, optFns ...func(*ssm.Options)) *API {
-	return &API{ssm: ssm.NewFromConfig(cfg, optFns...)}
+	return &API{getParameters: ssm.NewFromConfig(cfg, optFns...).GetParameters}
 }
 
 // GetParameters implements Client.
 func (a *API) GetParameters(ctx context.Context, names []string) (map[string]string, []string, error) {
-	out, err := a.ssm.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
+	out, err := a.getParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("paramstore: %w", err)
 	}

@@ -46,10 +46,18 @@ type Config struct {
 }
 
 // Store keeps blobs in S3. It is safe for concurrent use.
+//
+// It holds the three SDK methods it calls as method values, not the
+// *s3.Client: html/template calls methods by name, so the linker keeps
+// every exported method of any type an interface value can reach, and a
+// struct field reaches its type; holding the client would link all 113 S3
+// operations into every function that keeps résumés.
 type Store struct {
-	client *s3.Client
-	bucket string
-	prefix string
+	putObject    func(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	getObject    func(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	deleteObject func(context.Context, *s3.DeleteObjectInput, ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	bucket       string
+	prefix       string
 	// plainHTTP is set for an http:// endpoint, over which the SDK must
 	// seek a body to sign or checksum it (see Put).
 	plainHTTP bool
@@ -76,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	plain := strings.HasPrefix(aws.ToString(client.Options().BaseEndpoint), "http://")
-	return &Store{client: client, bucket: cfg.Bucket, prefix: cfg.Prefix, plainHTTP: plain}, nil
+	return &Store{putObject: client.PutObject, getObject: client.GetObject, deleteObject: client.DeleteObject, bucket: cfg.Bucket, prefix: cfg.Prefix, plainHTTP: plain}, nil
 }
 
 // key is the object's key for a blob key; blob.ValidKey is checked here,
@@ -108,7 +116,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, co
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		})
 	}
-	if _, err := s.client.PutObject(ctx, in, opts...); err != nil {
+	if _, err := s.putObject(ctx, in, opts...); err != nil {
 		return fmt.Errorf("put blob: %w", err)
 	}
 	return nil
@@ -120,7 +128,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, int64, erro
 	if err != nil {
 		return nil, 0, fmt.Errorf("get blob: %w", err)
 	}
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: k})
+	out, err := s.getObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: k})
 	if err != nil {
 		if _, ok := errors.AsType[*types.NoSuchKey](err); ok {
 			return nil, 0, fmt.Errorf("get blob: %w", blob.ErrNotFound)
@@ -136,7 +144,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
-	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: k}); err != nil {
+	if _, err := s.deleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: k}); err != nil {
 		return fmt.Errorf("delete blob: %w", err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/app/core"
 	"github.com/okaeri/okaeri/functions/lambda"
@@ -21,6 +22,8 @@ func main() {
 		if err != nil {
 			return nil, nil, err
 		}
-		return a.Handlers(), nil, nil
+		// Only the accounts' routes: the other features' handlers (and
+		// their pages) are the other functions' and would only add size.
+		return account.Handler{S: a.Accounts}.Routes(), nil, nil
 	})
 }

@@ -10,8 +10,10 @@ package boot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/okaeri/okaeri/functions/app/core"
 	"github.com/okaeri/okaeri/functions/config"
@@ -45,22 +47,45 @@ type Build func(ctx context.Context, c *core.Core, opt core.Options) (map[string
 func Run(name string, opt core.Options, build Build) {
 	ctx := context.Background()
 	log := lambda.Logger(os.Getenv("OKAERI_LOG_LEVEL"))
+	t := newPhases()
 	cfg, err := Config(ctx, os.Environ(), paramstore.NewClient)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("config")
 	opt.DataDir = lambda.DataDir()
 	c, err := core.New(ctx, cfg, opt, log)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("core")
 	routes, tasks, err := build(ctx, c, opt)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("build")
 	h, err := lambda.Handler(name, c.Guard(routes), log)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("handler")
+	t.log(log)
 	lambda.Start(h, log, tasks...)
 }
+
+// phases times the steps of main for the debug log (`lambdabench -why`
+// reads it): what a function's init spends after package init.
+type phases struct {
+	last  time.Time
+	attrs []any
+}
+
+func newPhases() *phases { return &phases{last: time.Now()} }
+
+func (p *phases) done(step string) {
+	now := time.Now()
+	p.attrs = append(p.attrs, step+"_ms", float64(now.Sub(p.last).Microseconds())/1000)
+	p.last = now
+}
+
+func (p *phases) log(log *slog.Logger) { log.Debug("init phases", p.attrs...) }

@@ -19,6 +19,7 @@ type Jobs func(ctx context.Context, c *core.Core) ([]lambda.Task, error)
 func RunJobs(name string, opt core.Options, jobs Jobs) {
 	ctx := context.Background()
 	log := lambda.Logger(os.Getenv("OKAERI_LOG_LEVEL"))
+	t := newPhases()
 	getenv, err := paramstore.Getenv(ctx, os.Environ(), paramstore.NewClient)
 	if err != nil {
 		lambda.Exit(log, err)
@@ -27,15 +28,19 @@ func RunJobs(name string, opt core.Options, jobs Jobs) {
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("config")
 	opt.DataDir = lambda.DataDir()
 	c, err := core.New(ctx, cfg, opt, log)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("core")
 	tasks, err := jobs(ctx, c)
 	if err != nil {
 		lambda.Exit(log, err)
 	}
+	t.done("build")
+	t.log(log)
 	h, err := lambda.Handler(name, nil, log)
 	if err != nil {
 		lambda.Exit(log, err)

@@ -73,8 +73,14 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}, nil
 }
 
-// Client returns the SDK's DynamoDB client the store uses.
-func (s *Store) Client() *dynamodb.Client { return s.db.Client() }
+// NewClient builds an SDK client for cfg, as New does for its store (for
+// CreateTable and tests: the Store does not hand its own out, see
+// item/dynamodb).
+func NewClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
+	return itemdynamodb.NewClient(ctx, itemdynamodb.Config{
+		Table: cfg.Table, Region: cfg.Region, Endpoint: cfg.Endpoint, AWS: cfg.AWS, ClientOptions: cfg.ClientOptions,
+	})
+}
 
 // Table returns the table name.
 func (s *Store) Table() string { return s.db.Table() }

@@ -6,7 +6,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -75,19 +74,19 @@ func Prepare(ctx context.Context, cfg Config) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	s, err := Open(ctx, cfg)
+	if kind == Bolt {
+		s, err := Open(ctx, cfg)
+		if err != nil {
+			return "", err
+		}
+		s.Close()
+		return "bolt store ready: " + arg, nil
+	}
+	client, err := dynamo.NewClient(ctx, dynamo.Config{Table: arg, Region: cfg.Region, Endpoint: cfg.Endpoint, AWS: cfg.AWS})
 	if err != nil {
 		return "", err
 	}
-	defer s.Close()
-	if kind == Bolt {
-		return "bolt store ready: " + arg, nil
-	}
-	ds, ok := s.(*dynamo.Store)
-	if !ok {
-		return "", errors.New("dynamo engine of an unexpected type")
-	}
-	desc, err := dynamo.CreateTable(ctx, ds.Client(), arg)
+	desc, err := dynamo.CreateTable(ctx, client, arg)
 	if err != nil {
 		return "", err
 	}

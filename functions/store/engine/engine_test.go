@@ -91,11 +91,10 @@ func TestPrepareDynamo(t *testing.T) {
 	base := dynamotest.Config(t)
 	table := base.Table + "-engine"
 	cfg := engine.Config{Spec: "dynamo:" + table, Region: base.Region, Endpoint: base.Endpoint}
-	probe, err := dynamo.New(ctx, base)
+	client, err := dynamo.NewClient(ctx, base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := probe.Client()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

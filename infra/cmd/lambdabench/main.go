@@ -58,7 +58,15 @@ const (
 
 func main() {
 	runs := flag.Int("runs", 41, "starts of each binary")
+	explain := flag.String("why", "", "comma-separated functions whose init to explain (package inits, main's steps) instead of the bench")
 	flag.Parse()
+	if *explain != "" {
+		if err := why(context.Background(), *runs, strings.Split(*explain, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "lambdabench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	over, err := run(context.Background(), *runs, flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lambdabench:", err)
@@ -182,8 +190,14 @@ func run(ctx context.Context, runs int, extra []string) (over bool, err error) {
 	return false, nil
 }
 
+func makeTemp() (string, error) { return os.MkdirTemp("", "okaeri-lambdabench-") }
+func removeTemp(dir string)     { os.RemoveAll(dir) }
+func startProcess(bin string, env []string) (*runtimeapi.Process, error) {
+	return runtimeapi.Start(bin, env)
+}
+
 func initTime(ctx context.Context, bin string, env []string) (time.Duration, error) {
-	p, err := runtimeapi.Start(bin, env)
+	p, err := startProcess(bin, env)
 	if err != nil {
 		return 0, err
 	}

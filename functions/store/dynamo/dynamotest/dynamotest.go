@@ -38,7 +38,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
-	itemdynamodb "github.com/okaeri/okaeri/functions/store/item/dynamodb"
 )
 
 // Environment variables read here.
@@ -166,11 +165,10 @@ func Config(t testing.TB) dynamo.Config {
 		Endpoint: endpoint,
 	}
 	ctx := context.Background()
-	db, err := itemdynamodb.Open(ctx, itemdynamodb.Config{Table: cfg.Table, Region: cfg.Region, Endpoint: cfg.Endpoint})
+	client, err := dynamo.NewClient(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := db.Client()
 	if _, err := dynamo.CreateTable(ctx, client, cfg.Table); err != nil {
 		t.Fatal(err)
 	}

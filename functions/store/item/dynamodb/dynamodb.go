@@ -40,9 +40,26 @@ import (
 
 // DB is the DynamoDB item layer on one table.
 type DB struct {
-	client      *dynamodb.Client
+	api         api
 	table       string
 	maxAttempts int
+}
+
+// api is the client's methods that DB calls, held as method values and
+// not as the *dynamodb.Client: html/template calls methods by name, so
+// the linker keeps every exported method of any type an interface value
+// can reach, and a struct field reaches its type. Holding the client
+// would link all 59 of DynamoDB's operations into every function; for
+// the same reason DB has no method that returns the client.
+type api struct {
+	getItem            func(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	batchGetItem       func(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	query              func(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	scan               func(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	transactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	putItem            func(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	updateItem         func(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	deleteItem         func(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 var _ item.DB = (*DB)(nil)
@@ -63,13 +80,24 @@ type Config struct {
 	ClientOptions []func(*dynamodb.Options)
 }
 
-// Open builds the SDK client (awsenv.Load: credentials and region from
-// the environment, shared files or the role) and returns the item layer on
+// Open builds the SDK client (NewClient) and returns the item layer on
 // cfg.Table. It makes no request.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Table == "" {
 		return nil, errors.New("dynamodb: no table name")
 	}
+	client, err := NewClient(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return New(client, cfg.Table), nil
+}
+
+// NewClient builds the SDK client for cfg (awsenv.Load: credentials and
+// region from the environment, shared files or the role), the one Open
+// uses. It makes no request. DB does not hand its client out (see api):
+// what needs the client itself (CreateTable, tests) builds one here.
+func NewClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
 	awsCfg, err := awsenv.Load(ctx, cfg.AWS, awsenv.Options{Region: cfg.Region, Endpoint: cfg.Endpoint})
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: %w", err)
@@ -81,16 +109,22 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// checked as usual.
 		opts = append([]func(*dynamodb.Options){func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = true }}, opts...)
 	}
-	return New(dynamodb.NewFromConfig(awsCfg, opts...), cfg.Table), nil
+	return dynamodb.NewFromConfig(awsCfg, opts...), nil
 }
 
 // New returns the item layer on table through client. It makes no request.
 func New(client *dynamodb.Client, table string) *DB {
-	return &DB{client: client, table: table, maxAttempts: 8}
+	return &DB{api: api{
+		getItem:            client.GetItem,
+		batchGetItem:       client.BatchGetItem,
+		query:              client.Query,
+		scan:               client.Scan,
+		transactWriteItems: client.TransactWriteItems,
+		putItem:            client.PutItem,
+		updateItem:         client.UpdateItem,
+		deleteItem:         client.DeleteItem,
+	}, table: table, maxAttempts: 8}
 }
-
-// Client is the SDK client.
-func (d *DB) Client() *dynamodb.Client { return d.client }
 
 // Table is the table's name.
 func (d *DB) Table() string { return d.table }
@@ -319,7 +353,7 @@ func expr(op item.Op) (expression.Expression, bool, error) {
 
 // Get implements item.DB.
 func (d *DB) Get(ctx context.Context, k item.Key) (item.Item, error) {
-	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
+	out, err := d.api.getItem(ctx, &dynamodb.GetItemInput{
 		TableName: &d.table, Key: keyAVs(k), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -350,7 +384,7 @@ func (d *DB) BatchGet(ctx context.Context, keys []item.Key) ([]item.Item, error)
 		}
 		pending := map[string]types.KeysAndAttributes{d.table: *req}
 		for attempt := 1; len(pending) > 0; attempt++ {
-			out, err := d.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			out, err := d.api.batchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {
 				return nil, fmt.Errorf("dynamodb: batch get: %w", err)
 			}
@@ -422,7 +456,7 @@ func (d *DB) Query(ctx context.Context, q item.Query) (item.Page, error) {
 		in.Select = types.SelectCount
 		page := item.Page{}
 		for {
-			out, err := d.client.Query(ctx, in)
+			out, err := d.api.query(ctx, in)
 			if err != nil {
 				return item.Page{}, fmt.Errorf("dynamodb: query: %w", err)
 			}
@@ -450,7 +484,7 @@ func (d *DB) Query(ctx context.Context, q item.Query) (item.Page, error) {
 			in.ExclusiveStartKey = start
 		}
 		in.Limit = limit
-		out, err := d.client.Query(ctx, in)
+		out, err := d.api.query(ctx, in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("dynamodb: query: %w", err)
 		}
@@ -515,7 +549,7 @@ func (d *DB) Scan(ctx context.Context, s item.ScanInput) (item.Page, error) {
 			in.ExclusiveStartKey = start
 		}
 		in.Limit = limit
-		out, err := d.client.Scan(ctx, in)
+		out, err := d.api.scan(ctx, in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("dynamodb: scan: %w", err)
 		}
@@ -552,7 +586,7 @@ func (d *DB) Transact(ctx context.Context, tx item.Tx) error {
 		in.TransactItems = append(in.TransactItems, w)
 	}
 	for attempt := 1; ; attempt++ {
-		_, err := d.client.TransactWriteItems(ctx, in)
+		_, err := d.api.transactWriteItems(ctx, in)
 		if err == nil {
 			return nil
 		}
@@ -676,7 +710,7 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 		if err != nil {
 			return nil, err
 		}
-		_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &d.table, Item: avs,
+		_, err = d.api.putItem(ctx, &dynamodb.PutItemInput{TableName: &d.table, Item: avs,
 			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 			ReturnValuesOnConditionCheckFailure: old}, retryConflicts)
 		if err != nil {
@@ -684,7 +718,7 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 		}
 		return item.CanonicalItem(op.Item), nil
 	case item.OpUpdate:
-		out, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &d.table, Key: keyAVs(op.Key),
+		out, err := d.api.updateItem(ctx, &dynamodb.UpdateItemInput{TableName: &d.table, Key: keyAVs(op.Key),
 			UpdateExpression: e.Update(), ConditionExpression: cond, ExpressionAttributeNames: names,
 			ExpressionAttributeValues: values, ReturnValuesOnConditionCheckFailure: old,
 			ReturnValues: types.ReturnValueAllNew}, retryConflicts)
@@ -693,7 +727,7 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 		}
 		return fromAVs(out.Attributes)
 	default:
-		_, err = d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &d.table, Key: keyAVs(op.Key),
+		_, err = d.api.deleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &d.table, Key: keyAVs(op.Key),
 			ConditionExpression: cond, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 			ReturnValuesOnConditionCheckFailure: old}, retryConflicts)
 		return nil, d.singleError(ctx, op, err)

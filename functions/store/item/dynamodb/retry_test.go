@@ -144,8 +144,13 @@ func injected(t *testing.T, in *injector) *itemdynamodb.DB {
 
 // sdkMaxAttempts is how many HTTP attempts the SDK's retryer makes of one
 // call (4 for DynamoDB by default).
-func sdkMaxAttempts(db *itemdynamodb.DB) int32 {
-	return int32(db.Client().Options().Retryer.MaxAttempts())
+func sdkMaxAttempts(t *testing.T) int32 {
+	t.Helper()
+	c, err := itemdynamodb.NewClient(context.Background(), itemdynamodb.Config{Table: "t", Region: "us-east-1", Endpoint: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int32(c.Options().Retryer.MaxAttempts())
 }
 
 // adapterMaxAttempts is the adapter's own limit on attempts of a cancelled
@@ -236,7 +241,7 @@ func TestRetryTransactionInProgress(t *testing.T) {
 	t.Parallel()
 	in := &injector{op: "TransactWriteItems", body: errorAnswer("TransactionInProgressException")}
 	db := injected(t, in)
-	sdk := sdkMaxAttempts(db)
+	sdk := sdkMaxAttempts(t)
 	in.fail = sdk + 1 // one more than the SDK's attempts of one call
 	if err := db.Transact(context.Background(), twoOps(newToken())); err != nil {
 		t.Fatalf("Transact after %d TransactionInProgress answers: %v", in.fail, err)
@@ -341,7 +346,7 @@ func TestRetryByCallerWithTokenWritesOnce(t *testing.T) {
 	t.Parallel()
 	in := &injector{op: "TransactWriteItems", status: http.StatusInternalServerError, body: errorAnswer("InternalServerError"), afterSend: true}
 	db := injected(t, in)
-	in.fail = sdkMaxAttempts(db) // every attempt of the first call
+	in.fail = sdkMaxAttempts(t) // every attempt of the first call
 	set := map[string]any{}
 	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
 		set[n] = n

@@ -17,11 +17,11 @@ import (
 // sdkClient is an SDK client for cfg's DynamoDB.
 func sdkClient(t *testing.T, cfg itemdynamodb.Config) *dynamodb.Client {
 	t.Helper()
-	db, err := itemdynamodb.Open(context.Background(), cfg)
+	c, err := itemdynamodb.NewClient(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db.Client()
+	return c
 }
 
 func TestCreateTableIdempotent(t *testing.T) {

@@ -38,17 +38,17 @@ func Config(t testing.TB) itemdynamodb.Config {
 		Region:   "us-east-1",
 		Endpoint: endpoint,
 	}
-	db, err := itemdynamodb.Open(context.Background(), cfg)
+	client, err := itemdynamodb.NewClient(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := itemdynamodb.CreateTable(context.Background(), db.Client(), cfg.Table); err != nil {
+	if _, err := itemdynamodb.CreateTable(context.Background(), client, cfg.Table); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := db.Client().DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
+		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
 			t.Errorf("delete table %s: %v", cfg.Table, err)
 		}
 	})
