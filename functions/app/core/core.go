@@ -16,6 +16,7 @@ import (
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/awsenv"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/edge"
 	"github.com/okaeri/okaeri/functions/mail"
@@ -52,6 +53,10 @@ type Core struct {
 	// MailSender sends what the accounts service queued (functions/mail/queue).
 	MailSender *queue.Sender
 }
+
+// Company is the company the portal belongs to, for pages and mails (see
+// functions/brand). Until the site publishes its own, the sample's.
+func (c *Core) Company(ctx context.Context) brand.Company { return brand.Sample() }
 
 // New opens the store and builds the rest. Close releases it.
 func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*Core, error) {
