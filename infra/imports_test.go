@@ -45,6 +45,7 @@ var featureOf = map[string]string{
 	"app/core":    core,
 	"auth":        core,
 	"awsenv":      core,
+	"brand":       core,
 	"config":      core,
 	"edge":        core,
 	"httpapi":     core,
@@ -117,6 +118,8 @@ var forbidden = map[string]string{
 	"sigs.k8s.io/yaml":         "YAML (content is parsed by `okaeri sync`)",
 }
 
+func never(lambda.Function) bool { return false }
+
 func usesTable(f lambda.Function) bool { return f.Table != lambda.NoAccess }
 
 // callsAWS is true of a function that reaches any AWS API.
@@ -136,12 +139,14 @@ var awsClients = map[string]func(lambda.Function) bool{
 	"service/s3":              func(f lambda.Function) bool { return f.Resumes != lambda.NoAccess },
 	"service/ssm":             func(f lambda.Function) bool { return len(f.Secrets) > 0 },
 	"service/lambda":          func(f lambda.Function) bool { return len(f.Invokes) > 0 },
-	// config.LoadDefaultConfig's chain: its credential providers' clients.
-	"config":           callsAWS,
-	"service/sts":      callsAWS,
-	"service/sso":      callsAWS,
-	"service/ssooidc":  callsAWS,
-	"service/signin":   callsAWS,
+	// config.LoadDefaultConfig's chain and its credential providers'
+	// clients are the okaeri command's (awsenv/chain): a Lambda's
+	// credentials and region are in its environment (awsenv.FromEnv).
+	"config":           never,
+	"service/sts":      never,
+	"service/sso":      never,
+	"service/ssooidc":  never,
+	"service/signin":   never,
 	"service/internal": callsAWS,
 }
 

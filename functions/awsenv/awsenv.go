@@ -1,42 +1,48 @@
 // Package awsenv is where every AWS client of Okaeri (S3 for résumés, SSM
-// for secrets, DynamoDB for the store) gets its aws.Config: the SDK's own
-// default chain, config.LoadDefaultConfig, for the region and the
-// credentials, the same on Lambda (the function role's credentials and
-// AWS_REGION from the environment) and in the okaeri command (profiles,
-// SSO, instance and container roles).
+// for secrets, DynamoDB for the store) gets its aws.Config.
+//
+// Two loaders, one per kind of process:
+//   - Lambda functions (the default, FromEnv): the region and the function
+//     role's credentials are what the Lambda runtime puts in the
+//     environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+//     AWS_SESSION_TOKEN), which is all the SDK's default chain would find
+//     there. FromEnv reads just those, with the SDK's own static provider,
+//     because importing the SDK's config package links the STS, SSO,
+//     SSO-OIDC and sign-in clients, their endpoint tables and schemas into
+//     every function: measured with `lambdabench -why`, about 3 ms of
+//     package init and 1.5 MB per function, for credential sources a
+//     Lambda never has.
+//   - The okaeri command, run by people and CI (package chain): the SDK's
+//     whole default chain, config.LoadDefaultConfig (profiles, SSO,
+//     assumed roles, instance and container roles, AWS_ENDPOINT_URL_*).
 //
 // A client makes its configuration with one call and hands it to the
 // SDK's client:
 //
-//	cfg, err := awsenv.Load(ctx, nil, awsenv.Options{Region: region, Endpoint: endpoint})
+//	cfg, err := awsenv.Load(ctx, loader, awsenv.Options{Region: region, Endpoint: endpoint})
 //	if err != nil {
 //		return nil, err
 //	}
 //	db := dynamodb.NewFromConfig(cfg)
 //
-// The second argument is a Loader, nil for the SDK's default chain
-// (Default); tests may pass their own. Region, when not empty, overrides
-// AWS_REGION and the profile's region. Endpoint, when not empty, is a
-// local emulator or test server (DynamoDB Local, an S3 implementation):
-// it becomes cfg.BaseEndpoint, any region and any signing credentials do,
-// and the EC2 metadata service is not probed. Without an Endpoint, Load
-// fails at once, naming the variables to set, when there is no region or
-// no credentials, so a misconfigured function says so at start and not at
-// its first request. The SDK's own endpoint variables (AWS_ENDPOINT_URL,
-// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_DYNAMODB)
-// are honoured by the clients as usual.
+// loader is nil for FromEnv, or chain.Load. Region, when not empty,
+// overrides the environment's. Endpoint, when not empty, is a local
+// emulator or test server (DynamoDB Local, an S3 implementation): it
+// becomes cfg.BaseEndpoint and any region and signing credentials do.
+// Without an Endpoint, Load fails at once, naming the variables to set,
+// when there is no region or no credentials, so a misconfigured function
+// says so at start and not at its first request.
 package awsenv
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 )
 
 // Options say what a client needs.
@@ -54,40 +60,32 @@ type Options struct {
 
 func (o Options) emulator() bool { return o.Emulator || o.Endpoint != "" }
 
-// Loader finds the region and credentials. Default is the one every
-// client uses; the type lets tests and older callers pass their own.
+// Loader finds the region and credentials: FromEnv, chain.Load, or a test's.
 type Loader func(ctx context.Context, o Options) (aws.Config, error)
 
-// Default is the SDK's default configuration chain
-// (config.LoadDefaultConfig) with o.Region. For an emulator it does not
-// probe the EC2 metadata service, which would only time out on a laptop.
-func Default(ctx context.Context, o Options) (aws.Config, error) {
-	var opts []func(*config.LoadOptions) error
-	if o.Region != "" {
-		opts = append(opts, config.WithRegion(o.Region))
+// FromEnv is the Lambda environment's configuration: the region from
+// o.Region, AWS_REGION or AWS_DEFAULT_REGION, and the credentials from
+// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (nil
+// when the environment holds none).
+func FromEnv(ctx context.Context, o Options) (aws.Config, error) {
+	cfg := aws.Config{Region: o.Region}
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if cfg.Region == "" {
+			cfg.Region = os.Getenv(k)
+		}
 	}
-	if o.emulator() {
-		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	if id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	return cfg, nil
+	return cfg, ctx.Err()
 }
 
-// FromEnv is Default.
-//
-// Deprecated: it read only the Lambda environment's variables; every
-// client now uses the SDK's default chain. Pass nil or Default to Load.
-func FromEnv(ctx context.Context, o Options) (aws.Config, error) { return Default(ctx, o) }
-
-// Load runs load (Default when nil) and checks what it found. For an
+// Load runs load (FromEnv when nil) and checks what it found. For an
 // emulator it fills in a region and credentials when there are none, as
 // emulators check that requests are signed, not by whom.
 func Load(ctx context.Context, load Loader, o Options) (aws.Config, error) {
 	if load == nil {
-		load = Default
+		load = FromEnv
 	}
 	cfg, err := load(ctx, o)
 	if err != nil {

@@ -60,28 +60,6 @@ func TestLoadReadsLambdasVariables(t *testing.T) {
 	}
 }
 
-// The okaeri command, run by a person, finds a profile as the AWS CLI does.
-func TestLoadReadsTheSharedProfile(t *testing.T) {
-	ctx := context.Background()
-	dir := isolate(t)
-	write := func(name, text string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("config", "[profile okaeri]\nregion = ap-northeast-3\n")
-	write("credentials", "[okaeri]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n")
-	t.Setenv("AWS_PROFILE", "okaeri")
-	cfg, err := Load(ctx, nil, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil || cfg.Region != "ap-northeast-3" || creds.AccessKeyID != "AKIDPROFILE" {
-		t.Fatalf("got region %q creds %+v (%v)", cfg.Region, creds, err)
-	}
-}
-
 func TestLoadSaysWhatIsMissing(t *testing.T) {
 	ctx := context.Background()
 	isolate(t)

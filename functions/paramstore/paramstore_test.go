@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/okaeri/okaeri/functions/awsenv"
 	"github.com/okaeri/okaeri/functions/paramstore"
 )
 
@@ -143,9 +144,11 @@ func TestGetenvFailsOnAMissingParameterWithoutShowingValues(t *testing.T) {
 	}
 }
 
-// NewClient, what the Lambda functions use, takes its region, credentials
-// and (here) endpoint from the environment through the SDK's default chain.
-func TestNewClientUsesTheDefaultConfiguration(t *testing.T) {
+// The Lambda functions' client takes its region and credentials from the
+// variables the Lambda runtime sets (awsenv.FromEnv, what NewClient
+// loads), and signs its requests with them; only the endpoint is the
+// test's.
+func TestClientFromLambdasEnvironment(t *testing.T) {
 	var calls atomic.Int32
 	srv := fakeSSM(t, map[string]string{"/okaeri/prod/session-keys": "k1:c2VjcmV0"}, &calls)
 	for _, kv := range os.Environ() {
@@ -156,11 +159,18 @@ func TestNewClientUsesTheDefaultConfiguration(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for k, v := range map[string]string{"AWS_REGION": "ap-northeast-1", "AWS_ACCESS_KEY_ID": "AKIDTEST", "AWS_SECRET_ACCESS_KEY": "secret",
-		"AWS_SESSION_TOKEN": "session-token", "AWS_ENDPOINT_URL_SSM": srv.URL,
-		"AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials", "AWS_EC2_METADATA_DISABLED": "true"} {
+		"AWS_SESSION_TOKEN": "session-token",
+		"AWS_CONFIG_FILE":   dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials", "AWS_EC2_METADATA_DISABLED": "true"} {
 		t.Setenv(k, v)
 	}
-	getenv, err := paramstore.Getenv(context.Background(), []string{"OKAERI_SESSION_KEYS=ssm:/okaeri/prod/session-keys"}, paramstore.NewClient)
+	newClient := func(ctx context.Context) (paramstore.Client, error) {
+		cfg, err := awsenv.Load(ctx, nil, awsenv.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return paramstore.New(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(srv.URL) }), nil
+	}
+	getenv, err := paramstore.Getenv(context.Background(), []string{"OKAERI_SESSION_KEYS=ssm:/okaeri/prod/session-keys"}, newClient)
 	if err != nil {
 		t.Fatal(err)
 	}

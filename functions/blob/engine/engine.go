@@ -22,7 +22,7 @@ type Config struct {
 	// Endpoint is a custom S3 endpoint (tests, S3-compatible servers).
 	Endpoint string
 	// AWS finds the region and credentials for s3; nil is the SDK's
-	// default chain (awsenv.Default).
+	// Lambda environment (awsenv.FromEnv); the okaeri command passes chain.Load.
 	AWS awsenv.Loader
 }
 

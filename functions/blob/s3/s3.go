@@ -40,8 +40,9 @@ type Config struct {
 	// server). With it, requests use path-style addressing and, without
 	// configured credentials, static dummy ones.
 	Endpoint string
-	// AWS finds the region and credentials; nil is the SDK's default chain
-	// (awsenv.Default).
+	// AWS finds the region and credentials; nil is the Lambda environment
+	// (awsenv.FromEnv), the okaeri command passes the SDK's default chain
+	// (awsenv/chain).
 	AWS awsenv.Loader
 }
 

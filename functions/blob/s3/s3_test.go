@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/okaeri/okaeri/functions/awsenv/chain"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -167,13 +168,14 @@ func TestS3MissingBucketIsNotAMissingBlob(t *testing.T) {
 	}
 }
 
-// The SDK's own endpoint variable reaches an S3-compatible server, path-style.
+// The SDK's own endpoint variable reaches an S3-compatible server,
+// path-style, through the default chain the okaeri command uses.
 func TestS3EndpointFromTheEnvironment(t *testing.T) {
 	ctx := context.Background()
 	srv := newServer(t)
 	credentials(t)
 	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
-	st, err := s3.New(ctx, s3.Config{Bucket: bucket, Region: "ap-northeast-1"})
+	st, err := s3.New(ctx, s3.Config{Bucket: bucket, Region: "ap-northeast-1", AWS: chain.Load})
 	if err != nil {
 		t.Fatal(err)
 	}

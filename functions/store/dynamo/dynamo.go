@@ -38,7 +38,8 @@ type Config struct {
 	Region string
 	// Endpoint is a custom endpoint such as DynamoDB Local's http://127.0.0.1:8000.
 	Endpoint string
-	// AWS finds the region and credentials (nil: the SDK's default chain).
+	// AWS finds the region and credentials (nil: the Lambda environment,
+	// awsenv.FromEnv; the okaeri command passes awsenv/chain).
 	AWS awsenv.Loader
 	// Now is the clock for CreatedAt/UpdatedAt defaults (default time.Now).
 	Now func() time.Time

@@ -73,8 +73,9 @@ type Config struct {
 	// Endpoint is a custom endpoint such as DynamoDB Local's
 	// http://127.0.0.1:8000 (any region and credentials do there).
 	Endpoint string
-	// AWS finds the region and credentials (nil: the SDK's default chain,
-	// config.LoadDefaultConfig; see awsenv).
+	// AWS finds the region and credentials (nil: the Lambda environment,
+	// awsenv.FromEnv; the okaeri command passes awsenv/chain's
+	// config.LoadDefaultConfig).
 	AWS awsenv.Loader
 	// ClientOptions adjust the client after the defaults (tests, benchmarks).
 	ClientOptions []func(*dynamodb.Options)
