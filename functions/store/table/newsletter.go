@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/okaeri/okaeri/functions/store"
@@ -37,6 +38,7 @@ const (
 	typeDelivery        = string(store.RecordDelivery)
 	typeSuppression     = string(store.RecordSuppression)
 	typeEngagement      = string(store.RecordEngagement)
+	typeMemberDelivery  = "member_delivery"
 	claimConcurrency    = 16
 	suppressionReasonAt = "reason_"
 )
@@ -48,6 +50,24 @@ func deliveryKey(slug, memberID string) kv.Key { return key("DELIVERY#"+slug+"#"
 func suppressionKey(hash string) kv.Key        { return key("SUPPRESS#"+hash, skSuppression) }
 func engagementKey(memberID, eventID string) kv.Key {
 	return key("MEMBER#"+memberID, "ENGAGE#"+eventID)
+}
+
+// memberDeliveryKey is the member-side index of a delivery: erasure finds
+// a member's deliveries with a consistent read of their partition, not
+// through the sends GSI1 lists, which may lag behind a send just created.
+func memberDeliveryKey(memberID, slug string) kv.Key {
+	return key("MEMBER#"+memberID, memberDeliveryPrefix+slug)
+}
+
+const memberDeliveryPrefix = "NLDELIVERY#"
+
+func memberDeliveryItem(d store.Delivery) item {
+	return with(memberDeliveryKey(d.MemberID, d.Slug), item{"type": str(typeMemberDelivery), "slug": str(d.Slug)})
+}
+
+// putDelivery puts d with its member-side index, on cond.
+func (s *Store) putDelivery(ctx context.Context, d store.Delivery, cond kv.Cond) error {
+	return s.transact(ctx, "put delivery", []kv.Op{kv.Put(deliveryItem(d), cond), kv.Put(memberDeliveryItem(d), nil)})
 }
 
 // reasonAttr is the attribute holding one suppression reason's mark.
@@ -78,7 +98,7 @@ func init() {
 		d, err := decodeDelivery(it)
 		return store.Record{Delivery: &d}, err
 	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, deliveryItem(*r.Delivery))
+		return s.putDelivery(ctx, *r.Delivery, nil)
 	})
 	recordType(typeSuppression, func(it item) (store.Record, error) {
 		sup, err := decodeSuppression(it)
@@ -92,6 +112,7 @@ func init() {
 	}, func(s *Store, ctx context.Context, r store.Record) error {
 		return s.put(ctx, engagementItem(*r.Engagement))
 	})
+	indexTypes(typeMemberDelivery)
 }
 
 // newsletterData is v as the JSON "data" attribute.
@@ -417,8 +438,8 @@ func (s *Store) claimDeliveries(ctx context.Context, b store.DeliveryBatch) ([]b
 // claimDelivery puts a member's delivery for this batch unless they have
 // one for another batch, and reports whether the member is this batch's.
 func (s *Store) claimDelivery(ctx context.Context, d store.Delivery) (bool, error) {
-	err := s.write(ctx, kv.Put(deliveryItem(d), kv.Or(kv.NotExists(), kv.Eq("batch_id", d.BatchID))))
-	if _, failed := conditionFailed(err); failed {
+	err := s.putDelivery(ctx, d, kv.Or(kv.NotExists(), kv.Eq("batch_id", d.BatchID)))
+	if i, _, failed := failedAt(err); failed && i == 0 {
 		return false, nil
 	}
 	return err == nil, err
@@ -794,36 +815,25 @@ func (s *Store) EraseNewsletterMember(ctx context.Context, memberID string) erro
 	if memberID == "" {
 		return nil
 	}
+	// The member's deliveries: their index items (a consistent read), and
+	// under every listed send those written before the index existed.
+	marks, err := s.queryAll(ctx, kv.Query{PK: "MEMBER#" + memberID, Prefix: memberDeliveryPrefix})
+	if err != nil {
+		return fmt.Errorf("erase newsletter member: %w", err)
+	}
 	sends, err := s.ListNewsletterSends(ctx)
 	if err != nil {
 		return fmt.Errorf("erase newsletter member: %w", err)
 	}
+	slugs := map[string]bool{}
+	for _, it := range marks {
+		slugs[strings.TrimPrefix(it[AttrSK].(string), memberDeliveryPrefix)] = true
+	}
 	for _, send := range sends {
-		it, err := s.getItem(ctx, "erase newsletter member", deliveryKey(send.Slug, memberID))
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("erase newsletter member: %w", err)
-		}
-		d, err := decodeDelivery(it)
-		if err != nil {
-			return fmt.Errorf("erase newsletter member: %w", err)
-		}
-		_, err = s.updateDeliveryBatch(ctx, d.Slug, d.BatchID, func(old store.DeliveryBatch) (store.DeliveryBatch, error) {
-			next := cloneDeliveryBatch(old)
-			for i, r := range next.Recipients {
-				if r.MemberID == memberID && (r.Email != "" || r.Name != "") {
-					next.Recipients[i].Email, next.Recipients[i].Name = "", ""
-					next.Version, next.UpdatedAt = old.Version+1, s.now().UTC()
-				}
-			}
-			return next, nil
-		})
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("erase newsletter member: %w", err)
-		}
-		if err := s.deleteExisting(ctx, "erase newsletter member", deliveryKey(send.Slug, memberID)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		slugs[send.Slug] = true
+	}
+	for _, slug := range slices.Sorted(maps.Keys(slugs)) {
+		if err := s.eraseDelivery(ctx, slug, memberID); err != nil {
 			return fmt.Errorf("erase newsletter member: %w", err)
 		}
 	}
@@ -837,4 +847,34 @@ func (s *Store) EraseNewsletterMember(ctx context.Context, memberID string) erro
 		}
 	}
 	return nil
+}
+
+// eraseDelivery removes the member's name and address from the batch of
+// their delivery of slug, then the delivery and its index item.
+func (s *Store) eraseDelivery(ctx context.Context, slug, memberID string) error {
+	it, err := s.getItem(ctx, "erase newsletter member", deliveryKey(slug, memberID))
+	if errors.Is(err, store.ErrNotFound) {
+		return s.write(ctx, kv.Delete(memberDeliveryKey(memberID, slug), nil))
+	}
+	if err != nil {
+		return err
+	}
+	d, err := decodeDelivery(it)
+	if err != nil {
+		return err
+	}
+	_, err = s.updateDeliveryBatch(ctx, d.Slug, d.BatchID, func(old store.DeliveryBatch) (store.DeliveryBatch, error) {
+		next := cloneDeliveryBatch(old)
+		for i, r := range next.Recipients {
+			if r.MemberID == memberID && (r.Email != "" || r.Name != "") {
+				next.Recipients[i].Email, next.Recipients[i].Name = "", ""
+				next.Version, next.UpdatedAt = old.Version+1, s.now().UTC()
+			}
+		}
+		return next, nil
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return s.transact(ctx, "erase newsletter member", []kv.Op{kv.Delete(deliveryKey(slug, memberID), nil), kv.Delete(memberDeliveryKey(memberID, slug), nil)})
 }
