@@ -813,7 +813,7 @@ func (s *Store) ClaimReminder(ctx context.Context, eventID, memberID string, now
 	if eventID == "" || memberID == "" {
 		return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
 	}
-	after, err := s.db.Write(ctx, kv.Update(rsvpKey(eventID, memberID),
+	after, err := s.writeClaim(ctx, kv.Update(rsvpKey(eventID, memberID),
 		map[string]any{"reminded_at": timeString(now)}, map[string]int64{"version": 1}, nil,
 		kv.And(kv.Exists(), kv.Eq("status", string(store.RSVPConfirmed)), kv.Lacks("reminded_at"))))
 	if old, failed := conditionFailed(err); failed {

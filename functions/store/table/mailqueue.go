@@ -137,7 +137,7 @@ func (s *Store) claimOne(ctx context.Context, cand item, now time.Time, lease ti
 		return store.QueuedMail{}, false, nil
 	}
 	nowNS := unixNano(now)
-	after, err := s.db.Write(ctx, kv.Update(cand.Key(),
+	after, err := s.writeClaim(ctx, kv.Update(cand.Key(),
 		map[string]any{"lease_ns": unixNano(now.Add(lease))}, map[string]int64{"attempts": 1}, nil,
 		kv.And(kv.Eq("attempts", read), kv.Le("lease_ns", nowNS), kv.Gt(attrExpireNS, nowNS))))
 	if _, failed := conditionFailed(err); failed {

@@ -123,6 +123,32 @@ func (s *Store) write(ctx context.Context, op kv.Op) error {
 	return s.db.Transact(ctx, kv.Tx{Ops: []kv.Op{op}})
 }
 
+// writeClaim applies op, a single conditional update that claims an item
+// (a reminder, a mail's lease), and returns the item after it. op also
+// sets attrClaim to a fresh nonce, so that the store recognises its own
+// write when the SDK retried an attempt whose answer was lost (a 5xx or a
+// timeout after DynamoDB applied it): the retry then fails its condition
+// on an item that carries this call's nonce, and that is this call's win,
+// not another claimer's. Without it such a claim would be reported lost
+// and the reminder never sent.
+func (s *Store) writeClaim(ctx context.Context, op kv.Op) (item, error) {
+	nonce := store.NewID()
+	set := make(map[string]any, len(op.Set)+1)
+	for k, v := range op.Set {
+		set[k] = v
+	}
+	set[attrClaim] = nonce
+	op.Set = set
+	after, err := s.db.Write(ctx, op)
+	if cur, failed := conditionFailed(err); failed && cur != nil && cur[attrClaim] == nonce {
+		return cur, nil
+	}
+	return after, err
+}
+
+// attrClaim holds the nonce of the last writeClaim on an item.
+const attrClaim = "claim_nonce"
+
 // failedAt reports whether err is a failed condition, on which operation,
 // and that item as it was.
 func failedAt(err error) (int, item, bool) { return kv.FailedAt(err) }

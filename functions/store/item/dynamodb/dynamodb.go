@@ -607,7 +607,7 @@ func (d *DB) Transact(ctx context.Context, tx item.Tx) error {
 						cur, _ = d.Get(ctx, tx.Ops[i].Key)
 					}
 					return &item.ConditionFailed{Index: i, Current: cur}
-				case "TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError", "RequestLimitExceeded":
+				case "TransactionConflict", "ReplicatedWriteConflict", "ProvisionedThroughputExceeded", "ThrottlingError", "RequestLimitExceeded":
 					retry = true
 				case "ValidationError":
 					return validation(aws.ToString(r.Message), err)
@@ -740,8 +740,13 @@ func (d *DB) write(ctx context.Context, op item.Op) (item.Item, error) {
 // holds the item: the write was not applied, so trying again cannot apply
 // it twice, and the transaction ends within milliseconds. The SDK's
 // standard retryer retries throttling but not this.
+//
+// ReplicatedWriteConflictException is the same for a global table with
+// strong consistency across Regions: another Region's request holds the
+// item, this one was not applied.
 func retryConflicts(o *dynamodb.Options) {
-	o.Retryer = retry.AddWithErrorCodes(o.Retryer, (&types.TransactionConflictException{}).ErrorCode())
+	o.Retryer = retry.AddWithErrorCodes(o.Retryer,
+		(&types.TransactionConflictException{}).ErrorCode(), (&types.ReplicatedWriteConflictException{}).ErrorCode())
 }
 
 func (d *DB) singleError(ctx context.Context, op item.Op, err error) error {

@@ -259,7 +259,7 @@ func TestRetryTransactionInProgress(t *testing.T) {
 func TestRetrySingleWriteThrottled(t *testing.T) {
 	for _, code := range []string{
 		"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
-		"TransactionConflictException",
+		"TransactionConflictException", "ReplicatedWriteConflictException",
 	} {
 		t.Run(code, func(t *testing.T) {
 			t.Parallel()
