@@ -48,6 +48,7 @@ type Store interface {
 	Newsletters
 	MailQueue
 	Backup
+	Counters
 
 	// DeleteExpired physically removes items whose expiry is at or before now
 	// and reports how many it removed. Reads already treat them as absent;

@@ -379,11 +379,11 @@ func (s *Store) Apply(ctx context.Context, a store.Application, now time.Time) (
 		if err != nil {
 			return store.Application{}, false, fmt.Errorf("apply: %w", err)
 		}
-		err = s.transact(ctx, "apply", []kv.Op{
+		err = s.transact(ctx, "apply", append([]kv.Op{
 			putIfAbsent(applicationIndexItem(a)),
 			putIfAbsent(applicationItem(a)),
 			open,
-		})
+		}, counterOps(store.ApplicationCounts(nil, &a, now))...))
 		i, cur, failed := failedAt(err)
 		switch {
 		case !failed && err != nil:
@@ -527,7 +527,7 @@ func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusCh
 		if err != nil {
 			return store.Application{}, fmt.Errorf("%s: %w", op, err)
 		}
-		err = s.putVersion(ctx, applicationItem(moved), old.Version)
+		err = s.putVersion(ctx, applicationItem(moved), old.Version, store.ApplicationCounts(&old, &moved, s.now()))
 		if err == nil {
 			return moved, nil
 		}
@@ -540,11 +540,12 @@ func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusCh
 	}
 }
 
-// putVersion is a Put on condition that the stored item is at version;
-// errVersionChanged if another writer came first.
-func (s *Store) putVersion(ctx context.Context, it item, version int64) error {
-	err := s.write(ctx, kv.Put(it, kv.Eq("version", version)))
-	if _, failed := conditionFailed(err); failed {
+// putVersion is a Put on condition that the stored item is at version,
+// with the counters' deltas in the same transaction; errVersionChanged if
+// another writer came first.
+func (s *Store) putVersion(ctx context.Context, it item, version int64, deltas map[string]int64) error {
+	err := s.transact(ctx, "put version", append([]kv.Op{kv.Put(it, kv.Eq("version", version))}, counterOps(deltas)...))
+	if i, _, failed := failedAt(err); failed && i == 0 {
 		return errVersionChanged
 	}
 	return err
@@ -557,6 +558,10 @@ func (s *Store) importApplication(ctx context.Context, a store.Application) erro
 	fields := []string{""}
 	owned := kv.Or(kv.NotExists(), kv.Eq("application_id", a.ID))
 	old, _, err := s.getApplication(ctx, a.ID)
+	var oldp *store.Application
+	if err == nil {
+		oldp = &old
+	}
 	switch {
 	case err == nil:
 		if old.ErasedAt.IsZero() && (!a.ErasedAt.IsZero() || old.MemberID != a.MemberID || old.JobID != a.JobID) {
@@ -570,6 +575,7 @@ func (s *Store) importApplication(ctx context.Context, a store.Application) erro
 		writes = append(writes, kv.Put(applicationIndexItem(a), owned))
 		fields = append(fields, "memberId")
 	}
+	writes = append(writes, counterOps(store.ApplicationCounts(oldp, &a, a.UpdatedAt))...)
 	return conflictOf(s.transact(ctx, "import application", writes), fields)
 }
 
@@ -593,11 +599,11 @@ func (s *Store) Refer(ctx context.Context, r store.Referral, now time.Time) (sto
 		if err != nil {
 			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
 		}
-		err = s.transact(ctx, "refer", []kv.Op{
+		err = s.transact(ctx, "refer", append([]kv.Op{
 			putIfAbsent(referralIndexItem(r)),
 			putIfAbsent(referralItem(r)),
 			open,
-		})
+		}, counterOps(store.ReferralCounts(nil, &r, now))...))
 		i, cur, failed := failedAt(err)
 		switch {
 		case !failed && err != nil:
@@ -671,7 +677,7 @@ func (s *Store) UpdateReferral(ctx context.Context, id string, update func(old s
 		if err != nil {
 			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
 		}
-		err = s.putVersion(ctx, referralItem(next), old.Version)
+		err = s.putVersion(ctx, referralItem(next), old.Version, store.ReferralCounts(&old, &next, s.now()))
 		if err == nil {
 			return next, nil
 		}
@@ -737,6 +743,10 @@ func (s *Store) importReferral(ctx context.Context, r store.Referral) error {
 	fields := []string{""}
 	owned := kv.Or(kv.NotExists(), kv.Eq("referral_id", r.ID))
 	old, _, err := s.getReferral(ctx, r.ID)
+	var oldp *store.Referral
+	if err == nil {
+		oldp = &old
+	}
 	switch {
 	case err == nil:
 		if old.ErasedAt.IsZero() && (!r.ErasedAt.IsZero() || old.ReferrerID != r.ReferrerID || old.FriendKey() != r.FriendKey()) {
@@ -750,6 +760,7 @@ func (s *Store) importReferral(ctx context.Context, r store.Referral) error {
 		writes = append(writes, kv.Put(referralIndexItem(r), owned))
 		fields = append(fields, "referrerId")
 	}
+	writes = append(writes, counterOps(store.ReferralCounts(oldp, &r, r.UpdatedAt))...)
 	return conflictOf(s.transact(ctx, "import referral", writes), fields)
 }
 

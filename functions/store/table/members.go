@@ -32,6 +32,7 @@ func (s *Store) CreateMember(ctx context.Context, m store.Member) (store.Member,
 	for _, r := range m.Roles {
 		writes = append(writes, kv.Put(roleIndexItem(r, m.ID), nil))
 	}
+	writes = append(writes, counterOps(store.MemberCounts(nil, &m, s.now()))...)
 	if err := s.transact(ctx, "create member", writes); err != nil {
 		return store.Member{}, fmt.Errorf("create member: %w", conflictOf(err, fields))
 	}
@@ -197,6 +198,7 @@ func (s *Store) replaceMember(ctx context.Context, op string, old *store.Member,
 			fields = append(fields, "")
 		}
 	}
+	writes = append(writes, counterOps(store.MemberCounts(old, &m, s.now()))...)
 	err := s.transact(ctx, op, writes)
 	if i, _, ok := failedAt(err); ok && i == 0 {
 		return errVersionChanged
@@ -267,6 +269,7 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 		for _, r := range old.Roles {
 			writes = append(writes, kv.Delete(roleKey(r, id), nil))
 		}
+		writes = append(writes, counterOps(store.MemberCounts(&old, nil, s.now()))...)
 		err = s.transact(ctx, "delete member", writes)
 		if i, _, ok := failedAt(err); ok && i == 0 {
 			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {

@@ -1,0 +1,232 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// wantCounts fails unless s counts want (names not in want are not read).
+func wantCounts(t *testing.T, what string, s store.Store, want map[string]int64) {
+	t.Helper()
+	names := make([]string, 0, len(want))
+	for n := range want {
+		names = append(names, n)
+	}
+	got, err := s.Counts(context.Background(), names...)
+	if err != nil {
+		t.Fatalf("%s: Counts: %v", what, err)
+	}
+	for n, w := range want {
+		if got[n] != w {
+			t.Errorf("%s: %s = %d, want %d", what, n, got[n], w)
+		}
+	}
+}
+
+// testCountersFollowMembers: registration, verification, approval,
+// suspension and deletion move the status gauges and the funnel in the
+// same write; an update that changes no status moves nothing.
+func testCountersFollowMembers(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	month := store.MonthOf(t0)
+	wantCounts(t, "empty store", s, map[string]int64{store.CounterMembers(store.StatusPending): 0, store.CounterRegistered(month): 0})
+	a := mustCreate(t, s, newMember("a@example.com"))
+	b := mustCreate(t, s, newMember("b@example.com"))
+	mustCreate(t, s, newMember("c@example.com"))
+	wantCounts(t, "three registered", s, map[string]int64{
+		store.CounterMembers(store.StatusPending): 3, store.CounterRegistered(month): 3,
+		store.CounterReached(store.StatusVerified): 0,
+	})
+	set := func(id string, st store.Status) {
+		t.Helper()
+		if _, err := s.UpdateMember(ctx, id, func(m store.Member) (store.Member, error) { m.Status = st; return m, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := store.MonthOf(time.Now())
+	set(a.ID, store.StatusVerified)
+	set(a.ID, store.StatusApproved)
+	set(b.ID, store.StatusApproved) // straight from pending (HR matched the roster)
+	after := store.MonthOf(time.Now())
+	if _, err := s.UpdateMember(ctx, a.ID, func(m store.Member) (store.Member, error) { m.Department = "人事部"; return m, nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{
+		store.CounterMembers(store.StatusPending): 1, store.CounterMembers(store.StatusVerified): 0,
+		store.CounterMembers(store.StatusApproved): 2, store.CounterRegistered(month): 3,
+		store.CounterReached(store.StatusVerified): 2, store.CounterReached(store.StatusApproved): 2,
+	}
+	if before == after {
+		want[store.CounterApproved(after)] = 2
+	}
+	wantCounts(t, "two approved", s, want)
+	// Suspending and restoring is no new approval for the funnel, but HR's
+	// approvals of the month count the restore.
+	set(b.ID, store.StatusSuspended)
+	wantCounts(t, "one suspended", s, map[string]int64{store.CounterMembers(store.StatusApproved): 1, store.CounterMembers(store.StatusSuspended): 1})
+	set(b.ID, store.StatusApproved)
+	wantCounts(t, "restored", s, map[string]int64{store.CounterMembers(store.StatusSuspended): 0, store.CounterReached(store.StatusApproved): 2})
+	if err := s.DeleteMember(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "one erased", s, map[string]int64{
+		store.CounterMembers(store.StatusApproved): 1, store.CounterRegistered(month): 3, store.CounterReached(store.StatusApproved): 2,
+	})
+}
+
+// testCountersUnderConcurrency: registrations and status changes racing
+// each other (and losing compare-and-swap races) are each counted once.
+func testCountersUnderConcurrency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 24
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*n)
+	for i := range n {
+		wg.Go(func() {
+			m, err := s.CreateMember(ctx, newMember(fmt.Sprintf("m%02d@example.com", i)))
+			if err != nil {
+				errs <- err
+				return
+			}
+			ids[i] = m.ID
+		})
+	}
+	wg.Wait()
+	// Three writers at once on each member: two approve it, one edits the
+	// department; whatever order they win in, it is approved once.
+	for i := range n {
+		for w := range 3 {
+			wg.Go(func() {
+				_, err := s.UpdateMember(ctx, ids[i], func(m store.Member) (store.Member, error) {
+					if w == 2 {
+						m.Department = "開発本部"
+					} else {
+						m.Status = store.StatusApproved
+					}
+					return m, nil
+				})
+				if err != nil {
+					errs <- err
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	wantCounts(t, "after the races", s, map[string]int64{
+		store.CounterMembers(store.StatusPending): 0, store.CounterMembers(store.StatusApproved): n,
+		store.CounterRegistered(store.MonthOf(t0)): n, store.CounterReached(store.StatusApproved): n,
+	})
+}
+
+// testCountersRebuiltByImport: counters are not exported (they are not
+// records) and an import rebuilds them from the records.
+func testCountersRebuiltByImport(t *testing.T, src, dst store.Store) {
+	ctx := context.Background()
+	a := mustCreate(t, src, newMember("a@example.com"))
+	mustCreate(t, src, newMember("b@example.com"))
+	if _, err := src.UpdateMember(ctx, a.ID, func(m store.Member) (store.Member, error) { m.Status = store.StatusApproved; return m, nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range exportLines(t, src, exportAt) {
+		if containsFold(line, "members.status") {
+			t.Fatalf("export holds a counter: %s", line)
+		}
+	}
+	importAll(t, src, dst)
+	importAll(t, src, dst) // again: an import is idempotent, counters too
+	wantCounts(t, "imported", dst, map[string]int64{
+		store.CounterMembers(store.StatusPending): 1, store.CounterMembers(store.StatusApproved): 1,
+		store.CounterRegistered(store.MonthOf(t0)): 2, store.CounterReached(store.StatusApproved): 1,
+	})
+}
+
+// testCountersFollowJobs: applications by stage, arrivals and re-hires per
+// quarter, referrals made and hired, each counted once whatever races and
+// repeats happen, and rebuilt by an import.
+func testCountersFollowJobs(t *testing.T, s store.Store, newStore Factory) {
+	ctx := context.Background()
+	mustPutJob(t, s, newJob("job-1"))
+	a := mustApply(t, s, newApplication("job-1", store.NewID()), t0)
+	b := mustApply(t, s, newApplication("job-1", store.NewID()), t0)
+	if _, created, err := s.Apply(ctx, newApplication("job-1", a.MemberID), t0); err != nil || created {
+		t.Fatalf("the same member again: created %v, %v", created, err)
+	}
+	q := store.QuarterOf(t0)
+	wantCounts(t, "two applications", s, map[string]int64{
+		store.CounterApplications(store.ApplicationReceived): 2, store.CounterApplied(q): 2,
+	})
+	before := store.QuarterOf(time.Now())
+	for _, to := range []store.ApplicationStatus{store.ApplicationScreening, store.ApplicationInterview, store.ApplicationOffer, store.ApplicationHired} {
+		if _, err := s.MoveApplication(ctx, a.ID, store.StatusChange{At: t0.Add(time.Hour), Actor: "hr:x", To: to}); err != nil {
+			t.Fatalf("move to %s: %v", to, err)
+		}
+	}
+	// Two HR members close b at once: one wins, counted once.
+	errs := together(8, func(i int) error {
+		to := store.ApplicationDeclined
+		if i%2 == 1 {
+			to = store.ApplicationWithdrawn
+		}
+		_, err := s.MoveApplication(ctx, b.ID, store.StatusChange{At: t0.Add(time.Hour), Actor: "hr:x", To: to})
+		return err
+	})
+	if ok, _ := tally(t, "closing b", errs, store.ErrPrecondition); ok != 1 {
+		t.Fatalf("%d final moves of b succeeded", ok)
+	}
+	after := store.QuarterOf(time.Now())
+	closed, err := s.GetApplication(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{
+		store.CounterApplications(store.ApplicationReceived): 0, store.CounterApplications(store.ApplicationScreening): 0,
+		store.CounterApplications(store.ApplicationOffer): 0, store.CounterApplications(store.ApplicationHired): 1,
+		store.CounterApplications(closed.Status): 1, store.CounterApplied(q): 2,
+	}
+	if before == after {
+		want[store.CounterRehired(after)] = 1
+	}
+	wantCounts(t, "one hired, one closed", s, want)
+
+	r := mustRefer(t, s, newReferral("job-1", a.MemberID, "jiro@example.com"), t0)
+	mustRefer(t, s, newReferral("job-1", a.MemberID, "saburo@example.com"), t0)
+	if _, created, err := s.Refer(ctx, newReferral("job-1", a.MemberID, "Jiro@Example.com"), t0); err != nil || created {
+		t.Fatalf("the same friend again: created %v, %v", created, err)
+	}
+	for range 2 { // recorded twice: counted once
+		if _, err := s.UpdateReferral(ctx, r.ID, func(old store.Referral) (store.Referral, error) {
+			old.Outcome = store.ReferralHired
+			return old, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hiredAt := store.QuarterOf(time.Now())
+	wantCounts(t, "referrals", s, map[string]int64{store.CounterReferred(q): 2, store.CounterReferralsHired(hiredAt): 1})
+
+	dst := newStore(t)
+	importAll(t, s, dst)
+	got, err := s.GetApplication(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotR, err := s.GetReferral(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "imported", dst, map[string]int64{
+		store.CounterApplications(store.ApplicationHired): 1, store.CounterApplications(closed.Status): 1,
+		store.CounterApplied(q): 2, store.CounterRehired(store.QuarterOf(got.UpdatedAt)): 1,
+		store.CounterReferred(q): 2, store.CounterReferralsHired(store.QuarterOf(gotR.UpdatedAt)): 1,
+	})
+}
