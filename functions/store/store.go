@@ -47,6 +47,7 @@ type Store interface {
 	Jobs
 	Newsletters
 	MailQueue
+	SiteDocuments
 	Backup
 
 	// DeleteExpired physically removes items whose expiry is at or before now
