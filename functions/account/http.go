@@ -112,7 +112,7 @@ func linkPage(action, key string, extra ...string) http.Handler {
 		}
 		// The token is in this page's URL: keep it out of Referer headers and caches.
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, key+"_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, key+"_title"),
 			Message: httpapi.Message(lang, key), Form: form})
 	})
 }
@@ -146,11 +146,11 @@ func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	lang = string(m.Language)
 	if m.Status == store.StatusApproved {
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_approved_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_approved_title"),
 			Message: httpapi.Message(lang, "verified_approved"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
 		return
 	}
-	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_pending_title"),
+	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_pending_title"),
 		Message: httpapi.Message(lang, "verified_pending"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 }
 

@@ -190,7 +190,7 @@ func TestHRNewsletterPages(t *testing.T) {
 		`<section class="newsletter-edition" lang="ja"`, `<section class="newsletter-edition" lang="en"`,
 		`<iframe class="newsletter-preview" title="メールのプレビュー (日本語版)" sandbox srcdoc="&lt;!DOCTYPE html&gt;`,
 		"山田 花子 様", "Dear Hanako Yamada,", `<pre class="pre newsletter-text">山田 花子 様`,
-		`<form method="post" action="/api/hr/newsletters/autumn-2026/send" class="stack">`,
+		`<form method="post" action="/api/hr/newsletters/autumn-2026/send" class="form stack">`,
 		`<input type="hidden" name="version" value="`+strconv.FormatInt(autumn.Version, 10)+`">`,
 		`<input type="checkbox" id="confirmed" name="confirmed" value="on" required>`, "配信を予約する", "2026-10-01 10:00")
 	// The email is the frame's document only: nothing of it is markup of the page.
