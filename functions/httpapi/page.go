@@ -112,6 +112,8 @@ func WriteFormError(w http.ResponseWriter, r *http.Request, err error, back stri
 	}
 	if back != "" {
 		page.Links = append(page.Links, PageLink{Href: back, Text: Message(lang, "back")})
+	} else { // always a way back
+		page.Links = append(page.Links, PageLink{Href: HomePath(lang), Text: Message(lang, "to_home")})
 	}
 	for k, vs := range e.Headers {
 		for _, v := range vs {
