@@ -168,7 +168,7 @@ func (h Handler) erase(w http.ResponseWriter, r *http.Request, m store.Member) {
 	}
 	h.S.ClearSessionCookie(w)
 	if httpapi.IsForm(r) {
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "erased_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "erased_title"),
 			Message: httpapi.Message(lang, "erased"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 		return
 	}

@@ -183,11 +183,7 @@ func conflictFieldName(err error) string {
 }
 
 var hrTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("hr").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body>` + httpapi.HRHeader + `
-<main id="main" class="wrap hr">
+	return template.Must(template.New("hr").Parse(`<div class="wrap hr">` + httpapi.HRNav + `
 <h1>{{.T.title}}</h1>
 <p>{{.T.intro}}</p>
 {{if not .Members}}<p>{{.T.none}}</p>{{else}}
@@ -201,13 +197,13 @@ var hrTmpl = sync.OnceValue(func() *template.Template {
 {{with .Member}}<td>{{.CreatedAt.Format "2006-01-02"}}</td>
 <td>
 <form method="post" action="/api/hr/registrations/{{.ID}}/approve"><button type="submit" class="button">{{$.T.approve}}</button></form>
-<form method="post" action="/api/hr/registrations/{{.ID}}/reject">
-<label for="reason-{{.ID}}">{{$.T.reason}}</label>
-<input id="reason-{{.ID}}" name="reason" required maxlength="500">
+<form method="post" action="/api/hr/registrations/{{.ID}}/reject" class="form">
+<div class="field"><label for="reason-{{.ID}}">{{$.T.reason}}</label>
+<input id="reason-{{.ID}}" name="reason" required maxlength="500"></div>
 <button type="submit" class="button button-secondary">{{$.T.reject}}</button></form>
 </td></tr>{{end}}
 {{end}}</tbody></table>{{end}}
-</main></body></html>`))
+</div>`))
 })
 
 var hrText = map[string]map[string]string{
@@ -263,9 +259,8 @@ func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin s
 		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registrations": rows, "count": strconv.Itoa(len(ms))})
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = hrTmpl().Execute(w, map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Rows": rows, "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: hrText[lang]["title"], Section: httpapi.SectionMembers},
+		hrTmpl(), map[string]any{"Lang": lang, "T": hrText[lang], "Members": ms, "Rows": rows, "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
 }
 
 type rejectInput struct {

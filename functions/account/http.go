@@ -1,7 +1,9 @@
 package account
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
@@ -104,7 +106,7 @@ func linkPage(action, key string, extra ...string) http.Handler {
 			lang = l // the language of the mail the link came in
 		}
 		form := &httpapi.PageForm{Action: action, Button: httpapi.Message(lang, key+"_button"),
-			Fields: []httpapi.PageField{{Name: "token", Value: q.Get("token")}}}
+			Fields: []httpapi.PageField{{Name: "token", Value: q.Get("token")}, {Name: "lang", Value: lang}}}
 		for _, name := range extra {
 			if v := q.Get(name); v != "" {
 				form.Fields = append(form.Fields, httpapi.PageField{Name: name, Value: v})
@@ -112,7 +114,7 @@ func linkPage(action, key string, extra ...string) http.Handler {
 		}
 		// The token is in this page's URL: keep it out of Referer headers and caches.
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, key+"_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, key+"_title"),
 			Message: httpapi.Message(lang, key), Form: form})
 	})
 }
@@ -121,6 +123,15 @@ func linkPage(action, key string, extra ...string) http.Handler {
 type linkInput struct {
 	Token string `json:"token"`
 	Next  string `json:"next"`
+	Lang  string `json:"lang"` // the link page's language, for the page that follows
+}
+
+// lang is the link page's language, else the request's.
+func (in linkInput) lang(r *http.Request) string {
+	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
+		return in.Lang
+	}
+	return httpapi.Lang(r)
 }
 
 // linkToken reads the posted token of a link page.
@@ -134,23 +145,34 @@ func (h Handler) linkToken(w http.ResponseWriter, r *http.Request) (linkInput, b
 }
 
 func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
-	lang := httpapi.Lang(r)
 	in, ok := h.linkToken(w, r)
 	if !ok {
 		return
 	}
+	lang := in.lang(r)
 	m, err := h.S.Verify(r.Context(), in.Token)
+	if linkUsed(err) {
+		if me, _, ok := h.S.Authenticate(r); ok { // verified already, and signed in: straight on
+			http.Redirect(w, r, pathFor(string(me.Language), "/members/"), http.StatusSeeOther)
+			return
+		}
+		httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
+			Message: httpapi.Message(lang, "link_used_verify"), Links: []httpapi.PageLink{
+				{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")},
+				{Href: pathFor(lang, "/register/"), Text: httpapi.Message(lang, "to_register")}}})
+		return
+	}
 	if err != nil {
 		httpapi.WriteFormError(w, r, err, pathFor(lang, "/register/"))
 		return
 	}
 	lang = string(m.Language)
 	if m.Status == store.StatusApproved {
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_approved_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_approved_title"),
 			Message: httpapi.Message(lang, "verified_approved"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
 		return
 	}
-	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_pending_title"),
+	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_pending_title"),
 		Message: httpapi.Message(lang, "verified_pending"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 }
 
@@ -187,17 +209,44 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, sess, err := h.S.Callback(r.Context(), in.Token)
+	if linkUsed(err) {
+		// Opened twice (a second tab, a mail app that opened it first):
+		// with a session already, straight on; else a new link.
+		if me, _, ok := h.S.Authenticate(r); ok {
+			http.Redirect(w, r, httpapi.SafeNext(in.Next, h.home(me)), http.StatusSeeOther)
+			return
+		}
+		lang := in.lang(r)
+		login := pathFor(lang, "/login/")
+		if next := httpapi.SafeNext(in.Next, ""); next != "" {
+			login += "?next=" + url.QueryEscape(next)
+		}
+		httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
+			Message: httpapi.Message(lang, "link_used_login"), Links: []httpapi.PageLink{{Href: login, Text: httpapi.Message(lang, "link_new_login")}}})
+		return
+	}
 	if err != nil {
 		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/login/"))
 		return
 	}
 	h.S.SetSessionCookie(w, sess)
 	w.Header().Set("Cache-Control", "no-store")
-	home := "/members/"
+	http.Redirect(w, r, httpapi.SafeNext(in.Next, h.home(m)), http.StatusSeeOther)
+}
+
+// home is where a member lands after logging in: HR's console for HR.
+func (h Handler) home(m store.Member) string {
 	if h.S.IsAdmin(m) {
-		home = "/hr/registrations"
+		return "/hr/registrations"
 	}
-	http.Redirect(w, r, httpapi.SafeNext(in.Next, pathFor(string(m.Language), home)), http.StatusSeeOther)
+	return pathFor(string(m.Language), "/members/")
+}
+
+// linkUsed: an emailed link's token is unknown, used or expired (they
+// read the same, tokenError).
+func linkUsed(err error) bool {
+	var e *httpapi.Error
+	return errors.As(err, &e) && e.Code == httpapi.EINVALID && e.Key == "link_invalid"
 }
 
 func (h Handler) logout(w http.ResponseWriter, r *http.Request) {

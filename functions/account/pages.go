@@ -15,8 +15,7 @@ import (
 
 var pageText = map[string]map[string]string{
 	"ja": {
-		"skip": "本文へ移動", "site": "アルムナイネットワーク", "home": "メンバートップ", "profile": "プロフィール", "directory": "アルムナイ名簿",
-		"logout": "ログアウト", "other_lang": "English", "other_lang_code": "en", "nav": "メンバーメニュー",
+		"home": "メンバートップ", "profile": "プロフィール", "directory": "アルムナイ名簿", "nav": "メンバーメニュー",
 		"profile_title": "プロフィール", "saved": "保存しました。", "basics": "基本情報", "name": "氏名", "kana": "フリガナ",
 		"email": "メールアドレス", "email_hint": "変更すると新しいアドレスに確認メールが届きます。確認するまでは今のアドレスが使われます。",
 		"pending": "確認待ちの新しいアドレス", "language": "言語", "now": "現在のこと", "company": "現在の勤務先", "role": "役職・職種",
@@ -35,11 +34,10 @@ var pageText = map[string]map[string]string{
 		"search": "検索", "q": "キーワード", "department": "部署", "any": "指定なし", "results": "件", "none": "該当するメンバーはいません。",
 		"contact": "メッセージを送る", "message": "メッセージ", "send": "送信", "sent": "メッセージを送りました。返信があれば、あなたのメールアドレスに届きます。",
 		"contact_hint": "相手にはあなたの名前とメッセージが届きます。相手のアドレスは、相手が返信した場合にだけあなたに伝わります。",
-		"more":         "さらに表示", "years": "在籍",
+		"more":         "さらに表示", "years": "在籍", "mine": "応募と紹介",
 	},
 	"en": {
-		"skip": "Skip to content", "site": "Alumni network", "home": "Members' home", "profile": "Profile", "directory": "Alumni directory",
-		"logout": "Log out", "other_lang": "日本語", "other_lang_code": "ja", "nav": "Members' menu",
+		"home": "Members' home", "profile": "Profile", "directory": "Alumni directory", "nav": "Members' menu",
 		"profile_title": "Your profile", "saved": "Saved.", "basics": "Basics", "name": "Name", "kana": "Kana",
 		"email": "Email", "email_hint": "A new address gets a confirmation email; your current address stays in use until you confirm.",
 		"pending": "New address waiting for confirmation", "language": "Language", "now": "Now", "company": "Current company", "role": "Role",
@@ -58,33 +56,28 @@ var pageText = map[string]map[string]string{
 		"search": "Search", "q": "Keywords", "department": "Department", "any": "Any", "results": "found", "none": "No member matches.",
 		"contact": "Send a message", "message": "Message", "send": "Send", "sent": "Message sent. If they reply, it will reach your email address.",
 		"contact_hint": "They receive your name and message. You learn their address only if they reply.",
-		"more":         "More", "years": "Years",
+		"more":         "More", "years": "Years", "mine": "Applications and referrals",
 	},
 }
 
-const pageHead = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner">
-<a class="brand" href="{{.Base}}/">{{.T.site}}</a>
-<nav aria-label="{{.T.nav}}"><ul class="nav-list">
+// memberNav is the sub-navigation of the members' own pages, inside the
+// site's frame (which marks the Members entry of its header).
+const memberNav = `<nav class="sub-nav" aria-label="{{.T.nav}}"><ul>
 <li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
 <li><a href="{{.Base}}/members/profile/"{{if eq .Page "profile"}} aria-current="page"{{end}}>{{.T.profile}}</a></li>
 <li><a href="{{.Base}}/members/directory/"{{if eq .Page "directory"}} aria-current="page"{{end}}>{{.T.directory}}</a></li>
-<li><a href="{{.Other}}" lang="{{.T.other_lang_code}}" hreflang="{{.T.other_lang_code}}">{{.T.other_lang}}</a></li>
-</ul></nav>
-<form method="post" action="/api/logout" class="logout"><button type="submit">{{.T.logout}}</button></form>
-</div></header>
-<main id="main" class="wrap">`
+<li><a href="{{.Base}}/members/me/applications/">{{.T.mine}}</a></li>
+</ul></nav>`
 
-const pageFoot = `</main><footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
+const pageHead = `<div class="wrap">` + memberNav
+
+const pageFoot = `</div>`
 
 var profileTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("profile").Parse(pageHead + `
 <h1>{{.T.profile_title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
-<form method="post" action="/api/me" class="stack">
+<form method="post" action="/api/me" class="form stack">
 <fieldset><legend>{{.T.basics}}</legend>
 <div class="field"><label for="name">{{.T.name}}</label><input id="name" name="name" value="{{.M.Name}}" required maxlength="100" autocomplete="name"></div>
 <div class="field"><label for="kana">{{.T.kana}}</label><input id="kana" name="kana" value="{{.M.Kana}}" maxlength="100"></div>
@@ -112,11 +105,11 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 <p><button type="submit" class="button">{{.T.save}}</button></p>
 </form>
 <section aria-labelledby="mydata"><h2 id="mydata">{{.T.mydata}}</h2>
-<p><a href="/api/me/export" download>{{.T.export}}</a></p>
+<p><a class="button button-secondary" href="/api/me/export" download>{{.T.export}}</a></p>
 <form method="post" action="/api/me/erase" class="danger">
 <h3>{{.T.erase_title}}</h3><p>{{.T.erase_hint}}</p>
 <div class="check"><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">{{.T.erase_confirm}}</label></div>
-<p><button type="submit">{{.T.erase}}</button></p></form>
+<p><button type="submit" class="button button-danger">{{.T.erase}}</button></p></form>
 </section>` + pageFoot))
 })
 
@@ -125,14 +118,14 @@ var directoryTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.T.dir_title}}</h1>
 <p>{{.T.dir_intro}}</p>
 {{if .Sent}}<p class="notice" role="status">{{.T.sent}}</p>{{end}}
-<form method="get" action="" class="search" role="search">
+<form method="get" action="" class="form search" role="search">
 <div class="field"><label for="q">{{.T.q}}</label><input id="q" name="q" value="{{.Q.Q}}" type="search"></div>
 <div class="field"><label for="open_to">{{.T.open_to}}</label><select id="open_to" name="open_to"><option value="">{{.T.any}}</option>
 {{range .OpenToOptions}}<option value="{{.Name}}"{{if .On}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<p><button type="submit">{{.T.search}}</button></p></form>
+<p><button type="submit" class="button">{{.T.search}}</button></p></form>
 <p role="status">{{len .Entries}} {{.T.results}}</p>
 {{if not .Entries}}<p>{{.T.none}}</p>{{end}}
-<ul class="directory">
+<ul class="directory" role="list">
 {{range .Entries}}<li class="card" id="m-{{.ID}}"><h2>{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}</h2>
 <dl>{{if .Department}}<dt>{{$.T.v_department}}</dt><dd>{{.Department}}</dd>{{end}}
 {{if .Years}}<dt>{{$.T.years}}</dt><dd>{{.Years}}</dd>{{end}}
@@ -146,10 +139,10 @@ var directoryTmpl = sync.OnceValue(func() *template.Template {
 {{if ne .ID $.Me}}<details><summary>{{$.T.contact}}</summary>
 <form method="post" action="/api/directory/{{.ID}}/contact"><p class="hint">{{$.T.contact_hint}}</p>
 <label for="msg-{{.ID}}">{{$.T.message}}</label><textarea id="msg-{{.ID}}" name="message" rows="4" maxlength="2000" required></textarea>
-<p><button type="submit">{{$.T.send}}</button></p></form></details>{{end}}
+<p><button type="submit" class="button">{{$.T.send}}</button></p></form></details>{{end}}
 </li>
 {{end}}</ul>
-{{if .Next}}<p><a href="?q={{.Q.Q}}&amp;open_to={{.Q.OpenTo}}&amp;cursor={{.Next}}">{{.T.more}}</a></p>{{end}}
+{{if .Next}}<p><a class="button button-secondary" href="?q={{.Q.Q}}&amp;open_to={{.Q.OpenTo}}&amp;cursor={{.Next}}">{{.T.more}}</a></p>{{end}}
 ` + pageFoot))
 })
 
@@ -197,9 +190,8 @@ func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Mem
 	for _, f := range DirectoryFields {
 		visible = append(visible, option{f, T["v_"+f], contains(m.Profile.Visible, f)})
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_ = profileTmpl().Execute(w, map[string]any{
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["profile_title"], Section: httpapi.SectionMembers,
+		Other: otherLangPath(lang, "/members/profile/")}, profileTmpl(), map[string]any{
 		"Lang": lang, "T": T, "Title": T["profile_title"], "Base": pageBase(lang), "Page": "profile",
 		"Other": otherLangPath(lang, "/members/profile/"), "M": m, "Saved": r.URL.Query().Get("saved") != "",
 		"Skills": strings.Join(m.Profile.Skills, ", "), "Interests": strings.Join(m.Profile.Interests, ", "),
@@ -221,9 +213,8 @@ func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.M
 	for _, o := range []string{"rehire", "sidework", "mentoring", "referrals"} {
 		opts = append(opts, option{o, T[o], q.OpenTo == o})
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_ = directoryTmpl().Execute(w, map[string]any{
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["dir_title"], Section: httpapi.SectionMembers,
+		Other: otherLangPath(lang, "/members/directory/")}, directoryTmpl(), map[string]any{
 		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory",
 		"Other": otherLangPath(lang, "/members/directory/"), "Entries": entries, "Next": next, "Q": q, "Me": m.ID,
 		"Sent": v.Get("sent") != "", "OpenToOptions": opts,

@@ -450,7 +450,7 @@ func (h Handler) confirmEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := string(m.Language)
-	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_changed_title"),
+	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_changed_title"),
 		Message: httpapi.Message(lang, "email_changed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
 }
 
@@ -466,6 +466,6 @@ func (h Handler) undoEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := string(m.Language)
 	h.S.ClearSessionCookie(w)
-	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_undone_title"),
+	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_undone_title"),
 		Message: httpapi.Message(lang, "email_undone"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
 }

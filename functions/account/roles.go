@@ -107,14 +107,10 @@ func (s *Service) SetRole(ctx context.Context, actor, idOrEmail string, role sto
 }
 
 var adminsTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("admins").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T.title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body>` + httpapi.HRHeader + `
-<main id="main" class="wrap hr">
+	return template.Must(template.New("admins").Parse(`<div class="wrap hr">` + httpapi.HRNav + `
 <h1>{{.T.title}}</h1>
 <p>{{.T.intro}}</p>
-{{if .Done}}<p role="status">{{.Done}}</p>{{end}}
+{{if .Done}}<p class="notice" role="status">{{.Done}}</p>{{end}}
 <h2>{{.T.caption}} ({{len .Admins}})</h2>
 <ul class="cards" role="list">
 {{range .Admins}}<li class="card"><h3 class="card-title">{{.Name}}</h3><p class="card-meta">{{.Email}}</p>
@@ -123,13 +119,13 @@ var adminsTmpl = sync.OnceValue(func() *template.Template {
 <p><button type="submit" class="button button-secondary">{{$.T.revoke}}</button></p></form>{{end}}</li>
 {{end}}</ul>
 <h2>{{.T.grant_title}}</h2>
-<form method="post" action="/api/hr/admins" class="stack">
+<form method="post" action="/api/hr/admins" class="form stack">
 <div class="field"><label for="grant-email">{{.T.grant_label}}</label>
 <input id="grant-email" name="member" type="email" required maxlength="254" autocomplete="off"></div>
 <div class="check"><input type="checkbox" id="grant-confirm" name="confirm" value="yes" required><label for="grant-confirm">{{.T.grant_confirm}}</label></div>
 <p><button type="submit" class="button">{{.T.grant}}</button></p>
 </form>
-</main></body></html>`))
+</div>`))
 })
 
 var adminsText = map[string]map[string]string{
@@ -166,10 +162,9 @@ func (h Handler) hrAdmins(w http.ResponseWriter, r *http.Request, admin store.Me
 		return
 	}
 	done := adminsText[lang][r.URL.Query().Get("done")]
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = adminsTmpl().Execute(w, map[string]any{"Lang": lang, "T": adminsText[lang], "Admins": admins, "Self": admin.ID,
-		"Done": done, "Menu": httpapi.NewHRMenu(lang, "/hr/admins")})
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: adminsText[lang]["title"], Section: httpapi.SectionMembers},
+		adminsTmpl(), map[string]any{"Lang": lang, "T": adminsText[lang], "Admins": admins, "Self": admin.ID,
+			"Done": done, "Menu": httpapi.NewHRMenu(lang, "/hr/admins")})
 }
 
 type roleInput struct {

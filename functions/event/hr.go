@@ -140,12 +140,8 @@ var hrText = map[string]map[string]string{
 	},
 }
 
-const hrHead = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body>` + httpapi.HRHeader + `
-<main id="main" class="wrap hr">`
+// hrHead starts every HR page's content, inside the site's frame.
+const hrHead = `<div class="wrap hr">` + httpapi.HRNav
 
 var hrEventsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-events").Parse(hrHead + `
@@ -156,7 +152,7 @@ var hrEventsTmpl = sync.OnceValue(func() *template.Template {
 <thead><tr><th scope="col">{{.T.event}}</th><th scope="col">{{.T.date}}</th><th scope="col">{{.T.capacity}}</th><th scope="col">{{.T.taken}}</th><th scope="col">{{.T.waiting}}</th></tr></thead>
 <tbody>{{range .Events}}<tr><td><a href="/hr/events/{{.ID}}">{{.Title}}</a></td><td>{{.When}}</td><td>{{.Capacity}}</td><td>{{.Taken}}</td><td>{{.Waiting}}</td></tr>
 {{end}}</tbody></table>{{end}}
-</main></body></html>`))
+</div>`))
 })
 
 var hrEventTmpl = sync.OnceValue(func() *template.Template {
@@ -175,13 +171,13 @@ var hrEventTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.attended}}</dt><dd id="count-attended">{{.R.Counts.Attended}}</dd></div>
 <div><dt>{{.T.seats_left}}</dt><dd id="count-seats-left">{{.R.Counts.SeatsLeft}}</dd></div>
 </dl>
-<p><a href="/hr/events/{{.R.Event.ID}}/rsvps.csv" download>{{.T.csv}}</a></p>
+<p><a class="button button-secondary" href="/hr/events/{{.R.Event.ID}}/rsvps.csv" download>{{.T.csv}}</a></p>
 <h2>{{.T.attendees}} ({{len .R.Attendees}})</h2>
 {{if not .R.Attendees}}<p>{{.T.none}}</p>{{else}}
 <table><thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.at}}</th><th scope="col">{{.T.check}}</th></tr></thead>
 <tbody>{{range .R.Attendees}}<tr id="m-{{.MemberID}}"><td>{{if .Name}}{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}{{else}}{{$.T.erased}}{{end}}</td><td>{{.Department}}</td><td>{{.Guests}}</td><td>{{call $.Time .CreatedAt}}</td>
-<td>{{if .AttendedAt.IsZero}}<form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="true"><button type="submit">{{$.T.checkin}}</button></form>
-{{else}}✓ {{call $.Time .AttendedAt}} <form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="false"><button type="submit">{{$.T.undo}}</button></form>{{end}}</td></tr>
+<td>{{if .AttendedAt.IsZero}}<form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="true"><button type="submit" class="button">{{$.T.checkin}}</button></form>
+{{else}}✓ {{call $.Time .AttendedAt}} <form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="false"><button type="submit" class="button button-secondary">{{$.T.undo}}</button></form>{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}
 <h2>{{.T.waitlist}} ({{len .R.Waitlist}})</h2>
 {{if not .R.Waitlist}}<p>{{.T.none}}</p>{{else}}
@@ -190,7 +186,7 @@ var hrEventTmpl = sync.OnceValue(func() *template.Template {
 {{end}}</tbody></table>{{end}}
 <h2>{{.T.others}} ({{len .R.Others}})</h2>
 {{if not .R.Others}}<p>{{.T.none}}</p>{{else}}<ul>{{range .R.Others}}<li>{{if .Name}}{{.Name}}{{else}}{{$.T.erased}}{{end}}: {{if eq .Status "lapsed"}}{{$.T.lapsed}}{{else}}{{$.T.cancelled}}{{end}}</li>{{end}}</ul>{{end}}
-</main></body></html>`))
+</div>`))
 })
 
 var hrCheckInTmpl = sync.OnceValue(func() *template.Template {
@@ -202,8 +198,8 @@ var hrCheckInTmpl = sync.OnceValue(func() *template.Template {
 {{if .CanCheckIn}}<form method="post" action="/api/hr/events/{{.ID}}/checkin">
 <input type="hidden" name="token" value="{{.Token}}"><input type="hidden" name="attended" value="true">
 <p><button type="submit" class="button">{{.T.checkin}}</button></p></form>{{end}}
-<p><a href="/hr/events/{{.ID}}">{{.T.back}}</a></p>
-</main></body></html>`))
+<p class="back"><a href="/hr/events/{{.ID}}">{{.T.back}}</a></p>
+</div>`))
 })
 
 func hrLang(m store.Member) string { return memberLang(m) }
@@ -227,8 +223,8 @@ func (h Handler) hrEvents(w http.ResponseWriter, r *http.Request, admin store.Me
 	for _, e := range events {
 		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), e.Capacity, e.Taken, e.Waiting})
 	}
-	writeHTML(w, hrEventsTmpl(), map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
-		"Menu": httpapi.NewHRMenu(lang, ""), "Events": rows})
+	writeHTML(w, r, hrEventsTmpl(), httpapi.SectionMembers, hrText[lang]["events"], map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
+		"Menu": httpapi.NewHRMenu(lang, "/hr/events"), "Events": rows})
 }
 
 func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -247,7 +243,7 @@ func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Mem
 	if r.URL.Query().Get("checked") != "" {
 		notice = T["checkin_done"]
 	}
-	writeHTML(w, hrEventTmpl(), map[string]any{
+	writeHTML(w, r, hrEventTmpl(), httpapi.SectionMembers, title(ro.Event, lang), map[string]any{
 		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Menu": httpapi.NewHRMenu(lang, ""),
 		"R": ro, "Notice": notice,
 		"Time":    func(t time.Time) string { return t.In(tokyo).Format("2006-01-02 15:04") },
@@ -335,7 +331,7 @@ func (h Handler) hrCheckInPage(w http.ResponseWriter, r *http.Request, admin sto
 	default:
 		data["CanCheckIn"] = true
 	}
-	writeHTML(w, hrCheckInTmpl(), data)
+	writeHTML(w, r, hrCheckInTmpl(), httpapi.SectionMembers, T["checkin_title"], data)
 }
 
 // checkInInput is the body of POST /api/hr/events/{id}/checkin: a member

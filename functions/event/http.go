@@ -257,7 +257,7 @@ func (h Handler) confirmOffer(w http.ResponseWriter, r *http.Request) {
 	}
 	if httpapi.IsForm(r) {
 		lang := memberLang(m)
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: pageText[lang]["offer_done_title"],
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: pageText[lang]["offer_done_title"],
 			Message: title(e, lang) + " — " + pageText[lang]["offer_done"],
 			Links:   []httpapi.PageLink{{Href: pagePath(e, lang), Text: pageText[lang]["to_event"]}}})
 		return

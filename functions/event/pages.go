@@ -16,7 +16,7 @@ import (
 
 var pageText = map[string]map[string]string{
 	"ja": {
-		"site": "アルムナイネットワーク", "skip": "本文へ移動", "when": "日時", "where": "場所", "seats_left": "残席",
+		"when": "日時", "where": "場所", "seats_left": "残席",
 		"seats_value": "%d席", "full": "満席（キャンセル待ちを受け付けています）", "your_rsvp": "あなたのお申し込み",
 		"none": "まだお申し込みはありません。", "confirmed": "参加が確定しています。", "waitlisted": "キャンセル待ち %d番目です。",
 		"offered": "お席をご用意しています。%sまでに確定してください。", "cancelled": "お申し込みは取り消されています。",
@@ -31,7 +31,7 @@ var pageText = map[string]map[string]string{
 		"done_cancelled": "お申し込みを取り消しました。",
 	},
 	"en": {
-		"site": "Alumni network", "skip": "Skip to content", "when": "When", "where": "Where", "seats_left": "Seats left",
+		"when": "When", "where": "Where", "seats_left": "Seats left",
 		"seats_value": "%d", "full": "Full (you can join the waitlist)", "your_rsvp": "Your RSVP",
 		"none": "You have not RSVPed yet.", "confirmed": "You're confirmed.", "waitlisted": "You're number %d on the waitlist.",
 		"offered": "A seat is held for you. Confirm it by %s.", "cancelled": "Your RSVP is cancelled.",
@@ -47,19 +47,14 @@ var pageText = map[string]map[string]string{
 	},
 }
 
-const emailPageHead = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner"><a class="brand" href="{{.Home}}">{{.T.site}}</a></div></header>
-<main id="main" class="wrap">`
+// The pages' content: the site's frame goes around it (httpapi.Render).
+const emailPageHead = `<div class="wrap narrow">`
 
-const emailPageFoot = `</main></body></html>`
+const emailPageFoot = `</div>`
 
 var invitePageTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("invite").Parse(emailPageHead + `
-<h1>{{.Title}}</h1>
+<header class="page-header"><h1>{{.Title}}</h1></header>
 <dl class="facts">
 <div><dt>{{.T.when}}</dt><dd>{{.When}}</dd></div>
 <div><dt>{{.T.where}}</dt><dd>{{.Where}}</dd></div>
@@ -70,8 +65,8 @@ var invitePageTmpl = sync.OnceValue(func() *template.Template {
 {{if .Done}}<p class="notice" role="status">{{.Done}}</p>{{end}}
 <p>{{.Status}}</p>
 {{if .OnlineURL}}<p>{{.T.online}}: <a href="{{.OnlineURL}}">{{.OnlineURL}}</a></p>{{end}}
-{{with .Calendar}}<p>{{$.T.calendar}}: <a href="{{.Google}}">Google</a> · <a href="{{.Outlook}}">Outlook</a> · <a href="{{.ICS}}">iCalendar (.ics)</a></p>{{end}}
-{{if .CanRSVP}}<form method="post" action="/api/events/{{.ID}}/rsvp">
+{{with .Calendar}}<p>{{$.T.calendar}}:</p><p class="actions"><a class="button button-secondary" href="{{.Google}}">Google</a> <a class="button button-secondary" href="{{.Outlook}}">Outlook</a> <a class="button button-secondary" href="{{.ICS}}">iCalendar (.ics)</a></p>{{end}}
+{{if .CanRSVP}}<form method="post" action="/api/events/{{.ID}}/rsvp" class="form">
 <input type="hidden" name="token" value="{{.Token}}">
 {{if .Guests}}<div class="field"><label for="guests">{{.T.guests}}</label><select id="guests" name="guests">
 {{range .Guests}}<option value="{{.Value}}">{{.Label}}</option>{{end}}</select></div>{{end}}
@@ -84,13 +79,13 @@ var invitePageTmpl = sync.OnceValue(func() *template.Template {
 <p><button type="submit" class="button button-secondary">{{.CancelLabel}}</button></p></form>{{end}}
 {{if .Note}}<p>{{.Note}}</p>{{end}}
 </section>
-<p><a href="{{.Page}}">{{.T.to_event}}</a></p>
+<p class="back"><a href="{{.Page}}">{{.T.to_event}}</a></p>
 ` + emailPageFoot))
 })
 
 var offerPageTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("offer").Parse(emailPageHead + `
-<h1>{{.T.offer_title}}</h1>
+<header class="page-header"><h1>{{.T.offer_title}}</h1></header>
 <p><strong>{{.Title}}</strong></p>
 <dl class="facts">
 <div><dt>{{.T.when}}</dt><dd>{{.When}}</dd></div>
@@ -101,7 +96,7 @@ var offerPageTmpl = sync.OnceValue(func() *template.Template {
 {{else}}<form method="post" action="/api/events/{{.ID}}/offer">
 <input type="hidden" name="token" value="{{.Token}}">
 <p><button type="submit" class="button">{{.T.confirm_offer}}</button></p></form>{{end}}
-<p><a href="{{.Page}}">{{.T.to_event}}</a></p>
+<p class="back"><a href="{{.Page}}">{{.T.to_event}}</a></p>
 ` + emailPageFoot))
 })
 
@@ -110,10 +105,11 @@ type guestOption struct {
 	Label string
 }
 
-func writeHTML(w http.ResponseWriter, t *template.Template, data map[string]any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_ = t.Execute(w, data)
+// writeHTML renders t with data in the site's frame: data gives Lang and
+// the page's title (title, else Title); section is httpapi.View.Section.
+func writeHTML(w http.ResponseWriter, r *http.Request, t *template.Template, section, title string, data map[string]any) {
+	lang, _ := data["Lang"].(string)
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: title, Section: section}, t, data)
 }
 
 // invitePage shows a member, from their signed link, their RSVP and the
@@ -183,7 +179,7 @@ func (h Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	default:
 		data["Note"] = T["closed"]
 	}
-	writeHTML(w, invitePageTmpl(), data)
+	writeHTML(w, r, invitePageTmpl(), "", title(e, lang), data)
 }
 
 // offerPage shows an offer from its emailed link with the button that confirms it.
@@ -219,5 +215,5 @@ func (h Handler) offerPage(w http.ResponseWriter, r *http.Request) {
 	if !already {
 		data["Until"] = deadline(rsvp.OfferExpiresAt, lang)
 	}
-	writeHTML(w, offerPageTmpl(), data)
+	writeHTML(w, r, offerPageTmpl(), "", pageText[lang]["offer_title"], data)
 }

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"html/template"
+
+	"github.com/okaeri/okaeri/functions/brand"
 	"net/http"
 	"sync"
 )
@@ -23,6 +25,8 @@ type Page struct {
 	// link opened with GET shows it and the POST does the work, so a mail
 	// scanner that fetches links does not use them up.
 	Form *PageForm
+	// Section is View.Section: SectionMembers for a page of members or HR.
+	Section string
 }
 
 // PageForm is a form of hidden fields and one button.
@@ -66,42 +70,34 @@ func NewHRMenu(lang, current string) HRMenu {
 
 var hrPages = []string{"registrations", "events", "jobs", "applications", "referrals", "newsletters", "admins"}
 
-// HRHeader starts the body of every HR page: the skip link and the HR
-// menu. The page's data gives .T.skip (the skip link's words) and .Menu
-// (NewHRMenu).
-const HRHeader = `<a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner">
-{{with .Menu}}<nav aria-label="{{.Label}}"><ul>
+// HRNav is the sub-navigation at the top of every HR page, inside the
+// site's frame: the members' home and every HR page, the one being shown
+// marked. The page's data gives .Menu (NewHRMenu).
+const HRNav = `{{with .Menu}}<nav class="sub-nav" aria-label="{{.Label}}"><ul>
 <li><a href="{{.Home.Href}}">{{.Home.Text}}</a></li>
 {{range .Links}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Text}}</a></li>
-{{end}}</ul></nav>{{end}}</div></header>`
+{{end}}</ul></nav>{{end}}`
 
 // StylesheetPath is the site's stylesheet at a stable (not fingerprinted) path.
-const StylesheetPath = "/css/okaeri.css"
+const StylesheetPath = brand.FallbackStylesheet
 
 var pageTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title><link rel="stylesheet" href="` + StylesheetPath + `"></head>
-<body><main id="main" class="wrap result-page">
-<h1>{{.Title}}</h1>
-{{if .Message}}<p>{{.Message}}</p>{{end}}
+	return template.Must(template.New("page").Parse(`<div class="wrap narrow result-page">
+<header class="page-header"><h1>{{.Title}}</h1></header>
+{{if .Message}}<p class="lead">{{.Message}}</p>{{end}}
 {{if .Items}}<ul class="errors">{{range .Items}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<p class="actions"><button class="button" type="submit">{{.Button}}</button></p></form>{{end}}
-{{if .Links}}<ul class="actions">{{range .Links}}<li><a href="{{.Href}}">{{.Text}}</a></li>{{end}}</ul>{{end}}
-</main></body></html>`))
+{{if .Links}}<p class="actions">{{range $i, $l := .Links}}<a class="button{{if or $i $.Form}} button-secondary{{end}}" href="{{$l.Href}}">{{$l.Text}}</a>{{end}}</p>{{end}}
+</div>`))
 })
 
-// WritePage answers with a result page.
-func WritePage(w http.ResponseWriter, status int, p Page) {
+// WritePage answers with a result page in the site's frame.
+func WritePage(w http.ResponseWriter, r *http.Request, status int, p Page) {
 	if p.Lang == "" {
 		p.Lang = LangJA
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", p.Lang)
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = pageTmpl().Execute(w, p)
+	RenderTemplate(w, r, status, View{Lang: p.Lang, Title: p.Title, Section: p.Section}, pageTmpl(), p)
 }
 
 // WriteFormError answers a failed form post with a page listing what is
@@ -116,13 +112,15 @@ func WriteFormError(w http.ResponseWriter, r *http.Request, err error, back stri
 	}
 	if back != "" {
 		page.Links = append(page.Links, PageLink{Href: back, Text: Message(lang, "back")})
+	} else { // always a way back
+		page.Links = append(page.Links, PageLink{Href: HomePath(lang), Text: Message(lang, "to_home")})
 	}
 	for k, vs := range e.Headers {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
-	WritePage(w, p.Status, page)
+	WritePage(w, r, p.Status, page)
 }
 
 // FieldLabel names a form field for people; unknown fields show as themselves.

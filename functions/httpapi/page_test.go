@@ -9,8 +9,8 @@ import (
 
 // Every HR page starts with the same menu: every HR page linked, the one
 // shown marked for screen readers, the members' home in the page's language.
-func TestHRHeader(t *testing.T) {
-	tmpl := template.Must(template.New("h").Parse(HRHeader))
+func TestHRNav(t *testing.T) {
+	tmpl := template.Must(template.New("h").Parse(HRNav))
 	render := func(lang, current string) string {
 		var b bytes.Buffer
 		if err := tmpl.Execute(&b, map[string]any{"T": map[string]string{"skip": "skip"}, "Menu": NewHRMenu(lang, current)}); err != nil {

@@ -181,28 +181,25 @@ var hrText = map[string]map[string]string{
 	},
 }
 
-const hrHead = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body>` + httpapi.HRHeader + `
-<main id="main" class="wrap hr">
+// hrHead starts every HR page's content, inside the site's frame.
+const hrHead = `<div class="wrap hr">` + httpapi.HRNav + `
 <h1>{{.Title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}`
 
-const hrFoot = `</main></body></html>`
+const hrFoot = `</div>`
 
 // The tables are partials shared by the pages.
 const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applications}}</p>{{else}}
-<table><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
+<div class="table-scroll"><table><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
 <thead><tr><th scope="col">{{.T.applicant}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.applied}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.resume}}</th><th scope="col">{{.T.updated}}</th></tr></thead>
 <tbody>{{range .Apps}}<tr id="application-{{.ID}}">
 <td><a href="/hr/applications/{{.ID}}">{{if .Applicant.ID}}{{.Applicant.Name}}{{else}}{{$.T.erased}}{{end}}</a></td>
 {{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
 <td>{{.Applied}}</td><td data-status="{{.Status}}">{{.StatusLabel}}</td>
 <td>{{if .Resume}}<a href="/hr/applications/{{.ID}}/resume">{{$.T.download}}</a>{{end}}</td><td>{{.Updated}}</td></tr>
-{{end}}</tbody></table>{{end}}{{end}}
+{{end}}</tbody></table></div>{{end}}{{end}}
 {{define "referrals"}}{{if not .Refs}}<p>{{.T.no_referrals}}</p>{{else}}
-<table><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
+<div class="table-scroll"><table><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
 <thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.referrer}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.relationship}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
 <tbody>{{range .Refs}}<tr id="referral-{{.ID}}">
 <td>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}</td>
@@ -216,19 +213,19 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 <select id="outcome-{{.ID}}" name="outcome">{{$cur := .Outcome}}{{range $.Outcomes}}<option value="{{.Value}}"{{if eq .Value (printf "%s" $cur)}} selected{{end}}>{{.Label}}</option>{{end}}</select>
 <label for="outcome-note-{{.ID}}">{{$.T.outcome_note}}</label>
 <input id="outcome-note-{{.ID}}" name="note" value="{{.OutcomeNote}}" maxlength="2000">
-<button type="submit">{{$.T.save}}</button></form>{{else}}{{.OutcomeLabel}}{{end}}</td></tr>
-{{end}}</tbody></table>{{end}}{{end}}`
+<button type="submit" class="button">{{$.T.save}}</button></form>{{else}}{{.OutcomeLabel}}{{end}}</td></tr>
+{{end}}</tbody></table></div>{{end}}{{end}}`
 
 var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
 <p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
-<table><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
+<div class="table-scroll"><table><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
 {{range .Statuses}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">{{.T.total}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
 <tbody>{{range .Jobs}}<tr><td><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
 <td>{{.Type}}</td><td>{{.Job.Department}}</td><td>{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
 {{range .Counts}}<td>{{.}}</td>{{end}}<td>{{.Total}}</td><td>{{.Referrals}}</td></tr>
-{{end}}</tbody></table>` + hrFoot))
+{{end}}</tbody></table></div>` + hrFoot))
 })
 
 var hrJobTmpl = sync.OnceValue(func() *template.Template {
@@ -246,10 +243,10 @@ var hrJobTmpl = sync.OnceValue(func() *template.Template {
 
 var hrApplicationsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-applications").Parse(hrTables + hrHead + `
-<form method="get" action="/hr/applications" class="search">
-<label for="status">{{.T.status}}</label><select id="status" name="status"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>
-<label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select>
-<button type="submit">{{.T.filter}}</button></form>
+<form method="get" action="/hr/applications" class="form search">
+<div class="field"><label for="status">{{.T.status}}</label><select id="status" name="status"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<div class="field"><label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
+<p><button type="submit" class="button">{{.T.filter}}</button></p></form>
 <p><a href="/hr/applications.csv?{{.Query}}">{{.T.csv}}</a></p>
 {{template "applications" .}}` + hrFoot))
 })
@@ -271,7 +268,7 @@ var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
 <h2>{{.T.history}}</h2>
 <ol class="history">{{range .History}}<li><time>{{.At}}</time> {{.Label}}{{if .By}} · {{.By}}{{end}}{{if .Notified}} · {{$.T.notified}}{{end}}{{if .Note}}<p class="pre">{{.Note}}</p>{{end}}</li>{{end}}</ol>
 {{if .A.ErasedAt.IsZero}}<h2 id="move">{{.T.move}}</h2>
-<form method="post" action="/api/hr/applications/{{.A.ID}}/status" class="stack">
+<form method="post" action="/api/hr/applications/{{.A.ID}}/status" class="form stack">
 <div class="field"><label for="to">{{.T.move_to}}</label><select id="to" name="status">{{range .A.Targets}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
 <div class="field"><label for="note">{{.T.note}}</label><textarea id="note" name="note" rows="3" maxlength="2000"></textarea></div>
 <div class="check"><input type="checkbox" id="notify" name="notify" value="on"><label for="notify">{{.T.notify}}</label></div>
@@ -281,17 +278,20 @@ var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
 
 var hrReferralsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-referrals").Parse(hrTables + hrHead + `
-{{if .ByAlumnus}}<table><caption>{{.T.by_alumnus}}</caption>
+{{if .ByAlumnus}}<div class="table-scroll"><table><caption>{{.T.by_alumnus}}</caption>
 <thead><tr><th scope="col">{{.T.referrer}}</th><th scope="col">{{.T.count}}</th><th scope="col">{{.T.hires}}</th></tr></thead>
-<tbody>{{range .ByAlumnus}}<tr><td><a href="/hr/referrals?referrer={{.ID}}">{{.Name}}</a></td><td>{{.Count}}</td><td>{{.Hired}}</td></tr>{{end}}</tbody></table>{{end}}
+<tbody>{{range .ByAlumnus}}<tr><td><a href="/hr/referrals?referrer={{.ID}}">{{.Name}}</a></td><td>{{.Count}}</td><td>{{.Hired}}</td></tr>{{end}}</tbody></table></div>{{end}}
 <p><a href="/hr/referrals.csv">{{.T.csv}}</a></p>
 {{template "referrals" .}}` + hrFoot))
 })
 
-func (h Handler) hrPage(w http.ResponseWriter, tmpl *template.Template, data map[string]any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+// hrPage renders an HR page in the site's frame; data is hrData's, its
+// Title the page's.
+func (h Handler) hrPage(w http.ResponseWriter, r *http.Request, tmpl *template.Template, data map[string]any) {
+	lang, _ := data["Lang"].(string)
+	title, _ := data["Title"].(string)
 	w.Header().Set("Cache-Control", "no-store")
-	_ = tmpl.Execute(w, data)
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: title, Section: httpapi.SectionMembers}, tmpl, data)
 }
 
 func (h Handler) hrData(r *http.Request, admin store.Member, titleKey string) (map[string]any, string) {
@@ -301,7 +301,7 @@ func (h Handler) hrData(r *http.Request, admin store.Member, titleKey string) (m
 	for _, o := range store.ReferralOutcomes {
 		outcomes = append(outcomes, option{Value: string(o), Label: outcomeLabel(lang, o)})
 	}
-	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Menu": httpapi.NewHRMenu(lang, ""),
+	return map[string]any{"Lang": lang, "T": T, "Title": T[titleKey], "Menu": httpapi.NewHRMenu(lang, r.URL.Path),
 		"Saved": r.URL.Query().Get("saved") != "", "Outcomes": outcomes, "Back": r.URL.RequestURI()}, lang
 }
 
@@ -362,7 +362,7 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		statuses = append(statuses, option{Value: string(st), Label: statusLabel(lang, st)})
 	}
 	data["Jobs"], data["Statuses"] = rows, statuses
-	h.hrPage(w, hrJobsTmpl(), data)
+	h.hrPage(w, r, hrJobsTmpl(), data)
 }
 
 func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -396,7 +396,7 @@ func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Membe
 	}
 	data["Title"], data["Job"], data["Apps"], data["Refs"] = j.TitleIn(lang), j, views, rviews
 	data["Type"], data["Closes"], data["Closed"] = typeLabel(data["T"].(map[string]string), j.EmploymentType), j.Closes.Format("2006-01-02"), j.Closed(h.S.Now())
-	h.hrPage(w, hrJobTmpl(), data)
+	h.hrPage(w, r, hrJobTmpl(), data)
 }
 
 func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -417,7 +417,7 @@ func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin st
 	}
 	data["Apps"], data["ShowJob"], data["Statuses"], data["JobOptions"] = views, true, statuses, jobOptions
 	data["Query"] = template.URL(url.Values{"status": {status}, "job": {jobID}}.Encode())
-	h.hrPage(w, hrApplicationsTmpl(), data)
+	h.hrPage(w, r, hrApplicationsTmpl(), data)
 }
 
 // hrApplicationList is every application matching ?status= and ?job=,
@@ -487,7 +487,7 @@ func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin sto
 	}
 	data["A"], data["History"], data["Contact"] = v, history, pick(lang, contactLabels[string(a.Contact)], string(a.Contact))
 	h.S.audit(ctx, hrActor(admin), "application.read", a.ID)
-	h.hrPage(w, hrApplicationTmpl(), data)
+	h.hrPage(w, r, hrApplicationTmpl(), data)
 }
 
 func (h Handler) hrResume(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -565,7 +565,7 @@ func (h Handler) hrReferrals(w http.ResponseWriter, r *http.Request, admin store
 		tally = nil
 	}
 	data["Refs"], data["ShowJob"], data["ByAlumnus"] = views, true, tally
-	h.hrPage(w, hrReferralsTmpl(), data)
+	h.hrPage(w, r, hrReferralsTmpl(), data)
 }
 
 type moveInput struct {

@@ -87,7 +87,7 @@ func (h Handler) unauthorized(w http.ResponseWriter, r *http.Request, lang, next
 		return
 	}
 	p := httpapi.ProblemFor(err, lang)
-	httpapi.WritePage(w, http.StatusUnauthorized, httpapi.Page{Lang: lang, Title: p.Title, Message: p.Detail,
+	httpapi.WritePage(w, r, http.StatusUnauthorized, httpapi.Page{Lang: lang, Title: p.Title, Message: p.Detail,
 		Links: []httpapi.PageLink{{Href: loginURL(lang, next), Text: httpapi.Message(lang, "to_login")}}})
 }
 
@@ -322,9 +322,9 @@ func (h Handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteFormError(w, r, httpapi.Errorf(httpapi.ENOTFOUND, "link_invalid"), "")
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = unsubscribeTmpl().Execute(w, map[string]any{"Lang": lang, "T": pageText[lang], "Token": token})
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: pageText[lang]["unsubscribe_title"]},
+		unsubscribeTmpl(), map[string]any{"Lang": lang, "T": pageText[lang], "Token": token})
 }
 
 func (h Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
@@ -342,5 +342,5 @@ func (h Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: pageText[lang]["unsubscribed_title"], Message: pageText[lang]["unsubscribed"]})
+	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: pageText[lang]["unsubscribed_title"], Message: pageText[lang]["unsubscribed"]})
 }

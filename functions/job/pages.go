@@ -171,8 +171,8 @@ var contactLabels = map[string][2]string{
 
 var pageText = map[string]map[string]string{
 	"ja": {
-		"skip": "本文へ移動", "site": "アルムナイネットワーク", "nav": "メンバーメニュー", "home": "メンバートップ", "jobs": "求人",
-		"mine": "応募と紹介", "profile": "プロフィール", "logout": "ログアウト", "other_lang": "English", "other_lang_code": "en",
+		"nav": "メンバーメニュー", "home": "メンバートップ", "jobs": "求人",
+		"mine": "応募と紹介", "profile": "プロフィール", "directory": "アルムナイ名簿",
 		"title": "応募と紹介の状況", "applied": "ご応募を受け付けました。確認メールをお送りしました。",
 		"referred":  "ご紹介ありがとうございます。ご友人にご案内のメールをお送りしました（配信停止中のアドレスには送りません）。",
 		"withdrawn": "応募を取り下げました。", "applications": "応募", "no_applications": "まだ応募はありません。",
@@ -185,8 +185,8 @@ var pageText = map[string]map[string]string{
 		"unsubscribe": "配信を停止する", "unsubscribed_title": "配信を停止しました", "unsubscribed": "今後、このアドレスに求人紹介のメールはお送りしません。",
 	},
 	"en": {
-		"skip": "Skip to content", "site": "Alumni network", "nav": "Members' menu", "home": "Members' home", "jobs": "Jobs",
-		"mine": "Applications and referrals", "profile": "Profile", "logout": "Log out", "other_lang": "日本語", "other_lang_code": "ja",
+		"nav": "Members' menu", "home": "Members' home", "jobs": "Jobs",
+		"mine": "Applications and referrals", "profile": "Profile", "directory": "Alumni directory",
 		"title": "Your applications and referrals", "applied": "We have received your application and sent you a confirmation email.",
 		"referred":  "Thank you for your referral. We have emailed your friend (unless their address has unsubscribed).",
 		"withdrawn": "Your application has been withdrawn.", "applications": "Applications", "no_applications": "You have not applied for a job yet.",
@@ -200,31 +200,24 @@ var pageText = map[string]map[string]string{
 	},
 }
 
-const memberHead = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T.title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{.T.skip}}</a>
-<header class="site-header"><div class="wrap header-inner">
-<a class="brand" href="{{.Base}}/">{{.T.site}}</a>
-<nav aria-label="{{.T.nav}}"><ul class="nav-list">
+// memberHead starts the members' page's content, inside the site's frame,
+// with the members' sub-navigation of functions/account's pages.
+const memberHead = `<div class="wrap">
+<nav class="sub-nav" aria-label="{{.T.nav}}"><ul>
 <li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
-<li><a href="{{.Base}}/members/jobs/">{{.T.jobs}}</a></li>
-<li><a href="{{.Base}}/members/me/applications/" aria-current="page">{{.T.mine}}</a></li>
 <li><a href="{{.Base}}/members/profile/">{{.T.profile}}</a></li>
-<li><a href="{{.Other}}" lang="{{.T.other_lang_code}}" hreflang="{{.T.other_lang_code}}">{{.T.other_lang}}</a></li>
-</ul></nav>
-<form method="post" action="/api/logout" class="logout"><button type="submit">{{.T.logout}}</button></form>
-</div></header>
-<main id="main" class="wrap">`
+<li><a href="{{.Base}}/members/directory/">{{.T.directory}}</a></li>
+<li><a href="{{.Base}}/members/me/applications/" aria-current="page">{{.T.mine}}</a></li>
+</ul></nav>`
 
-const memberFoot = `</main><footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer></body></html>`
+const memberFoot = `</div>`
 
 var applicationsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("applications").Parse(memberHead + `
 <h1>{{.T.title}}</h1>
 {{with .Notice}}<p class="notice" role="status">{{.}}</p>{{end}}
 <section aria-labelledby="apps"><h2 id="apps">{{.T.applications}}</h2>
-{{if not .V.Applications}}<p>{{.T.no_applications}} <a href="{{.Base}}/jobs/">{{.T.browse}}</a></p>{{end}}
+{{if not .V.Applications}}<p>{{.T.no_applications}}</p><p><a class="button" href="{{.Base}}/jobs/">{{.T.browse}}</a></p>{{end}}
 {{range .V.Applications}}<article class="card application" id="application-{{.ID}}">
 <h3>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</h3>
 <dl>
@@ -241,29 +234,26 @@ var applicationsTmpl = sync.OnceValue(func() *template.Template {
 <input type="hidden" name="lang" value="{{$.Lang}}">
 <p class="hint">{{$.T.withdraw_hint}}</p>
 <div class="check"><input type="checkbox" id="confirm-{{.ID}}" name="confirm" value="yes" required><label for="confirm-{{.ID}}">{{$.T.withdraw_confirm}}</label></div>
-<p><button type="submit">{{$.T.withdraw}}</button></p></form>{{end}}
+<p><button type="submit" class="button button-danger">{{$.T.withdraw}}</button></p></form>{{end}}
 </article>
 {{end}}</section>
 <section aria-labelledby="refs"><h2 id="refs">{{.T.referrals}}</h2>
 {{if not .V.Referrals}}<p>{{.T.no_referrals}}</p>{{else}}
-<table><caption>{{.T.referrals}}</caption>
+<div class="table-scroll"><table><caption>{{.T.referrals}}</caption>
 <thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.job}}</th><th scope="col">{{.T.referred_on}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
 <tbody>{{range .V.Referrals}}<tr><td>{{.FriendName}}</td><td>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</td>
 <td>{{.DateLabel}}</td><td>{{if .Suppressed}}{{$.T.suppressed}}{{else if .Invited}}{{$.T.sent}}{{else}}{{$.T.not_sent}}{{end}}</td><td>{{.OutcomeLabel}}</td></tr>
-{{end}}</tbody></table>{{end}}</section>
+{{end}}</tbody></table></div>{{end}}</section>
 ` + memberFoot))
 })
 
 var unsubscribeTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("unsubscribe").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T.unsubscribe_title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><main id="main" class="wrap result-page">
-<h1>{{.T.unsubscribe_title}}</h1>
-<p>{{.T.unsubscribe_intro}}</p>
+	return template.Must(template.New("unsubscribe").Parse(`<div class="wrap narrow result-page">
+<header class="page-header"><h1>{{.T.unsubscribe_title}}</h1></header>
+<p class="lead">{{.T.unsubscribe_intro}}</p>
 <form method="post" action="/api/referrals/unsubscribe"><input type="hidden" name="token" value="{{.Token}}">
 <p><button type="submit" class="button">{{.T.unsubscribe}}</button></p></form>
-</main></body></html>`))
+</div>`))
 })
 
 func pageLang(r *http.Request) string {
@@ -299,8 +289,7 @@ func (h Handler) applicationsPage(w http.ResponseWriter, r *http.Request, m stor
 	if lang == httpapi.LangEN {
 		other = "/members/me/applications/"
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "private, no-store")
-	_ = applicationsTmpl().Execute(w, map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Other": other,
-		"V": v, "Notice": notice, "Contact": contact})
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers, Other: other},
+		applicationsTmpl(), map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Other": other,
+			"V": v, "Notice": notice, "Contact": contact})
 }

@@ -207,15 +207,11 @@ func newestFirst(sends []store.NewsletterSend) {
 	})
 }
 
-const hrHead = `<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex, nofollow">
-<title>{{.Title}} | {{.T.site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body>` + httpapi.HRHeader + `
-<main id="main" class="wrap hr">`
+// hrHead starts every HR page's content, inside the site's frame.
+const hrHead = `<div class="wrap hr">` + httpapi.HRNav
 
 const hrFoot = `
-</main></body></html>`
+</div>`
 
 // hrTimePartial renders an hrTime as <time>, or a dash when there is none;
 // "send_at" a send's scheduled time, "as soon as started" for a ready send
@@ -246,7 +242,7 @@ var hrListTmpl = sync.OnceValue(func() *template.Template {
 
 var hrSendTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-newsletter").Parse(hrTimePartial + hrHead + `
-<p><a href="/hr/newsletters">{{.T.back}}</a></p>
+<p class="back"><a href="/hr/newsletters">{{.T.back}}</a></p>
 <h1 lang="ja">{{.S.Title}}</h1>
 {{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
 {{if not .S.Rendered}}<p class="form-errors" id="not-rendered">{{.NotRendered}}</p>{{end}}
@@ -289,13 +285,13 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 </section>
 {{end}}{{if .NoEnglish}}<p>{{.T.no_en}}</p>{{end}}{{end}}
 <h2 id="send">{{.T.send}}</h2>
-{{if .CanStart}}<form method="post" action="/api/hr/newsletters/{{.S.Slug}}/send" class="stack">
+{{if .CanStart}}<form method="post" action="/api/hr/newsletters/{{.S.Slug}}/send" class="form stack">
 <input type="hidden" name="version" value="{{.S.Version}}">
 {{if .StartNote}}<p class="hint">{{.StartNote}}</p>{{end}}
 <div class="check"><input type="checkbox" id="confirmed" name="confirmed" value="on" required><label for="confirmed">{{.T.confirm}}</label></div>
 <p><button type="submit" class="button">{{.StartLabel}}</button></p>
 </form>{{else}}<p>{{.StateNote}}</p>
-<p><a href="/hr/newsletters/{{.S.Slug}}">{{.T.reload}}</a></p>{{end}}` + hrFoot))
+<p><a class="button button-secondary" href="/hr/newsletters/{{.S.Slug}}">{{.T.reload}}</a></p>{{end}}` + hrFoot))
 })
 
 // hrEdition is one language's email on the page.
@@ -323,7 +319,7 @@ func (h Handler) hrNewsletters(w http.ResponseWriter, r *http.Request, admin sto
 	}
 	data := h.hrData(lang, "/hr/newsletters")
 	data["Sends"] = views
-	writePage(w, hrListTmpl(), data)
+	writePage(w, r, hrListTmpl(), data)
 }
 
 func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -362,7 +358,7 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 		data["Editions"], data["NoEnglish"] = editions, len(editions) == 1
 	}
 	h.startForm(data, s, v, T)
-	writePage(w, hrSendTmpl(), data)
+	writePage(w, r, hrSendTmpl(), data)
 }
 
 // startForm decides whether the page offers to start the send and what its
@@ -417,9 +413,9 @@ func (h Handler) previews(rn store.RenderedNewsletter, T map[string]string) ([]h
 	return out, nil
 }
 
-func writePage(w http.ResponseWriter, t *template.Template, data map[string]any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", data["Lang"].(string))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_ = t.Execute(w, data)
+// writePage renders an HR page in the site's frame; data is hrData's.
+func writePage(w http.ResponseWriter, r *http.Request, t *template.Template, data map[string]any) {
+	lang, _ := data["Lang"].(string)
+	title, _ := data["Title"].(string)
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: title, Section: httpapi.SectionMembers}, t, data)
 }

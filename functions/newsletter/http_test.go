@@ -130,7 +130,7 @@ func TestUnsubscribeHTTP(t *testing.T) {
 		t.Fatalf("audit: %+v (one entry, not one per click)", entries)
 	}
 	status, page = get(link)
-	if status != 200 || !strings.Contains(page, "配信は停止されています") || strings.Contains(page, "<form") {
+	if status != 200 || !strings.Contains(page, "配信は停止されています") || strings.Contains(page, `action="/api/unsubscribe`) {
 		t.Fatalf("GET after unsubscribing: %d\n%s", status, page)
 	}
 

@@ -127,18 +127,14 @@ func domainOf(email string) string {
 // unsubscribePage() is the confirmation page: a button that POSTs to the same
 // URL, so unsubscribing never needs a login or JavaScript.
 var unsubscribePage = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("unsubscribe").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{{.Title}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><main id="main" class="container result-page">
-<h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
-<form method="post" action="{{.Action}}">
+	return template.Must(template.New("unsubscribe").Parse(`<div class="wrap narrow result-page">
+<header class="page-header"><h1>{{.Title}}</h1></header>
+<p class="lead">{{.Message}}</p>
+<form method="post" action="{{.Action}}" class="actions">
 <button type="submit" class="button">{{.Button}}</button>
+<a class="button button-secondary" href="{{.Preferences}}">{{.PreferencesText}}</a>
 </form>
-<ul class="actions"><li><a href="{{.Preferences}}">{{.PreferencesText}}</a></li></ul>
-</main></body></html>`))
+</div>`))
 })
 
 type unsubscribePageData struct {
@@ -151,7 +147,7 @@ func (h Handler) unsubscribeGet(w http.ResponseWriter, r *http.Request) {
 	subscribed, memberLang, err := h.S.Subscribed(r.Context(), token)
 	lang := langOf(r, memberLang)
 	if errors.Is(err, ErrBadToken) {
-		httpapi.WritePage(w, http.StatusBadRequest, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "title."+string(httpapi.EINVALID)),
+		httpapi.WritePage(w, r, http.StatusBadRequest, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "title."+string(httpapi.EINVALID)),
 			Message: httpapi.Message(lang, "link_invalid"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 		return
 	}
@@ -161,16 +157,13 @@ func (h Handler) unsubscribeGet(w http.ResponseWriter, r *http.Request) {
 	}
 	prefs := pathFor(lang, "/members/profile/")
 	if !subscribed {
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
 			Message: httpapi.Message(lang, "already_unsubscribed"), Links: []httpapi.PageLink{{Href: prefs, Text: httpapi.Message(lang, "to_preferences")}}})
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", lang)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
-	w.WriteHeader(http.StatusOK)
-	_ = unsubscribePage().Execute(w, unsubscribePageData{
+	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: httpapi.Message(lang, "unsubscribe_title")}, unsubscribePage(), unsubscribePageData{
 		Lang: lang, Title: httpapi.Message(lang, "unsubscribe_title"), Message: httpapi.Message(lang, "unsubscribe_confirm"),
 		Button: httpapi.Message(lang, "unsubscribe_button"), Preferences: prefs, PreferencesText: httpapi.Message(lang, "to_preferences"),
 		Action: UnsubscribePath + "?token=" + url.QueryEscape(token),
@@ -198,7 +191,7 @@ func (h Handler) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if browser {
-		httpapi.WritePage(w, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
+		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
 			Message: httpapi.Message(lang, "unsubscribed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_preferences")}}})
 		return
 	}

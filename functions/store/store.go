@@ -47,6 +47,7 @@ type Store interface {
 	Jobs
 	Newsletters
 	MailQueue
+	SiteDocuments
 	Backup
 	Counters
 

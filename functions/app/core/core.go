@@ -52,11 +52,16 @@ type Core struct {
 
 	// MailSender sends what the accounts service queued (functions/mail/queue).
 	MailSender *queue.Sender
+
+	// Site is the page frame and the company that `okaeri sync` published
+	// from the built site, read from the store on the first page and then
+	// at most once a minute (functions/brand).
+	Site *brand.Source
 }
 
 // Company is the company the portal belongs to, for pages and mails (see
-// functions/brand). Until the site publishes its own, the sample's.
-func (c *Core) Company(ctx context.Context) brand.Company { return brand.Sample() }
+// functions/brand): the synced site's, the sample's until one is synced.
+func (c *Core) Company(ctx context.Context) brand.Company { return c.Site.Company(ctx) }
 
 // New opens the store and builds the rest. Close releases it.
 func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) (*Core, error) {
@@ -66,6 +71,13 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	c.Store = st
+	c.Site = &brand.Source{Log: log, Load: func(ctx context.Context) ([]byte, error) {
+		doc, err := st.GetSiteDocument(ctx)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return doc.Data, err
+	}}
 	fail := func(err error) (*Core, error) {
 		st.Close()
 		return nil, err

@@ -25,15 +25,18 @@ import (
 //     session cookie is anonymous). Anonymous requests to a route that
 //     takes large bodies are not recorded, so nothing of a stranger's
 //     upload is buffered. The body compared between retries is read up to
-//     the route's limit, never more.
+//     the route's limit, never more;
+//   - the site's frame for every page a handler renders (httpapi.WithSite:
+//     the header, menus and footer that Hugo built, from c.Site).
 func (c *Core) Guard(routes map[string]http.Handler) map[string]http.Handler {
 	clientIP := httpapi.WithClientIP(c.Config.TrustedProxies)
+	site := httpapi.WithSite(c.Site)
 	for p, h := range routes {
 		limit := httpapi.BodyLimitOf(h)
 		idem := idempotency.Middleware(c.Store, idempotency.Options{Log: c.Log, MaxBody: limit,
 			Scope: c.idempotencyScope(limit > httpapi.MaxBodyBytes)})
 		// Safe methods pass through the idempotency middleware untouched.
-		routes[p] = clientIP(httpapi.BodyLimit(limit, c.Log)(idem(h)))
+		routes[p] = clientIP(site(httpapi.BodyLimit(limit, c.Log)(idem(h))))
 	}
 	return routes
 }

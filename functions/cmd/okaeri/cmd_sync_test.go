@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/bolt"
 )
@@ -100,5 +102,52 @@ func TestSyncRendersNewsletters(t *testing.T) {
 	}
 	if ja := rendered(); !strings.Contains(ja.HTML, "今年も1年ありがとうございました。") || strings.Contains(ja.Text, "今年も一年") {
 		t.Fatalf("after the edit: %+v", ja)
+	}
+}
+
+// TestSyncPublishesTheSite: sync puts the built site's frame and company
+// into the store, merged from each language's document; without a built
+// site it says so and stores nothing.
+func TestSyncPublishesTheSite(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeContent(t, map[string]string{"events/bbq.md": strings.Replace(syncEvent, "%s", "40", 1)})
+	e, stdout, stderr := contentEnv()
+	if err := cmdSync(context.Background(), e, []string{"--data", "data", "--site", "public"}); err != nil {
+		t.Fatalf("sync: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout.String(), "site: no public/_okaeri/site.json") {
+		t.Fatalf("sync without a site printed %q", stdout)
+	}
+	fallback := brand.Fallback()
+	company := fallback.Company
+	company.Portal = map[string]string{"ja": "テスト アルムナイ", "en": "Test Alumni"}
+	for lang, p := range map[string]string{"ja": "public/_okaeri/site.json", "en": "public/en/_okaeri/site.json"} {
+		doc, _ := json.Marshal(brand.Site{Company: company, Frames: map[string]map[string]string{lang: fallback.Frames[lang]}})
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, doc, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, stdout, stderr = contentEnv()
+	if err := cmdSync(context.Background(), e, []string{"--data", "data", "--site", "public"}); err != nil {
+		t.Fatalf("sync: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout.String(), "site: page frame and company of テスト アルムナイ (2 languages)") {
+		t.Fatalf("sync printed %q", stdout)
+	}
+	st, err := bolt.Open(filepath.Join("data", "okaeri.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	doc, err := st.GetSiteDocument(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, err := brand.ParseSite(doc.Data)
+	if err != nil || site.Company.Portal["en"] != "Test Alumni" || site.Frame("en", brand.Guest) != fallback.Frames["en"][brand.Guest] {
+		t.Fatalf("stored site: %+v, %v", site.Company, err)
 	}
 }

@@ -79,6 +79,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	run(t, newStore, eventTests(newStore))
 	run(t, newStore, newsletterTests(newStore))
 	run(t, newStore, mailQueueTests())
+	run(t, newStore, siteDocumentTests())
 }
 
 // RunConcurrencyTests runs the rules that must hold under concurrency.
