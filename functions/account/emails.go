@@ -99,21 +99,19 @@ Log in with the button below.
 
 {{button "ログインしてはじめる" .Link}}
 
-はじめにおすすめの3つのこと
+{{heading "はじめにおすすめの3つのこと"}}
 
-1. プロフィールを整える
+{{heading "1. プロフィールを整える"}}
 いまのお仕事や、再入社・副業・業務委託に関心があるかを書いておくと、会社やほかのアルムナイとつながりやすくなります。名簿に載せるかどうかも選べます。
 {{secondary "プロフィールへ" .Profile}}
 
-2. イベントに参加する
+{{heading "2. イベントに参加する"}}
 交流会や勉強会を開いています。ログインなしでメールから申し込めるものもあります。
 {{secondary "イベントを見る" .Events}}
 
-3. 求人を見る
+{{heading "3. 求人を見る"}}
 再入社・業務委託・副業の求人を、アルムナイの方に先にお知らせしています。
 {{secondary "求人を見る" .Jobs}}
-
-ご不明な点は{{office}}（{{contact}}）までお問い合わせください。
 `},
 		"en": {"Welcome back: your registration is approved", `Dear {{.Name}},
 
@@ -122,21 +120,19 @@ The button below logs you straight in (once, for {{duration .TTL}}; after that, 
 
 {{button "Log in and get started" .Link}}
 
-Three things to do first
+{{heading "Three things to do first"}}
 
-1. Fill in your profile
+{{heading "1. Fill in your profile"}}
 Say what you do now and whether re-joining, side work or contract work interests you: it helps the company and other alumni find you. You choose whether the directory lists you.
 {{secondary "Your profile" .Profile}}
 
-2. Join an event
+{{heading "2. Join an event"}}
 We hold meetups and study sessions; some you can RSVP to straight from the email, without logging in.
 {{secondary "See the events" .Events}}
 
-3. Look at the jobs
+{{heading "3. Look at the jobs"}}
 Re-hire, contract and side-work openings are shown to alumni first.
 {{secondary "See the jobs" .Jobs}}
-
-Questions are welcome at the {{office}} ({{contact}}).
 `},
 	},
 	emailPendingHR: {

@@ -25,6 +25,7 @@ import (
 //	{{qr .QRURL}}                         the check-in QR code
 //	{{quote .Message}}                    someone's words, kept apart
 //	{{note "…"}}                          small print
+//	{{heading "…"}}                       a heading within the body
 //
 // and {{company}}, {{portal}}, {{office}} (the sender's name), {{contact}}
 // and {{duration .TTL}} (24時間, 24 hours) for words. A function writes a
@@ -42,6 +43,7 @@ const (
 	blockQR
 	blockQuote
 	blockNote
+	blockHeading
 )
 
 // block is one part of an email beyond plain text.
@@ -131,8 +133,9 @@ func (b *blocks) funcs(lang string, br Brand) template.FuncMap {
 			link, err := safeURL(link)
 			return b.add(blockQR, words[lang].qrAlt, link), err
 		},
-		"quote": func(text string) string { return b.add(blockQuote, "", text) },
-		"note":  func(text string) string { return b.add(blockNote, "", text) },
+		"quote":   func(text string) string { return b.add(blockQuote, "", text) },
+		"note":    func(text string) string { return b.add(blockNote, "", text) },
+		"heading": func(text string) string { return b.add(blockHeading, "", text) },
 	}
 }
 

@@ -233,7 +233,7 @@ a { color: {{index .Colors "link"}}; }
 {{- if $i}}
 <hr class="ok-rule" style="border:0;border-top:1px solid {{index $.Colors "rule"}};margin:0 0 24px 0;">
 {{- end}}
-<h1 class="ok-text" style="margin:0 0 20px 0;font-size:22px;line-height:1.45;font-weight:bold;color:{{index $.Colors "text"}};">{{$s.Heading}}</h1>
+<h1 class="ok-text" style="margin:0 0 20px 0;font-size:22px;line-height:1.45;font-weight:bold;color:{{index $.Colors "text"}};word-break:auto-phrase;">{{$s.Heading}}</h1>
 {{$s.Body}}
 </td></tr>
 {{- end}}

@@ -220,7 +220,7 @@ func groupHTML(g []block) string {
 	if g[0].kind == blockFact {
 		h.WriteString(`<table role="presentation" class="ok-facts" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 20px 0;border-collapse:collapse;">` + "\n")
 		for _, f := range g {
-			fmt.Fprintf(&h, `<tr><td class="ok-muted" style="width:30%%;padding:6px 12px 6px 0;vertical-align:top;font-size:14px;line-height:1.7;color:%s;white-space:nowrap;">%s</td><td class="ok-text ok-fact-value" style="padding:6px 0;vertical-align:top;font-size:16px;line-height:1.7;color:%s;font-weight:bold;">%s</td></tr>`+"\n",
+			fmt.Fprintf(&h, `<tr><td class="ok-muted" width="112" style="width:112px;padding:6px 12px 6px 0;vertical-align:top;font-size:14px;line-height:26px;color:%s;white-space:nowrap;">%s</td><td class="ok-text ok-fact-value" style="padding:6px 0;vertical-align:top;font-size:16px;line-height:26px;color:%s;font-weight:bold;">%s</td></tr>`+"\n",
 				ColorMuted, esc(f.label), ColorText, multiline(f.value))
 		}
 		h.WriteString("</table>\n")
@@ -257,6 +257,8 @@ func blockHTML(b block) string {
 		return fmt.Sprintf(`<p style="margin:0 0 20px 0;"><img src="%s" width="200" height="200" alt="%s" style="display:block;width:200px;height:200px;border:0;background-color:#ffffff;padding:8px;"></p>`+"\n", esc(b.value), esc(b.label))
 	case blockQuote:
 		return fmt.Sprintf(`<blockquote class="ok-text" style="margin:0 0 20px 0;padding:8px 0 8px 16px;border-left:4px solid %s;font-size:16px;line-height:1.8;color:%s;">%s</blockquote>`+"\n", accentKey, ColorText, multiline(b.value))
+	case blockHeading:
+		return fmt.Sprintf(`<h2 class="ok-text" style="margin:28px 0 8px 0;font-size:18px;line-height:1.5;font-weight:bold;color:%s;word-break:auto-phrase;">%s</h2>`+"\n", ColorText, esc(b.value))
 	default: // note
 		return fmt.Sprintf(`<p class="ok-muted" style="margin:0 0 16px 0;font-size:13px;line-height:1.7;color:%s;">%s</p>`+"\n", ColorMuted, multiline(b.value))
 	}
