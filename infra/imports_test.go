@@ -45,7 +45,7 @@ var featureOf = map[string]string{
 	"app/core":    core,
 	"auth":        core,
 	"awsenv":      core,
-	"brand":       core,
+	"brand":       core, // the company, for every page and mail
 	"config":      core,
 	"edge":        core,
 	"httpapi":     core,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/store"
@@ -48,6 +49,7 @@ type Config struct {
 
 	VerifyTTL  time.Duration // verification link lifetime (default 24h)
 	LoginTTL   time.Duration // login link lifetime (default 15m)
+	WelcomeTTL time.Duration // the welcome mail's one-click login lifetime (default 72h)
 	SessionTTL time.Duration // idle session lifetime, renewed while used (default 14 days)
 
 	RegisterPerAddress Limit
@@ -76,6 +78,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.LoginTTL == 0 {
 		c.LoginTTL = 15 * time.Minute
+	}
+	if c.WelcomeTTL == 0 {
+		c.WelcomeTTL = 72 * time.Hour
 	}
 	if c.SessionTTL == 0 {
 		c.SessionTTL = 14 * 24 * time.Hour
@@ -108,6 +113,9 @@ type Service struct {
 	// after the answer (queue.Mailer.Defer; the sender runs Tasks). nil
 	// runs it in the request.
 	Defer func(ctx context.Context, kind string, data any) error
+	// Company is the company the portal belongs to, for every email's
+	// frame and sender (core.Core.Company); nil is brand.Sample.
+	Company func(context.Context) brand.Company
 	// Edge sets and clears the cookies a CDN checks before members-only
 	// pages (CloudFront signed cookies on AWS); nil when nothing checks them.
 	Edge EdgeCookies
@@ -130,10 +138,7 @@ func New(st store.Store, m mail.Mailer, keys *auth.Keyring, cfg Config, log *slo
 // send renders and sends one email; a failure is logged (without the
 // address) and returned.
 func (s *Service) send(ctx context.Context, to mail.Address, kind emailKind, lang string, d emailData) error {
-	if d.Portal == "" {
-		d.Portal = s.Config.BaseURL
-	}
-	msg, err := message(s.Config.From, to, kind, lang, d)
+	msg, err := s.email(ctx, to, kind, lang, d)
 	if err != nil {
 		return err
 	}

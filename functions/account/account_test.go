@@ -589,3 +589,79 @@ func TestExportIncludesOtherFeatures(t *testing.T) {
 		t.Errorf("member or audit missing: %+v", exp)
 	}
 }
+
+// The welcome mail after approval logs its member in with one click: the
+// link works once, for WelcomeTTL, for that member only and only while the
+// address it was mailed to is theirs. It comes from the company's sender
+// in the member's language.
+func TestWelcomeMailLogsInOnceAndOnlyItsMember(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	welcome := func(addr string) (outbox.Entry, string) {
+		t.Helper()
+		list, err := outbox.List(f.outbox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list {
+			if strings.Contains(e.To, addr) && (strings.Contains(e.Subject, "承認されました") || strings.Contains(e.Subject, "approved")) {
+				return e, tokenRE.FindStringSubmatch(e.Text)[1]
+			}
+		}
+		t.Fatalf("no welcome mail to %s", addr)
+		return outbox.Entry{}, ""
+	}
+	a := f.approvedMember(t, "a@example.com")
+	mail, tok := welcome("a@example.com")
+	for _, want := range []string{"株式会社ひかりテック", "3日", "プロフィール", "イベント", "求人", "next=%2Fmembers%2F"} {
+		if !strings.Contains(mail.Text, want) {
+			t.Errorf("welcome mail lacks %q:\n%s", want, mail.Text)
+		}
+	}
+	if !strings.Contains(mail.From, "=?utf-8?") && !strings.Contains(mail.From, "ひかりテック") {
+		t.Errorf("sender %q is not the company's", mail.From)
+	}
+	m, sess, err := f.s.Callback(ctx, tok)
+	if err != nil || m.ID != a.ID || sess.MemberID != a.ID {
+		t.Fatalf("one-click login: %v", err)
+	}
+	if _, _, err := f.s.Callback(ctx, tok); code(err) != httpapi.EINVALID {
+		t.Errorf("the welcome link worked twice: %v", err)
+	}
+
+	// English: the English sender and words.
+	in := input("en@example.com")
+	in.Language = "en"
+	if err := f.s.Register(ctx, in, "c"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Verify(ctx, f.lastToken(t, "en@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	mail, _ = welcome("en@example.com")
+	if !strings.Contains(mail.From, "Hikari Tech Alumni Office") || !strings.Contains(mail.Text, "3 days") || !strings.Contains(mail.Text, "next=%2Fen%2Fmembers%2F") {
+		t.Errorf("English welcome from %q:\n%s", mail.From, mail.Text)
+	}
+
+	// A link mailed to an address stops working once the address is another's.
+	b := f.approvedMember(t, "b@example.com")
+	_, btok := welcome("b@example.com")
+	newAddr := "b2@example.com"
+	if _, err := f.s.UpdateProfile(ctx, b.ID, ProfileInput{Email: &newAddr}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.ConfirmEmailChange(ctx, f.lastToken(t, newAddr)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.Callback(ctx, btok); code(err) != httpapi.EINVALID {
+		t.Errorf("the welcome link worked after the address changed: %v", err)
+	}
+
+	// And it expires.
+	f.approvedMember(t, "c@example.com")
+	_, ctok := welcome("c@example.com")
+	f.clock.Add(f.s.Config.WelcomeTTL + time.Second)
+	if _, _, err := f.s.Callback(ctx, ctok); code(err) != httpapi.EINVALID {
+		t.Errorf("an expired welcome link worked: %v", err)
+	}
+}

@@ -331,8 +331,8 @@ func (s *Service) Contact(ctx context.Context, from store.Member, toID, text str
 	if err != nil || !listed(to) || to.ID == from.ID {
 		return httpapi.Errorf(httpapi.ENOTFOUND, "not_found")
 	}
-	msg, err := message(s.Config.From, omail.Address{Name: to.Name, Email: to.Email}, emailContact, string(to.Language), emailData{
-		FromName: from.Name, Message: text, Portal: s.Config.BaseURL})
+	msg, err := s.email(ctx, omail.Address{Name: to.Name, Email: to.Email}, emailContact, string(to.Language), emailData{
+		FromName: from.Name, Message: text})
 	if err != nil {
 		return httpapi.Internal(err)
 	}

@@ -1,9 +1,12 @@
 package account
 
 import (
-	"github.com/okaeri/okaeri/functions/mail/mailtext"
+	"context"
+	"time"
 
 	"github.com/okaeri/okaeri/functions/mail"
+
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 )
 
 // emailKind names one transactional email of the accounts flow.
@@ -12,7 +15,9 @@ type emailKind string
 const (
 	emailVerify       emailKind = "verify"        // confirm the address after registering
 	emailAlreadyKnown emailKind = "already-known" // someone registered an address that has an account
-	emailApproved     emailKind = "approved"
+	// emailWelcome greets an approved member with a one-click login link
+	// (single use, bound to the member and the address) and three next steps.
+	emailWelcome      emailKind = "welcome"
 	emailPendingHR    emailKind = "pending-hr"
 	emailRejected     emailKind = "rejected"
 	emailLogin        emailKind = "login"
@@ -35,231 +40,273 @@ const (
 
 // emailData fills the templates. Only what the template shows is set.
 type emailData struct {
-	Name      string
-	Link      string
-	Minutes   int
-	Days      int
-	Reason    string
-	FromName  string
-	Message   string
-	Portal    string
-	ReplyNote string
+	Name     string
+	Link     string
+	TTL      time.Duration // how long Link works
+	Reason   string
+	FromName string
+	Message  string
+	Portal   string // the portal's origin
+	// Steps are the welcome mail's next steps' pages.
+	Profile, Events, Jobs string
 }
 
 // emailTemplates: Japanese first, English second, same facts in both.
+// Links are buttons ({{button}}, {{secondary}}): the HTML part prints no
+// URL; the plain-text part shows each after its label (mailtext).
 var emailTemplates = mailtext.Set[emailKind]{
 	emailVerify: {
-		"ja": {"【アルムナイ】メールアドレスの確認", `{{.Name}} 様
+		"ja": {"メールアドレスの確認をお願いします", `{{.Name}} 様
 
-アルムナイネットワークへのご登録ありがとうございます。
-下のリンクを開いて、メールアドレスを確認してください（{{.Minutes}}分間有効です）。
+{{portal}}へのご登録ありがとうございます。
+下のボタンを押して、メールアドレスを確認してください。リンクは{{duration .TTL}}有効です。
 
-{{.Link}}
+{{button "メールアドレスを確認する" .Link}}
 
-お心当たりのない場合は、このメールを破棄してください。登録は完了しません。
+{{note "お心当たりのない場合は、このメールを破棄してください。登録は完了しません。"}}
 `},
-		"en": {"[Alumni] Please confirm your email address", `Dear {{.Name}},
+		"en": {"Please confirm your email address", `Dear {{.Name}},
 
-Thank you for registering with the alumni network.
-Open the link below to confirm your email address (valid for {{.Minutes}} minutes).
+Thank you for registering with {{portal}}.
+Press the button below to confirm your email address. The link works for {{duration .TTL}}.
 
-{{.Link}}
+{{button "Confirm my email address" .Link}}
 
-If you did not register, ignore this email; nothing will be created.
+{{note "If you did not register, ignore this email; nothing will be created."}}
 `},
 	},
 	emailAlreadyKnown: {
-		"ja": {"【アルムナイ】登録のお申し込みについて", `このメールアドレスはすでにアルムナイネットワークに登録されています。
-ログインはこちらから: {{.Portal}}/login/
+		"ja": {"登録のお申し込みについて", `このメールアドレスは、すでに{{portal}}に登録されています。
+ログインは下のボタンからどうぞ。
 
-お心当たりのない場合は、このメールを破棄してください。
+{{button "ログインする" (print .Portal "/login/")}}
+
+{{note "お心当たりのない場合は、このメールを破棄してください。"}}
 `},
-		"en": {"[Alumni] About your registration", `This email address is already registered with the alumni network.
-Log in here: {{.Portal}}/en/login/
+		"en": {"About your registration", `This email address is already registered with {{portal}}.
+Log in with the button below.
 
-If this was not you, ignore this email.
+{{button "Log in" (print .Portal "/en/login/")}}
+
+{{note "If this was not you, ignore this email."}}
 `},
 	},
-	emailApproved: {
-		"ja": {"【アルムナイ】ご登録が承認されました", `{{.Name}} 様
+	emailWelcome: {
+		"ja": {"おかえりなさい。ご登録が承認されました", `{{.Name}} 様
 
-おかえりなさい。アルムナイネットワークへのご登録が承認されました。
-ログインはこちらから: {{.Portal}}/login/
+おかえりなさい。{{company}}のアルムナイネットワーク「{{portal}}」へのご登録が承認されました。
+下のボタンからそのままログインできます（{{duration .TTL}}、一度だけ有効です。その後はログインページからメールでリンクを受け取れます）。
+
+{{button "ログインしてはじめる" .Link}}
+
+{{heading "はじめにおすすめの3つのこと"}}
+
+{{heading "1. プロフィールを整える"}}
+いまのお仕事や、再入社・副業・業務委託に関心があるかを書いておくと、会社やほかのアルムナイとつながりやすくなります。名簿に載せるかどうかも選べます。
+{{secondary "プロフィールへ" .Profile}}
+
+{{heading "2. イベントに参加する"}}
+交流会や勉強会を開いています。ログインなしでメールから申し込めるものもあります。
+{{secondary "イベントを見る" .Events}}
+
+{{heading "3. 求人を見る"}}
+再入社・業務委託・副業の求人を、アルムナイの方に先にお知らせしています。
+{{secondary "求人を見る" .Jobs}}
 `},
-		"en": {"[Alumni] Your registration is approved", `Dear {{.Name}},
+		"en": {"Welcome back: your registration is approved", `Dear {{.Name}},
 
-Welcome back! Your registration with the alumni network is approved.
-Log in here: {{.Portal}}/en/login/
+Welcome back! Your registration with {{portal}}, the alumni network of {{company}}, is approved.
+The button below logs you straight in (once, for {{duration .TTL}}; after that, ask the login page for a link by email).
+
+{{button "Log in and get started" .Link}}
+
+{{heading "Three things to do first"}}
+
+{{heading "1. Fill in your profile"}}
+Say what you do now and whether re-joining, side work or contract work interests you: it helps the company and other alumni find you. You choose whether the directory lists you.
+{{secondary "Your profile" .Profile}}
+
+{{heading "2. Join an event"}}
+We hold meetups and study sessions; some you can RSVP to straight from the email, without logging in.
+{{secondary "See the events" .Events}}
+
+{{heading "3. Look at the jobs"}}
+Re-hire, contract and side-work openings are shown to alumni first.
+{{secondary "See the jobs" .Jobs}}
 `},
 	},
 	emailPendingHR: {
-		"ja": {"【アルムナイ】メールアドレスを確認しました", `{{.Name}} 様
+		"ja": {"メールアドレスを確認しました", `{{.Name}} 様
 
-メールアドレスの確認が完了しました。事務局がご登録内容を確認しています。
+メールアドレスの確認が完了しました。{{office}}がご登録内容を確認しています。
 承認されましたら、あらためてメールでお知らせします。
 `},
-		"en": {"[Alumni] Email address confirmed", `Dear {{.Name}},
+		"en": {"Email address confirmed", `Dear {{.Name}},
 
-Your email address is confirmed. The alumni office is reviewing your registration
+Your email address is confirmed. The {{office}} is reviewing your registration
 and will email you once it is approved.
 `},
 	},
 	emailReviewWaiting: {
-		"ja": {"【アルムナイ】承認待ちの登録があります", `アルムナイ事務局 ご担当者様
+		"ja": {"【アルムナイ】承認待ちの登録があります", `{{office}} ご担当者様
 
-アルムナイネットワークに、承認を待っている登録があります。
+{{portal}}に、承認を待っている登録があります。
 在籍記録と照らし合わせて、承認または却下してください。
-{{.Link}}
 
-このお知らせは、承認待ちの登録が増えたとき、1時間に1回までお送りします。
+{{button "承認待ちの登録を見る" .Link}}
+
+{{note "このお知らせは、承認待ちの登録が増えたとき、1時間に1回までお送りします。"}}
 `},
-		"en": {"[Alumni] Registrations await your review", `Dear alumni office,
+		"en": {"[Alumni] Registrations await your review", `Dear {{office}},
 
-Registrations to the alumni network are waiting for your review.
-Please check them against the employment records and approve or reject them:
-{{.Link}}
+Registrations to {{portal}} are waiting for your review.
+Please check them against the employment records and approve or reject them.
 
-This notice is sent at most once an hour while new registrations arrive.
+{{button "Review the registrations" .Link}}
+
+{{note "This notice is sent at most once an hour while new registrations arrive."}}
 `},
 	},
 	emailRejected: {
-		"ja": {"【アルムナイ】ご登録について", `{{.Name}} 様
+		"ja": {"ご登録について", `{{.Name}} 様
 
+{{portal}}へのご登録をいただきありがとうございました。
 申し訳ございませんが、今回のご登録は承認できませんでした。
-理由: {{.Reason}}
 
-ご不明な点は事務局までお問い合わせください。
+{{fact "理由" .Reason}}
+
+ご不明な点は{{office}}（{{contact}}）までお問い合わせください。
 `},
-		"en": {"[Alumni] About your registration", `Dear {{.Name}},
+		"en": {"About your registration", `Dear {{.Name}},
 
+Thank you for registering with {{portal}}.
 We are sorry, but we could not approve your registration.
-Reason: {{.Reason}}
 
-Please contact the alumni office if you have questions.
+{{fact "Reason" .Reason}}
+
+If you have questions, please write to the {{office}} ({{contact}}).
 `},
 	},
 	emailLogin: {
-		"ja": {"【アルムナイ】ログインリンク", `{{.Name}} 様
+		"ja": {"ログインリンクをお送りします", `{{.Name}} 様
 
-下のリンクからログインしてください（{{.Minutes}}分間、一度だけ有効です）。
+下のボタンから{{portal}}にログインしてください。リンクは{{duration .TTL}}、一度だけ有効です。
 
-{{.Link}}
+{{button "ログインする" .Link}}
 
-ログインをお申し込みでない場合は、このメールを破棄してください。
+{{note "ログインをお申し込みでない場合は、このメールを破棄してください。"}}
 `},
-		"en": {"[Alumni] Your login link", `Dear {{.Name}},
+		"en": {"Your login link", `Dear {{.Name}},
 
-Use the link below to log in (valid once, for {{.Minutes}} minutes).
+Use the button below to log in to {{portal}}. The link works once, for {{duration .TTL}}.
 
-{{.Link}}
+{{button "Log in" .Link}}
 
-If you did not ask to log in, ignore this email.
+{{note "If you did not ask to log in, ignore this email."}}
 `},
 	},
 	emailChangeVerify: {
-		"ja": {"【アルムナイ】新しいメールアドレスの確認", `{{.Name}} 様
+		"ja": {"新しいメールアドレスの確認をお願いします", `{{.Name}} 様
 
-メールアドレスの変更を受け付けました。下のリンクを開くと変更が完了します（{{.Minutes}}分間有効です）。
+{{portal}}のメールアドレスの変更を受け付けました。下のボタンを押すと変更が完了します。リンクは{{duration .TTL}}有効です。
 
-{{.Link}}
+{{button "新しいアドレスを確認する" .Link}}
 
-お心当たりのない場合は、このメールを破棄してください。アドレスは変更されません。
+{{note "お心当たりのない場合は、このメールを破棄してください。アドレスは変更されません。"}}
 `},
-		"en": {"[Alumni] Confirm your new email address", `Dear {{.Name}},
+		"en": {"Please confirm your new email address", `Dear {{.Name}},
 
-We received a request to change your email address. Open the link below to finish
-the change (valid for {{.Minutes}} minutes).
+We received a request to change your email address at {{portal}}. Press the button below to finish
+the change. The link works for {{duration .TTL}}.
 
-{{.Link}}
+{{button "Confirm my new address" .Link}}
 
-If this was not you, ignore this email; your address stays as it is.
+{{note "If this was not you, ignore this email; your address stays as it is."}}
 `},
 	},
 	emailAddressInUse: {
-		"ja": {"【アルムナイ】メールアドレス変更のお申し込みについて", `アルムナイネットワークで、別のアカウントのメールアドレスをこのアドレスに変更するお申し込みがありました。
+		"ja": {"メールアドレス変更のお申し込みについて", `{{portal}}で、別のアカウントのメールアドレスをこのアドレスに変更するお申し込みがありました。
 このアドレスはすでにアカウントに登録されているため、変更は行われていません。
 
-お心当たりのない場合は、このメールを破棄してください。あなたのアカウントには何も変更はありません。
+{{note "お心当たりのない場合は、このメールを破棄してください。あなたのアカウントには何も変更はありません。"}}
 `},
-		"en": {"[Alumni] About a request to use this address", `Someone asked the alumni network to move another account to this email address.
+		"en": {"About a request to use this address", `Someone asked {{portal}} to move another account to this email address.
 This address already belongs to an account, so nothing was changed.
 
-If this was not you, ignore this email; your account is unchanged.
+{{note "If this was not you, ignore this email; your account is unchanged."}}
 `},
 	},
 	emailChanged: {
-		"ja": {"【アルムナイ】メールアドレスが変更されました", `{{.Name}} 様
+		"ja": {"メールアドレスが変更されました", `{{.Name}} 様
 
-アルムナイネットワークのアカウントのメールアドレスが、このアドレスから別のアドレスに変更されました。
+{{portal}}のアカウントのメールアドレスが、このアドレスから別のアドレスに変更されました。
 今後のお知らせとログイン用リンクは新しいアドレスに届きます。
 
-お心当たりのない場合は、下のリンクを開くと元のアドレス（このアドレス）に戻し、すべてのログインを終了します（{{.Days}}日間有効です）。
+お心当たりのない場合は、下のボタンを押すと元のアドレス（このアドレス）に戻し、すべてのログインを終了します。リンクは{{duration .TTL}}有効です。
 
-{{.Link}}
+{{button "元のアドレスに戻す" .Link}}
 `},
-		"en": {"[Alumni] Your email address was changed", `Dear {{.Name}},
+		"en": {"Your email address was changed", `Dear {{.Name}},
 
-The email address of your alumni network account was changed from this address to another one.
+The email address of your {{portal}} account was changed from this address to another one.
 News and login links will go to the new address from now on.
 
-If this was not you, open the link below: it puts this address back and ends every
-login (valid for {{.Days}} days).
+If this was not you, press the button below: it puts this address back and ends every
+login. The link works for {{duration .TTL}}.
 
-{{.Link}}
+{{button "Put my address back" .Link}}
 `},
 	},
 	emailNumberHeld: {
-		"ja": {"【アルムナイ】社員番号の確認について", `{{.Name}} 様
+		"ja": {"社員番号の確認について", `{{.Name}} 様
 
-ご登録ありがとうございます。入力された社員番号は、すでに別のご登録で使われています。
-ご登録はメールアドレスの確認後、事務局が名簿と照合して判断します（別のメールでお送りするリンクからメールアドレスを確認してください）。
+{{portal}}へのご登録ありがとうございます。入力された社員番号は、すでに別のご登録で使われています。
+ご登録はメールアドレスの確認後、{{office}}が名簿と照合して判断します（別のメールでお送りするリンクからメールアドレスを確認してください）。
 
-社員番号に誤りがある場合や、お心当たりがない場合は、事務局にお問い合わせください。
+社員番号に誤りがある場合や、お心当たりがない場合は、{{office}}（{{contact}}）にお問い合わせください。
 `},
-		"en": {"[Alumni] About your employee number", `Dear {{.Name}},
+		"en": {"About your employee number", `Dear {{.Name}},
 
-Thank you for registering. The employee number you entered is already used by another registration.
-Once you confirm your address (with the link in our other email), the alumni office will check
+Thank you for registering with {{portal}}. The employee number you entered is already used by another registration.
+Once you confirm your address (with the link in our other email), the {{office}} will check
 your registration against the roster and decide.
 
-If the number is wrong, or if this surprises you, please contact the alumni office.
+If the number is wrong, or if this surprises you, please write to the {{office}} ({{contact}}).
 `},
 	},
 	emailErased: {
-		"ja": {"【アルムナイ】登録情報を削除しました", `アルムナイネットワークに登録されていたあなたの個人情報をすべて削除しました。
+		"ja": {"登録情報を削除しました", `{{portal}}に登録されていたあなたの個人情報をすべて削除しました。
 これまでのご参加ありがとうございました。またいつでもお待ちしています。
 `},
-		"en": {"[Alumni] Your data has been erased", `We have erased all personal data the alumni network held about you.
+		"en": {"Your data has been erased", `We have erased all personal data {{portal}} held about you.
 Thank you for being part of it; you are welcome back any time.
 `},
 	},
 	emailContact: {
-		"ja": {"【アルムナイ】{{.FromName}}さんからメッセージが届きました", `{{.FromName}}さんから、アルムナイ名簿経由でメッセージが届きました。
+		"ja": {"{{.FromName}}さんからメッセージが届きました", `{{.FromName}}さんから、{{portal}}の名簿経由でメッセージが届きました。
 
-----
-{{.Message}}
-----
+{{quote .Message}}
 
-{{.ReplyNote}}
-このメールにはあなたのメールアドレスは含まれていません。返信すると、あなたのアドレスが相手に伝わります。
+{{note "このメールにはあなたのメールアドレスは含まれていません。返信すると、あなたのアドレスが相手に伝わります。"}}
 `},
-		"en": {"[Alumni] A message from {{.FromName}}", `{{.FromName}} sent you a message through the alumni directory.
+		"en": {"A message from {{.FromName}}", `{{.FromName}} sent you a message through the {{portal}} directory.
 
-----
-{{.Message}}
-----
+{{quote .Message}}
 
-{{.ReplyNote}}
-Your email address has not been shared. If you reply, they will see your address.
+{{note "Your email address has not been shared. If you reply, they will see your address."}}
 `},
 	},
 }
 
-// message is renderEmail as a mail.Message.
-func message(from, to mail.Address, kind emailKind, lang string, d emailData) (mail.Message, error) {
-	subject, body, err := emailTemplates.Render(kind, lang, d)
+// email renders one email in lang with the company's frame and sender.
+func (s *Service) email(ctx context.Context, to mail.Address, kind emailKind, lang string, d emailData) (mail.Message, error) {
+	if d.Portal == "" {
+		d.Portal = s.Config.BaseURL
+	}
+	b := mailtext.BrandOf(ctx, s.Company, s.Config.BaseURL)
+	e, err := emailTemplates.Render(kind, lang, d, b)
 	if err != nil {
 		return mail.Message{}, err
 	}
-	return mail.Message{From: from, To: to, Subject: subject, Text: body, Category: string(kind)}, nil
+	return e.Message(s.Config.From, to, b, string(kind)), nil
 }

@@ -3,6 +3,7 @@ package account
 import (
 	"flag"
 	"testing"
+	"time"
 
 	"github.com/okaeri/okaeri/functions/mail/mailtext/mailtexttest"
 )
@@ -10,9 +11,9 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 var sampleData = emailData{
-	Name: "山田 花子", Link: "https://alumni.example.co.jp/api/x?token=TOKEN", Minutes: 15, Days: 7,
-	Reason: "在籍記録を確認できませんでした", FromName: "佐藤", Message: "お久しぶりです！", Portal: "https://alumni.example.co.jp",
-	ReplyNote: "",
+	Name: "山田 花子", Link: "https://alumni.example.co.jp/api/x?token=TOKEN", TTL: 24 * time.Hour,
+	Reason: "在籍記録を確認できませんでした", FromName: "佐藤", Message: "お久しぶりです！\n来月の交流会でお会いしましょう。", Portal: "https://alumni.example.co.jp",
+	Profile: "https://alumni.example.co.jp/members/profile/", Events: "https://alumni.example.co.jp/members/events/", Jobs: "https://alumni.example.co.jp/members/jobs/",
 }
 
 // Golden files hold every email in both languages, so a change to any text

@@ -169,7 +169,7 @@ func (s *Service) AddMember(ctx context.Context, in RegisterInput, actor string)
 		return store.Member{}, storeError(err)
 	}
 	s.audit(ctx, actor, "member.add", m.ID, "email", "name")
-	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailApproved, string(m.Language), emailData{Name: m.Name})
+	_ = s.sendWelcome(ctx, m)
 	return m, nil
 }
 

@@ -68,7 +68,30 @@ func (s *Service) loginNow(ctx context.Context, email, next string) error {
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailLogin, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, ""), "lang", string(m.Language)), Minutes: int(s.Config.LoginTTL.Minutes()),
+		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, ""), "lang", string(m.Language)), TTL: s.Config.LoginTTL,
+	})
+}
+
+// sendWelcome greets a member just approved: a one-click login link (a
+// login token like Login's, single use, bound to the member and to the
+// address it is mailed to, for WelcomeTTL) and three next steps.
+func (s *Service) sendWelcome(ctx context.Context, m store.Member) error {
+	now := s.Now()
+	tok := auth.NewToken()
+	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeLogin,
+		Subject: m.ID, AddressHash: store.EmailHash(m.Email), CreatedAt: now, ExpiresAt: now.Add(s.Config.WelcomeTTL)}); err != nil {
+		s.Log.ErrorContext(ctx, "welcome token", "err", err)
+		return httpapi.Internal(err)
+	}
+	lang, prefix := string(m.Language), ""
+	if m.Language == store.LanguageEn {
+		prefix = "/en"
+	}
+	base := s.Config.BaseURL + prefix
+	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailWelcome, lang, emailData{
+		Name: m.Name, TTL: s.Config.WelcomeTTL,
+		Link:    s.link("/api/login/callback", tok, "next", prefix+"/members/", "lang", lang),
+		Profile: base + "/members/profile/", Events: base + "/members/events/", Jobs: base + "/members/jobs/",
 	})
 }
 
@@ -84,6 +107,11 @@ func (s *Service) Callback(ctx context.Context, token string) (store.Member, Ses
 	m, err := s.Store.GetMember(ctx, t.Subject)
 	if err != nil {
 		return store.Member{}, Session{}, tokenError(err)
+	}
+	// A link mailed to an address (the welcome mail's) logs in only while
+	// that is the member's address.
+	if t.AddressHash != "" && t.AddressHash != store.EmailHash(m.Email) {
+		return store.Member{}, Session{}, httpapi.Errorf(httpapi.EINVALID, "link_invalid")
 	}
 	if m.Status != store.StatusApproved {
 		return store.Member{}, Session{}, httpapi.Errorf(httpapi.EFORBIDDEN, "not_approved")

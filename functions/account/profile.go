@@ -343,7 +343,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 			return m, httpapi.Internal(err)
 		}
 		_ = s.send(ctx, omail.Address{Name: m.Name, Email: newEmail}, emailChangeVerify, string(m.Language), emailData{
-			Name: m.Name, Link: s.link("/api/me/email/verify", tok, "lang", string(m.Language)), Minutes: int(s.Config.VerifyTTL.Minutes())})
+			Name: m.Name, Link: s.link("/api/me/email/verify", tok, "lang", string(m.Language)), TTL: s.Config.VerifyTTL})
 	}
 	return m, nil
 }
@@ -385,7 +385,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string) (store.M
 		return m, httpapi.Internal(err)
 	}
 	_ = s.send(ctx, omail.Address{Name: m.Name, Email: oldEmail}, emailChanged, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/me/email/undo", undo, "lang", string(m.Language)), Days: int(UndoTTL.Hours() / 24)})
+		Name: m.Name, Link: s.link("/api/me/email/undo", undo, "lang", string(m.Language)), TTL: UndoTTL})
 	return m, nil
 }
 

@@ -232,7 +232,7 @@ func (s *Service) sendVerify(ctx context.Context, m store.Member, now time.Time)
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailVerify, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/register/verify", tok, "lang", string(m.Language)), Minutes: int(s.Config.VerifyTTL.Minutes()),
+		Name: m.Name, Link: s.link("/api/register/verify", tok, "lang", string(m.Language)), TTL: s.Config.VerifyTTL,
 	})
 }
 
@@ -374,7 +374,7 @@ func (s *Service) approve(ctx context.Context, id, actor, rosterNumber string) (
 		return m, storeError(err)
 	}
 	s.audit(ctx, actor, "member.approve", m.ID, "status")
-	_ = s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailApproved, string(m.Language), emailData{Name: m.Name})
+	_ = s.sendWelcome(ctx, m)
 	return m, nil
 }
 

@@ -30,7 +30,7 @@ var Vars = []Var{
 	{"OKAERI_DYNAMODB_ENDPOINT", "", "DynamoDB endpoint override, e.g. DynamoDB Local at http://127.0.0.1:8000."},
 	{"OKAERI_MAIL", "outbox", "Mail engine: outbox (.eml files in <data>/outbox) or sendgrid."},
 	{"OKAERI_MAIL_FROM", "alumni@example.co.jp", "Sender address of every email."},
-	{"OKAERI_MAIL_FROM_NAME", "アルムナイ事務局", "Sender display name."},
+	{"OKAERI_MAIL_FROM_NAME", "", "Sender display name in every language, overriding the company's; empty: the company's sender name in the reader's language (`ひかりテック アルムナイ事務局`, `Hikari Tech Alumni Office`)."},
 	{"SENDGRID_API_KEY", "", "SendGrid API key with Mail Send permission (required when OKAERI_MAIL=sendgrid; on AWS read from SSM Parameter Store)."},
 	{"OKAERI_SENDGRID_URL", "https://api.sendgrid.com", "SendGrid API base URL (tests and staging point elsewhere; https://api.eu.sendgrid.com for EU data residency)."},
 	{"OKAERI_SENDGRID_WEBHOOK_KEY", "", "SendGrid Event Webhook verification key (base64 DER ECDSA public key); empty: the webhook refuses every event."},

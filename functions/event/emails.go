@@ -1,13 +1,8 @@
 package event
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	htmltemplate "html/template"
-	"regexp"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/okaeri/okaeri/functions/mail/mailtext"
@@ -36,10 +31,11 @@ type emailData struct {
 	Title     string
 	When      string
 	Where     string
+	Online    bool // an online event: no check-in QR code, no reception
 	Guests    int
 	Position  int
-	Hours     int
-	Deadline  string // when an offer expires or RSVPs close
+	OfferTTL  time.Duration // how long a freed seat is held
+	Deadline  string        // when an offer expires or RSVPs close
 	Capacity  int
 	OnlineURL string // confirmed attendees only
 	Link      string // the action: confirm the offer, or RSVP
@@ -48,215 +44,170 @@ type emailData struct {
 	ICS       string
 	Google    string
 	Outlook   string
-	QRURL     string // the check-in QR code as a PNG
+	QRURL     string // the check-in QR code as a PNG (venue events)
 }
 
 // emailTemplates: Japanese first, English second, same facts in both.
+// Links are buttons; the check-in QR code only for an event with a venue.
 var emailTemplates = mailtext.Set[emailKind]{
 	emailConfirmed: {
-		"ja": {"【アルムナイ】参加が確定しました：{{.Title}}", `{{.Name}} 様
+		"ja": {"参加が確定しました：{{.Title}}", `{{.Name}} 様
 
 「{{.Title}}」へのお申し込みを受け付け、参加が確定しました。
 
-日時: {{.When}}
-場所: {{.Where}}
-{{- if .Guests}}
-同伴者: {{.Guests}}名{{end}}
-{{- if .OnlineURL}}
-参加用URL: {{.OnlineURL}}
-（参加が確定した方だけにお送りしています。ほかの方と共有しないでください）{{end}}
+{{fact "日時" .When}}
+{{fact "場所" .Where}}
+{{if .Guests}}{{fact "同伴者" (printf "%d名" .Guests)}}{{end}}
+{{if .OnlineURL}}
+{{button "オンラインで参加する" .OnlineURL}}
+{{note "参加用のリンクは、参加が確定した方だけにお送りしています。ほかの方と共有しないでください。"}}
+{{end}}
+{{if not .Online}}
+当日は受付で、下のQRコードをお見せください。
+{{qr .QRURL}}
+{{end}}
+カレンダーに追加
+{{secondary "Googleカレンダー" .Google}}
+{{secondary "Outlook" .Outlook}}
+{{secondary "iPhone・その他（.ics）" .ICS}}
 
-当日は受付で、このメールのQRコードをお見せください。
-QRコードが表示されない場合は、こちらを開いてお見せください: {{.QRURL}}
-
-カレンダーに追加:
-Google: {{.Google}}
-Outlook: {{.Outlook}}
-iCalendar (.ics): {{.ICS}}
-
-ご都合が悪くなった場合は、キャンセル待ちの方のためにお早めにお取り消しください（ログイン不要）:
-{{.ManageURL}}
-
-イベントの詳細: {{.PageURL}}
+ご都合が悪くなった場合は、キャンセル待ちの方のためにお早めにお取り消しください（ログイン不要）。
+{{secondary "申し込みの確認・取り消し" .ManageURL}}
+{{secondary "イベントの詳細" .PageURL}}
 `},
-		"en": {"[Alumni] You're confirmed: {{.Title}}", `Dear {{.Name}},
+		"en": {"You're confirmed: {{.Title}}", `Dear {{.Name}},
 
 We have your RSVP for "{{.Title}}": your seat is confirmed.
 
-When: {{.When}}
-Where: {{.Where}}
-{{- if .Guests}}
-Guests: {{.Guests}}{{end}}
-{{- if .OnlineURL}}
-Join online: {{.OnlineURL}}
-(Sent to confirmed attendees only; please do not share it.){{end}}
+{{fact "When" .When}}
+{{fact "Where" .Where}}
+{{if .Guests}}{{fact "Guests" (printf "%d" .Guests)}}{{end}}
+{{if .OnlineURL}}
+{{button "Join online" .OnlineURL}}
+{{note "The link is sent to confirmed attendees only; please do not share it."}}
+{{end}}
+{{if not .Online}}
+At the door, please show the QR code below.
+{{qr .QRURL}}
+{{end}}
+Add it to your calendar
+{{secondary "Google Calendar" .Google}}
+{{secondary "Outlook" .Outlook}}
+{{secondary "Apple and others (.ics)" .ICS}}
 
-At the door, please show the QR code in this email.
-If it does not show, open this link and show it instead: {{.QRURL}}
-
-Add to your calendar:
-Google: {{.Google}}
-Outlook: {{.Outlook}}
-iCalendar (.ics): {{.ICS}}
-
-If you cannot come, please cancel early so someone on the waitlist gets your seat (no login needed):
-{{.ManageURL}}
-
-Event details: {{.PageURL}}
+If you cannot come, please cancel early so someone on the waitlist gets your seat (no login needed).
+{{secondary "See or cancel your RSVP" .ManageURL}}
+{{secondary "Event details" .PageURL}}
 `},
 	},
 	emailWaitlisted: {
-		"ja": {"【アルムナイ】キャンセル待ちで受け付けました：{{.Title}}", `{{.Name}} 様
+		"ja": {"キャンセル待ちで受け付けました：{{.Title}}", `{{.Name}} 様
 
-「{{.Title}}」は定員に達しているため、キャンセル待ち（{{.Position}}番目）で受け付けました。
-お席が空きましたら、お申し込み順にメールでご案内します。ご案内から{{.Hours}}時間以内に確定していただくと参加できます。
+「{{.Title}}」は定員に達しているため、キャンセル待ちで受け付けました。
+お席が空きましたら、お申し込み順にメールでご案内します。ご案内から{{duration .OfferTTL}}以内に確定していただくと参加できます。
 
-日時: {{.When}}
-場所: {{.Where}}
+{{fact "順番" (printf "%d番目" .Position)}}
+{{fact "日時" .When}}
+{{fact "場所" .Where}}
 
-キャンセル待ちの状況の確認や取り消し（ログイン不要）:
-{{.ManageURL}}
+{{secondary "状況の確認・取り消し（ログイン不要）" .ManageURL}}
 `},
-		"en": {"[Alumni] You're on the waitlist: {{.Title}}", `Dear {{.Name}},
+		"en": {"You're on the waitlist: {{.Title}}", `Dear {{.Name}},
 
-"{{.Title}}" is full, so we have put you on the waitlist (number {{.Position}}).
-When a seat frees up, we email the people waiting in the order they asked. Confirm within {{.Hours}} hours of that email to take the seat.
+"{{.Title}}" is full, so we have put you on the waitlist.
+When a seat frees up, we email the people waiting in the order they asked. Confirm within {{duration .OfferTTL}} of that email to take the seat.
 
-When: {{.When}}
-Where: {{.Where}}
+{{fact "Your place" (printf "%d" .Position)}}
+{{fact "When" .When}}
+{{fact "Where" .Where}}
 
-See your place or leave the waitlist (no login needed):
-{{.ManageURL}}
+{{secondary "See your place or leave the waitlist (no login needed)" .ManageURL}}
 `},
 	},
 	emailOffer: {
-		"ja": {"【アルムナイ】お席をご用意しました：{{.Title}}", `{{.Name}} 様
+		"ja": {"お席をご用意しました：{{.Title}}", `{{.Name}} 様
 
 キャンセルが出たため、キャンセル待ちでお申し込みの「{{.Title}}」のお席をご用意しました。
-{{.Deadline}}までに、下のリンクから参加を確定してください。期限を過ぎると、次にお待ちの方にご案内します。
+期限までに、下のボタンから参加を確定してください。期限を過ぎると、次にお待ちの方にご案内します。
 
-{{.Link}}
+{{fact "確定の期限" .Deadline}}
+{{fact "日時" .When}}
+{{fact "場所" .Where}}
 
-日時: {{.When}}
-場所: {{.Where}}
+{{button "参加を確定する" .Link}}
 `},
-		"en": {"[Alumni] A seat is yours if you want it: {{.Title}}", `Dear {{.Name}},
+		"en": {"A seat is yours if you want it: {{.Title}}", `Dear {{.Name}},
 
 A seat has freed up at "{{.Title}}", where you are on the waitlist.
-Confirm it with the link below by {{.Deadline}}. After that, we offer it to the next person waiting.
+Confirm it with the button below by the deadline. After that, we offer it to the next person waiting.
 
-{{.Link}}
+{{fact "Confirm by" .Deadline}}
+{{fact "When" .When}}
+{{fact "Where" .Where}}
 
-When: {{.When}}
-Where: {{.Where}}
+{{button "Confirm my seat" .Link}}
 `},
 	},
 	emailReminder: {
-		"ja": {"【アルムナイ】まもなく開催です：{{.Title}}", `{{.Name}} 様
+		"ja": {"まもなく開催です：{{.Title}}", `{{.Name}} 様
 
 ご参加予定の「{{.Title}}」がまもなく開催されます。お会いできるのを楽しみにしています。
 
-日時: {{.When}}
-場所: {{.Where}}
-{{- if .OnlineURL}}
-参加用URL: {{.OnlineURL}}{{end}}
-
-当日は受付で、このメールのQRコードをお見せください。
-QRコードが表示されない場合は、こちらを開いてお見せください: {{.QRURL}}
-
-ご都合が悪くなった場合は、キャンセル待ちの方のためにお取り消しください（ログイン不要）:
-{{.ManageURL}}
+{{fact "日時" .When}}
+{{fact "場所" .Where}}
+{{if .OnlineURL}}
+{{button "オンラインで参加する" .OnlineURL}}
+{{end}}
+{{if not .Online}}
+当日は受付で、下のQRコードをお見せください。
+{{qr .QRURL}}
+{{end}}
+ご都合が悪くなった場合は、キャンセル待ちの方のためにお取り消しください（ログイン不要）。
+{{secondary "申し込みの確認・取り消し" .ManageURL}}
 `},
-		"en": {"[Alumni] Coming up soon: {{.Title}}", `Dear {{.Name}},
+		"en": {"Coming up soon: {{.Title}}", `Dear {{.Name}},
 
 "{{.Title}}" is coming up soon. We look forward to seeing you.
 
-When: {{.When}}
-Where: {{.Where}}
-{{- if .OnlineURL}}
-Join online: {{.OnlineURL}}{{end}}
-
-At the door, please show the QR code in this email.
-If it does not show, open this link and show it instead: {{.QRURL}}
-
-If you can no longer come, please cancel so someone on the waitlist gets your seat (no login needed):
-{{.ManageURL}}
+{{fact "When" .When}}
+{{fact "Where" .Where}}
+{{if .OnlineURL}}
+{{button "Join online" .OnlineURL}}
+{{end}}
+{{if not .Online}}
+At the door, please show the QR code below.
+{{qr .QRURL}}
+{{end}}
+If you can no longer come, please cancel so someone on the waitlist gets your seat (no login needed).
+{{secondary "See or cancel your RSVP" .ManageURL}}
 `},
 	},
 	emailInvitation: {
-		"ja": {"【アルムナイ】イベントのご案内：{{.Title}}", `{{.Name}} 様
+		"ja": {"イベントのご案内：{{.Title}}", `{{.Name}} 様
 
-「{{.Title}}」を開催します。ぜひご参加ください。
+{{company}}のアルムナイのみなさんと「{{.Title}}」を開催します。ぜひご参加ください。
 
-日時: {{.When}}
-場所: {{.Where}}
-定員: {{.Capacity}}名（定員を超えた場合はキャンセル待ちになります）
-申し込み締切: {{.Deadline}}
+{{fact "日時" .When}}
+{{fact "場所" .Where}}
+{{fact "定員" (printf "%d名（定員を超えた場合はキャンセル待ち）" .Capacity)}}
+{{fact "申し込み締切" .Deadline}}
 
-参加を申し込む（ログイン不要）:
-{{.Link}}
-
-イベントの詳細: {{.PageURL}}
+{{button "参加を申し込む（ログイン不要）" .Link}}
+{{secondary "イベントの詳細" .PageURL}}
 `},
-		"en": {"[Alumni] You're invited: {{.Title}}", `Dear {{.Name}},
+		"en": {"You're invited: {{.Title}}", `Dear {{.Name}},
 
-We are holding "{{.Title}}" and would love to see you there.
+{{company}} is holding "{{.Title}}" for its alumni, and we would love to see you there.
 
-When: {{.When}}
-Where: {{.Where}}
-Capacity: {{.Capacity}} (after that, you join the waitlist)
-RSVP by: {{.Deadline}}
+{{fact "When" .When}}
+{{fact "Where" .Where}}
+{{fact "Capacity" (printf "%d (after that, you join the waitlist)" .Capacity)}}
+{{fact "RSVP by" .Deadline}}
 
-RSVP (no login needed):
-{{.Link}}
-
-Event details: {{.PageURL}}
+{{button "RSVP (no login needed)" .Link}}
+{{secondary "Event details" .PageURL}}
 `},
 	},
-}
-
-var urlPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s<>"]+`) })
-
-// htmlTmpl wraps the text in HTML: the same words with clickable links and
-// the QR code, for mail programs that show HTML. Styles are inline because
-// mail programs drop style sheets.
-var htmlTmpl = sync.OnceValue(func() *htmltemplate.Template {
-	return htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body style="font-family: sans-serif; line-height: 1.6; color: #1a1a1a;">
-{{range .Paragraphs}}<p>{{.}}</p>
-{{end}}{{if .QRURL}}<p><img src="{{.QRURL}}" width="240" height="240" alt="{{.QRAlt}}"></p>
-{{end}}</body></html>
-`))
-})
-
-// renderHTML is the HTML part of an email whose text is body.
-func renderHTML(lang, subject, body, qrURL string) (string, error) {
-	var paras []htmltemplate.HTML
-	for _, p := range strings.Split(strings.TrimSpace(body), "\n\n") {
-		var b strings.Builder
-		for i, line := range strings.Split(p, "\n") {
-			if i > 0 {
-				b.WriteString("<br>\n")
-			}
-			last := 0
-			for _, loc := range urlPattern().FindAllStringIndex(line, -1) {
-				b.WriteString(htmltemplate.HTMLEscapeString(line[last:loc[0]]))
-				u := htmltemplate.HTMLEscapeString(line[loc[0]:loc[1]])
-				b.WriteString(`<a href="` + u + `">` + u + `</a>`)
-				last = loc[1]
-			}
-			b.WriteString(htmltemplate.HTMLEscapeString(line[last:]))
-		}
-		paras = append(paras, htmltemplate.HTML(b.String())) // every piece escaped above
-	}
-	alt := "受付用QRコード"
-	if lang == "en" {
-		alt = "Check-in QR code"
-	}
-	var out bytes.Buffer
-	err := htmlTmpl().Execute(&out, map[string]any{"Lang": lang, "Subject": subject, "Paragraphs": paras, "QRURL": qrURL, "QRAlt": alt})
-	return out.String(), err
 }
 
 // when formats an event's time in Japan time for lang.
@@ -298,16 +249,12 @@ func jaDate(t time.Time) string {
 func (s *Service) send(ctx context.Context, m store.Member, kind emailKind, d emailData) error {
 	lang := memberLang(m)
 	d.Name = m.Name
-	subject, body, err := emailTemplates.Render(kind, lang, d)
+	b := mailtext.BrandOf(ctx, s.Company, s.Config.BaseURL)
+	e, err := emailTemplates.Render(kind, lang, d, b)
 	if err != nil {
 		return err
 	}
-	msg := mail.Message{From: s.Config.From, To: mail.Address{Name: m.Name, Email: m.Email}, Subject: subject, Text: body, Category: string(kind)}
-	if withQR[kind] {
-		if msg.HTML, err = renderHTML(lang, subject, body, d.QRURL); err != nil {
-			return err
-		}
-	}
+	msg := e.Message(s.Config.From, mail.Address{Name: m.Name, Email: m.Email}, b, string(kind))
 	if err := s.Mailer.Send(ctx, msg); err != nil {
 		s.Log.ErrorContext(ctx, "send mail", "kind", kind, "to_domain", msg.To.Domain(), "err", err)
 		return fmt.Errorf("send %s mail: %w", kind, err)
@@ -317,7 +264,7 @@ func (s *Service) send(ctx context.Context, m store.Member, kind emailKind, d em
 
 // facts are the fields every events email shares.
 func (s *Service) facts(e store.Event, lang string) emailData {
-	return emailData{Title: title(e, lang), When: when(e, lang), Where: location(e, lang), PageURL: s.pageURL(e, lang)}
+	return emailData{Title: title(e, lang), When: when(e, lang), Where: location(e, lang), Online: e.Online, PageURL: s.pageURL(e, lang)}
 }
 
 // attendeeFacts add what only a confirmed attendee gets: the meeting link,
@@ -328,7 +275,9 @@ func (s *Service) attendeeFacts(e store.Event, m store.Member, r store.RSVP) ema
 	d.Guests, d.OnlineURL = r.Guests, e.OnlineURL
 	c := s.calendar(e, lang, m.ID)
 	d.ICS, d.Google, d.Outlook = c.ICS, c.Google, c.Outlook
-	d.QRURL = s.apiURL(e, "/qr", s.checkInToken(e, m.ID))
+	if !e.Online {
+		d.QRURL = s.apiURL(e, "/qr", s.checkInToken(e, m.ID))
+	}
 	d.ManageURL = s.inviteLink(e, m.ID)
 	return d
 }
@@ -340,7 +289,7 @@ func (s *Service) sendAnswer(ctx context.Context, e store.Event, m store.Member,
 		return s.send(ctx, m, emailConfirmed, s.attendeeFacts(e, m, r))
 	case store.RSVPWaitlisted:
 		d := s.facts(e, memberLang(m))
-		d.Position, d.Hours, d.ManageURL = r.Position, int(s.Config.OfferTTL.Hours()), s.inviteLink(e, m.ID)
+		d.Position, d.OfferTTL, d.ManageURL = r.Position, s.Config.OfferTTL, s.inviteLink(e, m.ID)
 		return s.send(ctx, m, emailWaitlisted, d)
 	}
 	return nil

@@ -12,39 +12,60 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// sampleData is a confirmed attendee of an event at a venue.
 var sampleData = emailData{
 	Name: "山田 花子", Title: "ホームカミングデー2026", When: "2026年10月17日（土） 15:00〜18:00", Where: "本社 8階ラウンジ",
-	Guests: 1, Position: 3, Hours: 24, Deadline: "2026年10月3日（土） 12:00", Capacity: 80,
-	OnlineURL: "https://meet.example.com/j/123", Link: "https://alumni.example.co.jp/api/events/homecoming-2026/offer?token=TOKEN",
+	Guests: 1, Position: 3, OfferTTL: 24 * time.Hour, Deadline: "2026年10月3日（土） 12:00", Capacity: 80,
+	Link:      "https://alumni.example.co.jp/api/events/homecoming-2026/offer?token=TOKEN",
 	ManageURL: "https://alumni.example.co.jp/api/events/homecoming-2026/rsvp/invite?token=TOKEN",
 	PageURL:   "https://alumni.example.co.jp/events/homecoming-2026/", ICS: "https://alumni.example.co.jp/api/events/homecoming-2026.ics?token=TOKEN",
 	Google: "https://calendar.google.com/calendar/render?action=TEMPLATE", Outlook: "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent",
 	QRURL: "https://alumni.example.co.jp/api/events/homecoming-2026/qr?token=TOKEN",
 }
 
-// Golden files hold every email in both languages (and the HTML of those
-// with a QR code), so a change to any text shows up in review as a diff of
-// what people will read.
+// onlineData is a confirmed attendee of an online event: a meeting link, no QR code.
+var onlineData = func() emailData {
+	d := sampleData
+	d.Title, d.Where, d.Online, d.Guests = "オンライン交流会「年末のふりかえり」", "オンライン（Zoom）", true, 0
+	d.OnlineURL, d.QRURL = "https://meet.example.com/j/123", ""
+	return d
+}()
+
+// Golden files hold every email in both languages, text and HTML, so a
+// change to any text shows up in review as a diff of what people will
+// read; the confirmation and the reminder also for an online event.
 func TestEmailsMatchGoldenFiles(t *testing.T) {
-	for kind, langs := range emailTemplates {
+	mailtexttest.Golden(t, emailTemplates, sampleData, *update)
+	for _, kind := range []emailKind{emailConfirmed, emailReminder} {
 		for _, lang := range []string{"ja", "en"} {
-			if _, ok := langs[lang]; !ok {
-				t.Errorf("%s has no %s version", kind, lang)
-				continue
-			}
-			subject, body, err := emailTemplates.Render(kind, lang, sampleData)
+			mailtexttest.Variant(t, emailTemplates, kind, "online", lang, onlineData, *update)
+		}
+	}
+}
+
+// Only a venue has a reception: the QR code and the words about it are
+// in the venue's emails, never in an online event's; the meeting link is a
+// button in the online one.
+func TestQRCodeOnlyForVenueEvents(t *testing.T) {
+	for _, kind := range []emailKind{emailConfirmed, emailReminder} {
+		for lang, reception := range map[string]string{"ja": "受付", "en": "At the door"} {
+			venue, err := emailTemplates.Render(kind, lang, sampleData, mailtexttest.Brand)
 			if err != nil {
-				t.Fatalf("%s/%s: %v", kind, lang, err)
+				t.Fatal(err)
 			}
-			got := "Subject: " + subject + "\n\n" + body
-			if withQR[kind] {
-				html, err := renderHTML(lang, subject, body, sampleData.QRURL)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got += "\n-- HTML --\n" + html
+			if !strings.Contains(venue.HTML, `src="`+strings.ReplaceAll(sampleData.QRURL, "&", "&amp;")+`"`) || !strings.Contains(venue.Text, reception) {
+				t.Errorf("%s/%s at a venue lacks the QR code", kind, lang)
 			}
-			mailtexttest.Compare(t, mailtexttest.Path(string(kind), lang), got, *update)
+			online, err := emailTemplates.Render(kind, lang, onlineData, mailtexttest.Brand)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(online.HTML, "<img") || strings.Contains(online.Text+online.HTML, reception) || strings.Contains(online.Text, "/qr") {
+				t.Errorf("%s/%s online shows a QR code or reception:\n%s", kind, lang, online.Text)
+			}
+			if !strings.Contains(online.HTML, `href="https://meet.example.com/j/123"`) {
+				t.Errorf("%s/%s online lacks the meeting button", kind, lang)
+			}
 		}
 	}
 }
@@ -54,16 +75,15 @@ func TestEmailsMatchGoldenFiles(t *testing.T) {
 func TestEmailsOptionalParts(t *testing.T) {
 	d := sampleData
 	d.Guests, d.OnlineURL, d.Title = 0, "", "<b>BBQ</b> & 花火"
-	_, body, err := emailTemplates.Render(emailConfirmed, "ja", d)
+	e, err := emailTemplates.Render(emailConfirmed, "ja", d, mailtexttest.Brand)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(body, "同伴者") || strings.Contains(body, "参加用URL") || strings.Contains(body, "\n\n\n") {
-		t.Fatalf("optional parts shown:\n%s", body)
+	if strings.Contains(e.Text, "同伴者") || strings.Contains(e.Text, "オンラインで参加") || strings.Contains(e.Text, "\n\n\n") {
+		t.Fatalf("optional parts shown:\n%s", e.Text)
 	}
-	html, err := renderHTML("ja", "件名", body, d.QRURL)
-	if err != nil || strings.Contains(html, "<b>BBQ") || !strings.Contains(html, "&lt;b&gt;BBQ&lt;/b&gt; &amp; 花火") {
-		t.Fatalf("HTML escaping: %v\n%s", err, html)
+	if strings.Contains(e.HTML, "<b>BBQ") || !strings.Contains(e.HTML, "&lt;b&gt;BBQ&lt;/b&gt; &amp; 花火") {
+		t.Fatalf("HTML escaping:\n%s", e.HTML)
 	}
 }
 

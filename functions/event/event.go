@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/store"
@@ -53,6 +54,9 @@ type Service struct {
 	Config Config
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Company is the company the portal belongs to, for every email's
+	// frame and sender (core.Core.Company); nil is brand.Sample.
+	Company func(context.Context) brand.Company
 }
 
 // New builds a Service with defaults applied.

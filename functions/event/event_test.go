@@ -92,7 +92,7 @@ func contentEvent(id string, capacity int) content.Event {
 		ID: id, Path: "events/" + id + ".md",
 		Title:    map[string]string{"ja": "ホームカミングデー2026", "en": "Homecoming Day 2026"},
 		Location: map[string]string{"ja": "本社 8階ラウンジ", "en": "Head office, 8th floor lounge"},
-		Start:    start, End: start.Add(3 * time.Hour), Online: true, OnlineURL: "https://meet.example.com/j/homecoming-secret",
+		Start:    start, End: start.Add(3 * time.Hour), Online: false, OnlineURL: "https://meet.example.com/j/homecoming-secret", // at a venue, with a meeting link too
 		Capacity: capacity, RSVPDeadline: start.Add(-7 * 24 * time.Hour), GuestsAllowed: 1, Visibility: content.Public,
 	}
 }
@@ -270,7 +270,7 @@ func TestRSVPWaitlistAndOffer(t *testing.T) {
 			t.Fatalf("RSVP %d: %d %s", i, r.StatusCode, r.body)
 		}
 	}
-	if m := f.lastMail("b@example.com"); !strings.Contains(m.Subject, "waitlist") || !strings.Contains(m.Text, "number 1") {
+	if m := f.lastMail("b@example.com"); !strings.Contains(m.Subject, "waitlist") || !strings.Contains(m.Text, "Your place: 1") {
 		t.Fatalf("waitlist mail in English: %s\n%s", m.Subject, m.Text)
 	}
 	info := decode[Info](t, f.do("GET", "/api/events/"+id, nil, ""))
@@ -340,7 +340,7 @@ func TestOfferLapsesToTheNext(t *testing.T) {
 	}
 	f.clock.Add(time.Hour)
 	f.do("DELETE", "/api/events/study/rsvp", nil, ca)
-	bOffer := linkAfter(t, f.lastMail("b@example.com"), "下のリンク")
+	bOffer := linkAfter(t, f.lastMail("b@example.com"), "参加を確定する")
 	if len(f.mails("c@example.com")) != 1 {
 		t.Fatal("c was offered while b holds the seat")
 	}
@@ -640,7 +640,7 @@ func TestRemindOnce(t *testing.T) {
 	failing := &flakyMailer{next: f.s.Mailer}
 	f.s.Mailer = failing
 	f.do("DELETE", "/api/events/soon/rsvp", nil, ca) // c is offered a's seat
-	u, _ := url.Parse(linkAfter(t, f.lastMail("c@example.com"), "下のリンク"))
+	u, _ := url.Parse(linkAfter(t, f.lastMail("c@example.com"), "参加を確定する"))
 	f.do("POST", u.Path, map[string]string{"token": u.Query().Get("token")}, "")
 	failing.fail = 1
 	if rep, _ := f.s.Remind(ctx); rep.Failed != 1 || rep.Reminded != 0 {

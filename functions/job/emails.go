@@ -39,103 +39,94 @@ type emailData struct {
 // HR's notices (hr-*) go to each recipient in their member record's
 // language, and to an address that is no member's (a shared HR mailbox) as
 // one email in Japanese and then English: see hrNoticeLang. A referred
-// friend's language is unknown too, so the Japanese version of that email
-// carries the English text as well.
+// friend's language is unknown too: the referral goes in both.
 var emailTemplates = mailtext.Set[emailKind]{
 	emailApplied: {
-		"ja": {"【アルムナイ】「{{.JobTitle}}」へのご応募を受け付けました", `{{.Name}} 様
+		"ja": {"「{{.JobTitle}}」へのご応募を受け付けました", `{{.Name}} 様
 
-「{{.JobTitle}}」へのご応募ありがとうございます。内容を確認のうえ、担当者からご連絡します。
+{{company}}の「{{.JobTitle}}」へのご応募ありがとうございます。内容を確認のうえ、担当者からご連絡します。
 
 応募の状況はメンバーページでいつでも確認できます。取り下げもこちらからできます。
-{{.Link}}
+{{button "応募の状況を見る" .Link}}
 `},
-		"en": {"[Alumni] We have received your application: {{.JobTitle}}", `Dear {{.Name}},
+		"en": {"We have received your application: {{.JobTitle}}", `Dear {{.Name}},
 
-Thank you for applying for "{{.JobTitle}}". We will review your application and the person in charge will get in touch.
+Thank you for applying to {{company}} for "{{.JobTitle}}". We will review your application and the person in charge will get in touch.
 
-You can follow your application, or withdraw it, on the members' pages:
-{{.Link}}
+You can follow your application, or withdraw it, on the members' pages.
+{{button "See your application" .Link}}
 `},
 	},
 	emailHRNewApplication: {
 		"ja": {"【応募】{{.JobTitle}}：{{.Name}}さん", `「{{.JobTitle}}」にアルムナイから新しい応募がありました。
 
-応募者: {{.Name}}さん
+{{fact "応募者" (print .Name "さん")}}
 
 応募内容と履歴書は採用管理ページで確認できます（ログインが必要です）。
-{{.Link}}
+{{button "応募を確認する" .Link}}
 `},
 		"en": {"[Application] {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}: {{.Name}}", `An alumnus applied for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
 
-Applicant: {{.Name}}
+{{fact "Applicant" .Name}}
 
-Read the application and the résumé on the HR page (login required):
-{{.Link}}
+Read the application and the résumé on the HR page (login required).
+{{button "Open the application" .Link}}
 `},
 	},
 	emailHRWithdrawn: {
 		"ja": {"【応募の取り下げ】{{.JobTitle}}：{{.Name}}さん", `{{.Name}}さんが「{{.JobTitle}}」への応募を取り下げました。
 
-{{.Link}}
+{{button "求人の応募一覧を見る" .Link}}
 `},
 		"en": {"[Withdrawn] {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}: {{.Name}}", `{{.Name}} withdrew their application for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
 
-{{.Link}}
+{{button "See the job's applications" .Link}}
 `},
 	},
 	emailStatus: {
-		"ja": {"【アルムナイ】「{{.JobTitle}}」への応募状況：{{.Status}}", `{{.Name}} 様
+		"ja": {"「{{.JobTitle}}」への応募状況：{{.Status}}", `{{.Name}} 様
 
-「{{.JobTitle}}」へのご応募の状況が「{{.Status}}」になりました。
+{{company}}の「{{.JobTitle}}」へのご応募の状況が「{{.Status}}」になりました。
 {{.StatusNote}}
 
-応募の状況はメンバーページで確認できます。
-{{.Link}}
+{{button "応募の状況を見る" .Link}}
 `},
-		"en": {"[Alumni] Your application for {{.JobTitle}}: {{.Status}}", `Dear {{.Name}},
+		"en": {"Your application for {{.JobTitle}}: {{.Status}}", `Dear {{.Name}},
 
-Your application for "{{.JobTitle}}" is now at: {{.Status}}.
+Your application to {{company}} for "{{.JobTitle}}" is now at: {{.Status}}.
 {{.StatusNote}}
 
-Follow your application on the members' pages:
-{{.Link}}
+{{button "See your application" .Link}}
 `},
 	},
 	emailReferral: {
 		"ja": {"{{.FromName}}さんから求人のご紹介：{{.JobTitle}}", `{{.Name}} 様
 
-当社のアルムナイ（元社員）の{{.FromName}}さんが、あなたに合う求人として「{{.JobTitle}}」を紹介してくださいました。
+{{company}}のアルムナイ（元社員）の{{.FromName}}さんが、あなたに合う求人として「{{.JobTitle}}」を紹介してくださいました。
 {{if .Message}}
 {{.FromName}}さんからのひとこと:
-{{.Message}}
+{{quote .Message}}
 {{end}}
-{{if .MembersOnly}}この求人は、アルムナイネットワークに登録した方だけが見られる求人です。登録（無料）のうえ、こちらからご覧ください:{{else}}求人の詳細とご応募はこちらから:{{end}}
-{{.Link}}
+{{if .MembersOnly}}この求人は、アルムナイネットワークに登録した方だけが見られる求人です。登録（無料）のうえ、ご覧ください。
+{{button "登録して求人を見る" .Link}}{{else}}{{button "求人の詳細と応募" .Link}}{{end}}
 {{if .Contact}}ご質問やご応募の相談は採用担当（{{.Contact}}）までお気軽にどうぞ。
 {{end}}
-このメールは{{.FromName}}さんのご紹介によりお送りしています。今後このようなご案内が不要な場合は、次のリンクから配信を停止できます。
-{{.Unsubscribe}}
-
-----
-{{.FromName}}, one of our alumni (former employees), recommended you for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
-{{if .MembersOnly}}The job is posted to registered alumni: register (free) and read it here{{else}}Read about the job and apply{{end}}: {{.LinkEn}}
-{{if .Contact}}Questions: {{.Contact}}
-{{end}}You received this email because {{.FromName}} referred you. To receive no more: {{.Unsubscribe}}
+{{note (print "このメールは" .FromName "さんのご紹介によりお送りしています。今後このようなご案内が不要な場合は、下のリンクから配信を停止できます。")}}
+{{secondary "配信を停止する" .Unsubscribe}}
 `},
 		"en": {"{{.FromName}} recommended a job for you: {{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}", `Dear {{.Name}},
 
-{{.FromName}}, one of our alumni (former employees), recommended you for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
+{{.FromName}}, one of the alumni (former employees) of {{company}}, recommended you for "{{if .JobTitleEn}}{{.JobTitleEn}}{{else}}{{.JobTitle}}{{end}}".
 {{if .Message}}
 A note from {{.FromName}}:
-{{.Message}}
+{{quote .Message}}
 {{end}}
-{{if .MembersOnly}}The job is posted to members of the alumni network. Register (it is free) and read it here:{{else}}Read about the job and apply:{{end}}
-{{.LinkEn}}
+{{if .MembersOnly}}The job is posted to members of the alumni network. Register (it is free) to read it.
+{{button "Register and read the job" .LinkEn}}{{else}}{{button "Read about the job and apply" .LinkEn}}{{end}}
 {{if .Contact}}Questions are welcome at {{.Contact}}.
 {{end}}
-You received this email because {{.FromName}} referred you. To receive no more such emails:
-{{.Unsubscribe}}
+{{note (print "You received this email because " .FromName " referred you. To receive no more such emails, unsubscribe below.")}}
+{{secondary "Unsubscribe" .Unsubscribe}}
 `},
 	},
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 	"github.com/okaeri/okaeri/functions/mail/mailtext/mailtexttest"
 )
 
@@ -23,29 +24,29 @@ var sampleData = emailData{
 func TestEmailsMatchGoldenFiles(t *testing.T) {
 	mailtexttest.Golden(t, emailTemplates, sampleData, *update)
 	// HR's notices to a shared mailbox: Japanese, then English.
-	mailtexttest.GoldenBilingual(t, emailTemplates, sampleData, *update, emailHRNewApplication, emailHRWithdrawn)
+	mailtexttest.GoldenBilingual(t, emailTemplates, sampleData, *update, emailHRNewApplication, emailHRWithdrawn, emailReferral)
 }
 
-// A referred friend may not read Japanese: the Japanese email carries the
-// English text too, and both carry the unsubscribe link.
+// A referred friend may not read Japanese: the referral is one email in
+// Japanese and then English, each with the job and the unsubscribe link.
 func TestReferralEmailSpeaksBothLanguages(t *testing.T) {
-	_, body, err := emailTemplates.Render(emailReferral, "ja", sampleData)
+	e, err := emailTemplates.Render(emailReferral, mailtext.Bilingual, sampleData, mailtexttest.Brand)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"山田 花子さん", "recommended you for \"Backend engineer (re-hire)\"", sampleData.LinkEn, sampleData.Link} {
-		if !strings.Contains(body, want) {
+		if !strings.Contains(e.Text, want) {
 			t.Errorf("referral email lacks %q", want)
 		}
 	}
-	if strings.Count(body, sampleData.Unsubscribe) != 2 {
+	if strings.Count(e.Text, sampleData.Unsubscribe) != 2 || strings.Count(e.HTML, `href="`+sampleData.Unsubscribe+`"`) != 2 {
 		t.Error("the unsubscribe link should appear in both languages")
 	}
 	// Without a note or contact, no empty lines are left behind.
 	d := sampleData
 	d.Message, d.Contact = "", ""
-	_, body, _ = emailTemplates.Render(emailReferral, "en", d)
-	if strings.Contains(body, "A note from") || strings.Contains(body, "Questions") || strings.Contains(body, "\n\n\n") {
-		t.Errorf("empty sections rendered:\n%s", body)
+	e, _ = emailTemplates.Render(emailReferral, "en", d, mailtexttest.Brand)
+	if strings.Contains(e.Text, "A note from") || strings.Contains(e.Text, "Questions are welcome") || strings.Contains(e.Text, "\n\n\n") {
+		t.Errorf("empty sections rendered:\n%s", e.Text)
 	}
 }

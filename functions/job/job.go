@@ -19,6 +19,7 @@ import (
 	"github.com/okaeri/okaeri/functions/account"
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/blob"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/mail/mailtext"
@@ -56,6 +57,9 @@ type Service struct {
 	Config       Config
 	Log          *slog.Logger
 	Now          func() time.Time
+	// Company is the company the portal belongs to, for every email's
+	// frame and sender (core.Core.Company); nil is brand.Sample.
+	Company func(context.Context) brand.Company
 }
 
 // New builds a Service with defaults applied.
@@ -88,11 +92,13 @@ func (s *Service) audit(ctx context.Context, actor, action, subject string, fiel
 // recipient's domain only) and returned. The caller decides whether it matters.
 func (s *Service) send(ctx context.Context, to mail.Address, kind emailKind, lang string, d emailData, headers map[string]string) error {
 	d.Portal = s.Config.BaseURL
-	subject, body, err := emailTemplates.Render(kind, lang, d)
+	b := mailtext.BrandOf(ctx, s.Company, s.Config.BaseURL)
+	e, err := emailTemplates.Render(kind, lang, d, b)
 	if err != nil {
 		return err
 	}
-	msg := mail.Message{From: s.Config.From, To: to, Subject: subject, Text: body, Headers: headers, Category: string(kind)}
+	msg := e.Message(s.Config.From, to, b, string(kind))
+	msg.Headers = headers
 	if err := s.Mailer.Send(ctx, msg); err != nil {
 		s.Log.ErrorContext(ctx, "send mail", "kind", kind, "to_domain", to.Domain(), "err", err)
 		return fmt.Errorf("send %s mail: %w", kind, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -107,7 +108,7 @@ func (s *Service) invite(ctx context.Context, referrer store.Member, j store.Job
 	sent := false
 	if !suppressed {
 		unsubscribe := s.Config.BaseURL + "/api/referrals/unsubscribe?token=" + s.unsubscribeToken(r.ID)
-		err := s.send(ctx, omail.Address{Name: r.FriendName, Email: r.FriendEmail}, emailReferral, httpapi.LangJA, emailData{
+		err := s.send(ctx, omail.Address{Name: r.FriendName, Email: r.FriendEmail}, emailReferral, mailtext.Bilingual, emailData{
 			Name: r.FriendName, FromName: referrer.Name, JobTitle: j.Title, JobTitleEn: j.TitleEn,
 			Link: s.Config.BaseURL + JobPath(httpapi.LangJA, j), LinkEn: s.Config.BaseURL + JobPath(httpapi.LangEN, j),
 			Contact: j.Contact, Message: r.Note, Unsubscribe: unsubscribe, MembersOnly: j.Visibility == store.VisibilityMembers,

@@ -350,7 +350,7 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 		data["Uncertain"] = fmt.Sprintf(T["uncertain_note"], s.Report.Uncertain, s.Slug)
 	}
 	if s.Rendered != nil {
-		editions, err := h.previews(*s.Rendered, T)
+		editions, err := h.previews(r.Context(), *s.Rendered, T)
 		if err != nil {
 			h.fail(w, r, httpapi.Internal(err), "/hr/newsletters")
 			return
@@ -386,8 +386,8 @@ func (h Handler) startForm(data map[string]any, s store.NewsletterSend, v hrSend
 // previews renders each edition as its recipients get it, with a sample
 // recipient. The preheader is left out of the frame (mail clients hide it
 // with inline styles, which the page's policy turns off) and shown beside.
-func (h Handler) previews(rn store.RenderedNewsletter, T map[string]string) ([]hrEdition, error) {
-	cfg := RenderConfig{BaseURL: h.S.Config.BaseURL, Sender: h.S.Config.From.Name}
+func (h Handler) previews(ctx context.Context, rn store.RenderedNewsletter, T map[string]string) ([]hrEdition, error) {
+	cfg := h.S.renderConfig(ctx)
 	var out []hrEdition
 	for _, lang := range []store.Language{store.LanguageJa, store.LanguageEn} {
 		ed, ok := rn.Editions[lang]

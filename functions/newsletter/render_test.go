@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/newsletter"
 	"github.com/okaeri/okaeri/functions/newsletter/compose"
 	"github.com/okaeri/okaeri/functions/store"
@@ -16,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const testContent = "testdata/content"
 
-var renderConfig = newsletter.RenderConfig{BaseURL: "https://alumni.example.co.jp", Sender: "アルムナイ事務局"}
+var renderConfig = newsletter.RenderConfig{BaseURL: "https://alumni.example.co.jp", Company: brand.Sample()}
 
 // renderTestdata renders testdata's newsletter as the okaeri CLI stores
 // it (compose) and puts it in the email's frame, as a send does.
@@ -97,6 +98,8 @@ func TestRenderEmail(t *testing.T) {
 		`<h1 `, `<h2 style="`, `<table style="border-collapse`, `<strong>ホームカミングデー</strong>`,
 		`10月17日（土）15時から、新オフィスの8階ラウンジで`, // CJK: no stray space at the line break
 	)
+	// The company's frame, as every transactional mail has it.
+	must("frame", ja.HTML, "株式会社ひかりテック", "ひかりテック アルムナイ事務局", "#b0421c", "mailto:alumni@example.co.jp")
 	if strings.Count(ja.HTML, "<h1") != 1 {
 		t.Errorf("the email has %d h1 elements, want exactly 1", strings.Count(ja.HTML, "<h1"))
 	}

@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -90,9 +92,10 @@ func (s *Service) Send(ctx context.Context, slug string, opt RunOptions) (store.
 		s.Log.WarnContext(ctx, "newsletter: rendered for another portal; the body's links point there (okaeri sync with this portal's OKAERI_BASE_URL renders it again while the send is ready)",
 			"slug", slug, "rendered_for", rendered, "base_url", here)
 	}
-	r := &run{s: s, slug: slug, rendered: *send.Rendered, opt: opt, owner: store.NewID(), started: s.Now(), emails: map[store.Language]Email{}}
+	rc := s.renderConfig(ctx)
+	r := &run{s: s, slug: slug, rendered: *send.Rendered, opt: opt, owner: store.NewID(), started: s.Now(), emails: map[store.Language]Email{}, company: rc.Company}
 	for lang := range send.Rendered.Editions {
-		e, err := Render(*send.Rendered, lang, RenderConfig{BaseURL: s.Config.BaseURL, Sender: s.Config.From.Name})
+		e, err := Render(*send.Rendered, lang, rc)
 		if err != nil {
 			return send, fmt.Errorf("newsletter %s: %w", slug, err)
 		}
@@ -153,6 +156,7 @@ func (s *Service) notRendered(ctx context.Context, send store.NewsletterSend, op
 // run is one run of one send.
 type run struct {
 	s        *Service
+	company  brand.Company // whose sender the batches come from
 	slug     string
 	rendered store.RenderedNewsletter
 	emails   map[store.Language]Email
@@ -625,8 +629,12 @@ func (r *run) recheck(ctx context.Context, b store.DeliveryBatch, resumed bool) 
 // (RFC 8058 one-click) and custom_args naming the send, batch and member.
 func (r *run) bulk(b store.DeliveryBatch) mail.Bulk {
 	e := r.emails[b.Language]
+	from := r.s.Config.From
+	if from.Name == "" {
+		from = mailtext.Sender(from.Email, r.company, string(e.Lang))
+	}
 	out := mail.Bulk{
-		ID: b.ID, From: r.s.Config.From, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: "newsletter",
+		ID: b.ID, From: from, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: "newsletter",
 		Headers: map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
 	}
 	for _, rc := range b.Recipients {

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/mail/mailtext"
 	"github.com/okaeri/okaeri/functions/mail/sendgrid"
 	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/waitctx"
@@ -82,6 +84,9 @@ type Service struct {
 	Now    func() time.Time
 	// Sleep waits between attempts; tests replace it to skip the waits.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Company is whose newsletter it is, for the frame and the sender
+	// (core.Core.Company); nil is brand.Sample.
+	Company func(context.Context) brand.Company
 
 	mu      sync.Mutex
 	running map[string]context.CancelFunc // sends this process is running
@@ -187,3 +192,10 @@ func (s *Service) EraseMember(ctx context.Context, memberID string) error {
 // Wait blocks until every send this process started in the background has
 // stopped (for a clean shutdown and for tests).
 func (s *Service) Wait() { s.jobs.Wait() }
+
+// renderConfig is the frame's configuration now: the company as the
+// portal publishes it, the sender's name if the operator overrides it.
+func (s *Service) renderConfig(ctx context.Context) RenderConfig {
+	b := mailtext.BrandOf(ctx, s.Company, s.Config.BaseURL)
+	return RenderConfig{BaseURL: s.Config.BaseURL, Company: b.Company, Sender: s.Config.From.Name}
+}

@@ -41,7 +41,7 @@ var outboxTmpl = template.Must(template.New("outbox").Funcs(template.FuncMap{"li
 {{if not .}}<p>まだメールはありません。No mail yet.</p>{{end}}
 {{range .}}<article>
 <h2><a href="/_dev/outbox/{{.File}}">{{.Subject}}</a></h2>
-<p><small>{{.Date.Format "2006-01-02 15:04:05 MST"}} · To: {{.To}}</small></p>
+<p><small>{{.Date.Format "2006-01-02 15:04:05 MST"}} · From: {{.From}} · To: {{.To}}{{if .HTML}} · <a href="/_dev/outbox/{{.File}}/html">HTML</a>{{end}}</small></p>
 <pre>{{linkify .Text}}</pre>
 </article>{{end}}
 </main></body></html>`))
@@ -72,5 +72,27 @@ func outboxMessage(dir string, log *slog.Logger) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		http.ServeFile(w, r, filepath.Join(dir, name))
+	})
+}
+
+// outboxHTML shows one message's HTML part as a mail program would: in a
+// sandbox (no scripts, an origin of its own), with its inline styles and
+// images, nothing else.
+func outboxHTML(dir string, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("file")
+		if name != filepath.Base(name) || !strings.HasSuffix(name, ".eml") || strings.HasPrefix(name, ".") {
+			httpapi.WriteError(w, r, log, httpapi.Errorf(httpapi.ENOTFOUND, "not_found"))
+			return
+		}
+		e, err := outbox.Read(filepath.Join(dir, name))
+		if err != nil || e.HTML == "" {
+			httpapi.WriteError(w, r, log, httpapi.Errorf(httpapi.ENOTFOUND, "not_found"))
+			return
+		}
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte(e.HTML))
 	})
 }

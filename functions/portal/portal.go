@@ -64,6 +64,7 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Dev && cfg.OutboxDir != "" {
 		mux.Handle("GET /_dev/outbox", outboxPage(cfg.OutboxDir, cfg.Log))
 		mux.Handle("GET /_dev/outbox/{file}", outboxMessage(cfg.OutboxDir, cfg.Log))
+		mux.Handle("GET /_dev/outbox/{file}/html", outboxHTML(cfg.OutboxDir, cfg.Log))
 	}
 	mux.Handle("/", &site{dir: cfg.SiteDir, isMember: cfg.IsMember, log: cfg.Log})
 	return httpapi.Chain(mux, httpapi.AccessLog(cfg.Log), httpapi.SecurityHeaders, hostCheck(cfg.AllowedHosts, cfg.Log)), nil

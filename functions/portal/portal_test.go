@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -205,6 +206,24 @@ func TestDevOutboxListsMailNewestFirst(t *testing.T) {
 	}
 	if !strings.Contains(body, `<a href="http://localhost:8080/api/login/callback?token=t0k3n&amp;x=1">`) {
 		t.Errorf("link not clickable:\n%s", body)
+	}
+	// A mail's HTML part, as a mail program shows it, in a sandbox.
+	if err := ob.Send(context.Background(), mail.Message{
+		From: mail.Address{Email: "alumni@example.co.jp"}, To: mail.Address{Email: "someone@example.net"},
+		Subject: "HTMLのメール", Text: "本文\n", HTML: "<p>ボタンのメール</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = h.do(t, "GET", "/_dev/outbox", nil, "")
+	href := regexp.MustCompile(`href="(/_dev/outbox/[^"]+/html)"`).FindStringSubmatch(body)
+	if href == nil {
+		t.Fatalf("no link to the HTML part:\n%s", body)
+	}
+	resp, body = h.do(t, "GET", href[1], nil, "")
+	if resp.StatusCode != 200 || !strings.Contains(body, "<p>ボタンのメール</p>") || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox;") {
+		t.Errorf("HTML part: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), body)
+	}
+	if resp, _ = h.do(t, "GET", "/_dev/outbox/..%2Fokaeri.db/html", nil, ""); resp.StatusCode != 404 {
+		t.Errorf("a path outside the outbox: %d", resp.StatusCode)
 	}
 	prod := newHarness(t, false, nil)
 	if resp, _ := prod.do(t, "GET", "/_dev/outbox", nil, ""); resp.StatusCode != 404 {

@@ -119,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
 		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
 	}, log)
+	c.Accounts.Company = c.Company // mails are the company's (functions/mail/mailtext)
 	if cfg.CloudFrontKeyID != "" || cfg.CloudFrontPrivateKey != "" {
 		signer, err := edge.New(cfg.CloudFrontKeyID, cfg.CloudFrontPrivateKey, cfg.BaseURL, c.Secure)
 		if err != nil {

@@ -14,6 +14,8 @@ import (
 // New builds the service.
 func New(c *core.Core) *event.Service {
 	cfg := c.Config
-	return event.New(c.Store, c.Mailer, c.Keys, event.Config{BaseURL: cfg.BaseURL,
+	s := event.New(c.Store, c.Mailer, c.Keys, event.Config{BaseURL: cfg.BaseURL,
 		From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}, OfferTTL: time.Duration(cfg.OfferHours) * time.Hour}, c.Log)
+	s.Company = c.Company
+	return s
 }

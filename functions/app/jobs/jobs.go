@@ -20,7 +20,9 @@ func New(ctx context.Context, c *core.Core, opt core.Options) (*job.Service, err
 	if err != nil {
 		return nil, fmt.Errorf("open blobs: %w", err)
 	}
-	return job.New(c.Store, c.Store, blobs, c.Mailer, c.Accounts, job.Config{BaseURL: cfg.BaseURL,
+	s := job.New(c.Store, c.Store, blobs, c.Mailer, c.Accounts, job.Config{BaseURL: cfg.BaseURL,
 		From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom}, Admins: cfg.Admins,
-		ReferralsPerMember: job.Limit(cfg.LimitReferrals)}, c.Log), nil
+		ReferralsPerMember: job.Limit(cfg.LimitReferrals)}, c.Log)
+	s.Company = c.Company
+	return s, nil
 }

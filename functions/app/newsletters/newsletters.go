@@ -27,9 +27,11 @@ func New(c *core.Core) (*newsletter.Service, error) {
 		}
 		verifier = v
 	}
-	return newsletter.New(c.Store, c.Bulk, c.Keys, newsletter.Config{
+	s := newsletter.New(c.Store, c.Bulk, c.Keys, newsletter.Config{
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		Concurrency: cfg.NewsletterConcurrency, Webhook: verifier,
 		Background: os.Getenv("AWS_LAMBDA_FUNCTION_NAME") == "",
-	}, c.Log), nil
+	}, c.Log)
+	s.Company = c.Company
+	return s, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/app"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/newsletter"
 	"github.com/okaeri/okaeri/functions/newsletter/compose"
@@ -250,7 +251,7 @@ func newsletterPreview(e *env, dir, slug string, lang store.Language, out string
 	if err != nil {
 		return err
 	}
-	em, err := newsletter.Render(rendered, lang, newsletter.RenderConfig{BaseURL: cfg.BaseURL, Sender: cfg.MailFromName})
+	em, err := newsletter.Render(rendered, lang, newsletter.RenderConfig{BaseURL: cfg.BaseURL, Sender: cfg.MailFromName, Company: brand.Sample()})
 	if err != nil {
 		return err
 	}
