@@ -47,7 +47,7 @@ var messages = map[string]message{
 	"field.email":           {"メールアドレスの形式が正しくありません。", "Enter a valid email address."},
 	"field.too_long":        {"%v文字以内で入力してください。", "Use at most %v characters."},
 	"field.one_of":          {"次のいずれかを指定してください: %v", "Use one of: %v"},
-	"field.month":           {"YYYY-MM形式で入力してください。", "Use the form YYYY-MM."},
+	"field.month":           {"年と月を入力してください。例: 2015年4月、2015/4、2015-04", "Enter a year and a month, for example 2015-04 (or 2015/4)."},
 	"field.unknown":         {"不明な項目です。", "Unknown field."},
 	"field.lang":            {"ja または en を指定してください。", "Use ja or en."},
 	"field.control":         {"改行などの制御文字は使えません。", "Control characters such as line breaks are not allowed."},
