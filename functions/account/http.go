@@ -17,7 +17,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /api/register/verify":                linkPage("/api/register/verify", "link.verify"),
 		"POST /api/register/verify":               http.HandlerFunc(h.verify),
 		"POST /api/login":                         http.HandlerFunc(h.login),
-		"GET /api/login/callback":                 linkPage("/api/login/callback", "link.login", "next"),
+		"GET /api/login/callback":                 linkPage("/api/login/callback", "link.login"),
 		"POST /api/login/callback":                http.HandlerFunc(h.callback),
 		"POST /api/logout":                        http.HandlerFunc(h.logout),
 		"GET /api/me":                             h.member(h.getMe),
@@ -120,7 +120,9 @@ func linkPage(action, key string, extra ...string) http.Handler {
 // linkInput is what a link page's button posts.
 type linkInput struct {
 	Token string `json:"token"`
-	Next  string `json:"next"`
+	// Next was posted by login links mailed before it was bound to the
+	// token; it is read (unknown fields are refused) and ignored.
+	Next string `json:"next"`
 }
 
 // linkToken reads the posted token of a link page.
@@ -197,7 +199,9 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 	if h.S.IsAdmin(m) {
 		home = "/hr/registrations"
 	}
-	http.Redirect(w, r, httpapi.SafeNext(in.Next, pathFor(string(m.Language), home)), http.StatusSeeOther)
+	// Back to the page the login was asked from: the one bound to the
+	// token, never one posted or put in the link.
+	http.Redirect(w, r, httpapi.SafeNext(sess.Next, pathFor(string(m.Language), home)), http.StatusSeeOther)
 }
 
 func (h Handler) logout(w http.ResponseWriter, r *http.Request) {

@@ -63,12 +63,14 @@ func (s *Service) loginNow(ctx context.Context, email, next string) error {
 	}
 	now := s.Now()
 	tok := auth.NewToken()
+	// The page to come back to is stored with the token, not put in the
+	// link: whoever edits the link cannot change where it leads.
 	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeLogin,
-		Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.LoginTTL)}); err != nil {
+		Subject: m.ID, Next: httpapi.SafeNext(next, ""), CreatedAt: now, ExpiresAt: now.Add(s.Config.LoginTTL)}); err != nil {
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailLogin, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, ""), "lang", string(m.Language)), Minutes: int(s.Config.LoginTTL.Minutes()),
+		Name: m.Name, Link: s.link("/api/login/callback", tok, "lang", string(m.Language)), Minutes: int(s.Config.LoginTTL.Minutes()),
 	})
 }
 
@@ -94,13 +96,16 @@ func (s *Service) Callback(ctx context.Context, token string) (store.Member, Ses
 		return store.Member{}, Session{}, httpapi.Internal(err)
 	}
 	s.audit(ctx, m.ID, "session.create", m.ID)
-	return m, Session{Session: sess, Secret: secret}, nil
+	return m, Session{Session: sess, Secret: secret, Next: httpapi.SafeNext(t.Next, "")}, nil
 }
 
 // Session is a new session with the secret its cookie carries.
 type Session struct {
 	store.Session
 	Secret string
+	// Next is the page of this site the login was asked from ("" for none),
+	// as bound to the login token.
+	Next string
 }
 
 // SignedInCookie is a hint for the site's script (readable, not a secret):
