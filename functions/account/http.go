@@ -82,7 +82,7 @@ func (h Handler) register(w http.ResponseWriter, r *http.Request) {
 	if in.Language == "en" || in.Language == "ja" {
 		lang = in.Language
 	}
-	if err := h.S.Register(r.Context(), in, clientKey(r)); err != nil {
+	if err := h.S.Register(r.Context(), in, ClientKey(r)); err != nil {
 		h.fail(w, r, err, pathFor(lang, "/register/"))
 		return
 	}
@@ -172,7 +172,7 @@ func (h Handler) login(w http.ResponseWriter, r *http.Request) {
 	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
 		lang = in.Lang
 	}
-	if err := h.S.Login(r.Context(), in.Email, in.Next, clientKey(r)); err != nil {
+	if err := h.S.Login(r.Context(), in.Email, in.Next, ClientKey(r)); err != nil {
 		h.fail(w, r, err, pathFor(lang, "/login/"))
 		return
 	}

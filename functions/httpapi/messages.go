@@ -163,6 +163,7 @@ var messages = map[string]message{
 	"label.link":             {"リンク", "Link"},
 	"label.contact":          {"希望する連絡方法", "Contact by"},
 	"label.phone":            {"電話番号", "Phone"},
+	"label.answer":           {"お返事", "Your answer"},
 	"label.resume":           {"履歴書", "Résumé"},
 	"label.note":             {"メモ", "Note"},
 	"label.status":           {"状況", "Status"},

@@ -167,6 +167,7 @@
       Array.prototype.forEach.call(form.elements, function (el) {
         if (!el.name || el.disabled) { return; }
         if (el.type === "checkbox") { body[el.name] = el.checked; return; }
+        if (el.type === "radio") { if (el.checked) { body[el.name] = el.value; } return; }
         if (el.type === "submit" || el.type === "button") { return; }
         body[el.name] = el.value;
       });
