@@ -336,11 +336,11 @@ func (h Handler) answerPageGet(w http.ResponseWriter, r *http.Request) {
 
 // answerBack is the landing page of a token in a language.
 func answerBack(lang, token string) string {
-	u := AnswerPath + "?token=" + url.QueryEscape(token)
-	if lang == httpapi.LangEN {
-		u += "&lang=en"
+	// Always named: the Japanese link must not follow an English browser.
+	if lang != httpapi.LangEN {
+		lang = httpapi.LangJA
 	}
-	return u
+	return AnswerPath + "?token=" + url.QueryEscape(token) + "&lang=" + lang
 }
 
 func answerThanks(lang string, a store.ReferralAnswer) string {
