@@ -19,7 +19,7 @@ import (
 // A referred friend is not an alumnus: they have no account and cannot log
 // in. The referral email leads them to a landing page, signed for their
 // referral alone, where they answer: apply, or talk first. The answer is
-// recorded on the referral for HR (docs/jobs.md, "The friend's answer").
+// recorded on the referral for HR (docs/visitors.md).
 
 // AnswerPath is the landing page of a referral's link.
 const AnswerPath = "/api/referrals/answer"
