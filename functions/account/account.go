@@ -177,7 +177,9 @@ func (s *Service) limit(ctx context.Context, key string, l Limit) error {
 // (core's Guard; X-Forwarded-For counts only from OKAERI_TRUSTED_PROXIES,
 // read from the right), else the connection's own address. The first
 // X-Forwarded-For entry is whatever the client wrote there.
-func clientKey(r *http.Request) string {
+// ClientKey names the request's client for rate limits: a hash of its
+// address, never the address itself.
+func ClientKey(r *http.Request) string {
 	return store.EmailHash("client:" + httpapi.ClientIPOf(r))[:32]
 }
 

@@ -3,7 +3,6 @@ package account
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
@@ -19,7 +18,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /api/register/verify":                linkPage("/api/register/verify", "link.verify"),
 		"POST /api/register/verify":               http.HandlerFunc(h.verify),
 		"POST /api/login":                         http.HandlerFunc(h.login),
-		"GET /api/login/callback":                 linkPage("/api/login/callback", "link.login", "next"),
+		"GET /api/login/callback":                 linkPage("/api/login/callback", "link.login"),
 		"POST /api/login/callback":                http.HandlerFunc(h.callback),
 		"POST /api/logout":                        http.HandlerFunc(h.logout),
 		"GET /api/me":                             h.member(h.getMe),
@@ -84,7 +83,7 @@ func (h Handler) register(w http.ResponseWriter, r *http.Request) {
 	if in.Language == "en" || in.Language == "ja" {
 		lang = in.Language
 	}
-	if err := h.S.Register(r.Context(), in, clientKey(r)); err != nil {
+	if err := h.S.Register(r.Context(), in, ClientKey(r)); err != nil {
 		h.fail(w, r, err, pathFor(lang, "/register/"))
 		return
 	}
@@ -122,8 +121,10 @@ func linkPage(action, key string, extra ...string) http.Handler {
 // linkInput is what a link page's button posts.
 type linkInput struct {
 	Token string `json:"token"`
-	Next  string `json:"next"`
-	Lang  string `json:"lang"` // the link page's language, for the page that follows
+	// Next was posted by login links mailed before it was bound to the
+	// token; it is read (unknown fields are refused) and ignored.
+	Next string `json:"next"`
+	Lang string `json:"lang"` // the link page's language, for the page that follows
 }
 
 // lang is the link page's language, else the request's.
@@ -192,7 +193,7 @@ func (h Handler) login(w http.ResponseWriter, r *http.Request) {
 	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
 		lang = in.Lang
 	}
-	if err := h.S.Login(r.Context(), in.Email, in.Next, clientKey(r)); err != nil {
+	if err := h.S.Login(r.Context(), in.Email, in.Next, ClientKey(r)); err != nil {
 		h.fail(w, r, err, pathFor(lang, "/login/"))
 		return
 	}
@@ -213,14 +214,11 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 		// Opened twice (a second tab, a mail app that opened it first):
 		// with a session already, straight on; else a new link.
 		if me, _, ok := h.S.Authenticate(r); ok {
-			http.Redirect(w, r, httpapi.SafeNext(in.Next, h.home(me)), http.StatusSeeOther)
+			http.Redirect(w, r, h.home(me), http.StatusSeeOther)
 			return
 		}
 		lang := in.lang(r)
 		login := pathFor(lang, "/login/")
-		if next := httpapi.SafeNext(in.Next, ""); next != "" {
-			login += "?next=" + url.QueryEscape(next)
-		}
 		httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
 			Message: httpapi.Message(lang, "link_used_login"), Links: []httpapi.PageLink{{Href: login, Text: httpapi.Message(lang, "link_new_login")}}})
 		return
@@ -231,7 +229,9 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	h.S.SetSessionCookie(w, sess)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, httpapi.SafeNext(in.Next, h.home(m)), http.StatusSeeOther)
+	// Back to the page the login was asked from: the one bound to the
+	// token, never one posted or put in the link.
+	http.Redirect(w, r, httpapi.SafeNext(sess.Next, h.home(m)), http.StatusSeeOther)
 }
 
 // home is where a member lands after logging in: HR's console for HR.

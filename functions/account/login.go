@@ -63,12 +63,14 @@ func (s *Service) loginNow(ctx context.Context, email, next string) error {
 	}
 	now := s.Now()
 	tok := auth.NewToken()
+	// The page to come back to is stored with the token, not put in the
+	// link: whoever edits the link cannot change where it leads.
 	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeLogin,
-		Subject: m.ID, CreatedAt: now, ExpiresAt: now.Add(s.Config.LoginTTL)}); err != nil {
+		Subject: m.ID, Next: httpapi.SafeNext(next, ""), CreatedAt: now, ExpiresAt: now.Add(s.Config.LoginTTL)}); err != nil {
 		return httpapi.Internal(err)
 	}
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailLogin, string(m.Language), emailData{
-		Name: m.Name, Link: s.link("/api/login/callback", tok, "next", httpapi.SafeNext(next, ""), "lang", string(m.Language)), TTL: s.Config.LoginTTL,
+		Name: m.Name, Link: s.link("/api/login/callback", tok, "lang", string(m.Language)), TTL: s.Config.LoginTTL,
 	})
 }
 
@@ -76,21 +78,21 @@ func (s *Service) loginNow(ctx context.Context, email, next string) error {
 // login token like Login's, single use, bound to the member and to the
 // address it is mailed to, for WelcomeTTL) and three next steps.
 func (s *Service) sendWelcome(ctx context.Context, m store.Member) error {
-	now := s.Now()
-	tok := auth.NewToken()
-	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeLogin,
-		Subject: m.ID, AddressHash: store.EmailHash(m.Email), CreatedAt: now, ExpiresAt: now.Add(s.Config.WelcomeTTL)}); err != nil {
-		s.Log.ErrorContext(ctx, "welcome token", "err", err)
-		return httpapi.Internal(err)
-	}
 	lang, prefix := string(m.Language), ""
 	if m.Language == store.LanguageEn {
 		prefix = "/en"
 	}
+	now := s.Now()
+	tok := auth.NewToken()
+	if err := s.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: store.PurposeLogin,
+		Subject: m.ID, AddressHash: store.EmailHash(m.Email), Next: prefix + "/members/", CreatedAt: now, ExpiresAt: now.Add(s.Config.WelcomeTTL)}); err != nil {
+		s.Log.ErrorContext(ctx, "welcome token", "err", err)
+		return httpapi.Internal(err)
+	}
 	base := s.Config.BaseURL + prefix
 	return s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, emailWelcome, lang, emailData{
 		Name: m.Name, TTL: s.Config.WelcomeTTL,
-		Link:    s.link("/api/login/callback", tok, "next", prefix+"/members/", "lang", lang),
+		Link:    s.link("/api/login/callback", tok, "lang", lang),
 		Profile: base + "/members/profile/", Events: base + "/members/events/", Jobs: base + "/members/jobs/",
 	})
 }
@@ -122,13 +124,16 @@ func (s *Service) Callback(ctx context.Context, token string) (store.Member, Ses
 		return store.Member{}, Session{}, httpapi.Internal(err)
 	}
 	s.audit(ctx, m.ID, "session.create", m.ID)
-	return m, Session{Session: sess, Secret: secret}, nil
+	return m, Session{Session: sess, Secret: secret, Next: httpapi.SafeNext(t.Next, "")}, nil
 }
 
 // Session is a new session with the secret its cookie carries.
 type Session struct {
 	store.Session
 	Secret string
+	// Next is the page of this site the login was asked from ("" for none),
+	// as bound to the login token.
+	Next string
 }
 
 // SignedInCookie is a hint for the site's script (readable, not a secret):

@@ -14,6 +14,7 @@ import (
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	omail "github.com/okaeri/okaeri/functions/mail"
+	"github.com/okaeri/okaeri/functions/roster"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -40,7 +41,6 @@ type RegisterInput struct {
 }
 
 var (
-	monthRE  = store.LazyPattern(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 	empNoRE  = store.LazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
 	kanaRune = func(r rune) bool {
 		return unicode.In(r, unicode.Hiragana, unicode.Katakana) || r == 'ー' || r == '・' || r == ' ' || r == '　'
@@ -106,20 +106,27 @@ func (in *RegisterInput) Validate(policyVersion string, now time.Time) error {
 	}
 	add(checkText("department", in.Department, 100, true))
 	thisMonth := now.Format("2006-01")
+	months := 0
 	for _, f := range []struct {
 		name string
-		v    string
-	}{{"joined", in.Joined}, {"left", in.Left}} {
+		v    *string
+	}{{"joined", &in.Joined}, {"left", &in.Left}} {
+		// The roster's own reader: whatever HR's roster holds, a member may type.
+		m, ok := roster.ParseMonth(*f.v)
 		switch {
-		case f.v == "":
+		case *f.v == "":
 			add(&httpapi.FieldError{Field: f.name, Code: "required"})
-		case !monthRE.MatchString(f.v):
+		case !ok:
 			add(&httpapi.FieldError{Field: f.name, Code: "month"})
-		case f.v > thisMonth:
+		case m > thisMonth:
 			add(&httpapi.FieldError{Field: f.name, Code: "future"})
 		}
+		if ok {
+			*f.v = m
+			months++
+		}
 	}
-	if monthRE.MatchString(in.Joined) && monthRE.MatchString(in.Left) && in.Left < in.Joined {
+	if months == 2 && in.Left < in.Joined {
 		add(&httpapi.FieldError{Field: "left", Code: "before_joined"})
 	}
 	if in.EmployeeNumber != "" && !empNoRE.MatchString(in.EmployeeNumber) {

@@ -364,7 +364,7 @@ func TestBadRegistrationsChangeNothing(t *testing.T) {
 		{"name", func(m map[string]any) { m["name"] = "山田\n花子" }},
 		{"kana", func(m map[string]any) { m["kana"] = "Yamada" }},
 		{"department", func(m map[string]any) { m["department"] = "開発部\u0007" }},
-		{"joined", func(m map[string]any) { m["joined"] = "2016/04" }},
+		{"joined", func(m map[string]any) { m["joined"] = "2016年" }}, // a year alone names no month; 2016/04 is good (the roster's forms)
 		{"joined", func(m map[string]any) { m["joined"] = "" }},
 		{"left", func(m map[string]any) { m["left"] = "2015-01" }},
 		{"left", func(m map[string]any) { m["left"] = "2099-01" }},

@@ -44,6 +44,8 @@ type HRReferral struct {
 	OutcomeLabel string
 	Relationship string
 	Date         string
+	// The friend's answer from the referral's landing page, if any.
+	AnswerLabel, AnsweredLabel string
 }
 
 type option struct {
@@ -134,7 +136,8 @@ func (s *Service) hrApplication(ctx context.Context, ms *members, a store.Applic
 
 func (s *Service) hrReferral(ctx context.Context, ms *members, r store.Referral, j store.Job, lang string) HRReferral {
 	return HRReferral{Referral: r, Job: j, Referrer: ms.get(ctx, r.ReferrerID), OutcomeLabel: outcomeLabel(lang, r.Outcome),
-		Relationship: pick(lang, relationshipLabels[r.Relationship], r.Relationship), Date: dateIn(r.CreatedAt)}
+		Relationship: pick(lang, relationshipLabels[r.Relationship], r.Relationship), Date: dateIn(r.CreatedAt),
+		AnswerLabel: answerLabel(lang, r.Answer), AnsweredLabel: dateTime(r.AnsweredAt)}
 }
 
 // dateTime formats a time in Japan to the minute.
@@ -156,7 +159,7 @@ var hrText = map[string]map[string]string{
 		"filter": "絞り込む", "all": "すべて", "erased": "（退会済み）", "message": "応募メッセージ", "link": "リンク",
 		"history": "経過", "by": "担当", "note": "メモ（社内用・応募者には表示されません）", "move": "状況を変更する",
 		"move_to": "新しい状況", "notify": "応募者にメールで知らせる", "save": "保存する", "email": "メールアドレス",
-		"period": "在籍期間", "referrer": "紹介者", "friend": "紹介された方", "relationship": "関係", "referral_note": "紹介者のひとこと",
+		"period": "在籍期間", "referrer": "紹介者", "friend": "紹介された方", "relationship": "関係", "referral_note": "紹介者のひとこと", "friend_answer": "紹介された方からのメッセージ",
 		"outcome": "結果", "outcome_note": "結果のメモ", "invited": "案内メール", "sent": "送信済み", "suppressed": "配信停止中（未送信）",
 		"not_sent": "未送信", "by_alumnus": "アルムナイごとの紹介", "hires": "採用", "notified": "通知済み",
 		"saved": "保存しました。", "applications_of": "応募", "referrals_of": "紹介", "show": "詳細",
@@ -173,7 +176,7 @@ var hrText = map[string]map[string]string{
 		"filter": "Filter", "all": "All", "erased": "(left the network)", "message": "Message", "link": "Link",
 		"history": "History", "by": "By", "note": "Note (internal: never shown to the applicant)", "move": "Change the status",
 		"move_to": "New status", "notify": "Email the applicant about it", "save": "Save", "email": "Email",
-		"period": "Employment", "referrer": "Referred by", "friend": "Friend", "relationship": "Relationship", "referral_note": "Note from the referrer",
+		"period": "Employment", "referrer": "Referred by", "friend": "Friend", "relationship": "Relationship", "referral_note": "Note from the referrer", "friend_answer": "The friend's message",
 		"outcome": "Outcome", "outcome_note": "Outcome note", "invited": "Invitation", "sent": "Sent", "suppressed": "Unsubscribed (not sent)",
 		"not_sent": "Not sent", "by_alumnus": "Referrals by alumnus", "hires": "Hired", "notified": "emailed",
 		"saved": "Saved.", "applications_of": "Applications", "referrals_of": "Referrals", "show": "Open",
@@ -202,7 +205,7 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 <div class="table-scroll"><table><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
 <thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.referrer}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.relationship}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
 <tbody>{{range .Refs}}<tr id="referral-{{.ID}}">
-<td>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}</td>
+<td>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}{{if .Answer}}<p class="referral-answer" data-answer="{{.Answer}}"><strong>{{.AnswerLabel}}</strong> <small>{{.AnsweredLabel}}</small>{{if .AnswerPhone}}<br><small>{{.AnswerPhone}}</small>{{end}}</p>{{if .AnswerMessage}}<details open><summary>{{$.T.friend_answer}}</summary><p class="pre">{{.AnswerMessage}}</p></details>{{end}}{{end}}</td>
 <td>{{if .Referrer.ID}}<a href="/hr/referrals?referrer={{.Referrer.ID}}">{{.Referrer.Name}}</a>{{else}}{{$.T.erased}}{{end}}</td>
 {{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
 <td>{{.Relationship}}</td>

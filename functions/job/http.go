@@ -24,6 +24,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/me/applications/{id}/withdraw": h.member(h.withdraw),
 		"GET /api/referrals/unsubscribe":          http.HandlerFunc(h.unsubscribePage),
 		"POST /api/referrals/unsubscribe":         http.HandlerFunc(h.unsubscribe),
+		"GET " + AnswerPath:                       http.HandlerFunc(h.answerPageGet),
+		"POST " + AnswerPath:                      http.HandlerFunc(h.answerPost),
 		"GET /members/me/applications/":           h.member(h.applicationsPage),
 		"GET /en/members/me/applications/":        h.member(h.applicationsPage),
 		"GET /hr/jobs":                            h.admin(h.hrJobs),

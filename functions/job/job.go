@@ -44,6 +44,9 @@ type Config struct {
 	// ReferralsPerMember bounds how many friends one member may refer per
 	// window, so the portal cannot be used to send mail in bulk (default 20 a day).
 	ReferralsPerMember Limit
+	// AnswersPerClient bounds the answers from one client per window on a
+	// referral's landing page, a public form (default 10 an hour).
+	AnswersPerClient Limit
 }
 
 // Service holds the jobs logic; Handler puts it on HTTP.
@@ -69,6 +72,9 @@ func New(st store.Store, sup store.Suppressions, blobs blob.Store, m mail.Mailer
 	}
 	if cfg.ReferralsPerMember.Count == 0 {
 		cfg.ReferralsPerMember = Limit{20, 24 * time.Hour}
+	}
+	if cfg.AnswersPerClient.Count == 0 {
+		cfg.AnswersPerClient = Limit{10, time.Hour}
 	}
 	if cfg.BaseURL == "" && accounts != nil {
 		cfg.BaseURL = accounts.Config.BaseURL

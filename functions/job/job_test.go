@@ -585,7 +585,7 @@ func TestReferrals(t *testing.T) {
 		t.Fatalf("referral: %+v", first)
 	}
 	mails := f.mails("ichiro@example.com")
-	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "山田 花子") || !strings.Contains(mails[0].Text, "http://portal.test/jobs/backend-engineer-rehire/") ||
+	if len(mails) != 1 || !strings.Contains(mails[0].Subject, "山田 花子") || !strings.Contains(mails[0].Text, "http://portal.test/api/referrals/answer?token=") ||
 		!strings.Contains(mails[0].Text, "Goが得意です") || !strings.HasPrefix(mails[0].Header.Get("List-Unsubscribe"), "<http://portal.test/api/referrals/unsubscribe?token=") {
 		t.Fatalf("friend's email: %+v", mails)
 	}

@@ -110,8 +110,12 @@ func (s *Service) invite(ctx context.Context, referrer store.Member, j store.Job
 		unsubscribe := s.Config.BaseURL + "/api/referrals/unsubscribe?token=" + s.unsubscribeToken(r.ID)
 		err := s.send(ctx, omail.Address{Name: r.FriendName, Email: r.FriendEmail}, emailReferral, mailtext.Bilingual, emailData{
 			Name: r.FriendName, FromName: referrer.Name, JobTitle: j.Title, JobTitleEn: j.TitleEn,
-			Link: s.Config.BaseURL + JobPath(httpapi.LangJA, j), LinkEn: s.Config.BaseURL + JobPath(httpapi.LangEN, j),
-			Contact: j.Contact, Message: r.Note, Unsubscribe: unsubscribe, MembersOnly: j.Visibility == store.VisibilityMembers,
+			// The friend is no alumnus: the link leads to the referral's own
+			// landing page, which shows the job (members-only ones too) and
+			// takes their answer, so the mail's "register to read it"
+			// wording for members-only jobs does not apply to them.
+			Link: s.AnswerLink(r.ID, httpapi.LangJA), LinkEn: s.AnswerLink(r.ID, httpapi.LangEN),
+			Contact: j.Contact, Message: r.Note, Unsubscribe: unsubscribe, MembersOnly: false,
 		}, map[string]string{"List-Unsubscribe": "<" + unsubscribe + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
 		sent = err == nil
 	}

@@ -19,10 +19,12 @@ import (
 	"io"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/transform"
+	"golang.org/x/text/width"
 
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -58,7 +60,7 @@ var required = []string{"employee_number", "name", "department", "joined", "left
 
 var (
 	empNo = store.LazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
-	month = store.LazyPattern(`^([0-9]{4})[-/年]([0-9]{1,2})(?:月|[-/][0-9]{1,2}日?)?$`)
+	month = store.LazyPattern(`^([0-9]{4})(?:[-/.年]([0-9]{1,2})(?:月(?:[0-9]{1,2}日)?|[-/.][0-9]{1,2}日?)?|([0-9]{2}))$`)
 )
 
 // Decode returns the file as UTF-8: a UTF-8 file (with or without BOM) as
@@ -77,13 +79,24 @@ func Decode(raw []byte) ([]byte, string, error) {
 	return out, "Shift_JIS", nil
 }
 
-// normalizeMonth accepts 2019-04, 2019/4, 2019年4月, 2019-04-01 and 2019/04/01.
-func normalizeMonth(s string) (string, bool) {
-	m := month.FindStringSubmatch(strings.TrimSpace(s))
+// ParseMonth reads a month as people write it in Japan and returns it as
+// YYYY-MM: 2019-04, 2019/4, 2019.4, 2019年4月, 201904, or a date (2019-04-01,
+// 2019/04/01, 2019年4月1日). Full-width digits and spaces around the parts are
+// fine (２０１９年 ４月). The roster import and the registration form both
+// read months with it, so a member can type what HR's roster holds.
+func ParseMonth(s string) (string, bool) {
+	s = width.Fold.String(s)
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+	m := month.FindStringSubmatch(s)
 	if m == nil {
 		return "", false
 	}
-	mo := m[2]
+	mo := m[2] + m[3]
 	if len(mo) == 1 {
 		mo = "0" + mo
 	}
@@ -168,10 +181,10 @@ func Parse(r io.Reader) (entries []Entry, bad []LineError, encoding string, err 
 			problems = append(problems, "department is empty")
 		}
 		var ok1, ok2 bool
-		if e.Joined, ok1 = normalizeMonth(get("joined")); !ok1 {
+		if e.Joined, ok1 = ParseMonth(get("joined")); !ok1 {
 			problems = append(problems, "joined is not a month (YYYY-MM)")
 		}
-		if e.Left, ok2 = normalizeMonth(get("left")); !ok2 {
+		if e.Left, ok2 = ParseMonth(get("left")); !ok2 {
 			problems = append(problems, "left is not a month (YYYY-MM)")
 		}
 		if ok1 && ok2 && e.Left < e.Joined {

@@ -68,3 +68,22 @@ func TestParseRefusesAFileWithoutRequiredColumns(t *testing.T) {
 		t.Error("empty file accepted")
 	}
 }
+
+func TestParseMonthReadsTheFormsPeopleWrite(t *testing.T) {
+	for in, want := range map[string]string{
+		"2015-04": "2015-04", "2015/4": "2015-04", "2015年4月": "2015-04", "2015年04月": "2015-04",
+		"2015.4": "2015-04", "201504": "2015-04", "２０１５年４月": "2015-04", "2015 年 4 月": "2015-04",
+		" 2015/04 ": "2015-04", "2015-04-01": "2015-04", "2015年4月1日": "2015-04", "2012/04/01": "2012-04",
+		"2015年12月": "2015-12",
+	} {
+		if got, ok := ParseMonth(in); !ok || got != want {
+			t.Errorf("ParseMonth(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	// A year alone names no month; nonsense months are refused too.
+	for _, in := range []string{"", "2015年", "2015", "2015-13", "2015-00", "201513", "15/4", "April 2015", "2015-4-"} {
+		if got, ok := ParseMonth(in); ok {
+			t.Errorf("ParseMonth(%q) = %q, accepted", in, got)
+		}
+	}
+}

@@ -268,6 +268,21 @@ const (
 	ReferralDeclined  ReferralOutcome = "declined" // the friend is not interested
 )
 
+// ReferralAnswer is a referred friend's answer to the referral.
+type ReferralAnswer string
+
+// Referral answers.
+const (
+	AnswerApply ReferralAnswer = "apply" // the friend applies for the job
+	AnswerTalk  ReferralAnswer = "talk"  // the friend asks for a conversation first
+)
+
+// ReferralAnswers lists every answer a friend can give.
+var ReferralAnswers = []ReferralAnswer{AnswerApply, AnswerTalk}
+
+// Valid reports whether a is one of ReferralAnswers.
+func (a ReferralAnswer) Valid() bool { return a == AnswerApply || a == AnswerTalk }
+
 // ReferralOutcomes lists every outcome in the order HR sees them.
 var ReferralOutcomes = []ReferralOutcome{ReferralReferred, ReferralContacted, ReferralApplied, ReferralHired, ReferralNotHired, ReferralDeclined}
 
@@ -301,11 +316,18 @@ type Referral struct {
 	InvitedAt time.Time `json:"invitedAt,omitzero"`
 	// Suppressed says the friend's address is on the suppression list, so
 	// the referral was recorded but not mailed.
-	Suppressed bool      `json:"suppressed,omitempty"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	ErasedAt   time.Time `json:"erasedAt,omitzero"`
-	Version    int64     `json:"version"`
+	Suppressed bool `json:"suppressed,omitempty"`
+	// Answer is what the friend said through the referral's link (the
+	// landing page the email leads to): apply, or talk first; "" until
+	// they answer. AnswerMessage and AnswerPhone are what they wrote.
+	Answer        ReferralAnswer `json:"answer,omitempty"`
+	AnswerMessage string         `json:"answerMessage,omitempty"`
+	AnswerPhone   string         `json:"answerPhone,omitempty"`
+	AnsweredAt    time.Time      `json:"answeredAt,omitzero"`
+	CreatedAt     time.Time      `json:"createdAt"`
+	UpdatedAt     time.Time      `json:"updatedAt"`
+	ErasedAt      time.Time      `json:"erasedAt,omitzero"`
+	Version       int64          `json:"version"`
 }
 
 // ---- validation, shared by every engine
@@ -564,7 +586,10 @@ func (r Referral) Normalized() Referral {
 	r.Relationship = strings.TrimSpace(r.Relationship)
 	r.Note = strings.TrimSpace(r.Note)
 	r.OutcomeNote = strings.TrimSpace(r.OutcomeNote)
+	r.AnswerMessage = strings.TrimSpace(r.AnswerMessage)
+	r.AnswerPhone = strings.TrimSpace(r.AnswerPhone)
 	r.InvitedAt, r.CreatedAt, r.UpdatedAt, r.ErasedAt = utc(r.InvitedAt), utc(r.CreatedAt), utc(r.UpdatedAt), utc(r.ErasedAt)
+	r.AnsweredAt = utc(r.AnsweredAt)
 	return r
 }
 
@@ -599,8 +624,19 @@ func (r Referral) Validate() error {
 		if !found {
 			errs = append(errs, invalid("relationship", codeFor(r.Relationship)))
 		}
-	} else if r.ReferrerID != "" || r.FriendName != "" || r.FriendEmail != "" || r.Note != "" || r.OutcomeNote != "" || r.Relationship != "" {
+	} else if r.ReferrerID != "" || r.FriendName != "" || r.FriendEmail != "" || r.Note != "" || r.OutcomeNote != "" || r.Relationship != "" ||
+		r.AnswerMessage != "" || r.AnswerPhone != "" {
 		errs = append(errs, invalid("erasedAt", "format"))
+	}
+	if r.Answer != "" && !r.Answer.Valid() {
+		errs = append(errs, invalid("answer", codeFor(string(r.Answer))))
+	}
+	if r.Answer == "" && (r.AnswerMessage != "" || r.AnswerPhone != "" || !r.AnsweredAt.IsZero()) {
+		errs = append(errs, invalid("answer", "required"))
+	}
+	errs = append(errs, validateLongText("answerMessage", r.AnswerMessage, maxNote, false)...)
+	if r.AnswerPhone != "" && !phonePattern.MatchString(r.AnswerPhone) {
+		errs = append(errs, invalid("answerPhone", "format"))
 	}
 	errs = append(errs, validateLongText("note", r.Note, maxNote, false)...)
 	errs = append(errs, validateLongText("outcomeNote", r.OutcomeNote, maxNote, false)...)
@@ -631,8 +667,8 @@ func PrepareReferral(r Referral, now time.Time) (Referral, error) {
 }
 
 // ApplyReferralUpdate turns the result of an UpdateReferral callback into
-// what is stored: only the fields HR and the mailer change are taken from
-// updated.
+// what is stored: only the fields HR, the mailer and the friend's answer
+// change are taken from updated.
 func ApplyReferralUpdate(old, updated Referral, now time.Time) (Referral, error) {
 	if !old.ErasedAt.IsZero() {
 		return Referral{}, ErrNotFound
@@ -640,6 +676,7 @@ func ApplyReferralUpdate(old, updated Referral, now time.Time) (Referral, error)
 	updated = updated.Normalized()
 	next := old
 	next.Outcome, next.OutcomeNote, next.InvitedAt, next.Suppressed = updated.Outcome, updated.OutcomeNote, updated.InvitedAt, updated.Suppressed
+	next.Answer, next.AnswerMessage, next.AnswerPhone, next.AnsweredAt = updated.Answer, updated.AnswerMessage, updated.AnswerPhone, updated.AnsweredAt
 	next.Version = old.Version + 1
 	next.UpdatedAt = utc(now)
 	if next.UpdatedAt.Before(next.CreatedAt) {
@@ -654,6 +691,7 @@ func ApplyReferralUpdate(old, updated Referral, now time.Time) (Referral, error)
 // EraseReferral is the anonymous record a referral leaves behind.
 func EraseReferral(r Referral, now time.Time) Referral {
 	r.ReferrerID, r.FriendName, r.FriendEmail, r.Relationship, r.Note, r.OutcomeNote = "", "", "", "", "", ""
+	r.AnswerMessage, r.AnswerPhone = "", "" // the answer itself (apply, talk) is kept: an anonymous figure
 	r.ErasedAt, r.UpdatedAt = utc(now), utc(now)
 	if r.UpdatedAt.Before(r.CreatedAt) {
 		r.UpdatedAt = r.CreatedAt

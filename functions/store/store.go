@@ -341,10 +341,14 @@ type Token struct {
 	// address it was mailed to (EmailHash): using it applies that address
 	// and no other. The address itself lives on the member, where erasure
 	// removes it.
-	AddressHash string    `json:"addressHash,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	ExpiresAt   time.Time `json:"expiresAt"`
-	UsedAt      time.Time `json:"usedAt,omitzero"` // zero until consumed
+	AddressHash string `json:"addressHash,omitempty"`
+	// Next binds a login token to the page of this site it was asked from
+	// (a path, checked by the caller), so the link leads back there and an
+	// edited link cannot lead elsewhere.
+	Next      string    `json:"next,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	UsedAt    time.Time `json:"usedAt,omitzero"` // zero until consumed
 }
 
 // Session is a server-side login session.

@@ -150,4 +150,13 @@ func testTokenAddress(t *testing.T, s store.Store) {
 	if got.AddressHash != tok.AddressHash {
 		t.Fatalf("token address hash = %q, want the hash of the address it was mailed to", got.AddressHash)
 	}
+	// A login token keeps the page it leads back to.
+	login := newToken("next", store.PurposeLogin)
+	login.Next = "/jobs/2026-backend/?from=list"
+	if err := s.CreateToken(ctx, login); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	if got, err := s.ConsumeToken(ctx, login.Hash, store.PurposeLogin, t0.Add(time.Minute)); err != nil || got.Next != login.Next {
+		t.Fatalf("ConsumeToken = %q, %v; want next %q", got.Next, err, login.Next)
+	}
 }

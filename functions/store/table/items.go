@@ -362,6 +362,7 @@ func tokenItem(t store.Token) item {
 		"created_at": timeAttr(t.CreatedAt),
 	})
 	putStr(it, "address_hash", t.AddressHash)
+	putStr(it, "next", t.Next)
 	putTime(it, "used_at", t.UsedAt)
 	putExpiry(it, t.ExpiresAt)
 	return it
@@ -374,6 +375,7 @@ func decodeToken(it item) (store.Token, error) {
 		Purpose:     store.TokenPurpose(d.str("purpose")),
 		Subject:     d.str("subject"),
 		AddressHash: d.str("address_hash"),
+		Next:        d.str("next"),
 		CreatedAt:   d.time("created_at"),
 		ExpiresAt:   d.nanos(attrExpireNS),
 		UsedAt:      d.time("used_at"),

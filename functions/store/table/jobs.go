@@ -230,6 +230,10 @@ func referralItem(r store.Referral) item {
 	putStr(it, "note", r.Note)
 	putStr(it, "outcome_note", r.OutcomeNote)
 	putTime(it, "invited_at", r.InvitedAt)
+	putStr(it, "answer", string(r.Answer))
+	putStr(it, "answer_message", r.AnswerMessage)
+	putStr(it, "answer_phone", r.AnswerPhone)
+	putTime(it, "answered_at", r.AnsweredAt)
 	if r.Suppressed {
 		it["suppressed"] = true
 	}
@@ -240,21 +244,25 @@ func referralItem(r store.Referral) item {
 func decodeReferral(it item) (store.Referral, error) {
 	d := decoder{it: it}
 	r := store.Referral{
-		ID:           d.str("id"),
-		JobID:        d.str("job_id"),
-		ReferrerID:   d.str("referrer_id"),
-		FriendName:   d.str("friend_name"),
-		FriendEmail:  d.str("friend_email"),
-		Relationship: d.str("relationship"),
-		Note:         d.str("note"),
-		Outcome:      store.ReferralOutcome(d.str("outcome")),
-		OutcomeNote:  d.str("outcome_note"),
-		InvitedAt:    d.time("invited_at"),
-		Suppressed:   d.flag("suppressed"),
-		CreatedAt:    d.time("created_at"),
-		UpdatedAt:    d.time("updated_at"),
-		ErasedAt:     d.time("erased_at"),
-		Version:      d.num("version"),
+		ID:            d.str("id"),
+		JobID:         d.str("job_id"),
+		ReferrerID:    d.str("referrer_id"),
+		FriendName:    d.str("friend_name"),
+		FriendEmail:   d.str("friend_email"),
+		Relationship:  d.str("relationship"),
+		Note:          d.str("note"),
+		Outcome:       store.ReferralOutcome(d.str("outcome")),
+		OutcomeNote:   d.str("outcome_note"),
+		InvitedAt:     d.time("invited_at"),
+		Suppressed:    d.flag("suppressed"),
+		Answer:        store.ReferralAnswer(d.str("answer")),
+		AnswerMessage: d.str("answer_message"),
+		AnswerPhone:   d.str("answer_phone"),
+		AnsweredAt:    d.time("answered_at"),
+		CreatedAt:     d.time("created_at"),
+		UpdatedAt:     d.time("updated_at"),
+		ErasedAt:      d.time("erased_at"),
+		Version:       d.num("version"),
 	}
 	if d.err != nil {
 		return store.Referral{}, fmt.Errorf("decode referral: %w", d.err)

@@ -96,11 +96,12 @@
       status && status.setAttribute("role", "status");
       request(method, url, body(form)).then(function (r) {
         if (r.status === 401) {
-          location.assign((lang === "en" ? "/en" : "") + "/login/?next=" + encodeURIComponent(location.pathname));
+          location.assign((lang === "en" ? "/en" : "") + "/login/?next=" + encodeURIComponent(location.pathname + "#rsvp"));
           return;
         }
         return r.json().then(function (answer) {
           if (!r.ok) { fail(answer); return; }
+          form.dispatchEvent(new Event("okaeri:sent")); // portal.js forgets the draft
           showRSVP(answer);
           return refreshSeats();
         });

@@ -5,9 +5,15 @@
 
   // The header offers login and registration to guests and logout to
   // members; okaeri_signed_in is a non-secret hint set beside the session.
-  if (/(?:^|;\s*)okaeri_signed_in=1(?:;|$)/.test(document.cookie)) {
+  // A visitor sees what they can do: the members' forms (data-member-only,
+  // shown without this script, where the API answers a visitor with a link
+  // to log in) give way to one "log in to ..." button (data-guest).
+  var signedIn = /(?:^|;\s*)okaeri_signed_in=1(?:;|$)/.test(document.cookie);
+  if (signedIn) {
     document.querySelectorAll("[data-guest]").forEach(function (e) { e.hidden = true; });
     document.querySelectorAll("[data-member]").forEach(function (e) { e.hidden = false; });
+  } else {
+    document.querySelectorAll("[data-member-only]").forEach(function (e) { e.hidden = true; });
   }
 
   // Members' home: greet the member by name.
@@ -85,6 +91,74 @@
     (first || box).focus && (first || box).focus();
   }
 
+  // Drafts: what is typed in a form marked data-draft is kept in this tab's
+  // sessionStorage until the form is sent, so a login in between (a visitor,
+  // or a member whose session ran out) loses nothing. Files cannot be kept:
+  // the member is asked to choose theirs again.
+  function draftKey(form) { return "okaeri.draft:" + location.pathname + "#" + form.id; }
+  function saveDraft(form) {
+    var d = {}, file = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "submit" || el.type === "button" || el.type === "password") { return; }
+      if (el.type === "file") { file = file || el.files.length > 0; return; }
+      if (el.type === "checkbox" || el.type === "radio") { if (el.checked) { d[el.name + "=" + el.value] = true; } return; }
+      if (el.value !== "") { d[el.name] = el.value; }
+    });
+    try { sessionStorage.setItem(draftKey(form), JSON.stringify({ v: d, file: file })); } catch (e) {}
+  }
+  function clearDraft(form) { try { sessionStorage.removeItem(draftKey(form)); } catch (e) {} }
+  function restoreDraft(form) {
+    var draft = null;
+    try { draft = JSON.parse(sessionStorage.getItem(draftKey(form)) || "null"); } catch (e) {}
+    if (!draft || !draft.v) { return; }
+    var restored = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.type === "hidden" || el.type === "file" || el.type === "submit" || el.type === "button") { return; }
+      if (el.type === "checkbox" || el.type === "radio") {
+        var on = draft.v[el.name + "=" + el.value] === true;
+        if (on !== el.checked && (on || el.type === "checkbox")) { el.checked = on; restored = true; }
+        return;
+      }
+      if (typeof draft.v[el.name] === "string" && draft.v[el.name] !== el.value) { el.value = draft.v[el.name]; restored = true; }
+    });
+    if (!restored && !draft.file) { return; }
+    var note = document.createElement("p");
+    note.className = "notice draft-restored";
+    note.setAttribute("role", "status");
+    note.textContent = [restored ? form.getAttribute("data-msg-restored") : "", draft.file ? form.getAttribute("data-msg-file") : ""]
+      .filter(Boolean).join(" ");
+    if (note.textContent) { form.insertBefore(note, form.firstChild); }
+  }
+
+  document.querySelectorAll("form[data-draft]").forEach(function (form) {
+    restoreDraft(form);
+    form.addEventListener("input", function () { saveDraft(form); });
+    form.addEventListener("change", function () { saveDraft(form); });
+    form.addEventListener("okaeri:sent", function () { clearDraft(form); });
+    // A form with data-success is sent here with fetch: a visitor without a
+    // session goes to log in (data-login) and comes back to the draft; an
+    // error is shown beside its field; without fetch the form posts itself.
+    if (!form.hasAttribute("data-success") || !window.fetch || !window.FormData) { return; }
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      clearErrors(form);
+      saveDraft(form);
+      var body = new FormData(form);
+      if (form.enctype !== "multipart/form-data") { body = new URLSearchParams(body); }
+      var button = form.querySelector("[type=submit]");
+      if (button) { button.disabled = true; }
+      fetch(form.action, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang || "ja" }
+      }).then(function (r) {
+        if (r.status === 401 && form.getAttribute("data-login")) { location.assign(form.getAttribute("data-login")); return; }
+        if (r.ok) { clearDraft(form); location.assign(form.getAttribute("data-success")); return; }
+        return r.json().then(function (p) { showErrors(form, p); });
+      }).catch(function () { form.submit(); })
+        .finally(function () { if (button) { button.disabled = false; } });
+    });
+  });
+
   document.querySelectorAll("form[data-enhance]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -93,6 +167,7 @@
       Array.prototype.forEach.call(form.elements, function (el) {
         if (!el.name || el.disabled) { return; }
         if (el.type === "checkbox") { body[el.name] = el.checked; return; }
+        if (el.type === "radio") { if (el.checked) { body[el.name] = el.value; } return; }
         if (el.type === "submit" || el.type === "button") { return; }
         body[el.name] = el.value;
       });
