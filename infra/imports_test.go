@@ -75,6 +75,7 @@ var featureOf = map[string]string{
 	"cmd":                okaeriCommand, // except the function's own main
 	"portal":             okaeriCommand,
 	"roster":             okaeriCommand,
+	"roster/month":       core, // registration reads months as the roster does
 	"store/jsonl":        okaeriCommand,
 	"site/benchsite":     okaeriCommand,
 

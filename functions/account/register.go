@@ -14,7 +14,7 @@ import (
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	omail "github.com/okaeri/okaeri/functions/mail"
-	"github.com/okaeri/okaeri/functions/roster"
+	"github.com/okaeri/okaeri/functions/roster/month"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -112,7 +112,7 @@ func (in *RegisterInput) Validate(policyVersion string, now time.Time) error {
 		v    *string
 	}{{"joined", &in.Joined}, {"left", &in.Left}} {
 		// The roster's own reader: whatever HR's roster holds, a member may type.
-		m, ok := roster.ParseMonth(*f.v)
+		m, ok := month.Parse(*f.v)
 		switch {
 		case *f.v == "":
 			add(&httpapi.FieldError{Field: f.name, Code: "required"})

@@ -283,14 +283,16 @@ func TestLinksOpenedWithGetAreNotConsumed(t *testing.T) {
 		t.Fatalf("POST: %d %q", first.Code, first.Header().Get("Location"))
 	}
 	// Used already, in another browser: the page says so in plain words
-	// and offers a new link that comes back to the same page.
+	// and offers a new link. (The page a link leads to is bound to its
+	// token, and a used token is not read again: a posted next is not
+	// trusted, so the new link starts from the login page.)
 	rec := post()
 	if body := rec.Body.String(); rec.Code != http.StatusGone || !strings.Contains(body, "このリンクはすでに使われています") ||
-		!strings.Contains(body, `href="/login/?next=%2Fmembers%2Fevents%2F"`) || strings.Contains(body, "入力内容に誤りがあります") {
+		!strings.Contains(body, `href="/login/"`) || strings.Contains(body, "入力内容に誤りがあります") || strings.Contains(body, "next=") {
 		t.Fatalf("POST twice: %d\n%s", rec.Code, body)
 	}
-	// Used already, in the browser it signed in: straight on.
-	if rec := post(first.Result().Cookies()...); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/members/events/" {
+	// Used already, in the browser it signed in: straight on, home.
+	if rec := post(first.Result().Cookies()...); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/members/" {
 		t.Fatalf("POST twice with the session: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 }

@@ -235,7 +235,7 @@ func TestAccountJourney(t *testing.T) {
 	}
 	p.awaitMail(email, "承認されました")
 	// The same link again: refused with a clear page.
-	if r = p.followLink(link(t, verify)); r.StatusCode != 400 || !strings.Contains(r.body, "無効") {
+	if r = p.followLink(link(t, verify)); r.StatusCode != 410 || !strings.Contains(r.body, "このリンクはすでに使われています") {
 		t.Errorf("reused verification link: %d %s", r.StatusCode, r.body)
 	}
 
@@ -266,7 +266,7 @@ func TestAccountJourney(t *testing.T) {
 	if r.StatusCode != 303 || r.Header.Get("Location") != "/members/" || session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode {
 		t.Fatalf("callback: %d %q cookie %+v", r.StatusCode, r.Header.Get("Location"), session)
 	}
-	if r = p.followLink(loginLink); r.StatusCode != 400 || cookieFrom(r) != nil {
+	if r = p.followLink(loginLink); r.StatusCode != 410 || cookieFrom(r) != nil || !strings.Contains(r.body, "このリンクはすでに使われています") {
 		t.Errorf("login link used twice: %d", r.StatusCode)
 	}
 	auth := []string{"Cookie", session.Name + "=" + session.Value}
@@ -425,7 +425,7 @@ func TestManualReviewAndRateLimits(t *testing.T) {
 	body["language"] = "en"
 	p.do("POST", "/api/register", body)
 	r := p.followLink(link(t, p.awaitMail(email, "confirm your email")))
-	if r.StatusCode != 200 || !strings.Contains(r.body, "reviewing") {
+	if r.StatusCode != 200 || !strings.Contains(r.body, "checks your registration") {
 		t.Fatalf("verify (no roster match): %d %s", r.StatusCode, r.body)
 	}
 	// Log in as HR.

@@ -1,7 +1,6 @@
 package job
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -155,7 +154,7 @@ func answerLabel(lang string, a store.ReferralAnswer) string {
 
 var answerText = map[string]map[string]string{
 	"ja": {
-		"site": "アルムナイネットワーク", "title": "「%s」へのご紹介", "intro": "%sさん（当社のアルムナイ）が、あなたにこの求人を紹介してくださいました。",
+		"title": "「%s」へのご紹介", "intro": "%sさん（当社のアルムナイ）が、あなたにこの求人を紹介してくださいました。",
 		"intro_anon": "当社のアルムナイが、あなたにこの求人を紹介してくださいました。",
 		"ask":        "ご興味があれば、応募するか、まず採用担当と話をしてみるかをお選びください。アカウントの登録は要りません。お返事は紹介者には知らされません。",
 		"type":       "雇用形態", "department": "部署", "location": "勤務地", "closes": "応募締切", "details": "求人の詳細を見る",
@@ -169,7 +168,7 @@ var answerText = map[string]map[string]string{
 		"privacy": "お返事は、この紹介の記録として採用担当だけが読みます。", "privacy_link": "プライバシーポリシー",
 	},
 	"en": {
-		"site": "Alumni network", "title": "You were recommended for “%s”", "intro": "%s, one of our alumni (former employees), recommended you for this job.",
+		"title": "You were recommended for “%s”", "intro": "%s, one of our alumni (former employees), recommended you for this job.",
 		"intro_anon": "One of our alumni (former employees) recommended you for this job.",
 		"ask":        "If you are interested, tell us whether you would like to apply or to talk with our recruiters first. No account is needed, and the person who referred you is not told your answer.",
 		"type":       "Type", "department": "Department", "location": "Location", "closes": "Closes", "details": "Read the full posting",
@@ -202,7 +201,7 @@ type answerPage struct {
 
 type answerError struct{ ID, Label, Message string }
 
-// answerTmpl is the page's content; answerFrame puts it in a page.
+// answerTmpl is the page's content, in the site's frame (httpapi.Render).
 var answerTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("referral-answer").Parse(`<div class="wrap narrow referral-answer">
 <header class="page-header"><h1>{{.Title}}</h1></header>
@@ -253,36 +252,10 @@ var answerTmpl = sync.OnceValue(func() *template.Template {
 </div>`))
 })
 
-// answerFrame is the document around the page's content.
-// TODO(layout): issue 14 item 1 gives every function page the site's one
-// frame (httpapi.Render); this page joins it there by passing its content.
-var answerFrame = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("referral-answer-frame").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>{{.Title}} | {{.Site}}</title><link rel="stylesheet" href="` + httpapi.StylesheetPath + `"></head>
-<body><a class="skip-link" href="#main">{{if eq .Lang "en"}}Skip to content{{else}}本文へスキップ{{end}}</a>
-<header class="site-header"><div class="wrap header-inner"><a class="brand" href="{{.Base}}/"><span class="brand-mark" aria-hidden="true"></span><span class="brand-name">{{.Site}}</span></a></div></header>
-<main id="main">{{.Main}}</main>
-<footer class="site-footer"><div class="wrap"><p><a href="{{.Base}}/privacy/">{{if eq .Lang "ja"}}プライバシーポリシー{{else}}Privacy policy{{end}}</a></p></div></footer>
-</body></html>`))
-})
-
 func (h Handler) renderAnswer(w http.ResponseWriter, r *http.Request, status int, p answerPage) {
-	var main bytes.Buffer
-	if err := answerTmpl().Execute(&main, p); err != nil {
-		h.S.Log.ErrorContext(r.Context(), "referral answer page", "err", err)
-		httpapi.WriteError(w, r, h.S.Log, httpapi.Internal(err))
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Language", p.Lang)
-	w.Header().Set("Cache-Control", "no-store")
 	// The token is in the page's URL: keep it out of Referer headers.
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(status)
-	_ = answerFrame().Execute(w, map[string]any{"Lang": p.Lang, "Title": p.Title, "Site": p.T["site"], "Base": p.Base,
-		"Main": template.HTML(main.String())}) // #nosec: answerTmpl's own escaped output
+	httpapi.RenderTemplate(w, r, status, httpapi.View{Lang: p.Lang, Title: p.Title}, answerTmpl(), p)
 }
 
 // answerLang is the landing page's language: the link's (lang=en in the

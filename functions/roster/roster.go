@@ -16,15 +16,14 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/okaeri/okaeri/functions/roster/month"
 	"io"
 	"net/mail"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/transform"
-	"golang.org/x/text/width"
 
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -60,7 +59,6 @@ var required = []string{"employee_number", "name", "department", "joined", "left
 
 var (
 	empNo = store.LazyPattern(`^[A-Za-z0-9][A-Za-z0-9-]{0,31}$`)
-	month = store.LazyPattern(`^([0-9]{4})(?:[-/.年]([0-9]{1,2})(?:月(?:[0-9]{1,2}日)?|[-/.][0-9]{1,2}日?)?|([0-9]{2}))$`)
 )
 
 // Decode returns the file as UTF-8: a UTF-8 file (with or without BOM) as
@@ -79,32 +77,9 @@ func Decode(raw []byte) ([]byte, string, error) {
 	return out, "Shift_JIS", nil
 }
 
-// ParseMonth reads a month as people write it in Japan and returns it as
-// YYYY-MM: 2019-04, 2019/4, 2019.4, 2019年4月, 201904, or a date (2019-04-01,
-// 2019/04/01, 2019年4月1日). Full-width digits and spaces around the parts are
-// fine (２０１９年 ４月). The roster import and the registration form both
-// read months with it, so a member can type what HR's roster holds.
-func ParseMonth(s string) (string, bool) {
-	s = width.Fold.String(s)
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, s)
-	m := month.FindStringSubmatch(s)
-	if m == nil {
-		return "", false
-	}
-	mo := m[2] + m[3]
-	if len(mo) == 1 {
-		mo = "0" + mo
-	}
-	if mo < "01" || mo > "12" {
-		return "", false
-	}
-	return m[1] + "-" + mo, true
-}
+// ParseMonth is month.Parse, the one reader of months (registration
+// reads them with it too, without linking the roster's decoders).
+func ParseMonth(s string) (string, bool) { return month.Parse(s) }
 
 // Parse reads a roster. It returns every good entry and one LineError per
 // bad line; err is only for a file that cannot be read at all.
