@@ -37,6 +37,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /en/members/profile/":                h.member(h.profilePage),
 		"GET /members/directory/":                 h.member(h.directoryPage),
 		"GET /en/members/directory/":              h.member(h.directoryPage),
+		"GET /hr/{$}":                             h.admin(h.hrHome),
+		"GET /hr":                                 h.admin(h.hrHome),
 		"GET /hr/registrations":                   h.admin(h.hrRegistrations),
 		"POST /api/hr/registrations/{id}/approve": h.admin(h.hrApprove),
 		"POST /api/hr/registrations/{id}/reject":  h.admin(h.hrReject),
@@ -237,7 +239,7 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 // home is where a member lands after logging in: HR's console for HR.
 func (h Handler) home(m store.Member) string {
 	if h.S.IsAdmin(m) {
-		return "/hr/registrations"
+		return "/hr/"
 	}
 	return pathFor(string(m.Language), "/members/")
 }

@@ -124,7 +124,7 @@ func (s *Service) Callback(ctx context.Context, token string) (store.Member, Ses
 		return store.Member{}, Session{}, httpapi.Internal(err)
 	}
 	s.audit(ctx, m.ID, "session.create", m.ID)
-	return m, Session{Session: sess, Secret: secret, Next: httpapi.SafeNext(t.Next, "")}, nil
+	return m, Session{Session: sess, Secret: secret, Next: httpapi.SafeNext(t.Next, ""), HR: s.IsAdmin(m)}, nil
 }
 
 // Session is a new session with the secret its cookie carries.
@@ -134,15 +134,29 @@ type Session struct {
 	// Next is the page of this site the login was asked from ("" for none),
 	// as bound to the login token.
 	Next string
+	// HR is true when the member is one of HR's administrators.
+	HR bool
 }
 
 // SignedInCookie is a hint for the site's script (readable, not a secret):
 // the header shows logout instead of login. The session cookie decides.
 const SignedInCookie = "okaeri_signed_in"
 
-// SetSessionCookie writes the signed session cookie and the signed-in hint.
+// Values of the signed-in hint: a member, or a member of HR (the header
+// then links HR's home). A hint only: every HR page checks the role.
+const (
+	hintMember = "1"
+	hintHR     = "hr"
+)
+
+// SetSessionCookie writes the signed session cookie and the signed-in hint
+// (HR's hint for a session of HR).
 func (s *Service) SetSessionCookie(w http.ResponseWriter, sess Session) {
-	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: "1", Path: "/", Expires: sess.ExpiresAt,
+	hint := hintMember
+	if sess.HR {
+		hint = hintHR
+	}
+	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: hint, Path: "/", Expires: sess.ExpiresAt,
 		Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: s.SessionCookieName(), Value: s.Keys.Sign(sess.Secret), Path: "/",
 		Expires: sess.ExpiresAt, HttpOnly: true, Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
@@ -210,4 +224,11 @@ func (s *Service) Logout(r *http.Request) {
 		}
 		s.audit(r.Context(), sess.MemberID, "session.delete", sess.MemberID)
 	}
+}
+
+// setHRHint marks the signed-in hint as HR's, for a session that became
+// HR's after it began (a role granted meanwhile).
+func (s *Service) setHRHint(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SignedInCookie, Value: hintHR, Path: "/", MaxAge: int(s.Config.SessionTTL.Seconds()),
+		Secure: s.Config.SecureCookies, SameSite: http.SameSiteLaxMode})
 }

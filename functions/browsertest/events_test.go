@@ -256,6 +256,7 @@ func TestRSVPInTheBrowser(t *testing.T) {
 	}
 	assertAccessible(t, ctx)
 	checkHRNewsletters(t, ctx, site.baseURL)
+	checkHRHome(t, ctx, site.baseURL)
 	visit(t, ctx, page)
 	waitFor(t, ctx, "the member's RSVP state again", `document.querySelector("[data-rsvp-status]").innerText.includes("参加が確定しています")`)
 

@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,4 +55,36 @@ func checkHRNewsletters(t *testing.T, ctx context.Context, baseURL string) {
 		t.Fatalf("notice after the send form: %q", notice)
 	}
 	assertAccessible(t, ctx)
+}
+
+// checkHRHome opens HR's home as HR: what needs doing and the charts, the
+// header's link to it (from the hint the page sets), axe-core clean, no
+// horizontal scrolling on a 390 px phone; pictures at 390 and 1280 px.
+func checkHRHome(t *testing.T, ctx context.Context, baseURL string) {
+	t.Helper()
+	visit(t, ctx, baseURL+"/hr/")
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "いま対応が必要なこと") || !strings.Contains(txt, "数字で見る") {
+		t.Fatalf("HR's home: %s", txt)
+	}
+	if n := count(t, ctx, "figure.chart svg[role=img] title"); n < 5 {
+		t.Errorf("HR's home draws %d charts, want at least 5", n)
+	}
+	visit(t, ctx, baseURL+"/hr/") // the hint the first visit set is read now
+	if !visible(t, ctx, `header [data-hr] a[href="/hr/"]`) {
+		t.Error("the header shows HR no link to HR's home")
+	}
+	assertAccessible(t, ctx)
+	for _, w := range []int64{390, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 844)); err != nil {
+			t.Fatal(err)
+		}
+		visit(t, ctx, baseURL+"/hr/")
+		if overflow := evaluate[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+			t.Errorf("HR's home at %dpx: %dpx wider than the screen", w, overflow)
+		}
+		saveScreenshot(t, ctx, fmt.Sprintf("hr-home-ja-%d.png", w))
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(viewportWidth, viewportHeight)); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -125,6 +125,7 @@ var messages = map[string]message{
 	// HR's menu (HRPages)
 	"hr.menu":          {"事務局メニュー", "HR menu"},
 	"hr.home":          {"メンバートップ", "Members' home"},
+	"hr.console":       {"HRホーム", "HR home"},
 	"hr.registrations": {"登録申請", "Registrations"},
 	"hr.events":        {"イベント", "Events"},
 	"hr.jobs":          {"求人と応募", "Jobs and applications"},

@@ -61,6 +61,7 @@ func NewHRMenu(lang, current string) HRMenu {
 		home = "/en/members/"
 	}
 	m := HRMenu{Label: Message(lang, "hr.menu"), Home: PageLink{Href: home, Text: Message(lang, "hr.home")}}
+	m.Links = append(m.Links, HRLink{PageLink: PageLink{Href: "/hr/", Text: Message(lang, "hr.console")}, Current: current == "/hr/"})
 	for _, p := range hrPages {
 		href := "/hr/" + p
 		m.Links = append(m.Links, HRLink{PageLink: PageLink{Href: href, Text: Message(lang, "hr."+p)}, Current: href == current})
@@ -68,13 +69,13 @@ func NewHRMenu(lang, current string) HRMenu {
 	return m
 }
 
+// hrPages are the HR pages after HR's home (/hr/), in menu order.
 var hrPages = []string{"registrations", "events", "jobs", "applications", "referrals", "newsletters", "admins"}
 
 // HRNav is the sub-navigation at the top of every HR page, inside the
-// site's frame: the members' home and every HR page, the one being shown
-// marked. The page's data gives .Menu (NewHRMenu).
+// site's frame: HR's home and every HR page, the one being shown marked
+// (the members' home is in the site's header). The page's data gives .Menu (NewHRMenu).
 const HRNav = `{{with .Menu}}<nav class="sub-nav" aria-label="{{.Label}}"><ul>
-<li><a href="{{.Home.Href}}">{{.Home.Text}}</a></li>
 {{range .Links}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Text}}</a></li>
 {{end}}</ul></nav>{{end}}`
 

@@ -75,7 +75,7 @@ var Functions = []Function{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
 			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins",
 			"/members/profile", "/en/members/profile",
-			"/hr/registrations", "/hr/admins",
+			"/hr", "/hr/registrations", "/hr/admins", // "/hr": HR's home, /hr/
 		},
 		Table:   ReadWrite,
 		Resumes: DeleteOnly,

@@ -171,3 +171,66 @@ func nonZero(d map[string]int64) map[string]int64 {
 	}
 	return d
 }
+
+// CounterLastActive is how many members were last active on day
+// (YYYY-MM-DD, Japan time): each member counts on one day only, their
+// last, so the sum over the last 90 days is how many members were active
+// in those 90 days. A member is active when they sign in or use the
+// portal signed in (a session is opened or renewed).
+func CounterLastActive(day string) string { return "members.lastactive." + day }
+
+// CounterActive is how many members were active in month (YYYY-MM, Japan
+// time), each once. Erasure does not lower it.
+func CounterActive(month string) string { return "members.active." + month }
+
+// DayOf is t's day in Japan time, YYYY-MM-DD.
+func DayOf(t time.Time) string { return t.In(tokyo).Format("2006-01-02") }
+
+// Days are the count days ending with now's, oldest first.
+func Days(now time.Time, count int) []string {
+	t := now.In(tokyo)
+	first := time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, tokyo)
+	out := make([]string, count)
+	for i := range count {
+		out[i] = first.AddDate(0, 0, i-count+1).Format("2006-01-02")
+	}
+	return out
+}
+
+// ActivityCounts is what a member's activity on day does to the counters
+// when they were last active on last ("" never): nothing on the same day;
+// the member moves from last's bucket to day's, and counts once more in
+// day's month if last was in another month. A day before last changes
+// nothing (an import of an older session).
+func ActivityCounts(last, day string) map[string]int64 {
+	if day <= last {
+		return nil
+	}
+	d := map[string]int64{CounterLastActive(day): 1}
+	if last != "" {
+		d[CounterLastActive(last)]--
+	}
+	if last == "" || last[:7] != day[:7] {
+		d[CounterActive(day[:7])]++
+	}
+	return d
+}
+
+// CounterAttended is how many seats of an event were checked in (a member
+// and the guests of their RSVP).
+func CounterAttended(eventID string) string { return "events.attended." + eventID }
+
+// AttendanceCounts is what a change of an RSVP from old (nil: new) to next
+// does to the counters.
+func AttendanceCounts(old, next *RSVP) map[string]int64 {
+	seats := func(r *RSVP) int64 {
+		if r == nil || r.AttendedAt.IsZero() {
+			return 0
+		}
+		return int64(r.Seats())
+	}
+	if d := seats(next) - seats(old); d != 0 {
+		return map[string]int64{CounterAttended(next.EventID): d}
+	}
+	return nil
+}

@@ -68,6 +68,11 @@ type Events interface {
 	// no RSVP; ErrPrecondition if it holds no offer or the offer expired
 	// (OfferExpiresAt at or before now).
 	ConfirmOffer(ctx context.Context, eventID, memberID string, now time.Time) (RSVP, error)
+	// ListOffers returns the event's open offers (seats held for the first
+	// in line until they answer), in line order, read from the event's own
+	// line entries: what HR's console shows as offers about to lapse. An
+	// offer past its expiry is listed until ExpireOffers lapses it.
+	ListOffers(ctx context.Context, eventID string) ([]Offer, error)
 	// ExpireOffers lapses the event's offers that expired at or before now,
 	// freeing their seats, and returns them. The caller runs FillSeats.
 	ExpireOffers(ctx context.Context, eventID string, now time.Time) ([]RSVP, error)
@@ -185,6 +190,12 @@ func (r RSVP) Active() bool {
 
 // HoldsSeats reports whether the RSVP's seats count in Event.Taken.
 func (r RSVP) HoldsSeats() bool { return r.Status == RSVPConfirmed || r.Status == RSVPOffered }
+
+// Offer is an open offer of seats to a member in line.
+type Offer struct {
+	MemberID  string    `json:"memberId"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
 
 // RSVPRequest is a member asking for a seat.
 type RSVPRequest struct {

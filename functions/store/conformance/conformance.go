@@ -67,6 +67,8 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"CountersUnderConcurrency", testCountersUnderConcurrency},
 		{"CountersRebuiltByImport", withSecond(newStore, testCountersRebuiltByImport)},
 		{"CountersFollowJobs", func(t *testing.T, s store.Store) { testCountersFollowJobs(t, s, newStore) }},
+		{"CountersFollowActivity", func(t *testing.T, s store.Store) { testCountersFollowActivity(t, s, newStore) }},
+		{"CountersFollowAttendance", func(t *testing.T, s store.Store) { testCountersFollowAttendance(t, s, newStore) }},
 		{"JSONLRoundTrip", withSecond(newStore, testJSONLRoundTrip)},
 		{"RosterPutGet", testRosterPutGet},
 		{"RosterReplace", testRosterReplace},

@@ -230,3 +230,104 @@ func testCountersFollowJobs(t *testing.T, s store.Store, newStore Factory) {
 		store.CounterReferred(q): 2, store.CounterReferralsHired(store.QuarterOf(gotR.UpdatedAt)): 1,
 	})
 }
+
+// testCountersFollowActivity: a member counts once, in the day they were
+// last active (a session opened or renewed) and once in each month they
+// were active, whatever the number of sessions and renewals, under
+// concurrency; deleting the member takes them out of their day; an import
+// of their sessions rebuilds it.
+func testCountersFollowActivity(t *testing.T, s store.Store, newStore Factory) {
+	ctx := context.Background()
+	a := mustCreate(t, s, newMember("a@example.com"))
+	b := mustCreate(t, s, newMember("b@example.com"))
+	day0, day1 := store.DayOf(t0), store.DayOf(t0.Add(24*time.Hour))
+	later := t0.AddDate(0, 1, 0) // the next month
+	dayL, month0, monthL := store.DayOf(later), store.MonthOf(t0), store.MonthOf(later)
+	open := func(id, member string, at time.Time) {
+		t.Helper()
+		sess := store.Session{ID: id, MemberID: member, CreatedAt: at, LastSeenAt: at, ExpiresAt: at.Add(90 * 24 * time.Hour)}
+		if err := s.CreateSession(ctx, sess); err != nil {
+			t.Fatalf("CreateSession(%s): %v", id, err)
+		}
+	}
+	open("sa-1", a.ID, t0)
+	open("sa-2", a.ID, t0.Add(time.Hour)) // the same day: no change
+	open("sb-1", b.ID, t0)
+	wantCounts(t, "two active on day 0", s, map[string]int64{
+		store.CounterLastActive(day0): 2, store.CounterActive(month0): 2,
+	})
+	if _, err := s.TouchSession(ctx, "sa-1", t0.Add(30*24*time.Hour), t0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "a moved to day 1", s, map[string]int64{
+		store.CounterLastActive(day0): 1, store.CounterLastActive(day1): 1, store.CounterActive(month0): 2,
+	})
+	// Eight renewals and sessions of b at once, a month later: b moves once.
+	errs := together(8, func(i int) error {
+		if i%2 == 0 {
+			_, err := s.TouchSession(ctx, "sb-1", later.Add(24*time.Hour), later)
+			return err
+		}
+		return s.CreateSession(ctx, store.Session{ID: fmt.Sprintf("sb-%d", i+2), MemberID: b.ID, CreatedAt: later, ExpiresAt: later.Add(24 * time.Hour)})
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]int64{
+		store.CounterLastActive(day0): 0, store.CounterLastActive(day1): 1, store.CounterLastActive(dayL): 1,
+		store.CounterActive(month0): 2, store.CounterActive(monthL): 1,
+	}
+	wantCounts(t, "b moved a month on", s, want)
+
+	dst := newStore(t)
+	importAll(t, s, dst)
+	importAll(t, s, dst) // twice: counted once
+	wantCounts(t, "imported", dst, map[string]int64{store.CounterLastActive(dayL): 1})
+
+	if err := s.DeleteMember(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	want[store.CounterLastActive(dayL)] = 0 // the month's figure stays
+	wantCounts(t, "b deleted", s, want)
+}
+
+// testCountersFollowAttendance: checking in counts the member's seats
+// (their guests too) once however often it is recorded; undoing it
+// uncounts them; erasure keeps the figure; an import rebuilds it.
+func testCountersFollowAttendance(t *testing.T, s store.Store, newStore Factory) {
+	ctx := context.Background()
+	mustPutEvent(t, s, newEvent("ev-1", 10))
+	mustRSVP(t, s, rsvp("ev-1", "member-a", 2), store.RSVPConfirmed)
+	mustRSVP(t, s, rsvp("ev-1", "member-b", 0), store.RSVPConfirmed)
+	at := t0.Add(30 * 24 * time.Hour)
+	check := func(member string, on bool) {
+		t.Helper()
+		if _, err := s.SetAttendance(ctx, "ev-1", member, on, "hr:x", at); err != nil {
+			t.Fatalf("SetAttendance(%s, %v): %v", member, on, err)
+		}
+	}
+	errs := together(6, func(int) error {
+		_, err := s.SetAttendance(ctx, "ev-1", "member-a", true, "hr:x", at)
+		return err
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantCounts(t, "a and guests checked in", s, map[string]int64{store.CounterAttended("ev-1"): 3})
+	check("member-b", true)
+	check("member-b", false)
+	wantCounts(t, "b undone", s, map[string]int64{store.CounterAttended("ev-1"): 3})
+	check("member-b", true)
+	if _, err := s.EraseMemberRSVPs(ctx, "member-b", at); err != nil {
+		t.Fatal(err)
+	}
+	wantCounts(t, "b erased", s, map[string]int64{store.CounterAttended("ev-1"): 4})
+	dst := newStore(t)
+	importAll(t, s, dst)
+	importAll(t, s, dst)
+	wantCounts(t, "imported", dst, map[string]int64{store.CounterAttended("ev-1"): 4})
+}

@@ -429,8 +429,10 @@ func testRSVPCancelOffers(t *testing.T, s store.Store) {
 	wantCounters(t, s, e.ID, 0, 2)
 	_, err = s.ConfirmOffer(ctx, e.ID, "b", expiry)
 	wantErr(t, "confirm a lapsed offer", err, store.ErrPrecondition)
-	sameMembers(t, "offer after a lapse", fill(t, s, e.ID, expiry), "c")
+	made := fill(t, s, e.ID, expiry)
+	sameMembers(t, "offer after a lapse", made, "c")
 	wantCounters(t, s, e.ID, 1, 1)
+	wantOffers(t, s, e.ID, made...)
 
 	// c confirms in time; again is the same answer.
 	conf, err := s.ConfirmOffer(ctx, e.ID, "c", expiry.Add(time.Hour))
@@ -443,6 +445,7 @@ func testRSVPCancelOffers(t *testing.T, s store.Store) {
 	}
 	sameJSON(t, "confirmed again", again, conf)
 	wantCounters(t, s, e.ID, 1, 1)
+	wantOffers(t, s, e.ID)
 	if lapsed, _ := s.ExpireOffers(ctx, e.ID, expiry.Add(72*time.Hour)); len(lapsed) != 0 {
 		t.Fatalf("a confirmed RSVP lapsed: %v", members(lapsed))
 	}
@@ -922,4 +925,22 @@ func RunEventBenchmarks(b *testing.B, newStore BenchFactory) {
 		}
 		reportLatency(b, lat, elapsed)
 	})
+}
+
+// wantOffers fails unless ListOffers gives exactly the offers of these
+// RSVPs, in order, with their expiry.
+func wantOffers(t *testing.T, s store.Store, eventID string, want ...store.RSVP) {
+	t.Helper()
+	got, err := s.ListOffers(context.Background(), eventID)
+	if err != nil {
+		t.Fatalf("ListOffers(%s): %v", eventID, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ListOffers(%s): %d offers, want %d", eventID, len(got), len(want))
+	}
+	for i, o := range got {
+		if o.MemberID != want[i].MemberID || !o.ExpiresAt.Equal(want[i].OfferExpiresAt) {
+			t.Errorf("offer %d: %+v, want %s until %s", i, o, want[i].MemberID, want[i].OfferExpiresAt)
+		}
+	}
 }

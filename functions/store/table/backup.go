@@ -222,7 +222,7 @@ func (s *Store) importSession(ctx context.Context, sess store.Session) error {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return err
 	}
-	return s.transact(ctx, "import session", writes)
+	return s.transactActive(ctx, "import session", sess.MemberID, sess.LastSeenAt, writes)
 }
 
 // importAudit writes the entry and its AUDITID# item, removing the entry the

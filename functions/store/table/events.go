@@ -781,6 +781,25 @@ func (s *Store) ExpireOffers(ctx context.Context, eventID string, now time.Time)
 	return lapsed, nil
 }
 
+// ListOffers implements store.Events with one Query of the event's OFFER#
+// entries (strongly consistent: they sit in the event's partition).
+func (s *Store) ListOffers(ctx context.Context, eventID string) ([]store.Offer, error) {
+	items, err := s.queryAll(ctx, kv.Query{PK: eventPartition(eventID), Prefix: prefixOffer})
+	if err != nil {
+		return nil, fmt.Errorf("list offers: %w", err)
+	}
+	out := make([]store.Offer, 0, len(items))
+	for _, it := range items {
+		d := decoder{it: it}
+		o := store.Offer{MemberID: d.str("member_id"), ExpiresAt: d.nanos("offer_expires_ns")}
+		if d.err != nil {
+			return nil, fmt.Errorf("list offers: %w", d.err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 // lapse ends one expired offer; ok is false if it was confirmed or ended meanwhile.
 func (s *Store) lapse(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, bool, error) {
 	for attempt := 1; attempt <= maxRaces; attempt++ {
@@ -855,10 +874,11 @@ func (s *Store) SetAttendance(ctx context.Context, eventID, memberID string, att
 		if !found {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
 		}
+		before := r
 		if err := store.ApplyAttendance(&r, attended, by, now); err != nil {
 			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 		}
-		err = s.write(ctx, rsvpWrite(r, version))
+		err = s.transact(ctx, op, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...))
 		if err == nil {
 			return r, nil
 		}
@@ -947,12 +967,15 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 			return err
 		}
 		var ops []kv.Op
+		var was *store.RSVP
 		if found {
 			if k, ok := lineKey(old); ok && (old.Seq != r.Seq || old.Status != r.Status) {
 				ops = append(ops, kv.Delete(k, nil))
 			}
+			was = &old
 		}
 		ops = append(ops, rsvpWrite(r, version))
+		ops = append(ops, counterOps(store.AttendanceCounts(was, &r))...)
 		if it := lineItem(r); it != nil {
 			ops = append(ops, kv.Put(it, nil))
 		}

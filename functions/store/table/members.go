@@ -258,6 +258,10 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("delete member: %w", err)
 		}
+		last, err := s.lastActive(ctx, id)
+		if err != nil {
+			return fmt.Errorf("delete member: %w", err)
+		}
 		owned := kv.Or(kv.NotExists(), kv.Eq("member_id", id))
 		writes := []kv.Op{
 			kv.Delete(memberKey(id), kv.Eq("version", old.Version)),
@@ -270,8 +274,10 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 			writes = append(writes, kv.Delete(roleKey(r, id), nil))
 		}
 		writes = append(writes, counterOps(store.MemberCounts(&old, nil, s.now()))...)
+		activity := len(writes)
+		writes = append(writes, forgetActivity(id, last)...)
 		err = s.transact(ctx, "delete member", writes)
-		if i, _, ok := failedAt(err); ok && i == 0 {
+		if i, _, ok := failedAt(err); ok && (i == 0 || i == activity && last != "") {
 			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
 				return fmt.Errorf("delete member: %w", err)
 			}

@@ -60,7 +60,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 	if err := sess.Validate(); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
-	err := s.transact(ctx, "create session", []kv.Op{
+	err := s.transactActive(ctx, "create session", sess.MemberID, sess.LastSeenAt, []kv.Op{
 		putIfAbsent(sessionItem(sess)),
 		kv.Put(memberSessionItem(sess), nil),
 	})
@@ -111,7 +111,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, expiresAt, now time
 	sess.LastSeenAt, sess.ExpiresAt = now.UTC(), expiresAt.UTC()
 	expiry := item{}
 	putExpiry(expiry, sess.ExpiresAt)
-	err = s.transact(ctx, "touch session", []kv.Op{
+	err = s.transactActive(ctx, "touch session", sess.MemberID, now, []kv.Op{
 		kv.Update(sessionKey(id), map[string]any{
 			"last_seen_at": timeString(sess.LastSeenAt), AttrTTL: expiry[AttrTTL], attrExpireNS: expiry[attrExpireNS],
 		}, nil, nil, kv.And(kv.Exists(), kv.Eq("member_id", sess.MemberID), kv.Gt(attrExpireNS, unixNano(now)))),

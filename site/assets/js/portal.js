@@ -8,10 +8,15 @@
   // A visitor sees what they can do: the members' forms (data-member-only,
   // shown without this script, where the API answers a visitor with a link
   // to log in) give way to one "log in to ..." button (data-guest).
-  var signedIn = /(?:^|;\s*)okaeri_signed_in=1(?:;|$)/.test(document.cookie);
+  // The hint is "hr" for HR, who also get a link to HR's home (data-hr).
+  var hint = /(?:^|;\s*)okaeri_signed_in=(1|hr)(?:;|$)/.exec(document.cookie);
+  var signedIn = hint !== null;
   if (signedIn) {
     document.querySelectorAll("[data-guest]").forEach(function (e) { e.hidden = true; });
     document.querySelectorAll("[data-member]").forEach(function (e) { e.hidden = false; });
+    if (hint[1] === "hr") {
+      document.querySelectorAll("[data-hr]").forEach(function (e) { e.hidden = false; });
+    }
   } else {
     document.querySelectorAll("[data-member-only]").forEach(function (e) { e.hidden = true; });
   }

@@ -1,0 +1,168 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// HR's home shows what needs doing (registrations waiting, a new
+// application, a seat offered, an overdue send) and the numbers from the
+// counters; HR lands there after logging in, the header's hint says HR;
+// a member without the role gets 403, a visitor the login page.
+func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
+	f := newFixture(t, ApprovalManual)
+	ctx := context.Background()
+	now := f.clock.Now()
+	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := f.approvedByHand(t, "plain@example.com")
+	for _, email := range []string{"wait1@example.com", "wait2@example.com"} {
+		if err := f.s.Register(ctx, input(email), "c"); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := f.s.Verify(ctx, f.lastToken(t, email)); err != nil || m.Status != store.StatusVerified {
+			t.Fatalf("verify %s: %s %v", email, m.Status, err)
+		}
+	}
+	if err := f.s.Store.PutJob(ctx, store.Job{ID: "backend", Title: "バックエンドエンジニア", EmploymentType: store.EmploymentRehire,
+		Department: "開発部", Location: "東京", Closes: now.AddDate(0, 1, 0).Truncate(24 * time.Hour),
+		Visibility: store.VisibilityMembers, Contact: "careers@example.co.jp", SyncedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.Store.Apply(ctx, store.Application{JobID: "backend", MemberID: plain.ID, Message: "また一緒に働きたいです。", Contact: store.ContactEmail}, now); err != nil {
+		t.Fatal(err)
+	}
+	// A full event, one seat freed and offered to the first in line.
+	start := now.Add(14 * 24 * time.Hour)
+	if _, err := f.s.Store.PutEvent(ctx, store.Event{ID: "homecoming", Title: map[string]string{"ja": "ホームカミングデー", "en": "Homecoming day"},
+		Start: start, End: start.Add(2 * time.Hour), Capacity: 1, Visibility: store.VisibilityMembers, SyncedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"a", "b"} {
+		if _, _, err := f.s.Store.CreateRSVP(ctx, store.RSVPRequest{EventID: "homecoming", MemberID: m, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.s.Store.CancelRSVP(ctx, "homecoming", "a", now); err != nil {
+		t.Fatal(err)
+	}
+	expires := now.Add(48 * time.Hour)
+	if offers, err := f.s.Store.FillSeats(ctx, "homecoming", store.OfferTerms{Now: now, ExpiresAt: expires}); err != nil || len(offers) != 1 {
+		t.Fatalf("offer: %v %v", offers, err)
+	}
+	// A newsletter scheduled an hour ago that has not started.
+	if _, err := f.s.Store.CreateNewsletterSend(ctx, store.NewsletterSend{Slug: "autumn", Status: store.SendScheduled,
+		Source: map[string]string{"ja": "---\ntitle: 秋号\n---\n本文"}, SendAt: now.Add(-time.Hour), Actor: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+
+	h := Handler{S: f.s}.Routes()
+	get := func(m *store.Member, accept string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/hr/", nil)
+		req.Header.Set("Accept", accept)
+		if m != nil {
+			req.AddCookie(f.sessionCookie(t, *m))
+		}
+		rec := httptest.NewRecorder()
+		h["GET /hr/{$}"].ServeHTTP(rec, req)
+		return rec
+	}
+	rec := get(&hr, "application/json")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /hr/ as HR: %d %s", rec.Code, rec.Body)
+	}
+	var c Console
+	if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Waiting != 2 || c.Received != 1 || c.Approved != 2 {
+		t.Errorf("waiting %d, received %d, approved %d; want 2, 1, 2", c.Waiting, c.Received, c.Approved)
+	}
+	if len(c.Offers) != 1 || c.Offers[0].EventID != "homecoming" || c.Offers[0].Count != 1 || !c.Offers[0].Soonest.Equal(expires) {
+		t.Errorf("offers: %+v", c.Offers)
+	}
+	if len(c.Overdue) != 1 || c.Overdue[0].Slug != "autumn" || len(c.Scheduled) != 0 {
+		t.Errorf("overdue %+v, scheduled %+v", c.Overdue, c.Scheduled)
+	}
+	// Logged in: HR (and, in sessionCookie's login, nobody else) is active.
+	if c.Active90 != 1 || c.Active[len(c.Active)-1] != 1 {
+		t.Errorf("active in 90 days %d, this month %v; want 1", c.Active90, c.Active)
+	}
+	if c.Funnel["registered"] != 4 || c.Funnel["verified"] != 4 || c.Funnel["approved"] != 2 {
+		t.Errorf("funnel %v", c.Funnel)
+	}
+	if c.Stages["received"] != 1 || len(c.Quarters) != consoleQuarters || c.Applied[len(c.Applied)-1] != 1 {
+		t.Errorf("stages %v, applied %v", c.Stages, c.Applied)
+	}
+
+	rec = get(&hr, "text/html")
+	page := rec.Body.String()
+	for _, want := range []string{"HRホーム", "いま対応が必要なこと", `href="/hr/registrations"`, "ホームカミングデー", "autumn", "予定時刻を過ぎた配信",
+		`role="img"`, "<desc id=", "数値を表で見る", `aria-current="page"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HR's home lacks %q", want)
+		}
+	}
+	// Six charts (members, funnel, events, stages, re-hires, referrals),
+	// each with its title, description and table.
+	if n := strings.Count(page, `<figure class="chart"`); n != 6 || strings.Count(page, "<title id=") != 6 || strings.Count(page, "<details class=\"chart-data\">") != 6 {
+		t.Errorf("%d charts", n)
+	}
+	hint := ""
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == SignedInCookie {
+			hint = ck.Value
+		}
+	}
+	if hint != hintHR {
+		t.Errorf("the signed-in hint on HR's home is %q, want %q", hint, hintHR)
+	}
+
+	if rec := get(&plain, "text/html"); rec.Code != http.StatusForbidden {
+		t.Errorf("a member without the role: %d", rec.Code)
+	}
+	if rec := get(nil, "text/html"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login/") {
+		t.Errorf("a visitor: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	if got := (Handler{S: f.s}).home(hr); got != "/hr/" {
+		t.Errorf("HR lands on %q after logging in", got)
+	}
+	if got := (Handler{S: f.s}).home(plain); got != "/members/" {
+		t.Errorf("a member lands on %q after logging in", got)
+	}
+}
+
+// A column's height is its value's share of the axis' top, which is a
+// round number at or above the largest value; a percentage's top is 100.
+func TestChartBarsAreToScale(t *testing.T) {
+	for v, want := range map[int64]int64{0: 1, 1: 1, 3: 5, 10: 10, 11: 20, 260: 500, 999: 1000} {
+		if got := niceMax(v); got != want {
+			t.Errorf("niceMax(%d) = %d, want %d", v, got, want)
+		}
+	}
+	svg := string(chart{ID: "x", Title: "t", Desc: "d", Labels: []string{"a", "b", "c"},
+		Series: []series{{"n", []int64{0, 5, 10}}}}.columns())
+	heights := regexp.MustCompile(`<rect class="s0" x="\d+" y="\d+" width="\d+" height="(\d+)">`).FindAllStringSubmatch(svg, -1)
+	if len(heights) != 3 || heights[0][1] != "0" || heights[1][1] != "90" || heights[2][1] != "180" {
+		t.Errorf("column heights %v, want 0, 90, 180", heights)
+	}
+	rows := string(chart{ID: "y", Title: "t", Desc: "d", Labels: []string{"a"}, Percent: true,
+		Series: []series{{"fill", []int64{50}}}}.rows())
+	if !strings.Contains(rows, `width="96"`) || !strings.Contains(rows, ">50%<") {
+		t.Errorf("a 50%% bar is not half the plot (192) wide: %s", rows)
+	}
+	if strings.Contains(string(chart{ID: "z", Title: "<b>", Desc: "d", Labels: []string{"<i>"}, Series: []series{{"n", []int64{1}}}}.columns()), "<b>") {
+		t.Error("a title is not escaped")
+	}
+}
