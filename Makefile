@@ -18,6 +18,7 @@ build:
 
 ## site: build the static portal with the pinned Hugo into site/public
 site: check
+	scripts/font >/dev/null
 	$(HUGO) --source site --minify --cleanDestinationDir --logLevel warn
 
 ## check: validate HR's content (file:line: message for each problem)

@@ -1,10 +1,14 @@
 package site_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"image/png"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/okaeri/okaeri/functions/brand"
@@ -61,5 +65,58 @@ func TestEveryPageHasAShareCard(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(real.public, "images", filepath.Base(u))); err != nil {
 			t.Errorf("%s: og:image %s is not in the build: %v", page, u, err)
 		}
+	}
+}
+
+// Each public job and event has a card of its own, drawn at build time
+// with its title: a 1200×630 PNG in the build, another for each page and
+// language.
+func TestJobsAndEventsHaveTheirOwnCard(t *testing.T) {
+	image := regexp.MustCompile(`<meta property="?og:image"? content="?([^" >]+)`)
+	seen := map[string]string{}
+	pages := 0
+	for _, section := range []string{"jobs", "events", "en/jobs", "en/events"} {
+		dirs, err := os.ReadDir(filepath.Join(real.public, section))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dirs {
+			page := filepath.Join(section, d.Name(), "index.html")
+			b, err := os.ReadFile(filepath.Join(real.public, page))
+			if !d.IsDir() || err != nil || !bytes.Contains(b, []byte("og:type")) || bytes.Contains(b, []byte("noindex")) {
+				continue // a list page, a filter page or no page
+			}
+			if !bytes.Contains(b, []byte(`content=article`)) && !bytes.Contains(b, []byte(`content="article"`)) {
+				continue
+			}
+			m := image.FindSubmatch(b)
+			if m == nil {
+				t.Errorf("%s: no og:image", page)
+				continue
+			}
+			u, err := url.Parse(string(m[1]))
+			if err != nil || strings.HasSuffix(u.Path, "/share.png") {
+				t.Errorf("%s: og:image %s is not the page's own card", page, m[1])
+				continue
+			}
+			if other, ok := seen[u.Path]; ok {
+				t.Errorf("%s and %s share the card %s", page, other, u.Path)
+			}
+			seen[u.Path] = page
+			f, err := os.Open(filepath.Join(real.public, filepath.FromSlash(strings.TrimPrefix(u.Path, "/"))))
+			if err != nil {
+				t.Errorf("%s: card not in the build: %v", page, err)
+				continue
+			}
+			cfg, err := png.DecodeConfig(f)
+			f.Close()
+			if err != nil || cfg.Width != 1200 || cfg.Height != 630 {
+				t.Errorf("%s: card %s is %dx%d (%v), want a 1200x630 PNG", page, u.Path, cfg.Width, cfg.Height, err)
+			}
+			pages++
+		}
+	}
+	if pages < 8 {
+		t.Errorf("%d job and event pages with a card, want the sample's (at least 8)", pages)
 	}
 }

@@ -42,6 +42,11 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(out)
+	// The share cards' font, as `make site` fetches it.
+	if msg, err := exec.CommandContext(ctx, filepath.Join(root, "scripts", "font")).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "site tests: scripts/font: %v\n%s", err, msg)
+		return 1
+	}
 	if msg, err := hugoBuild(ctx, root, filepath.Join(root, "site"), out); err != nil {
 		fmt.Fprintf(os.Stderr, "site tests: building the site: %v\n%s", err, msg)
 		return 1
