@@ -37,6 +37,10 @@ func TestHomeRendersInBothLanguages(t *testing.T) {
 	if body := evaluate[string](t, ctx, `document.body.innerText`); !kana.MatchString(body) {
 		t.Errorf("/: no kana in the page's text")
 	}
+	// Japanese headings break between phrases in Chromium, not inside words.
+	if wb := evaluate[string](t, ctx, `getComputedStyle(document.querySelector("h1")).wordBreak`); wb != "auto-phrase" {
+		t.Errorf("/: the Japanese h1 breaks with word-break %q, want auto-phrase", wb)
+	}
 
 	open(t, ctx, "/en/")
 	if lang := evaluate[string](t, ctx, `document.documentElement.lang`); lang != "en" {
@@ -45,6 +49,9 @@ func TestHomeRendersInBothLanguages(t *testing.T) {
 	h1 = evaluate[string](t, ctx, `document.querySelector("h1")?.innerText ?? ""`)
 	if !latin.MatchString(h1) {
 		t.Errorf("/en/: h1 %q has no English text", h1)
+	}
+	if wb := evaluate[string](t, ctx, `getComputedStyle(document.querySelector("h1")).wordBreak`); wb == "auto-phrase" {
+		t.Errorf("/en/: the English h1 breaks by Japanese phrases")
 	}
 }
 

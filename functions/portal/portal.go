@@ -67,7 +67,7 @@ func New(cfg Config) (http.Handler, error) {
 		mux.Handle("GET /_dev/outbox/{file}/html", outboxHTML(cfg.OutboxDir, cfg.Log))
 	}
 	mux.Handle("/", &site{dir: cfg.SiteDir, isMember: cfg.IsMember, log: cfg.Log})
-	return httpapi.Chain(mux, httpapi.AccessLog(cfg.Log), httpapi.SecurityHeaders, hostCheck(cfg.AllowedHosts, cfg.Log)), nil
+	return httpapi.Chain(mux, httpapi.AccessLog(cfg.Log), Compress, httpapi.SecurityHeaders, hostCheck(cfg.AllowedHosts, cfg.Log)), nil
 }
 
 // SiteMissingError says the site has not been built.

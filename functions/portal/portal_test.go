@@ -51,9 +51,20 @@ type harness struct {
 
 func newHarness(t *testing.T, dev bool, isMember func(*http.Request) bool) *harness {
 	t.Helper()
+	return newHarnessOf(t, miniSite, dev, isMember)
+}
+
+// newHarnessWith serves another miniature site.
+func newHarnessWith(t *testing.T, files map[string]string) *harness {
+	t.Helper()
+	return newHarnessOf(t, files, false, nil)
+}
+
+func newHarnessOf(t *testing.T, files map[string]string, dev bool, isMember func(*http.Request) bool) *harness {
+	t.Helper()
 	ob := t.TempDir()
 	h, err := portal.New(portal.Config{
-		SiteDir: writeSite(t, miniSite), OutboxDir: ob, Dev: dev, IsMember: isMember,
+		SiteDir: writeSite(t, files), OutboxDir: ob, Dev: dev, IsMember: isMember,
 		API: (&prefs.Handler{}).Routes(),
 	})
 	if err != nil {
