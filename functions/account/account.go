@@ -113,6 +113,9 @@ type Service struct {
 	// after the answer (queue.Mailer.Defer; the sender runs Tasks). nil
 	// runs it in the request.
 	Defer func(ctx context.Context, kind string, data any) error
+	// DeferAt queues a task to run no sooner than at (queue.Mailer.DeferAt):
+	// a review decision's mail waits out its undo window. nil sends at once.
+	DeferAt func(ctx context.Context, kind string, data any, at time.Time) error
 	// Company is the company the portal belongs to, for every email's
 	// frame and sender (core.Core.Company); nil is brand.Sample.
 	Company func(context.Context) brand.Company

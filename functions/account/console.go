@@ -82,6 +82,7 @@ type ConsoleSend struct {
 const (
 	consoleMonths   = 12
 	consoleQuarters = 8
+	consoleWaiting  = 5 // registrations HR can approve right on the home
 	activeDays      = 90
 	consoleEvents   = 8
 	consoleSends    = 6
@@ -334,8 +335,16 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 		charts = append(charts, chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"],
 			Labels: labels, Series: []series{{T["delivered"], sent}, {T["not_delivered"], held}}}.rows())
 	}
+	var waiting []reviewRow
+	if c.Waiting > 0 {
+		if waiting, err = h.waitingRows(r.Context(), consoleWaiting, ""); err != nil {
+			h.fail(w, r, httpapi.Internal(err), "")
+			return
+		}
+	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		consoleTmpl(), map[string]any{"T": T, "C": c, "Charts": charts, "When": when, "Admin": admin.Name,
+			"Waiting": waiting, "RT": reviewText[lang], "Notice": h.readNotice(r.Context(), r, lang, "/hr/"),
 			"Nothing": c.Waiting == 0 && c.Received == 0 && len(c.Offers) == 0 && len(c.Overdue) == 0 && len(c.Stuck) == 0 && len(c.Scheduled) == 0,
 			"Menu":    httpapi.NewHRMenu(lang, "/hr/")})
 }
@@ -383,9 +392,14 @@ var consoleTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.T.title}}</h1>
 <section aria-labelledby="todo">
 <h2 id="todo">{{.T.todo}}</h2>
+` + noticeHTML + `
 {{if .Nothing}}<p class="lead">{{.T.nothing}}</p>{{else}}
 <ul class="cards todo">
-{{if .C.Waiting}}<li class="card"><p class="figure"><span class="n">{{.C.Waiting}}</span> {{.T.unit_regs}}</p><p>{{.T.waiting}}</p><p><a class="button" href="/hr/registrations">{{.T.review}}</a></p></li>{{end}}
+{{if .C.Waiting}}<li class="card"><p class="figure"><span class="n">{{.C.Waiting}}</span> {{.T.unit_regs}}</p><p>{{.T.waiting}}</p>
+{{with .Waiting}}<ul class="quick-review">{{range .}}<li>{{with .Member}}<span><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br><small>{{.Department}} {{.Joined}} – {{.Left}}</small></span>{{end}}
+<small class="reason">{{index $.RT (printf "reason_%s" .Match.Reason)}}</small>
+<form method="post" action="/api/hr/registrations/{{.Member.ID}}/approve"><input type="hidden" name="back" value="/hr/"><button type="submit" class="button button-small" aria-label="{{printf $.T.approve_who .Member.Name}}">{{$.RT.approve}}</button></form></li>{{end}}</ul>{{end}}
+<p><a class="button{{if .Waiting}} button-secondary{{end}}" href="/hr/registrations">{{.T.review}}</a></p></li>{{end}}
 {{if .C.Received}}<li class="card"><p class="figure"><span class="n">{{.C.Received}}</span> {{.T.unit_apps}}</p><p>{{.T.received}}</p><p><a class="button" href="/hr/applications?status=received">{{.T.see_apps}}</a></p></li>{{end}}
 {{range .C.Offers}}<li class="card"><p class="figure"><span class="n">{{.Count}}</span> {{$.T.unit_offers}}</p><p>{{printf $.T.offers .Title (call $.When .Soonest)}}</p><p><a class="button button-secondary" href="/hr/events/{{.EventID}}">{{$.T.see_event}}</a></p></li>{{end}}
 {{range .C.Overdue}}<li class="card warn"><p class="figure">{{$.T.overdue}}</p><p>{{printf $.T.overdue_text .Title (call $.When .SendAt)}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
@@ -410,7 +424,7 @@ var consoleTmpl = sync.OnceValue(func() *template.Template {
 var consoleText = map[string]map[string]string{
 	"ja": {
 		"title": "HRホーム", "todo": "いま対応が必要なこと", "nothing": "いま対応が必要なことはありません。",
-		"unit_regs": "件", "waiting": "登録申請が承認を待っています。", "review": "審査する",
+		"unit_regs": "件", "waiting": "登録申請が承認を待っています。", "review": "照合結果を見て審査する", "approve_who": "%sさんを承認する",
 		"unit_apps": "件", "received": "新しい応募が届いています（未対応）。", "see_apps": "応募を見る",
 		"unit_offers": "件", "offers": "「%s」の空席をキャンセル待ちの方に案内中です。最初の回答期限は %s です。", "see_event": "イベントを見る",
 		"overdue": "予定時刻を過ぎた配信", "overdue_text": "「%s」は %s に配信する予定でしたが、まだ始まっていません。", "see_send": "配信を確認する",
@@ -437,7 +451,7 @@ var consoleText = map[string]map[string]string{
 	},
 	"en": {
 		"title": "HR home", "todo": "Needs your attention", "nothing": "Nothing needs your attention right now.",
-		"unit_regs": "", "waiting": "registrations are waiting for approval.", "review": "Review",
+		"unit_regs": "", "waiting": "registrations are waiting for approval.", "review": "Review with the roster", "approve_who": "Approve %s",
 		"unit_apps": "", "received": "new applications have not been looked at yet.", "see_apps": "See applications",
 		"unit_offers": "", "offers": "seats of “%s” are offered to people on the waitlist; the first answer is due %s.", "see_event": "See the event",
 		"overdue": "Send overdue", "overdue_text": "“%s” was due to go out %s and has not started.", "see_send": "Check the send",

@@ -42,6 +42,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /hr/registrations":                   h.admin(h.hrRegistrations),
 		"POST /api/hr/registrations/{id}/approve": h.admin(h.hrApprove),
 		"POST /api/hr/registrations/{id}/reject":  h.admin(h.hrReject),
+		"POST /api/hr/registrations/approve":      h.admin(h.hrApproveMany),
+		"POST /api/hr/registrations/undo":         h.admin(h.hrUndo),
 		"DELETE /api/hr/members/{id}":             h.admin(h.hrErase),
 		"GET /hr/admins":                          h.admin(h.hrAdmins),
 		"POST /api/hr/admins":                     h.admin(h.hrGrant),

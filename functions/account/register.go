@@ -360,31 +360,6 @@ func tokenError(err error) error {
 	return httpapi.Internal(err)
 }
 
-// approve moves a verified member to approved and tells them. rosterNumber
-// is the roster entry they were matched to ("" for none): erasure removes
-// that entry and no other.
-func (s *Service) approve(ctx context.Context, id, actor, rosterNumber string) (store.Member, error) {
-	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
-		if old.Status != store.StatusVerified && old.Status != store.StatusRejected {
-			return old, errNotReviewable
-		}
-		old.Status = store.StatusApproved
-		if rosterNumber != "" {
-			old.RosterNumber = rosterNumber
-		}
-		return old, nil
-	})
-	if errors.Is(err, errNotReviewable) {
-		return m, httpapi.Errorf(httpapi.ECONFLICT, "not_reviewable")
-	}
-	if err != nil {
-		return m, storeError(err)
-	}
-	s.audit(ctx, actor, "member.approve", m.ID, "status")
-	_ = s.sendWelcome(ctx, m)
-	return m, nil
-}
-
 var errNotReviewable = errors.New("member is not waiting for review")
 
 func urlEscape(v string) string { return url.QueryEscape(v) }

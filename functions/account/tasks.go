@@ -35,7 +35,7 @@ func (s *Service) deferOrRun(ctx context.Context, kind string, data any, run fun
 // and login's address-dependent work to sender, which runs Tasks.
 func (s *Service) UseQueue(m *queue.Mailer, sender *queue.Sender) {
 	s.Mailer = m
-	s.Defer = m.Defer
+	s.Defer, s.DeferAt = m.Defer, m.DeferAt
 	for kind, fn := range s.Tasks() {
 		sender.Handle(kind, fn)
 	}
@@ -45,6 +45,7 @@ func (s *Service) UseQueue(m *queue.Mailer, sender *queue.Sender) {
 // sender (queue.Sender.Handle).
 func (s *Service) Tasks() map[string]queue.TaskFunc {
 	return map[string]queue.TaskFunc{
+		TaskDecision: s.runDecisionTask,
 		TaskRegister: func(ctx context.Context, data []byte) error {
 			var in RegisterInput
 			if err := json.Unmarshal(data, &in); err != nil {

@@ -64,6 +64,7 @@ var messages = map[string]message{
 	"back":           {"戻る", "Back"},
 	"link_invalid":   {"このリンクは無効か、期限が切れているか、すでに使われています。もう一度お試しください。", "This link is invalid, has expired or was already used. Please try again."},
 	"not_reviewable": {"この登録は審査待ちではありません。", "This registration is not waiting for review."},
+	"not_undoable":   {"この判断はもう取り消せません（取り消せるのは10分以内、その後に変更がない場合です）。", "This decision can no longer be undone (only within 10 minutes, and while nothing else has changed)."},
 	"not_approved":   {"アカウントはまだ承認されていません。", "Your account is not approved yet."},
 
 	"register_accepted":       {"ご登録を受け付けました。確認メールをお送りしましたので、メール内のリンクを開いてください。", "Thank you. We have sent you an email: open the link in it to confirm your address."},
@@ -90,6 +91,7 @@ var messages = map[string]message{
 	"field.too_long_rendered": {"表示用に変換すると長くなりすぎます。参照リンクや引用・リストの入れ子を減らしてください。", "This grows too long once formatted: use fewer reference links and nested quotes or lists."},
 	"field.taken":             {"すでに使われています。", "This is already taken."},
 	"label.reason":            {"理由", "Reason"},
+	"label.ids":               {"選択した申請", "Selected registrations"},
 	"label.message":           {"メッセージ", "Message"},
 	"label.bio":               {"自己紹介", "Bio"},
 	"label.company":           {"現在の勤務先", "Current company"},

@@ -93,6 +93,12 @@ func MemberCounts(old, next *Member, now time.Time) map[string]int64 {
 		}
 		return 0
 	}
+	if was == StatusApproved && next.Status == StatusVerified && old != nil {
+		// HR's undo of an approval: the approval is taken back, in the
+		// month it was counted in (the member was not written since).
+		d[CounterApproved(MonthOf(old.UpdatedAt))]--
+		d[CounterReached(StatusApproved)]--
+	}
 	from, to := reached(was), reached(next.Status)
 	if old == nil {
 		from = 0

@@ -253,12 +253,33 @@ type Member struct {
 	// was matched to when approved (by their verified address, or by HR
 	// looking at both): erasure removes that entry and no other.
 	RosterNumber string `json:"rosterNumber,omitempty"`
+	// Decisions are HR's review decisions on this registration, oldest
+	// first: who approved or rejected it, when, and any undo.
+	Decisions []Decision `json:"decisions,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Version counts writes (1 after create) for optimistic concurrency.
 	Version int64 `json:"version"`
 }
+
+// Decision is one of HR's review decisions on a registration.
+type Decision struct {
+	// Status is what the decision made the member: StatusApproved or
+	// StatusRejected, or StatusVerified for an undo.
+	Status Status    `json:"status"`
+	By     string    `json:"by"` // the actor, as in the audit log ("hr:<member id>")
+	At     time.Time `json:"at"`
+	// Version is the member's version the decision wrote: an undo is
+	// allowed only while the member is still at it.
+	Version int64 `json:"version"`
+	// RosterNumber is the member's roster match before the decision, which
+	// an undo puts back.
+	RosterNumber string `json:"rosterNumber,omitempty"`
+}
+
+// UndoWindow is how long HR may take a review decision back.
+const UndoWindow = 10 * time.Minute
 
 // Role is a right granted to a member.
 type Role string
@@ -402,6 +423,8 @@ type AuditQuery struct {
 	Subject string
 	From    time.Time // inclusive
 	To      time.Time // exclusive
+	// Newest lists the newest entries first (default: oldest first).
+	Newest bool
 }
 
 // RateLimitCounter is one fixed window of a rate limit, as exported. Its

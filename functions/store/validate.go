@@ -209,9 +209,21 @@ func (m Member) Validate() error {
 			break
 		}
 	}
+	if len(m.Decisions) > MaxDecisions {
+		errs = append(errs, invalid("decisions", "too_long"))
+	}
+	for _, d := range m.Decisions {
+		if d.At.IsZero() || d.By == "" || (d.Status != StatusApproved && d.Status != StatusRejected && d.Status != StatusVerified) {
+			errs = append(errs, invalid("decisions", "format"))
+			break
+		}
+	}
 	errs = append(errs, validateStamps(m.CreatedAt, m.UpdatedAt, m.Version)...)
 	return joinInvalid(errs)
 }
+
+// MaxDecisions is how many review decisions a member keeps (the newest).
+const MaxDecisions = 20
 
 // PrepareMember turns what a caller passes to CreateMember into what is
 // stored: normalized, with an ID, times (now where zero) and Version 1, validated.
@@ -793,3 +805,7 @@ func validateStamps(created, updated time.Time, version int64) []error {
 	}
 	return errs
 }
+
+// ValidID reports whether id has the shape of a record id (NewID's, or an
+// imported one): what a handler checks before using an id from a request.
+func ValidID(id string) bool { return idPattern.MatchString(id) }

@@ -125,7 +125,7 @@ func (m *Mailer) Send(ctx context.Context, msg mail.Message) error {
 	if err != nil {
 		return err
 	}
-	return m.enqueue(ctx, data, "queue mail")
+	return m.enqueue(ctx, data, "queue mail", time.Time{})
 }
 
 // Defer queues a task (kind names a handler given to Sender.Handle) with
@@ -133,6 +133,14 @@ func (m *Mailer) Send(ctx context.Context, msg mail.Message) error {
 // request that defers its address-dependent work answers in the same time
 // for any address. The task runs after the answer, at least once.
 func (m *Mailer) Defer(ctx context.Context, kind string, data any) error {
+	return m.DeferAt(ctx, kind, data, time.Time{})
+}
+
+// DeferAt queues a task like Defer that runs no sooner than at (zero: at
+// once): what a decision sends once it can no longer be undone. The
+// task's handler reads the records again, so a task whose reason has
+// gone by then can decide to do nothing.
+func (m *Mailer) DeferAt(ctx context.Context, kind string, data any, at time.Time) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("queue task %s: %w", kind, err)
@@ -141,10 +149,10 @@ func (m *Mailer) Defer(ctx context.Context, kind string, data any) error {
 	if err != nil {
 		return fmt.Errorf("queue task %s: %w", kind, err)
 	}
-	return m.enqueue(ctx, payload, "queue task "+kind)
+	return m.enqueue(ctx, payload, "queue task "+kind, at)
 }
 
-func (m *Mailer) enqueue(ctx context.Context, data []byte, op string) error {
+func (m *Mailer) enqueue(ctx context.Context, data []byte, op string, at time.Time) error {
 	now := time.Now()
 	if m.Now != nil {
 		now = m.Now()
@@ -153,7 +161,11 @@ func (m *Mailer) enqueue(ctx context.Context, data []byte, op string) error {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	if _, err := m.Queue.EnqueueMail(ctx, store.QueuedMail{Payload: data, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+	it := store.QueuedMail{Payload: data, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if at.After(now) {
+		it.LeaseUntil, it.ExpiresAt = at, at.Add(ttl)
+	}
+	if _, err := m.Queue.EnqueueMail(ctx, it); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if m.Sender != nil {

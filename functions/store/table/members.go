@@ -293,5 +293,7 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 func cloneMember(m store.Member) store.Member {
 	m.Consents = maps.Clone(m.Consents)
 	m.Roles = slices.Clone(m.Roles)
+	m.ConsentHistory = slices.Clone(m.ConsentHistory)
+	m.Decisions = slices.Clone(m.Decisions)
 	return m
 }

@@ -131,9 +131,9 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 // includes entries at From and excludes those at To, because "<t>#<id>" sorts
 // after "<t>".
 func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery, page store.Page) ([]store.AuditEntry, string, error) {
-	kq := kv.Query{PK: "AUDIT#" + q.Subject}
+	kq := kv.Query{PK: "AUDIT#" + q.Subject, Reverse: q.Newest}
 	if q.Subject == "" {
-		kq = kv.Query{Index: IndexGSI1, PK: gsiAuditPartition}
+		kq = kv.Query{Index: IndexGSI1, PK: gsiAuditPartition, Reverse: q.Newest}
 	}
 	// The sort key <at>#<id> sorts after <at>: a range from <From> to <To>
 	// includes the entries at From and excludes those at To.
