@@ -2,6 +2,7 @@ package newsletter_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,107 @@ func TestAudienceIsWhoTheSendReaches(t *testing.T) {
 	f.addMembers(10, 1, memberSpec{consent: true})
 	if a, err := f.svc.Audience(ctx, "autumn"); err != nil || a.Ja != 1 || a.Total() != 1 {
 		t.Fatalf("Audience with a new subscriber = %+v, %v", a, err)
+	}
+}
+
+// A test send reaches the administrator who asks and nobody else, in their
+// language, marked in the subject; it leaves the send untouched, is
+// audited, and a second press within a minute mails nothing.
+func TestTestSendReachesOnlyTheAdministrator(t *testing.T) {
+	f := newFixture(t, newsletter.Config{})
+	ctx := context.Background()
+	f.addMembers(0, 3, memberSpec{consent: true})
+	f.addMembers(3, 1, memberSpec{consent: true, lang: store.LanguageEn})
+	f.prepare("autumn")
+	hr := f.hrAdmin(store.LanguageJa)
+	hrEN, err := f.store.CreateMember(ctx, store.Member{Email: "hr-en@example.co.jp", Name: "英語 担当", Roman: "Eigo Tanto", Language: store.LanguageEn,
+		Status: store.StatusApproved, Roles: []store.Role{store.RoleHR}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := f.store.CreateMember(ctx, store.Member{Email: "plain@example.co.jp", Name: "一般 会員", Language: store.LanguageJa, Status: store.StatusApproved})
+	srv := f.portal(f.accounts())
+	admin := f.sessionCookie(hr)
+	post := append([]string(nil), browserPost...)
+	post[3] = srv.URL
+	before := f.storedSend("autumn")
+	now := time.Date(2026, 9, 20, 1, 0, 0, 0, time.UTC)
+	f.svc.Now = func() time.Time { return now }
+
+	// A member who is not HR may not.
+	if p := request(t, srv, "POST", "/api/hr/newsletters/autumn/test", url.Values{}, f.sessionCookie(plain), post...); p.status != 403 {
+		t.Fatalf("a member's test send: %d", p.status)
+	}
+	// A double click: one mail, the second answer says so.
+	first := request(t, srv, "POST", "/api/hr/newsletters/autumn/test", url.Values{}, admin, post...)
+	if first.status != 303 || first.header.Get("Location") != "/hr/newsletters/autumn?tested=1#test" {
+		t.Fatalf("first press: %d %q %s", first.status, first.header.Get("Location"), first.body)
+	}
+	now = now.Add(40 * time.Second)
+	second := request(t, srv, "POST", "/api/hr/newsletters/autumn/test", url.Values{}, admin, post...)
+	if second.status != 303 || second.header.Get("Location") != "/hr/newsletters/autumn?tested=wait#test" {
+		t.Fatalf("second press: %d %q", second.status, second.header.Get("Location"))
+	}
+	if got := f.fake.Delivered(); len(got) != 1 || got["hr@example.co.jp"] != 1 {
+		t.Fatalf("delivered %v, want one mail to hr@example.co.jp only", got)
+	}
+	mail := f.fake.Accepted()[0].Body
+	if !strings.HasPrefix(mail.Subject, "【テスト送信】【アルムナイ通信】") || len(mail.CustomArgs) != 0 || len(mail.Personalizations[0].CustomArgs) != 0 {
+		t.Fatalf("the test: subject %q, custom_args %v %v", mail.Subject, mail.CustomArgs, mail.Personalizations[0].CustomArgs)
+	}
+	if subs := mail.Personalizations[0].Substitutions; subs[newsletter.KeyName] != "人事 担当" || !strings.Contains(subs[newsletter.KeyUnsubscribe], newsletter.UnsubscribePath+"?token=") {
+		t.Fatalf("the test's name and unsubscribe link: %v", subs)
+	}
+	p := request(t, srv, "GET", first.header.Get("Location"), nil, admin, browserGet...)
+	mustContain(t, "the page after the test", p.body, "テスト送信しました。hr@example.co.jp に届きます。", `action="/api/hr/newsletters/autumn/test"`)
+	p = request(t, srv, "GET", second.header.Get("Location"), nil, admin, browserGet...)
+	mustContain(t, "the page after the second press", p.body, "テスト送信は少し前に済んでいます。")
+
+	// The send is as it was: no status, batch or report.
+	after := f.storedSend("autumn")
+	if after.Version != before.Version || after.Status != store.SendReady || after.Report != (store.SendReport{}) || !after.StartedAt.IsZero() {
+		t.Fatalf("the test wrote the send: v%d → v%d, %s, %+v", before.Version, after.Version, after.Status, after.Report)
+	}
+	if batches, err := f.store.ListDeliveryBatches(ctx, "autumn"); err != nil || len(batches) != 0 {
+		t.Fatalf("batches after a test: %d %v", len(batches), err)
+	}
+	if entries, _, _ := f.store.ListAudit(ctx, store.AuditQuery{Subject: "autumn"}, store.Page{}); len(entries) != 1 || entries[0].Action != "newsletter.test" || entries[0].Actor != "hr:"+hr.ID {
+		t.Fatalf("audit: %+v, want one newsletter.test by HR", entries)
+	}
+
+	// An administrator who reads English gets the English edition; the API
+	// answers 202, then 429 when asked again at once.
+	en := f.sessionCookie(hrEN)
+	if p := requestJSON(t, srv, "/api/hr/newsletters/autumn/test", "{}", en); p.status != 202 || !strings.Contains(p.body, `"language":"en"`) {
+		t.Fatalf("English test: %d %s", p.status, p.body)
+	}
+	if p := requestJSON(t, srv, "/api/hr/newsletters/autumn/test", "{}", en); p.status != 429 {
+		t.Fatalf("English test again: %d %s", p.status, p.body)
+	}
+	last := f.fake.Accepted()
+	if len(last) != 2 || !strings.HasPrefix(last[1].Body.Subject, "[Test] [Alumni News]") || last[1].Body.Personalizations[0].To[0].Address != "hr-en@example.co.jp" {
+		t.Fatalf("English test: %d requests, last %q", len(last), last[len(last)-1].Body.Subject)
+	}
+
+	// Later, another test goes; the real send still reaches every subscriber once, and no administrator.
+	now = now.Add(2*time.Minute + time.Second)
+	if p := request(t, srv, "POST", "/api/hr/newsletters/autumn/test", url.Values{}, admin, post...); p.status != 303 || !strings.Contains(p.header.Get("Location"), "tested=1") {
+		t.Fatalf("a test two minutes later: %d %q", p.status, p.header.Get("Location"))
+	}
+	if got := f.fake.Delivered()["hr@example.co.jp"]; got != 2 {
+		t.Fatalf("hr@example.co.jp got %d tests, want 2", got)
+	}
+	if _, err := f.svc.Send(ctx, "autumn", newsletter.RunOptions{IgnoreSendAt: true}); err != nil {
+		t.Fatal(err)
+	}
+	want := addresses(0, 4)
+	got := f.fake.Delivered()
+	for addr, n := range got {
+		if tests := map[string]int{"hr@example.co.jp": 2, "hr-en@example.co.jp": 1}[addr]; tests > 0 && n != tests || tests == 0 && (!want[addr] || n != 1) {
+			t.Fatalf("after the send %s got %d mails", addr, n)
+		}
+	}
+	if len(got) != len(want)+2 {
+		t.Fatalf("delivered %v, want the 4 subscribers and the 2 tests", got)
 	}
 }

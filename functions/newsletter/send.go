@@ -649,32 +649,44 @@ func (r *run) recheck(ctx context.Context, b store.DeliveryBatch, resumed bool) 
 // recipient's name and signed unsubscribe link, List-Unsubscribe headers
 // (RFC 8058 one-click) and custom_args naming the send, batch and member.
 func (r *run) bulk(b store.DeliveryBatch) mail.Bulk {
-	e := r.emails[b.Language]
-	from := r.s.Config.From
-	if from.Name == "" {
-		from = mailtext.Sender(from.Email, r.company, string(e.Lang))
-	}
-	out := mail.Bulk{
-		ID: b.ID, From: from, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: "newsletter",
-		Headers: map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-	}
+	out := r.s.message(r.emails[b.Language], r.company, b.ID)
 	for _, rc := range b.Recipients {
 		if rc.Skipped != "" || rc.Email == "" {
 			continue
 		}
-		token := r.s.unsubscribeToken(rc.MemberID, r.slug)
-		link := r.s.unsubscribeURL(token)
-		out.Recipients = append(out.Recipients, mail.BulkRecipient{
-			To: mail.Address{Name: rc.Name, Email: rc.Email},
-			Substitutions: map[string]string{
-				KeyName: rc.Name, KeyNameHTML: html.EscapeString(rc.Name),
-				KeyUnsubscribe: link, KeyUnsubscribeHTML: html.EscapeString(link),
-			},
-			Headers: map[string]string{"List-Unsubscribe": "<" + link + ">, <mailto:" + r.s.Config.From.Email + "?subject=" + url.PathEscape("unsubscribe "+token) + ">"},
-			Args:    map[string]string{ArgSend: r.slug, ArgBatch: b.ID, ArgMember: rc.MemberID},
-		})
+		out.Recipients = append(out.Recipients, r.s.recipient(mail.Address{Name: rc.Name, Email: rc.Email}, rc.MemberID, r.slug,
+			map[string]string{ArgSend: r.slug, ArgBatch: b.ID, ArgMember: rc.MemberID}))
 	}
 	return out
+}
+
+// message is the part of a newsletter's request every recipient shares:
+// the edition e from the company's sender.
+func (s *Service) message(e Email, company brand.Company, id string) mail.Bulk {
+	from := s.Config.From
+	if from.Name == "" {
+		from = mailtext.Sender(from.Email, company, string(e.Lang))
+	}
+	return mail.Bulk{
+		ID: id, From: from, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: "newsletter",
+		Headers: map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+	}
+}
+
+// recipient is one recipient of a newsletter's request: their name and
+// their unsubscribe link, signed for the member and the send slug names.
+func (s *Service) recipient(to mail.Address, memberID, slug string, args map[string]string) mail.BulkRecipient {
+	token := s.unsubscribeToken(memberID, slug)
+	link := s.unsubscribeURL(token)
+	return mail.BulkRecipient{
+		To: to,
+		Substitutions: map[string]string{
+			KeyName: to.Name, KeyNameHTML: html.EscapeString(to.Name),
+			KeyUnsubscribe: link, KeyUnsubscribeHTML: html.EscapeString(link),
+		},
+		Headers: map[string]string{"List-Unsubscribe": "<" + link + ">, <mailto:" + s.Config.From.Email + "?subject=" + url.PathEscape("unsubscribe "+token) + ">"},
+		Args:    args,
+	}
 }
 
 // custom_args every newsletter message carries; SendGrid's events echo them.
