@@ -63,6 +63,12 @@ var hrText = map[string]map[string]string{
 		"open_rehire": "再入社", "open_sidework": "副業", "open_mentoring": "メンタリング", "open_referrals": "紹介",
 		"st_ready": "未配信", "st_scheduled": "予約済み", "st_sending": "配信中", "st_paused": "一時停止中", "st_done": "配信完了", "st_failed": "停止（エラー）",
 		"actor_cli": "okaeri コマンド", "actor_scheduler": "自動配信", "actor_hr": "事務局",
+		"test": "テスト送信", "test_button": "自分にテスト送信する",
+		"test_note":     "件名に「【テスト送信】」を付けて、あなたのアドレス（%s）にだけ、あなたの言語の版を送ります。配信は始まらず、配信の状態も変わりません。",
+		"notice_tested": "テスト送信しました。%s に届きます。", "notice_test_wait": "テスト送信は少し前に済んでいます。同じメールが二重に届かないよう、1〜2分待ってからもう一度押してください。",
+		"audience": "今配信すると届く人数", "audience_total": "合計", "audience_ja": "日本語版", "audience_en": "英語版",
+		"audience_suppressed": "配信停止などで除外", "audience_claimed": "すでに送信済み・送信中", "people": "%d 人",
+		"audience_note": "ニュースレターの受け取りに同意し、配信対象に当てはまり、配信停止リストに載っていないメンバーの数です。実際の配信と同じ方法で、このページを開いた時点の状態から数えています。",
 	},
 	"en": {
 		"site": "Alumni network", "skip": "Skip to content", "title": "Newsletters", "intro": "Synced newsletters and their sends, newest first. All times are Japan time.",
@@ -89,6 +95,12 @@ var hrText = map[string]map[string]string{
 		"open_rehire": "re-hire", "open_sidework": "side work", "open_mentoring": "mentoring", "open_referrals": "referrals",
 		"st_ready": "Ready", "st_scheduled": "Scheduled", "st_sending": "Sending", "st_paused": "Paused", "st_done": "Done", "st_failed": "Failed",
 		"actor_cli": "the okaeri command", "actor_scheduler": "the scheduler", "actor_hr": "HR",
+		"test": "Test send", "test_button": "Send a test to myself",
+		"test_note":     "Sends your language's edition to your address (%s) only, with \"[Test]\" before the subject. The send does not start and its status does not change.",
+		"notice_tested": "The test is sent to %s.", "notice_test_wait": "A test went out a moment ago. So that it does not arrive twice, wait a minute or two before pressing again.",
+		"audience": "Who would get it now", "audience_total": "Total", "audience_ja": "Japanese edition", "audience_en": "English edition",
+		"audience_suppressed": "Left out (unsubscribed, bounced)", "audience_claimed": "Already sent or on their way", "people": "%d",
+		"audience_note": "Members who agreed to receive the newsletter, are in its recipients and are not on the suppression list, counted the way the send counts them, as things are when this page was opened.",
 	},
 }
 
@@ -284,6 +296,16 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 <pre class="pre newsletter-text">{{.Text}}</pre>
 </section>
 {{end}}{{if .NoEnglish}}<p>{{.T.no_en}}</p>{{end}}{{end}}
+{{if .Audience}}<h2 id="audience">{{.T.audience}}</h2>
+<p class="hint">{{.T.audience_note}}</p>
+<dl class="facts counts">
+{{range .Audience}}<div><dt>{{.Label}}</dt><dd id="{{.ID}}">{{.Value}}</dd></div>
+{{end}}</dl>{{end}}
+{{if .TestNote}}<h2 id="test">{{.T.test}}</h2>
+<form method="post" action="/api/hr/newsletters/{{.S.Slug}}/test" class="form stack">
+<p class="hint">{{.TestNote}}</p>
+<p><button type="submit" class="button button-secondary">{{.T.test_button}}</button></p>
+</form>{{end}}
 <h2 id="send">{{.T.send}}</h2>
 {{if .CanStart}}<form method="post" action="/api/hr/newsletters/{{.S.Slug}}/send" class="form stack">
 <input type="hidden" name="version" value="{{.S.Version}}">
@@ -293,6 +315,9 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 </form>{{else}}<p>{{.StateNote}}</p>
 <p><a class="button button-secondary" href="/hr/newsletters/{{.S.Slug}}">{{.T.reload}}</a></p>{{end}}` + hrFoot))
 })
+
+// hrFigure is one labelled number on a page.
+type hrFigure struct{ ID, Label, Value string }
 
 // hrEdition is one language's email on the page.
 type hrEdition struct {
@@ -345,6 +370,13 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 		data["Notice"] = T["notice_already"]
 	case q.Get("changed") != "":
 		data["Notice"] = httpapi.Message(lang, "newsletter_changed")
+	case q.Get("tested") == "wait":
+		data["Notice"] = T["notice_test_wait"]
+	case q.Get("tested") != "":
+		data["Notice"] = fmt.Sprintf(T["notice_tested"], admin.Email)
+	}
+	if s.Rendered != nil && admin.Email != "" {
+		data["TestNote"] = fmt.Sprintf(T["test_note"], admin.Email)
 	}
 	if s.Report.Uncertain > 0 {
 		data["Uncertain"] = fmt.Sprintf(T["uncertain_note"], s.Report.Uncertain, s.Slug)
@@ -356,6 +388,19 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 			return
 		}
 		data["Editions"], data["NoEnglish"] = editions, len(editions) == 1
+	}
+	if s.Rendered != nil && s.Status != store.SendDone {
+		a, err := h.S.Audience(ctx, s.Slug)
+		if err != nil {
+			h.fail(w, r, httpapi.Internal(err), "/hr/newsletters")
+			return
+		}
+		people := func(n int) string { return fmt.Sprintf(T["people"], n) }
+		data["Audience"] = []hrFigure{{"audience-total", T["audience_total"], people(a.Total())}, {"audience-ja", T["audience_ja"], people(a.Ja)},
+			{"audience-en", T["audience_en"], people(a.En)}, {"audience-suppressed", T["audience_suppressed"], people(a.Suppressed)}}
+		if a.Claimed > 0 {
+			data["Audience"] = append(data["Audience"].([]hrFigure), hrFigure{"audience-claimed", T["audience_claimed"], people(a.Claimed)})
+		}
 	}
 	h.startForm(data, s, v, T)
 	writePage(w, r, hrSendTmpl(), data)

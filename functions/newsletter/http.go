@@ -27,6 +27,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /api/hr/newsletters":              h.admin(h.list),
 		"GET /api/hr/newsletters/{slug}":       h.admin(h.get),
 		"POST /api/hr/newsletters/{slug}/send": h.admin(h.start),
+		"POST /api/hr/newsletters/{slug}/test": h.admin(h.testSend),
 		"GET /hr/newsletters":                  h.admin(h.hrNewsletters),
 		"GET /hr/newsletters/{slug}":           h.admin(h.hrNewsletter),
 	}

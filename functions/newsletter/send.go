@@ -448,62 +448,28 @@ func (r *run) read(ctx context.Context, claimed map[string]bool, full chan<- pen
 			return false
 		}
 	}
-	page := store.Page{Limit: store.MaxPageLimit}
-	for {
-		members, next, err := r.s.Store.ListMembersByStatus(ctx, store.StatusApproved, page)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("list members: %w", err)
+	err := r.scan(ctx, claimed, func(m store.Member, c candidate) bool {
+		r.mu.Lock()
+		r.recipients++
+		if c == candidateSuppressed {
+			r.suppressed++
 		}
-		var fresh []store.Member
-		hashes := make([]string, 0, len(members))
-		for _, m := range members {
-			if !r.eligible(m) {
-				continue
-			}
-			r.mu.Lock()
-			r.recipients++
-			r.mu.Unlock()
-			if claimed[m.ID] {
-				continue
-			}
-			fresh = append(fresh, m)
-			hashes = append(hashes, store.EmailHash(m.Email))
+		limited := c == candidateNew && r.opt.Limit > 0 && added >= r.opt.Limit
+		r.limitHit = r.limitHit || limited
+		r.mu.Unlock()
+		if c != candidateNew || limited {
+			return true
 		}
-		sups, err := r.s.Store.FindSuppressions(ctx, hashes)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		for _, m := range fresh {
-			sup, ok := sups[store.EmailHash(m.Email)]
-			if suppressed(m, sup, ok) {
-				r.mu.Lock()
-				r.suppressed++
-				r.mu.Unlock()
-				continue
-			}
-			if r.opt.Limit > 0 && added >= r.opt.Limit {
-				r.mu.Lock()
-				r.limitHit = true
-				r.mu.Unlock()
-				continue
-			}
-			lang := r.language(m)
-			bufs[lang] = append(bufs[lang], store.BatchRecipient{MemberID: m.ID, Email: m.Email, Name: displayName(m, lang)})
-			added++
-			if len(bufs[lang]) == r.s.Config.BatchSize && !emit(lang) {
-				return nil
-			}
-		}
-		if next == "" || ctx.Err() != nil {
-			break
-		}
-		page.Cursor = next
+		lang := r.language(m)
+		bufs[lang] = append(bufs[lang], store.BatchRecipient{MemberID: m.ID, Email: m.Email, Name: displayName(m, lang)})
+		added++
+		return len(bufs[lang]) < r.s.Config.BatchSize || emit(lang)
+	})
+	if ctx.Err() != nil {
+		return nil // stopping: what was not claimed is batched by the next run
+	}
+	if err != nil {
+		return err
 	}
 	for _, lang := range []store.Language{store.LanguageJa, store.LanguageEn} {
 		if len(bufs[lang]) > 0 && ctx.Err() == nil && !emit(lang) {
@@ -511,6 +477,61 @@ func (r *run) read(ctx context.Context, claimed map[string]bool, full chan<- pen
 		}
 	}
 	return nil
+}
+
+// candidate is where an eligible member stands for a run.
+type candidate int
+
+const (
+	candidateNew        candidate = iota // gets it in this run
+	candidateClaimed                     // an earlier run put them in a batch
+	candidateSuppressed                  // the suppression list keeps it from them
+)
+
+// scan is the one rule of who gets a newsletter: it reads approved
+// members page by page and calls each, in order, with every member
+// eligible for it (consent, address, segment) and where they stand:
+// claimed by an earlier run (in claimed), kept from it by the suppression
+// list, or new. The send (read), its dry run and the count on HR's page
+// (Audience) all select through it. each returns false to stop.
+func (r *run) scan(ctx context.Context, claimed map[string]bool, each func(store.Member, candidate) bool) error {
+	page := store.Page{Limit: store.MaxPageLimit}
+	for {
+		members, next, err := r.s.Store.ListMembersByStatus(ctx, store.StatusApproved, page)
+		if err != nil {
+			return fmt.Errorf("list members: %w", err)
+		}
+		var eligible []store.Member
+		hashes := make([]string, 0, len(members))
+		for _, m := range members {
+			if !r.eligible(m) {
+				continue
+			}
+			eligible = append(eligible, m)
+			if !claimed[m.ID] {
+				hashes = append(hashes, store.EmailHash(m.Email))
+			}
+		}
+		sups, err := r.s.Store.FindSuppressions(ctx, hashes)
+		if err != nil {
+			return err
+		}
+		for _, m := range eligible {
+			c := candidateNew
+			if claimed[m.ID] {
+				c = candidateClaimed
+			} else if sup, ok := sups[store.EmailHash(m.Email)]; suppressed(m, sup, ok) {
+				c = candidateSuppressed
+			}
+			if !each(m, c) {
+				return nil
+			}
+		}
+		if next == "" || ctx.Err() != nil {
+			return nil
+		}
+		page.Cursor = next
+	}
 }
 
 // language is the edition a member gets: theirs, or Japanese when the
@@ -628,32 +649,44 @@ func (r *run) recheck(ctx context.Context, b store.DeliveryBatch, resumed bool) 
 // recipient's name and signed unsubscribe link, List-Unsubscribe headers
 // (RFC 8058 one-click) and custom_args naming the send, batch and member.
 func (r *run) bulk(b store.DeliveryBatch) mail.Bulk {
-	e := r.emails[b.Language]
-	from := r.s.Config.From
-	if from.Name == "" {
-		from = mailtext.Sender(from.Email, r.company, string(e.Lang))
-	}
-	out := mail.Bulk{
-		ID: b.ID, From: from, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: "newsletter",
-		Headers: map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-	}
+	out := r.s.message(r.emails[b.Language], r.company, b.ID)
 	for _, rc := range b.Recipients {
 		if rc.Skipped != "" || rc.Email == "" {
 			continue
 		}
-		token := r.s.unsubscribeToken(rc.MemberID, r.slug)
-		link := r.s.unsubscribeURL(token)
-		out.Recipients = append(out.Recipients, mail.BulkRecipient{
-			To: mail.Address{Name: rc.Name, Email: rc.Email},
-			Substitutions: map[string]string{
-				KeyName: rc.Name, KeyNameHTML: html.EscapeString(rc.Name),
-				KeyUnsubscribe: link, KeyUnsubscribeHTML: html.EscapeString(link),
-			},
-			Headers: map[string]string{"List-Unsubscribe": "<" + link + ">, <mailto:" + r.s.Config.From.Email + "?subject=" + url.PathEscape("unsubscribe "+token) + ">"},
-			Args:    map[string]string{ArgSend: r.slug, ArgBatch: b.ID, ArgMember: rc.MemberID},
-		})
+		out.Recipients = append(out.Recipients, r.s.recipient(mail.Address{Name: rc.Name, Email: rc.Email}, rc.MemberID, r.slug,
+			map[string]string{ArgSend: r.slug, ArgBatch: b.ID, ArgMember: rc.MemberID}))
 	}
 	return out
+}
+
+// message is the part of a newsletter's request every recipient shares:
+// the edition e from the company's sender.
+func (s *Service) message(e Email, company brand.Company, id string) mail.Bulk {
+	from := s.Config.From
+	if from.Name == "" {
+		from = mailtext.Sender(from.Email, company, string(e.Lang))
+	}
+	return mail.Bulk{
+		ID: id, From: from, Subject: e.Subject, Text: e.Text, HTML: e.HTML, Category: "newsletter",
+		Headers: map[string]string{"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+	}
+}
+
+// recipient is one recipient of a newsletter's request: their name and
+// their unsubscribe link, signed for the member and the send slug names.
+func (s *Service) recipient(to mail.Address, memberID, slug string, args map[string]string) mail.BulkRecipient {
+	token := s.unsubscribeToken(memberID, slug)
+	link := s.unsubscribeURL(token)
+	return mail.BulkRecipient{
+		To: to,
+		Substitutions: map[string]string{
+			KeyName: to.Name, KeyNameHTML: html.EscapeString(to.Name),
+			KeyUnsubscribe: link, KeyUnsubscribeHTML: html.EscapeString(link),
+		},
+		Headers: map[string]string{"List-Unsubscribe": "<" + link + ">, <mailto:" + s.Config.From.Email + "?subject=" + url.PathEscape("unsubscribe "+token) + ">"},
+		Args:    args,
+	}
 }
 
 // custom_args every newsletter message carries; SendGrid's events echo them.
@@ -920,44 +953,21 @@ func (r *run) dryRun(ctx context.Context, send store.NewsletterSend) (store.News
 	}
 	perLang := map[store.Language]int{}
 	report := tally(batches)
-	page := store.Page{Limit: store.MaxPageLimit}
 	added := 0
-	for {
-		members, next, err := r.s.Store.ListMembersByStatus(ctx, store.StatusApproved, page)
-		if err != nil {
-			return send, err
+	err = r.scan(ctx, claimed, func(m store.Member, c candidate) bool {
+		report.Recipients++
+		switch {
+		case c == candidateSuppressed:
+			report.Suppressed++
+		case c == candidateNew && (r.opt.Limit == 0 || added < r.opt.Limit):
+			perLang[r.language(m)]++
+			report.Pending++
+			added++
 		}
-		var fresh []store.Member
-		var hashes []string
-		for _, m := range members {
-			if !r.eligible(m) {
-				continue
-			}
-			report.Recipients++
-			if !claimed[m.ID] {
-				fresh = append(fresh, m)
-				hashes = append(hashes, store.EmailHash(m.Email))
-			}
-		}
-		sups, err := r.s.Store.FindSuppressions(ctx, hashes)
-		if err != nil {
-			return send, err
-		}
-		for _, m := range fresh {
-			sup, ok := sups[store.EmailHash(m.Email)]
-			switch {
-			case suppressed(m, sup, ok):
-				report.Suppressed++
-			case r.opt.Limit == 0 || added < r.opt.Limit:
-				perLang[r.language(m)]++
-				report.Pending++
-				added++
-			}
-		}
-		if next == "" {
-			break
-		}
-		page.Cursor = next
+		return true
+	})
+	if err != nil {
+		return send, err
 	}
 	for _, n := range perLang {
 		requests += (n + r.s.Config.BatchSize - 1) / r.s.Config.BatchSize
@@ -965,4 +975,62 @@ func (r *run) dryRun(ctx context.Context, send store.NewsletterSend) (store.News
 	report.Requests = requests // the requests this run would make at least
 	send.Report = report
 	return send, nil
+}
+
+// Audience is who a send would reach if it ran now, selected as the send
+// selects (run.scan), by the edition each member would get.
+type Audience struct {
+	Ja         int `json:"ja"`         // would get the Japanese edition
+	En         int `json:"en"`         // would get the English edition
+	Suppressed int `json:"suppressed"` // eligible, kept from it by the suppression list
+	Claimed    int `json:"claimed"`    // eligible, already in a batch of an earlier run
+}
+
+// Total is how many members would get it now.
+func (a Audience) Total() int { return a.Ja + a.En }
+
+// Audience counts who would get a newsletter if its send ran now: approved
+// members with newsletter consent in its segment, not suppressed, not
+// already in one of its batches. It writes nothing. ErrNotSynced or
+// ErrNotRendered as Send.
+func (s *Service) Audience(ctx context.Context, slug string) (Audience, error) {
+	send, err := s.Store.GetNewsletterSend(ctx, slug)
+	if errors.Is(err, store.ErrNotFound) {
+		return Audience{}, ErrNotSynced
+	}
+	if err != nil {
+		return Audience{}, err
+	}
+	if send.Rendered == nil {
+		return Audience{}, notRenderedError(slug)
+	}
+	batches, err := s.Store.ListDeliveryBatches(ctx, slug)
+	if err != nil {
+		return Audience{}, err
+	}
+	claimed := map[string]bool{}
+	for _, b := range batches {
+		for _, rc := range b.Recipients {
+			claimed[rc.MemberID] = true
+		}
+	}
+	r := &run{s: s, slug: slug, rendered: *send.Rendered}
+	var a Audience
+	err = r.scan(ctx, claimed, func(m store.Member, c candidate) bool {
+		switch {
+		case c == candidateClaimed:
+			a.Claimed++
+		case c == candidateSuppressed:
+			a.Suppressed++
+		case r.language(m) == store.LanguageEn:
+			a.En++
+		default:
+			a.Ja++
+		}
+		return true
+	})
+	if err != nil {
+		return Audience{}, fmt.Errorf("newsletter %s: count recipients: %w", slug, err)
+	}
+	return a, nil
 }
