@@ -46,6 +46,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/hr/registrations/undo":         h.admin(h.hrUndo),
 		"DELETE /api/hr/members/{id}":             h.admin(h.hrErase),
 		"GET /hr/admins":                          h.admin(h.hrAdmins),
+		"GET /hr/members":                         h.admin(h.hrMembers),
+		"GET /hr/members.csv":                     h.admin(h.hrMembersCSV),
 		"POST /api/hr/admins":                     h.admin(h.hrGrant),
 		"POST /api/hr/admins/{id}/revoke":         h.admin(h.hrRevoke),
 	}
