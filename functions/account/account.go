@@ -50,7 +50,11 @@ type Config struct {
 	VerifyTTL  time.Duration // verification link lifetime (default 24h)
 	LoginTTL   time.Duration // login link lifetime (default 15m)
 	WelcomeTTL time.Duration // the welcome mail's one-click login lifetime (default 72h)
-	SessionTTL time.Duration // idle session lifetime, renewed while used (default 14 days)
+	// DecisionDelay is how long the mail of HR's review decision waits in
+	// the queue so that the decision can be undone first (at most
+	// store.UndoWindow; 0: at once).
+	DecisionDelay time.Duration
+	SessionTTL    time.Duration // idle session lifetime, renewed while used (default 14 days)
 
 	RegisterPerAddress Limit
 	RegisterPerClient  Limit

@@ -152,12 +152,12 @@ func addDecision(ds []store.Decision, d store.Decision) []store.Decision {
 	return ds
 }
 
-// deferDecision queues the decision's mail for when the undo window has
-// passed; without a queue (tests, tools) it is sent now.
+// deferDecision queues the decision's mail for Config.DecisionDelay (the
+// undo window by default); without a queue or a delay it is sent now.
 func (s *Service) deferDecision(ctx context.Context, m store.Member, reason string) {
 	t := decisionTask{ID: m.ID, Version: m.Version, Reason: reason}
-	if s.DeferAt != nil {
-		err := s.DeferAt(ctx, TaskDecision, t, s.Now().Add(store.UndoWindow))
+	if s.DeferAt != nil && s.Config.DecisionDelay > 0 {
+		err := s.DeferAt(ctx, TaskDecision, t, s.Now().Add(min(s.Config.DecisionDelay, store.UndoWindow)))
 		if err == nil {
 			return
 		}

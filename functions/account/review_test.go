@@ -49,6 +49,7 @@ func newReviewFixture(t *testing.T, emails ...string) *reviewFixture {
 	m := queue.NewMailer(f.s.Store, nil)
 	m.Now = f.clock.Now
 	f.s.UseQueue(m, rf.sender)
+	f.s.Config.DecisionDelay = store.UndoWindow
 	rf.routes = Handler{S: f.s}.Routes()
 	return rf
 }

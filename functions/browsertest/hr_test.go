@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,6 +84,17 @@ func checkHRHome(t *testing.T, ctx context.Context, baseURL string) {
 			t.Errorf("HR's home at %dpx: %dpx wider than the screen", w, overflow)
 		}
 		saveScreenshot(t, ctx, fmt.Sprintf("hr-home-ja-%d.png", w))
+		// The review and the member search, on a phone too.
+		for name, path := range map[string]string{"hr-registrations": "/hr/registrations", "hr-members": "/hr/members?q=" + url.QueryEscape("ヤマダ")} {
+			visit(t, ctx, baseURL+path)
+			if overflow := evaluate[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+				t.Errorf("%s at %dpx: %dpx wider than the screen", path, w, overflow)
+			}
+			if w == 390 {
+				assertAccessible(t, ctx)
+			}
+			saveScreenshot(t, ctx, fmt.Sprintf("%s-ja-%d.png", name, w))
+		}
 	}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(viewportWidth, viewportHeight)); err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ var Vars = []Var{
 	{"OKAERI_LOG_LEVEL", "info", "debug, info, warn or error."},
 	{"OKAERI_ADMINS", "", "Comma-separated emails of HR's first administrators: the registration that verifies one of these very addresses is approved and granted HR's role (a record; later grants with okaeri admin or /hr/admins). They also get HR's notices. An address change never grants anything."},
 	{"OKAERI_APPROVAL", "roster", "roster (approve when the leaver roster matches, else HR decides), manual or open."},
+	{"OKAERI_DECISION_MAIL_DELAY", "10m", "How long the mail of HR's review decision waits, so that HR can undo the decision first (0s: at once; at most 10m, the undo window)."},
 	{"OKAERI_MIN_TENURE_MONTHS", "0", "Roster approval: minimum months between joined and left."},
 	{"OKAERI_EXCLUDED_DEPARTMENTS", "", "Roster approval: comma-separated departments never approved automatically."},
 	{"OKAERI_PRIVACY_VERSION", "2026-04-01", "Version of the privacy policy a registration must accept."},
@@ -87,6 +88,8 @@ type Config struct {
 	Blobs          string // OKAERI_BLOBS, with <data> filled in
 	LimitReferrals Limit
 	OfferHours     int // OKAERI_OFFER_HOURS
+	// DecisionMailDelay is OKAERI_DECISION_MAIL_DELAY.
+	DecisionMailDelay time.Duration
 }
 
 // Limit is "N/duration", e.g. 5/15m.
@@ -184,6 +187,11 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 		errs = append(errs, "OKAERI_OFFER_HOURS must be a whole number of hours from 1 to 720")
 	} else {
 		c.OfferHours = n
+	}
+	if d, err := time.ParseDuration(get("OKAERI_DECISION_MAIL_DELAY")); err != nil || d < 0 || d > 10*time.Minute {
+		errs = append(errs, "OKAERI_DECISION_MAIL_DELAY must be a duration from 0s to 10m")
+	} else {
+		c.DecisionMailDelay = d
 	}
 	if n, err := strconv.Atoi(get("OKAERI_MIN_TENURE_MONTHS")); err != nil || n < 0 {
 		errs = append(errs, "OKAERI_MIN_TENURE_MONTHS must be a whole number of months")

@@ -62,7 +62,7 @@ func startPortalSite(t *testing.T, site string, env ...string) *portal {
 			t.Fatal(err)
 		}
 	}
-	p := &portal{t: t, top: t, root: root, bin: bin, site: site, env: append([]string{"OKAERI_ADMINS=" + admin}, env...), seen: map[string]bool{}, client: &http.Client{
+	p := &portal{t: t, top: t, root: root, bin: bin, site: site, env: append([]string{"OKAERI_ADMINS=" + admin, "OKAERI_DECISION_MAIL_DELAY=0s"}, env...), seen: map[string]bool{}, client: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       10 * time.Second,
 	}}

@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg config.Config, opt Options, log *slog.Logger) 
 		BaseURL: cfg.BaseURL, From: mail.Address{Name: cfg.MailFromName, Email: cfg.MailFrom},
 		PolicyVersion: cfg.PrivacyVersion, Approval: account.ApprovalMode(cfg.Approval), Admins: cfg.Admins, SecureCookies: c.Secure,
 		Rules:              account.Rules{MinTenureMonths: cfg.MinTenureMonths, ExcludedDepartments: cfg.ExcludedDepartments},
+		DecisionDelay:      cfg.DecisionMailDelay,
 		RegisterPerAddress: account.Limit(cfg.LimitRegisterAddress), RegisterPerClient: account.Limit(cfg.LimitRegisterClient),
 		LoginPerAddress: account.Limit(cfg.LimitLoginAddress), LoginPerClient: account.Limit(cfg.LimitLoginClient),
 	}, log)
