@@ -108,6 +108,10 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 
 	rec = get(&hr, "text/html")
 	page := rec.Body.String()
+	// The waiting registrations can be approved right here, back to /hr/.
+	if n := strings.Count(page, `<input type="hidden" name="back" value="/hr/"><button type="submit" class="button button-small"`); n != 2 {
+		t.Errorf("HR's home offers %d approve buttons, want one per waiting registration (2)", n)
+	}
 	for _, want := range []string{"HRホーム", "いま対応が必要なこと", `href="/hr/registrations"`, "ホームカミングデー", "autumn", "予定時刻を過ぎた配信",
 		`role="img"`, "<desc id=", "数値を表で見る", `aria-current="page"`} {
 		if !strings.Contains(page, want) {
