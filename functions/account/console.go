@@ -275,13 +275,7 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 		return
 	}
 	T := consoleText[lang]
-	tz := jst
-	when := func(t time.Time) string {
-		if lang == httpapi.LangEN {
-			return t.In(tz).Format("Jan 2, 15:04")
-		}
-		return t.In(tz).Format("1月2日 15:04")
-	}
+	when := hrWhen(lang)
 	charts := []template.HTML{}
 	monthLabels := make([]string, len(c.Months))
 	for i, m := range c.Months {

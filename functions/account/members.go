@@ -198,19 +198,16 @@ type MemberSearch struct {
 // anything else walks the members by status (newest registrations last)
 // from cursor, reading at most maxRead members, until limit match.
 func (s *Service) SearchMembers(ctx context.Context, f MemberFilter, cursor string, limit, maxRead int) (MemberSearch, error) {
-	if strings.Contains(f.Q, "@") && cursor == "" && store.NormalizeEmail(f.Q) != "" {
+	// A whole address is one lookup (its EMAIL# item), not a walk.
+	if cursor == "" && strings.Index(f.Q, "@") > 0 && store.NormalizeEmail(f.Q) != "" {
 		m, err := s.Store.GetMemberByEmail(ctx, f.Q)
 		switch {
 		case err == nil && f.Match(m):
 			return MemberSearch{Members: []store.Member{m}, Read: 1}, nil
 		case err == nil || errors.Is(err, store.ErrNotFound):
-			// Part of an address ("@example.com"): search as text.
-			if errors.Is(err, store.ErrNotFound) && strings.Index(f.Q, "@") > 0 {
-				return MemberSearch{Read: 1}, nil
-			}
-		default:
-			return MemberSearch{}, err
+			return MemberSearch{Read: 1}, nil
 		}
+		return MemberSearch{}, err
 	}
 	statuses := searchStatuses
 	if f.Status != "" {
