@@ -301,8 +301,8 @@ var reviewTmpl = sync.OnceValue(func() *template.Template {
 {{range .Rows}}<tr>
 {{with .Member}}<td><input type="checkbox" name="ids" value="{{.ID}}" form="bulk" id="pick-{{.ID}}" aria-label="{{printf $.RT.pick .Name}}"></td>
 <td><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br>{{.Email}}<br>{{.Department}} / {{.Joined}} – {{.Left}}{{if .EmployeeNumber}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}{{end}}</td>{{end}}
-<td>{{with .Match.Entry}}<b>{{.Name}}</b><br>{{if .Email}}{{.Email}}{{else}}{{$.RT.no_email}}{{end}}<br>{{.Department}} / {{.Joined}} – {{.Left}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}<br>{{else}}{{$.RT.no_record}}<br>{{end}}<strong>{{index $.RT (printf "reason_%s" .Match.Reason)}}</strong></td>
-{{with .Member}}<td>{{call $.Date .CreatedAt}}</td>
+<td data-label="{{$.RT.roster}}">{{with .Match.Entry}}<b>{{.Name}}</b><br>{{if .Email}}{{.Email}}{{else}}{{$.RT.no_email}}{{end}}<br>{{.Department}} / {{.Joined}} – {{.Left}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}<br>{{else}}{{$.RT.no_record}}<br>{{end}}<strong>{{index $.RT (printf "reason_%s" .Match.Reason)}}</strong></td>
+{{with .Member}}<td data-label="{{$.RT.registered}}">{{call $.Date .CreatedAt}}</td>
 <td>
 <form method="post" action="/api/hr/registrations/{{.ID}}/approve"><input type="hidden" name="back" value="/hr/registrations"><button type="submit" class="button">{{$.RT.approve}}</button></form>
 <form method="post" action="/api/hr/registrations/{{.ID}}/reject" class="form"><input type="hidden" name="back" value="/hr/registrations">
@@ -317,7 +317,7 @@ var reviewTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll"><table>
 <caption>{{.RT.history_caption}}</caption>
 <thead><tr><th scope="col">{{.RT.when}}</th><th scope="col">{{.RT.what}}</th><th scope="col">{{.RT.whom}}</th><th scope="col">{{.RT.who}}</th></tr></thead>
-<tbody>{{range .History}}<tr><td>{{call $.When .At}}</td><td>{{index $.RT (printf "h_%s" .Action)}}</td><td>{{if .Name}}<a href="/hr/members/{{.Subject}}">{{.Name}}</a>{{else}}{{$.RT.erased}}{{end}}</td><td>{{if .By}}{{.By}}{{else}}{{$.RT.automatic}}{{end}}</td></tr>
+<tbody>{{range .History}}<tr><td>{{call $.When .At}}</td><td>{{index $.RT (printf "h_%s" .Action)}}</td><td>{{if .Name}}{{.Name}}{{else}}{{$.RT.erased}}{{end}}</td><td>{{if .By}}{{.By}}{{else}}{{$.RT.automatic}}{{end}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
 </section>
 </div>`))

@@ -186,7 +186,7 @@ func TestHRApprovesSeveralAndUndoesOne(t *testing.T) {
 
 	page = rf.get(t, "GET /hr/registrations", "/hr/registrations")
 	hist := page[strings.Index(page, `id="history"`):]
-	if strings.Count(hist, "<td>承認</td>") != 2 || strings.Count(hist, "<td>取り消し</td>") != 1 || !strings.Contains(hist, "/hr/members/"+a.ID) {
+	if strings.Count(hist, "<td>承認</td>") != 2 || strings.Count(hist, "<td>取り消し</td>") != 1 || !strings.Contains(hist, "<td>"+a.Name+"</td>") {
 		t.Errorf("history: %s", hist)
 	}
 	if !strings.Contains(page, a.Name) || strings.Contains(page[:strings.Index(page, `id="history"`)], b.Email) {
