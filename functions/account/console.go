@@ -75,6 +75,9 @@ type ConsoleSend struct {
 	Status store.SendStatus `json:"status"`
 	SendAt time.Time        `json:"sendAt,omitzero"`
 	Report store.SendReport `json:"report"`
+	// Engagement: members who opened, clicked, unsubscribed with its link
+	// (counters kept by the events; only for the sends in Sends).
+	Engagement store.SendEngagement `json:"engagement"`
 }
 
 // Console numbers span these many months and quarters, and "active" this
@@ -223,6 +226,17 @@ func (s *Service) Console(ctx context.Context, lang string) (Console, error) {
 	if len(c.Sends) > consoleSends {
 		c.Sends = c.Sends[len(c.Sends)-consoleSends:]
 	}
+	slugs := make([]string, len(c.Sends))
+	for i, cs := range c.Sends {
+		slugs[i] = cs.Slug
+	}
+	eng, err := store.EngagementOf(ctx, s.Store, slugs...)
+	if err != nil {
+		return Console{}, err
+	}
+	for i := range c.Sends {
+		c.Sends[i].Engagement = eng[c.Sends[i].Slug]
+	}
 	return c, nil
 }
 
@@ -320,14 +334,16 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 		Labels: quarterLabels, Series: []series{{T["referred"], c.Referred}, {T["ref_hired"], c.RefHired}}}.columns())
 	if len(c.Sends) > 0 {
 		var labels []string
-		var sent, held []int64
+		var sent, opened, clicked, unsubscribed, held []int64
 		for _, s := range c.Sends {
 			labels = append(labels, shorten(s.Title, 9))
 			sent = append(sent, int64(s.Report.Sent))
+			opened, clicked = append(opened, s.Engagement.Opened), append(clicked, s.Engagement.Clicked)
+			unsubscribed = append(unsubscribed, s.Engagement.Unsubscribed)
 			held = append(held, int64(s.Report.Suppressed+s.Report.Failed+s.Report.Uncertain))
 		}
-		charts = append(charts, chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"],
-			Labels: labels, Series: []series{{T["delivered"], sent}, {T["not_delivered"], held}}}.rows())
+		charts = append(charts, chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"], Labels: labels,
+			Series: []series{{T["delivered"], sent}, {T["opened"], opened}, {T["clicked"], clicked}, {T["unsubscribed"], unsubscribed}, {T["not_delivered"], held}}}.rows())
 	}
 	var waiting []reviewRow
 	if c.Waiting > 0 {
@@ -440,8 +456,8 @@ var consoleText = map[string]map[string]string{
 		"applied": "応募", "rehired": "出戻り採用",
 		"c_referrals": "紹介（四半期別）", "d_referrals": "直近%d 四半期にメンバーが紹介した数と、紹介から採用された数。",
 		"referred": "紹介", "ref_hired": "採用",
-		"c_sends": "ニュースレター", "d_sends": "最近の配信ごとの、届いた数と届かなかった（配信停止中・失敗）数。",
-		"delivered": "届いた", "not_delivered": "届かなかった",
+		"c_sends": "ニュースレター", "d_sends": "最近の配信ごとの、届いた人数、開封・クリック・配信停止した人数（同じ人は 1 人と数えます）、届かなかった（配信停止中・失敗）人数。",
+		"delivered": "届いた", "not_delivered": "届かなかった", "opened": "開封", "clicked": "クリック", "unsubscribed": "配信停止",
 	},
 	"en": {
 		"title": "HR home", "todo": "Needs your attention", "nothing": "Nothing needs your attention right now.",
@@ -467,7 +483,7 @@ var consoleText = map[string]map[string]string{
 		"applied": "Applications", "rehired": "Re-hires",
 		"c_referrals": "Referrals by quarter", "d_referrals": "Referrals members made, and referred friends hired, in each of the last %d quarters.",
 		"referred": "Referrals", "ref_hired": "Hired",
-		"c_sends": "Newsletters", "d_sends": "For recent sends, how many reached members, and how many did not (suppressed or failed).",
-		"delivered": "Delivered", "not_delivered": "Not delivered",
+		"c_sends": "Newsletters", "d_sends": "For recent sends, how many members it reached, how many opened it, clicked a link and unsubscribed with its link (each person once), and how many it did not reach (suppressed or failed).",
+		"delivered": "Delivered", "not_delivered": "Not delivered", "opened": "Opened", "clicked": "Clicked", "unsubscribed": "Unsubscribed",
 	},
 }

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -66,6 +67,22 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A send that went out: delivered to 3, two opened (one twice), one clicked.
+	if _, err := f.s.Store.CreateNewsletterSend(ctx, store.NewsletterSend{Slug: "summer", Status: store.SendDone,
+		Source: map[string]string{"ja": "---\ntitle: 夏号\n---\n本文"}, Actor: "cli", StartedAt: now.Add(-48 * time.Hour),
+		Report: store.SendReport{Recipients: 3, Sent: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range []struct {
+		kind   store.EngagementType
+		member string
+	}{{store.EngagementOpen, "m1"}, {store.EngagementOpen, "m1"},
+		{store.EngagementOpen, "m2"}, {store.EngagementClick, "m2"}} {
+		if _, err := f.s.Store.RecordEngagement(ctx, store.Engagement{EventID: fmt.Sprintf("ev%d", i), Type: e.kind, Slug: "summer", MemberID: e.member, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	h := Handler{S: f.s}.Routes()
 	get := func(m *store.Member, accept string) *httptest.ResponseRecorder {
 		t.Helper()
@@ -95,6 +112,9 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 	if len(c.Overdue) != 1 || c.Overdue[0].Slug != "autumn" || len(c.Scheduled) != 0 {
 		t.Errorf("overdue %+v, scheduled %+v", c.Overdue, c.Scheduled)
 	}
+	if len(c.Sends) != 1 || c.Sends[0].Slug != "summer" || c.Sends[0].Engagement != (store.SendEngagement{Opened: 2, Clicked: 1}) {
+		t.Errorf("sends %+v; want summer opened by 2, clicked by 1", c.Sends)
+	}
 	// Logged in: HR (and, in sessionCookie's login, nobody else) is active.
 	if c.Active90 != 1 || c.Active[len(c.Active)-1] != 1 {
 		t.Errorf("active in 90 days %d, this month %v; want 1", c.Active90, c.Active)
@@ -113,14 +133,14 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 		t.Errorf("HR's home offers %d approve buttons, want one per waiting registration (2)", n)
 	}
 	for _, want := range []string{"HRホーム", "いま対応が必要なこと", `href="/hr/registrations"`, "ホームカミングデー", "autumn", "予定時刻を過ぎた配信",
-		`role="img"`, "<desc id=", "数値を表で見る", `aria-current="page"`} {
+		`<th scope="row">summer</th><td>3</td><td>2</td><td>1</td><td>0</td><td>0</td>`, `<th scope="col">開封</th>`, `role="img"`, "<desc id=", "数値を表で見る", `aria-current="page"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HR's home lacks %q", want)
 		}
 	}
-	// Six charts (members, funnel, events, stages, re-hires, referrals),
-	// each with its title, description and table.
-	if n := strings.Count(page, `<figure class="chart"`); n != 6 || strings.Count(page, "<title id=") != 6 || strings.Count(page, "<details class=\"chart-data\">") != 6 {
+	// Seven charts (members, funnel, events, stages, re-hires, referrals,
+	// newsletters), each with its title, description and table.
+	if n := strings.Count(page, `<figure class="chart"`); n != 7 || strings.Count(page, "<title id=") != 7 || strings.Count(page, "<details class=\"chart-data\">") != 7 {
 		t.Errorf("%d charts", n)
 	}
 	hint := ""

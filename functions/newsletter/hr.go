@@ -43,8 +43,10 @@ var hrText = map[string]map[string]string{
 		"none":    "ニュースレターはまだありません。content/newsletters/ に書いて、okaeri sync で同期してください。",
 		"caption": "ニュースレターの配信", "newsletter": "ニュースレター", "subject": "件名", "segment": "配信対象", "send_at": "配信予定",
 		"status": "状態", "started": "開始", "finished": "完了", "running": "実行中", "asap": "開始したらすぐ",
-		"recipients": "対象者", "sent": "送信済み", "failed": "失敗", "suppressed": "配信停止で除外", "uncertain": "送信不明",
-		"pending": "送信待ち", "batches": "バッチ", "requests": "リクエスト", "back": "ニュースレター一覧へ",
+		"pending": "送信待ち", "back": "ニュースレター一覧へ",
+		"went_to": "送った人数", "delivered": "届いた", "not_delivered": "届かなかった", "opened": "開封", "clicked": "クリック", "unsubscribed": "配信停止",
+		"rate_note": "割合は、送った人数（届いた人と届かなかった人の合計）に対する割合です。開封・クリック・配信停止は、それぞれ人数で数えています（同じ人が何度開いても 1 人）。配信停止はこのニュースレターのリンクから止めた人です。開封はメールソフトが画像を読み込んだときに数えるため、実際より少なく出ることがあります。",
+		"why_not":   "届かなかった内訳：配信停止や宛先エラーで除外 %d 人、送信失敗 %d 人、送信できたか不明 %d 人。", "pending_note": "まだ送っていない人が %d 人います。",
 		"summary": "概要", "slug": "ファイル名", "actor": "開始した人", "updated": "最終更新", "report": "送信レポート",
 		"report_none": "まだ配信していません。", "last_error": "最後のエラー", "preview": "プレビュー", "preheader": "プレビュー文",
 		"edition_ja": "日本語版", "edition_en": "英語版", "frame": "メールのプレビュー", "text_part": "テキスト版",
@@ -67,7 +69,9 @@ var hrText = map[string]map[string]string{
 		"test_note":     "件名に「【テスト送信】」を付けて、あなたのアドレス（%s）にだけ、あなたの言語の版を送ります。配信は始まらず、配信の状態も変わりません。",
 		"notice_tested": "テスト送信しました。%s に届きます。", "notice_test_wait": "テスト送信は少し前に済んでいます。同じメールが二重に届かないよう、1〜2分待ってからもう一度押してください。",
 		"audience": "今配信すると届く人数", "audience_total": "合計", "audience_ja": "日本語版", "audience_en": "英語版",
-		"audience_suppressed": "配信停止などで除外", "audience_claimed": "すでに送信済み・送信中", "people": "%d 人",
+		"audience_suppressed": "配信停止などで除外", "audience_claimed": "すでに送信済み・送信中", "people": "%d 人", "rate": "%s%%",
+		"warn_base_url": "このニュースレターのリンク（%d 件）は %s を指しています。このポータルのアドレス（OKAERI_BASE_URL）は %s です。このまま配信すると、リンクを開いた人が別のサイトに行きます。OKAERI_BASE_URL を正しく設定して okaeri sync を実行し直してください。",
+		"warn_overdue":  "配信予定（%s）を %d 分過ぎましたが、まだ始まっていません。定期実行（スケジューラ）が止まっている可能性があります。下のボタンで今すぐ配信するか、運用担当者に連絡してください。",
 		"audience_note": "ニュースレターの受け取りに同意し、配信対象に当てはまり、配信停止リストに載っていないメンバーの数です。実際の配信と同じ方法で、このページを開いた時点の状態から数えています。",
 	},
 	"en": {
@@ -75,8 +79,10 @@ var hrText = map[string]map[string]string{
 		"none":    "No newsletters yet. Write one in content/newsletters/ and run okaeri sync.",
 		"caption": "Newsletter sends", "newsletter": "Newsletter", "subject": "Subject", "segment": "Recipients", "send_at": "Scheduled",
 		"status": "Status", "started": "Started", "finished": "Finished", "running": "running", "asap": "As soon as started",
-		"recipients": "Recipients", "sent": "Sent", "failed": "Failed", "suppressed": "Suppressed", "uncertain": "Uncertain",
-		"pending": "Pending", "batches": "Batches", "requests": "Requests", "back": "All newsletters",
+		"pending": "Pending", "back": "All newsletters",
+		"went_to": "Sent to", "delivered": "Delivered", "not_delivered": "Not delivered", "opened": "Opened", "clicked": "Clicked", "unsubscribed": "Unsubscribed",
+		"rate_note": "Rates are of everyone the send was for (delivered and not delivered together). Opened, clicked and unsubscribed count people: someone who opens it five times counts once. Unsubscribed counts those who stopped it with this newsletter's link. An open counts when the mail app loads the images, so the real figure may be higher.",
+		"why_not":   "Not delivered: %d left out (unsubscribed or a bad address), %d failed, %d uncertain.", "pending_note": "%d people have not been sent it yet.",
 		"summary": "Summary", "slug": "File name", "actor": "Started by", "updated": "Last updated", "report": "Send report",
 		"report_none": "Not sent yet.", "last_error": "Last error", "preview": "Preview", "preheader": "Preheader",
 		"edition_ja": "Japanese edition", "edition_en": "English edition", "frame": "Preview of the email", "text_part": "Plain-text part",
@@ -99,7 +105,9 @@ var hrText = map[string]map[string]string{
 		"test_note":     "Sends your language's edition to your address (%s) only, with \"[Test]\" before the subject. The send does not start and its status does not change.",
 		"notice_tested": "The test is sent to %s.", "notice_test_wait": "A test went out a moment ago. So that it does not arrive twice, wait a minute or two before pressing again.",
 		"audience": "Who would get it now", "audience_total": "Total", "audience_ja": "Japanese edition", "audience_en": "English edition",
-		"audience_suppressed": "Left out (unsubscribed, bounced)", "audience_claimed": "Already sent or on their way", "people": "%d",
+		"audience_suppressed": "Left out (unsubscribed, bounced)", "audience_claimed": "Already sent or on their way", "people": "%d", "rate": "%s%%",
+		"warn_base_url": "This newsletter's links (%d) point at %s, but this portal's address (OKAERI_BASE_URL) is %s. Sent as it is, readers who open a link land on another site. Set OKAERI_BASE_URL right and run okaeri sync again.",
+		"warn_overdue":  "The send was due at %s, %d minutes ago, and has not started. The scheduler may have stopped. Start it now with the button below, or tell whoever runs the portal.",
 		"audience_note": "Members who agreed to receive the newsletter, are in its recipients and are not on the suppression list, counted the way the send counts them, as things are when this page was opened.",
 	},
 }
@@ -117,6 +125,7 @@ type hrSend struct {
 	Running     bool
 	Rendered    bool
 	Report      store.SendReport
+	Figures     []hrFigure // the report in words: delivered, not delivered, opened, clicked, unsubscribed
 	Error       string
 	Version     int64
 	SendAt      hrTime
@@ -138,7 +147,7 @@ func timeOf(t time.Time) hrTime {
 	return hrTime{Text: t.In(tokyo).Format("2006-01-02 15:04"), ISO: t.UTC().Format(time.RFC3339)}
 }
 
-func (h Handler) hrSendOf(ctx context.Context, s store.NewsletterSend, lang string) hrSend {
+func (h Handler) hrSendOf(ctx context.Context, s store.NewsletterSend, eng store.SendEngagement, lang string) hrSend {
 	T := hrText[lang]
 	v := hrSend{Slug: s.Slug, Title: s.Slug, Status: s.Status, StatusLabel: cmp.Or(T["st_"+string(s.Status)], string(s.Status)),
 		Running: s.LeaseOwner != "" && s.LeaseUntil.After(h.S.Now()), Rendered: s.Rendered != nil, Report: s.Report, Error: s.Error,
@@ -154,7 +163,86 @@ func (h Handler) hrSendOf(ctx context.Context, s store.NewsletterSend, lang stri
 	if s.Status != store.SendReady {
 		v.Actor = h.actorName(ctx, s.Actor, T)
 	}
+	v.Figures = reportFigures(s.Report, eng, T)
 	return v
+}
+
+// hrWarning is one thing on a send's page HR should act on before sending.
+type hrWarning struct{ ID, Text string }
+
+// sendWarnings says what is wrong with a send before it goes: its body
+// was rendered for another origin than OKAERI_BASE_URL (its links would
+// take readers elsewhere), or its scheduled time passed and it did not
+// start (the scheduler may be down).
+func (h Handler) sendWarnings(s store.NewsletterSend, T map[string]string) []hrWarning {
+	var out []hrWarning
+	here := strings.TrimRight(h.S.Config.BaseURL, "/")
+	if s.Rendered != nil && s.Status != store.SendDone {
+		if there := strings.TrimRight(s.Rendered.BaseURL, "/"); there != here {
+			links := 0
+			for _, e := range s.Rendered.Editions {
+				links += linksTo(e.HTML, there)
+			}
+			out = append(out, hrWarning{"warn-base-url", fmt.Sprintf(T["warn_base_url"], links, cmp.Or(there, "—"), here)})
+		}
+	}
+	if now := h.S.Now(); s.Status == store.SendScheduled && !s.SendAt.IsZero() && s.SendAt.Before(now.Add(-overdueAfter)) {
+		out = append(out, hrWarning{"warn-overdue", fmt.Sprintf(T["warn_overdue"], timeOf(s.SendAt).Text, int(now.Sub(s.SendAt).Minutes()))})
+	}
+	return out
+}
+
+// overdueAfter is how late a scheduled send may start before its page
+// warns (the scheduler runs every few minutes; /hr/ uses the same grace).
+const overdueAfter = 15 * time.Minute
+
+// linksTo counts the href attributes of body that go to origin.
+func linksTo(body, origin string) int {
+	if origin == "" {
+		return 0
+	}
+	n := 0
+	for _, q := range []string{`href="`, `href='`} {
+		n += strings.Count(body, q+origin+"/") + strings.Count(body, q+origin+q[len(q)-1:])
+	}
+	return n
+}
+
+// reportFigures is a send's report in plain words, each count with its
+// rate of everyone the send was for: delivered (SendGrid accepted it) and
+// not delivered (left out by the suppression list, failed, uncertain),
+// then opened, clicked and unsubscribed, members each once, from the
+// counters the events keep.
+func reportFigures(rep store.SendReport, eng store.SendEngagement, T map[string]string) []hrFigure {
+	notDelivered := rep.Suppressed + rep.Failed + rep.Uncertain
+	base := int64(rep.Sent + notDelivered)
+	figure := func(id, label string, n int64) hrFigure {
+		f := hrFigure{ID: id, Label: label, Value: fmt.Sprintf(T["people"], n), Count: n}
+		if base > 0 {
+			f.Rate = fmt.Sprintf(T["rate"], percentText(n, base))
+		}
+		return f
+	}
+	return []hrFigure{
+		{ID: "count-went-to", Label: T["went_to"], Value: fmt.Sprintf(T["people"], base), Count: base},
+		figure("count-delivered", T["delivered"], int64(rep.Sent)),
+		figure("count-opened", T["opened"], eng.Opened),
+		figure("count-clicked", T["clicked"], eng.Clicked),
+		figure("count-unsubscribed", T["unsubscribed"], eng.Unsubscribed),
+		figure("count-not-delivered", T["not_delivered"], int64(notDelivered)),
+	}
+}
+
+// percentText is n of base in percent: one decimal below 10%, whole above.
+func percentText(n, base int64) string {
+	p := float64(n) * 100 / float64(base)
+	if p > 0 && p < 0.1 {
+		return "<0.1" // not "0%" for someone who did
+	}
+	if p > 0 && p < 10 {
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", p), ".0")
+	}
+	return fmt.Sprintf("%.0f", p)
 }
 
 // segmentWords says who a segment reaches, one line per condition.
@@ -239,7 +327,7 @@ var hrListTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll" role="region" aria-labelledby="sends-caption" tabindex="0">
 <table><caption id="sends-caption">{{.T.caption}} ({{len .Sends}})</caption>
 <thead><tr><th scope="col">{{.T.newsletter}}</th><th scope="col">{{.T.subject}}</th><th scope="col">{{.T.segment}}</th><th scope="col">{{.T.send_at}}</th><th scope="col">{{.T.status}}</th>
-<th scope="col">{{.T.recipients}}</th><th scope="col">{{.T.sent}}</th><th scope="col">{{.T.failed}}</th><th scope="col">{{.T.suppressed}}</th><th scope="col">{{.T.uncertain}}</th><th scope="col">{{.T.pending}}</th><th scope="col">{{.T.batches}}</th><th scope="col">{{.T.requests}}</th>
+<th scope="col">{{.T.went_to}}</th><th scope="col">{{.T.delivered}}</th><th scope="col">{{.T.opened}}</th><th scope="col">{{.T.clicked}}</th><th scope="col">{{.T.unsubscribed}}</th><th scope="col">{{.T.not_delivered}}</th><th scope="col">{{.T.pending}}</th>
 <th scope="col">{{.T.started}}</th><th scope="col">{{.T.finished}}</th></tr></thead>
 <tbody>{{range .Sends}}<tr id="send-{{.Slug}}">
 <td><a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}</td>
@@ -247,7 +335,7 @@ var hrListTmpl = sync.OnceValue(func() *template.Template {
 <td>{{range $i, $s := .Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</td>
 <td>{{template "send_at" .}}</td>
 <td data-status="{{.Status}}">{{.StatusLabel}}{{if .Running}} ({{$.T.running}}){{end}}</td>
-<td>{{.Report.Recipients}}</td><td>{{.Report.Sent}}</td><td>{{.Report.Failed}}</td><td>{{.Report.Suppressed}}</td><td>{{.Report.Uncertain}}</td><td>{{.Report.Pending}}</td><td>{{.Report.Batches}}</td><td>{{.Report.Requests}}</td>
+{{range .Figures}}<td>{{.Count}}</td>{{end}}<td>{{.Report.Pending}}</td>
 <td>{{template "time" .Started}}</td><td>{{template "time" .Finished}}</td></tr>
 {{end}}</tbody></table></div>{{end}}` + hrFoot))
 })
@@ -258,6 +346,7 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 <h1 lang="ja">{{.S.Title}}</h1>
 {{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
 {{if not .S.Rendered}}<p class="form-errors" id="not-rendered">{{.NotRendered}}</p>{{end}}
+{{range .Warnings}}<p class="form-errors" id="{{.ID}}">{{.Text}}</p>{{end}}
 {{if .S.Error}}<div class="form-errors" id="last-error"><h2>{{.T.last_error}}</h2><p class="pre">{{.S.Error}}</p></div>{{end}}
 <h2>{{.T.summary}}</h2>
 <dl class="facts">
@@ -272,16 +361,12 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.slug}}</dt><dd><code>content/newsletters/{{.S.Slug}}.md</code></dd></div>
 </dl>
 <h2>{{.T.report}}</h2>
-<dl class="facts counts">
-<div><dt>{{.T.recipients}}</dt><dd id="count-recipients">{{.S.Report.Recipients}}</dd></div>
-<div><dt>{{.T.sent}}</dt><dd id="count-sent">{{.S.Report.Sent}}</dd></div>
-<div><dt>{{.T.failed}}</dt><dd id="count-failed">{{.S.Report.Failed}}</dd></div>
-<div><dt>{{.T.suppressed}}</dt><dd id="count-suppressed">{{.S.Report.Suppressed}}</dd></div>
-<div><dt>{{.T.uncertain}}</dt><dd id="count-uncertain">{{.S.Report.Uncertain}}</dd></div>
-<div><dt>{{.T.pending}}</dt><dd id="count-pending">{{.S.Report.Pending}}</dd></div>
-<div><dt>{{.T.batches}}</dt><dd id="count-batches">{{.S.Report.Batches}}</dd></div>
-<div><dt>{{.T.requests}}</dt><dd id="count-requests">{{.S.Report.Requests}}</dd></div>
-</dl>
+{{if .Sent}}<dl class="facts counts">
+{{range .S.Figures}}<div><dt>{{.Label}}</dt><dd id="{{.ID}}">{{.Value}}{{if .Rate}} <span class="rate">({{.Rate}})</span>{{end}}</dd></div>
+{{end}}</dl>
+<p class="hint">{{.T.rate_note}}</p>
+{{if .WhyNot}}<p id="why-not">{{.WhyNot}}</p>{{end}}{{else}}<p>{{.T.report_none}}</p>{{end}}
+{{if .S.Report.Pending}}<p id="count-pending">{{printf .T.pending_note .S.Report.Pending}}</p>{{end}}
 {{if .Uncertain}}<p class="notice">{{.Uncertain}}</p>{{end}}
 {{if .Editions}}<h2>{{.T.preview}}</h2>
 <p class="hint">{{.T.preview_note}}</p>
@@ -316,8 +401,12 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 <p><a class="button button-secondary" href="/hr/newsletters/{{.S.Slug}}">{{.T.reload}}</a></p>{{end}}` + hrFoot))
 })
 
-// hrFigure is one labelled number on a page.
-type hrFigure struct{ ID, Label, Value string }
+// hrFigure is one labelled number on a page, with its rate if it has one.
+type hrFigure struct {
+	ID, Label, Value string
+	Count            int64
+	Rate             string
+}
 
 // hrEdition is one language's email on the page.
 type hrEdition struct {
@@ -338,9 +427,18 @@ func (h Handler) hrNewsletters(w http.ResponseWriter, r *http.Request, admin sto
 	}
 	newestFirst(sends)
 	lang := hrLang(admin)
+	slugs := make([]string, len(sends))
+	for i, s := range sends {
+		slugs[i] = s.Slug
+	}
+	eng, err := store.EngagementOf(r.Context(), h.S.Store, slugs...)
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), pathFor(lang, "/members/"))
+		return
+	}
 	views := make([]hrSend, 0, len(sends))
 	for _, s := range sends {
-		views = append(views, h.hrSendOf(r.Context(), s, lang))
+		views = append(views, h.hrSendOf(r.Context(), s, eng[s.Slug], lang))
 	}
 	data := h.hrData(lang, "/hr/newsletters")
 	data["Sends"] = views
@@ -354,9 +452,14 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 		h.fail(w, r, err, "/hr/newsletters")
 		return
 	}
+	eng, err := store.EngagementOf(ctx, h.S.Store, s.Slug)
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "/hr/newsletters")
+		return
+	}
 	lang := hrLang(admin)
 	T := hrText[lang]
-	v := h.hrSendOf(ctx, s, lang)
+	v := h.hrSendOf(ctx, s, eng[s.Slug], lang)
 	data := h.hrData(lang, "")
 	data["Title"], data["S"] = v.Title, v
 	data["NotRendered"] = httpapi.Message(lang, "newsletter_not_rendered")
@@ -378,8 +481,14 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 	if s.Rendered != nil && admin.Email != "" {
 		data["TestNote"] = fmt.Sprintf(T["test_note"], admin.Email)
 	}
+	data["Warnings"] = h.sendWarnings(s, T)
 	if s.Report.Uncertain > 0 {
 		data["Uncertain"] = fmt.Sprintf(T["uncertain_note"], s.Report.Uncertain, s.Slug)
+	}
+	rep := s.Report
+	data["Sent"] = !s.StartedAt.IsZero() || rep.Sent+rep.Failed+rep.Uncertain+rep.Suppressed > 0
+	if rep.Suppressed+rep.Failed+rep.Uncertain > 0 {
+		data["WhyNot"] = fmt.Sprintf(T["why_not"], rep.Suppressed, rep.Failed, rep.Uncertain)
 	}
 	if s.Rendered != nil {
 		editions, err := h.previews(r.Context(), *s.Rendered, T)
@@ -396,10 +505,11 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 			return
 		}
 		people := func(n int) string { return fmt.Sprintf(T["people"], n) }
-		data["Audience"] = []hrFigure{{"audience-total", T["audience_total"], people(a.Total())}, {"audience-ja", T["audience_ja"], people(a.Ja)},
-			{"audience-en", T["audience_en"], people(a.En)}, {"audience-suppressed", T["audience_suppressed"], people(a.Suppressed)}}
+		data["Audience"] = []hrFigure{{ID: "audience-total", Label: T["audience_total"], Value: people(a.Total())},
+			{ID: "audience-ja", Label: T["audience_ja"], Value: people(a.Ja)}, {ID: "audience-en", Label: T["audience_en"], Value: people(a.En)},
+			{ID: "audience-suppressed", Label: T["audience_suppressed"], Value: people(a.Suppressed)}}
 		if a.Claimed > 0 {
-			data["Audience"] = append(data["Audience"].([]hrFigure), hrFigure{"audience-claimed", T["audience_claimed"], people(a.Claimed)})
+			data["Audience"] = append(data["Audience"].([]hrFigure), hrFigure{ID: "audience-claimed", Label: T["audience_claimed"], Value: people(a.Claimed)})
 		}
 	}
 	h.startForm(data, s, v, T)

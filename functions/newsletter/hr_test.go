@@ -167,7 +167,7 @@ func TestHRNewsletterPages(t *testing.T) {
 		`<a href="/hr/newsletters/autumn-2026" lang="ja">アルムナイ通信 2026年秋号</a>`, `<span lang="en">Alumni News, Autumn 2026</span>`,
 		"【アルムナイ通信】秋号", "ニュースレターの受け取りに同意したすべてのメンバー",
 		`<time datetime="2026-10-01T01:00:00Z">2026-10-01 10:00</time>`, `data-status="ready">未配信`,
-		`data-status="failed">停止（エラー）`, "<td>2400</td><td>1000</td><td>1000</td><td>37</td><td>0</td><td>363</td><td>3</td><td>9</td>",
+		`data-status="failed">停止（エラー）`, "<td>2037</td><td>1000</td><td>0</td><td>0</td><td>0</td><td>1037</td><td>363</td>",
 		`<time datetime="2026-07-01T01:00:00Z">2026-07-01 10:00</time>`, `<time datetime="2026-07-01T01:05:00Z">2026-07-01 10:05</time>`,
 		`<a href="/hr/newsletters/spring-2026" lang="ja">spring-2026</a>`)
 	order := regexp.MustCompile(`id="send-([a-z0-9-]+)"`).FindAllStringSubmatch(list.body, -1)
@@ -212,9 +212,11 @@ func TestHRNewsletterPages(t *testing.T) {
 
 	// Failed halfway: the last error, every count, and a form that resumes.
 	summer := request(t, srv, "GET", "/hr/newsletters/summer-2026", nil, admin, browserGet...)
-	mustContain(t, "the failed send", summer.body, `id="last-error"`, "400 invalid from address", `id="count-sent">1000<`,
-		`id="count-failed">1000<`, `id="count-suppressed">37<`, `id="count-pending">363<`, `id="count-requests">9<`,
-		"okaeri コマンド", "配信を再開する")
+	mustContain(t, "the failed send", summer.body, `id="last-error"`, "400 invalid from address", `id="count-went-to">2037 人<`,
+		`id="count-delivered">1000 人 <span class="rate">(49%)</span>`, `id="count-not-delivered">1037 人 <span class="rate">(51%)</span>`,
+		`id="count-opened">0 人 <span class="rate">(0%)</span>`, "配信停止や宛先エラーで除外 37 人、送信失敗 1000 人、送信できたか不明 0 人",
+		`id="count-pending">まだ送っていない人が 363 人います。`, "okaeri コマンド", "配信を再開する")
+	mustNotContain(t, "the failed send", summer.body, "バッチ", "リクエスト")
 
 	// A slug that is not there: 404, as a problem for an API client and as a page for a browser.
 	p := request(t, srv, "GET", "/hr/newsletters/no-such-issue", nil, admin, "Accept", "application/json")

@@ -72,7 +72,8 @@ func (s *Service) Subscribed(ctx context.Context, token string) (subscribed bool
 // Unsubscribe withdraws the newsletter consent of the member a token names
 // (recorded in their consent history and the audit log) and puts their
 // address on the suppression list, so no batch sends to it even if it was
-// claimed a moment ago. Doing it again changes nothing.
+// claimed a moment ago; the send whose link it was counts it (its
+// unsubscribe counter, once per member). Doing it again changes nothing.
 func (s *Service) Unsubscribe(ctx context.Context, token string) (lang store.Language, err error) {
 	memberID, slug, err := s.parseToken(token)
 	if err != nil {
@@ -107,6 +108,13 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (lang store.Lan
 	}
 	if _, err := s.Store.Suppress(ctx, m.Email, store.SuppressUnsubscribe, mark); err != nil {
 		return "", fmt.Errorf("unsubscribe: %w", err)
+	}
+	if changed && mark.Slug != "" {
+		// Counted for the send whose link it was (store.CounterEngaged).
+		e := store.Engagement{EventID: "unsubscribe-" + mark.Slug, Type: store.EngagementUnsubscribe, Slug: mark.Slug, MemberID: m.ID, At: now}
+		if _, err := s.Store.RecordEngagement(ctx, e); err != nil {
+			return "", fmt.Errorf("unsubscribe: %w", err)
+		}
 	}
 	if changed {
 		if _, err := s.Store.AppendAudit(ctx, store.AuditEntry{At: now, Actor: m.ID, Action: "newsletter.unsubscribe", Subject: m.ID, Fields: []string{"consents.newsletter"}}); err != nil {

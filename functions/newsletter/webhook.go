@@ -42,7 +42,7 @@ type Event struct {
 type WebhookResult struct {
 	Events      int `json:"events"`
 	Suppressed  int `json:"suppressed"`  // addresses newly suppressed
-	Engagement  int `json:"engagement"`  // open and click events newly recorded
+	Engagement  int `json:"engagement"`  // open, click and unsubscribe events newly recorded
 	Reconciled  int `json:"reconciled"`  // uncertain batches found to have been sent
 	Duplicates  int `json:"duplicates"`  // events already applied before
 	Unsupported int `json:"unsupported"` // events this portal keeps nothing of
@@ -81,9 +81,9 @@ func (s *Service) ApplyEvents(ctx context.Context, events []Event) (WebhookResul
 				did = true
 			}
 		}
-		if (e.Event == "open" || e.Event == "click") && e.Member != "" && store.ValidSlug(e.Send) && e.EventID != "" {
+		if kind, ok := engagementEvents[e.Event]; ok && e.Member != "" && store.ValidSlug(e.Send) && e.EventID != "" {
 			applicable = true
-			created, err := s.recordEngagement(ctx, e)
+			created, err := s.recordEngagement(ctx, e, kind)
 			if err != nil {
 				return res, err
 			}
@@ -158,8 +158,13 @@ func (s *Service) suppressFromEvent(ctx context.Context, e Event, reason store.S
 	return added, nil
 }
 
-// recordEngagement keeps an open or click of a member who still exists.
-func (s *Service) recordEngagement(ctx context.Context, e Event) (bool, error) {
+// engagementEvents are the SendGrid events kept as engagement with a send
+// (and counted, each member once: store.CounterEngaged).
+var engagementEvents = map[string]store.EngagementType{"open": store.EngagementOpen, "click": store.EngagementClick,
+	"unsubscribe": store.EngagementUnsubscribe, "group_unsubscribe": store.EngagementUnsubscribe}
+
+// recordEngagement keeps an open, click or unsubscribe of a member who still exists.
+func (s *Service) recordEngagement(ctx context.Context, e Event, kind store.EngagementType) (bool, error) {
 	if _, err := s.Store.GetMember(ctx, e.Member); errors.Is(err, store.ErrNotFound) {
 		return false, nil // erased since: keep nothing about them
 	} else if err != nil {
@@ -169,7 +174,7 @@ func (s *Service) recordEngagement(ctx context.Context, e Event) (bool, error) {
 	if e.Timestamp > 0 {
 		at = time.Unix(e.Timestamp, 0)
 	}
-	return s.Store.RecordEngagement(ctx, store.Engagement{EventID: e.EventID, Type: store.EngagementType(e.Event), Slug: e.Send, MemberID: e.Member, At: at, URL: e.URL})
+	return s.Store.RecordEngagement(ctx, store.Engagement{EventID: e.EventID, Type: kind, Slug: e.Send, MemberID: e.Member, At: at, URL: e.URL})
 }
 
 // reconcile marks an uncertain batch sent: an event about one of its

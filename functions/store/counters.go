@@ -240,3 +240,42 @@ func AttendanceCounts(old, next *RSVP) map[string]int64 {
 	}
 	return nil
 }
+
+// CounterEngaged is how many members did t (opened, clicked, unsubscribed
+// through its link) with the newsletter send slug, each member once:
+// RecordEngagement adds one for a member's first event of the type. Erasure
+// does not lower it.
+func CounterEngaged(slug string, t EngagementType) string {
+	return "newsletters." + string(t) + "." + slug
+}
+
+// SendEngagement is how many members engaged with one send, each once.
+type SendEngagement struct {
+	Opened       int64 `json:"opened"`
+	Clicked      int64 `json:"clicked"`
+	Unsubscribed int64 `json:"unsubscribed"` // through the send's own link
+}
+
+// EngagementOf reads the engagement counters of the sends slugs, with one
+// Counts call; every slug asked has an entry.
+func EngagementOf(ctx context.Context, c Counters, slugs ...string) (map[string]SendEngagement, error) {
+	out := make(map[string]SendEngagement, len(slugs))
+	if len(slugs) == 0 {
+		return out, nil
+	}
+	names := make([]string, 0, len(slugs)*len(EngagementTypes))
+	for _, slug := range slugs {
+		for _, t := range EngagementTypes {
+			names = append(names, CounterEngaged(slug, t))
+		}
+	}
+	n, err := c.Counts(ctx, names...)
+	if err != nil {
+		return nil, fmt.Errorf("engagement counts: %w", err)
+	}
+	for _, slug := range slugs {
+		out[slug] = SendEngagement{Opened: n[CounterEngaged(slug, EngagementOpen)], Clicked: n[CounterEngaged(slug, EngagementClick)],
+			Unsubscribed: n[CounterEngaged(slug, EngagementUnsubscribe)]}
+	}
+	return out, nil
+}

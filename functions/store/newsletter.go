@@ -64,9 +64,12 @@ type Newsletters interface {
 	// GetDelivery returns a member's delivery of a newsletter, or ErrNotFound.
 	GetDelivery(ctx context.Context, slug, memberID string) (Delivery, error)
 
-	// RecordEngagement stores an open or click once per EventID (SendGrid's
-	// sg_event_id): created is false, and nothing changes, when the event
-	// was recorded before. ErrInvalid for bad data.
+	// RecordEngagement stores an open, click or unsubscribe once per EventID
+	// (SendGrid's sg_event_id): created is false, and nothing changes, when
+	// the event was recorded before. The member's first event of each type
+	// for a send adds one to CounterEngaged(slug, type) in the same
+	// transaction, so those counters count members, each once, under any
+	// concurrency and retries. ErrInvalid for bad data.
 	RecordEngagement(ctx context.Context, e Engagement) (created bool, err error)
 	// ListMemberEngagement returns a member's engagement events ordered by
 	// At then EventID (for their data export).
@@ -373,7 +376,13 @@ type EngagementType string
 const (
 	EngagementOpen  EngagementType = "open"
 	EngagementClick EngagementType = "click"
+	// EngagementUnsubscribe: the member unsubscribed through this send's
+	// link (the portal's, or SendGrid's unsubscribe event naming the send).
+	EngagementUnsubscribe EngagementType = "unsubscribe"
 )
+
+// EngagementTypes lists every engagement type.
+var EngagementTypes = []EngagementType{EngagementOpen, EngagementClick, EngagementUnsubscribe}
 
 // Engagement is one open or click, kept for engagement figures.
 type Engagement struct {
@@ -728,7 +737,7 @@ func (e Engagement) Validate() error {
 	if e.EventID == "" || len(e.EventID) > maxKey || strings.ContainsAny(e.EventID, "#\x00") {
 		errs = append(errs, invalid("eventId", codeFor(e.EventID)))
 	}
-	if e.Type != EngagementOpen && e.Type != EngagementClick {
+	if !slices.Contains(EngagementTypes, e.Type) {
 		errs = append(errs, invalid("type", codeFor(string(e.Type))))
 	}
 	if !ValidSlug(e.Slug) {

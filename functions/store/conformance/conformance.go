@@ -69,6 +69,7 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"CountersFollowJobs", func(t *testing.T, s store.Store) { testCountersFollowJobs(t, s, newStore) }},
 		{"CountersFollowActivity", func(t *testing.T, s store.Store) { testCountersFollowActivity(t, s, newStore) }},
 		{"CountersFollowAttendance", func(t *testing.T, s store.Store) { testCountersFollowAttendance(t, s, newStore) }},
+		{"CountersFollowEngagement", func(t *testing.T, s store.Store) { testCountersFollowEngagement(t, s, newStore) }},
 		{"JSONLRoundTrip", withSecond(newStore, testJSONLRoundTrip)},
 		{"RosterPutGet", testRosterPutGet},
 		{"RosterReplace", testRosterReplace},

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -330,4 +331,86 @@ func testCountersFollowAttendance(t *testing.T, s store.Store, newStore Factory)
 	importAll(t, s, dst)
 	importAll(t, s, dst)
 	wantCounts(t, "imported", dst, map[string]int64{store.CounterAttended("ev-1"): 4})
+}
+
+// testCountersFollowEngagement: a send's opens, clicks and unsubscribes
+// count members, each once per send and type, whatever repeats, races and
+// second events happen; erasure keeps the figures and drops what the member
+// did; an import rebuilds them and importing again counts nothing more.
+func testCountersFollowEngagement(t *testing.T, s store.Store, newStore Factory) {
+	ctx := context.Background()
+	record := func(id string, kind store.EngagementType, slug, member string) bool {
+		t.Helper()
+		created, err := s.RecordEngagement(ctx, store.Engagement{EventID: id, Type: kind, Slug: slug, MemberID: member, At: t0})
+		if err != nil {
+			t.Fatalf("RecordEngagement(%s): %v", id, err)
+		}
+		return created
+	}
+	// m1 opens three times (one event reported twice) and clicks twice.
+	for _, id := range []string{"o1", "o1", "o2", "o3"} {
+		record(id, store.EngagementOpen, "autumn", "m1")
+	}
+	record("c1", store.EngagementClick, "autumn", "m1")
+	record("c2", store.EngagementClick, "autumn", "m1")
+	// m2 opens autumn and unsubscribes through its link; m1 opens winter.
+	record("o4", store.EngagementOpen, "autumn", "m2")
+	record("u1", store.EngagementUnsubscribe, "autumn", "m2")
+	record("o5", store.EngagementOpen, "winter", "m1")
+	// m3's opens, from many SendGrid posts at once: one member.
+	errs := together(8, func(i int) error {
+		_, err := s.RecordEngagement(ctx, store.Engagement{EventID: fmt.Sprintf("race-%d", i), Type: store.EngagementOpen, Slug: "autumn", MemberID: "m3", At: t0})
+		return err
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !record("race-x", store.EngagementClick, "autumn", "m3") || record("race-0", store.EngagementOpen, "autumn", "m3") {
+		t.Fatal("a new event was not created, or a repeated one was")
+	}
+	want := map[string]store.SendEngagement{"autumn": {Opened: 3, Clicked: 2, Unsubscribed: 1}, "winter": {Opened: 1}, "spring": {}}
+	got, err := store.EngagementOf(ctx, s, "autumn", "winter", "spring")
+	if err != nil || len(got) != 3 || got["autumn"] != want["autumn"] || got["winter"] != want["winter"] || got["spring"] != want["spring"] {
+		t.Fatalf("EngagementOf = %+v, %v; want %+v", got, err, want)
+	}
+	if events, _ := s.ListMemberEngagement(ctx, "m3"); len(events) != 9 {
+		t.Fatalf("m3 has %d events stored, want 9 (8 opens, 1 click)", len(events))
+	}
+	for _, line := range exportLines(t, s, exportAt) {
+		if containsFold(line, "newsletters.open") || containsFold(line, "NLFIRST") || containsFold(line, "engagement_first") {
+			t.Fatalf("export holds derived data: %s", line)
+		}
+	}
+	dst := newStore(t)
+	importAll(t, s, dst)
+	importAll(t, s, dst)
+	if got, err := store.EngagementOf(ctx, dst, "autumn", "winter"); err != nil || got["autumn"] != want["autumn"] || got["winter"] != want["winter"] {
+		t.Fatalf("imported EngagementOf = %+v, %v; want %+v", got, err, want)
+	}
+	// Erasure: m1's events and first-event marks go, the counts stay.
+	if err := s.EraseNewsletterMember(ctx, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if events, _ := s.ListMemberEngagement(ctx, "m1"); len(events) != 0 {
+		t.Fatalf("erased member keeps %d events", len(events))
+	}
+	for _, line := range exportLines(t, s, exportAt) {
+		if containsFold(line, `"m1"`) {
+			t.Fatalf("export after erasure names the member: %s", line)
+		}
+	}
+	if got, _ := store.EngagementOf(ctx, s, "autumn"); got["autumn"] != want["autumn"] {
+		t.Fatalf("after erasure EngagementOf = %+v, want %+v", got["autumn"], want["autumn"])
+	}
+	// Nothing says m1 opened autumn any more: an open under that id (which
+	// a real erased member never makes) counts as a first one.
+	record("o6", store.EngagementOpen, "autumn", "m1")
+	if got, _ := store.EngagementOf(ctx, s, "autumn"); got["autumn"].Opened != want["autumn"].Opened+1 {
+		t.Fatalf("after erasure the member's mark stayed: opened %d", got["autumn"].Opened)
+	}
+	if _, err := s.RecordEngagement(ctx, store.Engagement{EventID: "x", Type: "bounce", Slug: "autumn", MemberID: "m2", At: t0}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("engagement of another type: %v", err)
+	}
 }

@@ -25,6 +25,8 @@ import (
 //	                                                    partition (1,000 writes/s) would throttle
 //	suppression SUPPRESS#<email hash>      SUPPRESS     one attribute per reason
 //	engagement  MEMBER#<member>            ENGAGE#<sg_event_id>
+//	first       MEMBER#<member>            NLFIRST#<slug>#<type>   the member's first event of
+//	                                                    a type for a send: counted once (derived)
 //
 // Sends and batches keep their fields in a JSON "data" attribute beside the
 // few attributes that conditions read (status, version).
@@ -39,6 +41,7 @@ const (
 	typeSuppression     = string(store.RecordSuppression)
 	typeEngagement      = string(store.RecordEngagement)
 	typeMemberDelivery  = "member_delivery"
+	typeFirstEngagement = "engagement_first"
 	claimConcurrency    = 16
 	suppressionReasonAt = "reason_"
 )
@@ -60,6 +63,14 @@ func memberDeliveryKey(memberID, slug string) kv.Key {
 }
 
 const memberDeliveryPrefix = "NLDELIVERY#"
+
+// firstEngagementKey marks that a member's first event of type t for a send
+// was counted (store.CounterEngaged).
+func firstEngagementKey(memberID, slug string, t store.EngagementType) kv.Key {
+	return key("MEMBER#"+memberID, firstEngagementPrefix+slug+"#"+string(t))
+}
+
+const firstEngagementPrefix = "NLFIRST#"
 
 func memberDeliveryItem(d store.Delivery) item {
 	return with(memberDeliveryKey(d.MemberID, d.Slug), item{"type": str(typeMemberDelivery), "slug": str(d.Slug)})
@@ -110,9 +121,10 @@ func init() {
 		e, err := decodeEngagement(it)
 		return store.Record{Engagement: &e}, err
 	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, engagementItem(*r.Engagement))
+		_, err := s.recordEngagement(ctx, r.Engagement.Normalized(), nil)
+		return err
 	})
-	indexTypes(typeMemberDelivery)
+	indexTypes(typeMemberDelivery, typeFirstEngagement)
 }
 
 // newsletterData is v as the JSON "data" attribute.
@@ -764,14 +776,32 @@ func (s *Store) RecordEngagement(ctx context.Context, e store.Engagement) (bool,
 	if err := e.Validate(); err != nil {
 		return false, fmt.Errorf("record engagement: %w", err)
 	}
-	err := s.putNew(ctx, "record engagement", engagementItem(e))
-	if _, failed := conditionFailed(err); failed {
-		return false, nil
+	return s.recordEngagement(ctx, e, kv.NotExists())
+}
+
+// recordEngagement puts e on cond (nil: an import, which replaces it) in
+// one transaction with the member's first-event mark for its send and type,
+// on condition that the mark is absent, and +1 on the counter; when the
+// mark is there already, the event alone. So each member counts once per
+// send and type, and importing again counts nothing more.
+func (s *Store) recordEngagement(ctx context.Context, e store.Engagement, cond kv.Cond) (bool, error) {
+	put := kv.Put(engagementItem(e), cond)
+	first := with(firstEngagementKey(e.MemberID, e.Slug, e.Type), item{"type": str(typeFirstEngagement), "slug": str(e.Slug), "kind": str(string(e.Type))})
+	ops := append([]kv.Op{put, kv.Put(first, kv.NotExists())}, counterOps(map[string]int64{store.CounterEngaged(e.Slug, e.Type): 1})...)
+	for {
+		err := s.transact(ctx, "record engagement", ops)
+		i, _, failed := failedAt(err)
+		switch {
+		case failed && i == 0:
+			return false, nil // recorded before
+		case failed && i == 1 && len(ops) > 1:
+			ops = ops[:1] // not the member's first of its type: counted already
+			continue
+		case err != nil:
+			return false, fmt.Errorf("record engagement: %w", err)
+		}
+		return true, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("record engagement: %w", err)
-	}
-	return true, nil
 }
 
 // ListMemberEngagement implements store.Newsletters: a consistent Query of
@@ -843,6 +873,16 @@ func (s *Store) EraseNewsletterMember(ctx context.Context, memberID string) erro
 	}
 	for _, e := range events {
 		if err := s.deleteExisting(ctx, "erase newsletter member", engagementKey(memberID, e.EventID)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("erase newsletter member: %w", err)
+		}
+	}
+	// The first-event marks say what the member did: they go, the counts stay.
+	firsts, err := s.queryAll(ctx, kv.Query{PK: "MEMBER#" + memberID, Prefix: firstEngagementPrefix})
+	if err != nil {
+		return fmt.Errorf("erase newsletter member: %w", err)
+	}
+	for _, it := range firsts {
+		if err := s.write(ctx, kv.Delete(kv.Key{PK: it[AttrPK].(string), SK: it[AttrSK].(string)}, nil)); err != nil {
 			return fmt.Errorf("erase newsletter member: %w", err)
 		}
 	}
