@@ -48,6 +48,13 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /hr/admins":                          h.admin(h.hrAdmins),
 		"GET /hr/members":                         h.admin(h.hrMembers),
 		"GET /hr/members.csv":                     h.admin(h.hrMembersCSV),
+		"GET /hr/members/{id}":                    h.admin(h.hrMember),
+		"POST /api/hr/members/{id}/correct":       h.admin(h.hrCorrect),
+		"POST /api/hr/members/{id}/suspend":       h.admin(h.hrSuspend),
+		"POST /api/hr/members/{id}/restore":       h.admin(h.hrRestore),
+		"POST /api/hr/members/{id}/grant":         h.admin(h.hrMemberGrant),
+		"POST /api/hr/members/{id}/revoke":        h.admin(h.hrMemberRevoke),
+		"POST /api/hr/members/{id}/erase":         h.admin(h.hrMemberErase),
 		"POST /api/hr/admins":                     h.admin(h.hrGrant),
 		"POST /api/hr/admins/{id}/revoke":         h.admin(h.hrRevoke),
 	}

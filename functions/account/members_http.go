@@ -48,7 +48,7 @@ func (h Handler) hrMembers(w http.ResponseWriter, r *http.Request, admin store.M
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		membersTmpl(), map[string]any{"T": T, "F": f, "R": res, "Next": next, "CSV": "/hr/members.csv?" + f.Query().Encode(),
 			"Statuses": statuses, "Opens": opens, "Searched": !f.Empty() || r.URL.Query().Get("cursor") != "",
-			"Date": hrDate(lang), "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
+			"Date": hrDate(lang), "Done": T["done_"+r.URL.Query().Get("done")], "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
 }
 
 var memberColumns = []httpapi.CSVColumn{{"ID", "ID"}, {"氏名", "Name"}, {"ふりがな", "Kana"}, {"メールアドレス", "Email"}, {"部署", "Department"},
@@ -96,6 +96,7 @@ func (h Handler) hrMembersCSV(w http.ResponseWriter, r *http.Request, admin stor
 var membersTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("members").Parse(`<div class="wrap hr">` + httpapi.HRNav + `
 <h1>{{.T.title}}</h1>
+{{if .Done}}<p class="notice" role="status">{{.Done}}</p>{{end}}
 <form method="get" action="/hr/members" class="form member-search" role="search">
 <div class="field"><label for="q">{{.T.q}}</label><input id="q" name="q" type="search" value="{{.F.Q}}" maxlength="100" placeholder="{{.T.q_hint}}"></div>
 <details{{if or .F.Status .F.Department .F.JoinedFrom .F.JoinedTo .F.LeftFrom .F.LeftTo .F.Open}} open{{end}}><summary>{{.T.more}}</summary>
@@ -111,7 +112,7 @@ var membersTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll"><table>
 <caption>{{.T.caption}} ({{len .R.Members}}{{if .Next}}+{{end}})</caption>
 <thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.email}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.years}}</th><th scope="col">{{.T.status}}</th></tr></thead>
-<tbody>{{range .R.Members}}<tr><td><b>{{.Name}}</b>{{if .Kana}}<br><small>{{.Kana}}</small>{{end}}</td><td>{{.Email}}</td><td>{{.Department}}</td><td>{{.Joined}} – {{.Left}}</td><td>{{index $.T (printf "st_%s" .Status)}}</td></tr>
+<tbody>{{range .R.Members}}<tr><td><a href="/hr/members/{{.ID}}"><b>{{.Name}}</b></a>{{if .Kana}}<br><small>{{.Kana}}</small>{{end}}</td><td>{{.Email}}</td><td>{{.Department}}</td><td>{{.Joined}} – {{.Left}}</td><td>{{index $.T (printf "st_%s" .Status)}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
 {{if .Next}}<p><a class="button button-secondary" href="{{.Next}}">{{.T.next}}</a></p>{{end}}
 </div>`))
@@ -123,11 +124,13 @@ var membersText = map[string]map[string]string{
 		"open": "関心", "search": "検索する", "csv": "この条件でCSV（Excel）", "none": "条件に合うメンバーはいません。条件を減らしてお試しください。",
 		"empty": "メンバーはまだいません。", "caption": "メンバー", "name": "氏名", "email": "メールアドレス", "years": "在籍", "next": "さらに表示する",
 		"st_approved": "承認済み", "st_verified": "審査待ち", "st_suspended": "利用停止", "st_rejected": "却下", "st_pending": "メール未確認",
-		"open_rehire": "復職", "open_referrals": "紹介", "open_sidework": "副業・業務委託", "open_mentoring": "メンタリング"},
+		"open_rehire": "復職", "open_referrals": "紹介", "open_sidework": "副業・業務委託", "open_mentoring": "メンタリング",
+		"done_erased": "メンバーを削除しました。ご本人に完了のメールを送りました。"},
 	"en": {"title": "Members", "q": "Find by name, kana, email or department", "q_hint": "e.g. sato, sato@example.com", "more": "More filters",
 		"status": "Status", "any": "Any", "department": "Department", "joined": "Year joined", "left": "Year left", "from": "from", "to": "to",
 		"open": "Open to", "search": "Search", "csv": "CSV of these (Excel)", "none": "No member matches. Try fewer filters.",
 		"empty": "No members yet.", "caption": "Members", "name": "Name", "email": "Email", "years": "Employed", "next": "Show more",
 		"st_approved": "Approved", "st_verified": "Waiting for review", "st_suspended": "Suspended", "st_rejected": "Rejected", "st_pending": "Email not confirmed",
-		"open_rehire": "Rehire", "open_referrals": "Referrals", "open_sidework": "Side work", "open_mentoring": "Mentoring"},
+		"open_rehire": "Rehire", "open_referrals": "Referrals", "open_sidework": "Side work", "open_mentoring": "Mentoring",
+		"done_erased": "The member is erased, and was mailed that it is done."},
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/okaeri/okaeri/functions/auth"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	omail "github.com/okaeri/okaeri/functions/mail"
-	"github.com/okaeri/okaeri/functions/roster/month"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -104,31 +103,7 @@ func (in *RegisterInput) Validate(policyVersion string, now time.Time) error {
 	} else if in.Kana != "" && strings.IndexFunc(in.Kana, func(r rune) bool { return !kanaRune(r) }) >= 0 {
 		add(&httpapi.FieldError{Field: "kana", Code: "kana"})
 	}
-	add(checkText("department", in.Department, 100, true))
-	thisMonth := now.Format("2006-01")
-	months := 0
-	for _, f := range []struct {
-		name string
-		v    *string
-	}{{"joined", &in.Joined}, {"left", &in.Left}} {
-		// The roster's own reader: whatever HR's roster holds, a member may type.
-		m, ok := month.Parse(*f.v)
-		switch {
-		case *f.v == "":
-			add(&httpapi.FieldError{Field: f.name, Code: "required"})
-		case !ok:
-			add(&httpapi.FieldError{Field: f.name, Code: "month"})
-		case m > thisMonth:
-			add(&httpapi.FieldError{Field: f.name, Code: "future"})
-		}
-		if ok {
-			*f.v = m
-			months++
-		}
-	}
-	if months == 2 && in.Left < in.Joined {
-		add(&httpapi.FieldError{Field: "left", Code: "before_joined"})
-	}
+	fes = append(fes, checkTenure(&in.Department, &in.Joined, &in.Left, now)...)
 	if in.EmployeeNumber != "" && !empNoRE.MatchString(in.EmployeeNumber) {
 		add(&httpapi.FieldError{Field: "employee_number", Code: "employee_number"})
 	}

@@ -317,7 +317,7 @@ var reviewTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll"><table>
 <caption>{{.RT.history_caption}}</caption>
 <thead><tr><th scope="col">{{.RT.when}}</th><th scope="col">{{.RT.what}}</th><th scope="col">{{.RT.whom}}</th><th scope="col">{{.RT.who}}</th></tr></thead>
-<tbody>{{range .History}}<tr><td>{{call $.When .At}}</td><td>{{index $.RT (printf "h_%s" .Action)}}</td><td>{{if .Name}}{{.Name}}{{else}}{{$.RT.erased}}{{end}}</td><td>{{if .By}}{{.By}}{{else}}{{$.RT.automatic}}{{end}}</td></tr>
+<tbody>{{range .History}}<tr><td>{{call $.When .At}}</td><td>{{index $.RT (printf "h_%s" .Action)}}</td><td>{{if .Name}}<a href="/hr/members/{{.Subject}}">{{.Name}}</a>{{else}}{{$.RT.erased}}{{end}}</td><td>{{if .By}}{{.By}}{{else}}{{$.RT.automatic}}{{end}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
 </section>
 </div>`))

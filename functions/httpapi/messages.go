@@ -100,7 +100,8 @@ var messages = map[string]message{
 	"label.location":          {"地域", "Location"},
 	"label.skills":            {"スキル", "Skills"},
 	"label.interests":         {"関心ごと", "Interests"},
-	"label.confirm":           {"削除の確認", "Confirmation"},
+	"label.confirm":           {"確認", "Confirmation"},
+	"label.version":           {"ページを開いた時点の版", "Version you saw"},
 	"label.visible":           {"名簿に表示する項目", "Fields shown in the directory"},
 	"label.email":             {"メールアドレス", "Email"},
 	"label.name":              {"氏名", "Name"},
@@ -155,9 +156,13 @@ var messages = map[string]message{
 	"email_undone":       {"すべてのログインを終了しました。もう一度ログインして、プロフィールをご確認ください。", "Every login has been ended. Log in again and check your profile."},
 
 	// roles
-	"member_not_found":    {"該当するメンバーが見つかりません。", "No such member."},
-	"role_needs_approved": {"承認済みのメンバーにだけ管理者の役割を付与できます。", "Only an approved member can be made an administrator."},
-	"last_admin":          {"最後の管理者の役割は外せません。先に別の方を管理者にしてください。", "The last administrator cannot be removed. Make someone else an administrator first."},
+	"member_not_found":     {"該当するメンバーが見つかりません。", "No such member."},
+	"role_needs_approved":  {"承認済みのメンバーにだけ管理者の役割を付与できます。", "Only an approved member can be made an administrator."},
+	"not_on_self":          {"ご自身に対してはこの操作はできません。ほかの管理者に依頼してください。", "You cannot do this to your own record. Ask another administrator."},
+	"member_changed":       {"このページを開いた後に、このメンバーの情報が変わりました。ページを開き直して確認してから、もう一度お試しください。", "This member changed after you opened the page. Reload it, check, and try again."},
+	"status_not_approved":  {"承認済みのメンバーだけ利用を停止できます。", "Only an approved member can be suspended."},
+	"status_not_suspended": {"利用停止中のメンバーではありません。", "This member is not suspended."},
+	"last_admin":           {"最後の管理者の役割は外せません。先に別の方を管理者にしてください。", "The last administrator cannot be removed. Make someone else an administrator first."},
 	// jobs: applications, referrals, HR's pipeline
 	"job_not_found":          {"この求人は見つかりませんでした。", "This job does not exist."},
 	"job_closed":             {"この求人は%vに締め切りました。ご応募ありがとうございました。", "This job closed on %v. Thank you for your interest."},
