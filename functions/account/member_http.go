@@ -362,7 +362,7 @@ var auditActionWords = map[string][2]string{
 	"member.export": {"自分のデータを書き出し", "Exported their data"}, "member.login": {"ログイン", "Logged in"}, "member.read": {"事務局が閲覧", "Viewed by HR"},
 	"role.grant": {"管理者の役割を付与", "Made an administrator"}, "role.revoke": {"管理者の役割を解除", "Administrator role revoked"},
 	"newsletter.unsubscribe": {"ニュースレターを配信停止", "Unsubscribed from the newsletter"},
-	"rsvp.checkin": {"イベントに受付", "Checked in at an event"}, "rsvp.checkin_undo": {"受付を取り消し", "Check-in undone"},
+	"rsvp.checkin":           {"イベントに受付", "Checked in at an event"}, "rsvp.checkin_undo": {"受付を取り消し", "Check-in undone"},
 	"session.create": {"ログイン", "Logged in"}, "session.delete": {"ログアウト", "Logged out"},
 }
 
@@ -396,7 +396,7 @@ var memberText = map[string]map[string]string{
 		"revoke": "管理者の役割を解除する", "revoke_confirm": "解除してよいことを確認しました", "revoke_button": "役割を解除する",
 		"erase": "削除する（本人の依頼）", "erase_note": "登録内容、ログイン、イベントの申し込み、応募の個人情報、照合した名簿の行を削除し、ご本人に完了のメールを送ります。元に戻せません。操作の記録（ID と項目名だけ）は残ります。",
 		"erase_confirm": "ご本人から削除の依頼を受けたこと、元に戻せないことを確認しました", "erase_button": "完全に削除する",
-		"self_note": "ご自身の利用停止・削除・管理者の解除は、ほかの管理者が行います。",
+		"self_note":      "ご自身の利用停止・削除・管理者の解除は、ほかの管理者が行います。",
 		"done_corrected": "登録内容を訂正しました。", "done_suspended": "利用を停止しました。ログインは切れています。", "done_restored": "利用を再開しました。",
 		"done_granted": "管理者の役割を付与しました。", "done_revoked": "管理者の役割を解除しました。"},
 	"en": {"title": "Member", "back": "All members", "hr_role": "Administrator", "you": "(this is you)",
@@ -428,7 +428,7 @@ var memberText = map[string]map[string]string{
 		"revoke": "Revoke the administrator role", "revoke_confirm": "I confirm the removal", "revoke_button": "Revoke the role",
 		"erase": "Erase (on their request)", "erase_note": "Deletes their record, logins, event sign-ups, the personal part of their applications and their matched roster entry, and mails them that it is done. This cannot be undone. The audit log (ids and field names only) stays.",
 		"erase_confirm": "I confirm the member asked to be erased and that this cannot be undone", "erase_button": "Erase for good",
-		"self_note": "Suspending, erasing or revoking your own record is done by another administrator.",
+		"self_note":      "Suspending, erasing or revoking your own record is done by another administrator.",
 		"done_corrected": "The record is corrected.", "done_suspended": "The member is suspended and logged out.", "done_restored": "The member is restored.",
 		"done_granted": "The administrator role was granted.", "done_revoked": "The administrator role was revoked."},
 }
