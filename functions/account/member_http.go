@@ -44,15 +44,15 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 		switch {
 		case actor == m.ID:
 			return T["themselves"]
-		case actor == "operator" || actor == "cli" || strings.HasPrefix(actor, "system"):
-			return T["system"]
 		}
 		if n, ok := names[id]; ok {
 			return n
 		}
-		n := T["erased"]
+		n := T["system"] // "system", "operator", the CLI: not a member
 		if a, err := h.S.Store.GetMember(ctx, id); err == nil {
 			n = a.Name
+		} else if len(id) == len(store.NewID()) && strings.ToUpper(id) == id {
+			n = T["erased"]
 		}
 		names[id] = n
 		return n
@@ -345,9 +345,9 @@ var memberTmpl = sync.OnceValue(func() *template.Template {
 </form></details>{{end}}
 {{if .Self}}<p class="hint">{{.T.self_note}}</p>{{end}}
 </div>
-{{define "table"}}{{if .Rows}}<div class="table-scroll" role="region" aria-label="{{.Caption}}" tabindex="0"><table class="compact">
+{{define "table"}}{{if .Rows}}<div class="table-scroll" role="region" aria-label="{{.Caption}}" tabindex="0"><table class="stacked">
 <thead><tr>{{range .Heads}}<th scope="col">{{.}}</th>{{end}}</tr></thead>
-<tbody>{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+<tbody>{{range .Rows}}<tr>{{range $i, $c := .}}<td data-label="{{index $.Heads $i}}">{{$c}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{else}}<p>{{.None}}</p>{{end}}{{end}}`))
 })
 
@@ -386,7 +386,11 @@ var memberText = map[string]map[string]string{
 		"app_received": "受付", "app_screening": "書類選考", "app_interview": "面接", "app_offer": "内定", "app_hired": "入社", "app_declined": "見送り", "app_withdrawn": "取り下げ",
 		"ref_referred": "紹介済み", "ref_contacted": "連絡済み", "ref_applied": "応募あり", "ref_hired": "入社", "ref_not-hired": "不採用", "ref_declined": "辞退",
 		"f_status": "状態", "f_department": "部署", "f_joined": "入社年月", "f_left": "退職年月", "f_email": "メールアドレス", "f_name": "氏名",
-		"f_consents": "同意", "f_consents.newsletter": "ニュースレターの同意", "f_roles.hr": "管理者の役割", "f_sessions": "ログイン",
+		"f_consents": "同意", "f_consents.newsletter": "ニュースレターの同意", "f_consents.events": "イベント案内の同意", "f_consents.jobs": "求人案内の同意",
+		"f_consents.directory": "名簿掲載の同意", "f_consents.sidework": "副業案内の同意", "f_roles.hr": "管理者の役割", "f_sessions": "ログイン",
+		"f_profile.company": "勤務先", "f_profile.role": "役職", "f_profile.location": "地域", "f_profile.bio": "自己紹介", "f_profile.skills": "スキル",
+		"f_profile.interests": "関心ごと", "f_profile.open_to.rehire": "復職への関心", "f_profile.open_to.referrals": "紹介への関心", "f_profile.open_to.sidework": "副業への関心", "f_profile.open_to.mentoring": "メンタリングへの関心", "f_profile.visible": "名簿に表示する項目", "f_kana": "ふりがな", "f_roman": "ローマ字", "f_language": "言語",
+		"f_employeeNumber": "社員番号", "f_attended": "出席",
 		"actions": "操作", "correct": "部署・在籍期間を訂正する", "correct_note": "ご本人から訂正の依頼があったときに使います。名簿の照合はやり直しません。",
 		"joined": "入社年月", "left": "退職年月", "correct_confirm": "ご本人の依頼に基づく訂正であることを確認しました", "correct_button": "訂正する",
 		"suspend": "利用を停止する", "suspend_note": "すぐにログインが切れ、再開するまでログインできなくなります。ニュースレターやイベントの案内も届かなくなります。データは消えません。",
@@ -418,7 +422,11 @@ var memberText = map[string]map[string]string{
 		"app_received": "Received", "app_screening": "Screening", "app_interview": "Interview", "app_offer": "Offer", "app_hired": "Hired", "app_declined": "Declined", "app_withdrawn": "Withdrawn",
 		"ref_referred": "Referred", "ref_contacted": "Contacted", "ref_applied": "Applied", "ref_hired": "Hired", "ref_not-hired": "Not hired", "ref_declined": "Declined",
 		"f_status": "status", "f_department": "department", "f_joined": "joined", "f_left": "left", "f_email": "email", "f_name": "name",
-		"f_consents": "consents", "f_consents.newsletter": "newsletter consent", "f_roles.hr": "administrator role", "f_sessions": "logins",
+		"f_consents": "consents", "f_consents.newsletter": "newsletter consent", "f_consents.events": "event news consent", "f_consents.jobs": "job news consent",
+		"f_consents.directory": "directory consent", "f_consents.sidework": "side-work consent", "f_roles.hr": "administrator role", "f_sessions": "logins",
+		"f_profile.company": "company", "f_profile.role": "role", "f_profile.location": "location", "f_profile.bio": "bio", "f_profile.skills": "skills",
+		"f_profile.interests": "interests", "f_profile.open_to.rehire": "open to rehire", "f_profile.open_to.referrals": "open to referrals", "f_profile.open_to.sidework": "open to side work", "f_profile.open_to.mentoring": "open to mentoring", "f_profile.visible": "fields shown in the directory", "f_kana": "kana", "f_roman": "roman letters", "f_language": "language",
+		"f_employeeNumber": "employee number", "f_attended": "attendance",
 		"actions": "Actions", "correct": "Correct the department or years", "correct_note": "Use this when the member asks for a correction. The roster match is not redone.",
 		"joined": "Joined (year and month)", "left": "Left (year and month)", "correct_confirm": "I confirm the member asked for this correction", "correct_button": "Correct",
 		"suspend": "Suspend", "suspend_note": "They are logged out at once and cannot log in until restored; newsletters and event news stop too. Nothing is deleted.",
