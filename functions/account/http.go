@@ -48,6 +48,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /hr/admins":                          h.admin(h.hrAdmins),
 		"GET /hr/members":                         h.admin(h.hrMembers),
 		"GET /hr/members.csv":                     h.admin(h.hrMembersCSV),
+		"GET /hr/audit":                           h.admin(h.hrAudit),
 		"POST /api/hr/admins":                     h.admin(h.hrGrant),
 		"POST /api/hr/admins/{id}/revoke":         h.admin(h.hrRevoke),
 	}

@@ -1,0 +1,226 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okaeri/okaeri/functions/store"
+)
+
+// HR reads the audit log at /hr/audit: filtered by who (an address or an
+// id), whom, what (an action or an area) and dates in Japan time (the last
+// 30 days unless asked), paged through the store's cursor, with names
+// looked up now (an erased member shows as such) and never an address;
+// bad filters are refused per field; a member without the role gets 403.
+func TestHRAuditLog(t *testing.T) {
+	f := newFixture(t, ApprovalManual)
+	ctx := context.Background()
+	person := func(email, name, lang string) store.Member {
+		t.Helper()
+		in := input(email)
+		in.Name, in.Language = name, lang
+		m, err := f.s.AddMember(ctx, in, "hr:cli")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	hr1 := person("hr1@example.co.jp", "人事 一郎", "ja")
+	hr2 := person("hr2@example.co.jp", "人事 二郎", "en")
+	for _, m := range []store.Member{hr1, hr2} {
+		if _, err := f.s.SetRole(ctx, "operator", m.ID, store.RoleHR, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sato := person("sato.hanako@example.com", "佐藤 花子", "ja")
+	kato := person("kato.ichiro@example.org", "加藤 一郎", "ja")
+	plain := person("plain@example.com", "一般 会員", "ja")
+	c1, c2, cPlain := f.sessionCookie(t, hr1), f.sessionCookie(t, hr2), f.sessionCookie(t, plain)
+
+	now := f.clock.Now() // 2026-11-21 19:00 in Japan
+	add := func(at time.Time, actor, action, subject string, fields ...string) {
+		t.Helper()
+		if _, err := f.s.Store.AppendAudit(ctx, store.AuditEntry{At: at, Actor: actor, Action: action, Subject: subject, Fields: fields}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := 24 * time.Hour
+	add(now.Add(-2*day), "hr:"+hr1.ID, "member.approve", sato.ID, "status")
+	add(now.Add(-3*day), "hr:"+hr2.ID, "member.reject", kato.ID, "status")
+	add(now.Add(-4*day), "hr:"+hr1.ID, "member.undo", kato.ID, "status")
+	add(now.Add(-5*day), "hr:"+hr2.ID, "role.grant", sato.ID, "roles.hr")
+	add(now.Add(-6*day), sato.ID, "member.update", sato.ID, "department", "bio")
+	add(now.Add(-7*day), "system", "newsletter.unsubscribe", kato.ID, "consents.newsletter")
+	add(now.Add(-40*day), "hr:"+hr1.ID, "member.approve", kato.ID, "status") // outside the default 30 days
+	// 130 applications read by hr2, more than two pages.
+	for i := range 130 {
+		add(now.Add(-10*day-time.Duration(i)*time.Minute), "hr:"+hr2.ID, "application.read", "app-"+string(rune('a'+i%26))+strings.Repeat("x", i/26))
+	}
+
+	h := Handler{S: f.s}.Routes()["GET /hr/audit"]
+	get := func(c *http.Cookie, query, accept string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/hr/audit"+query, nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		if c != nil {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	list := func(query string) AuditPage {
+		t.Helper()
+		rec := get(c1, query, "application/json")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+		}
+		var p AuditPage
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// actions lists a page's actions, newest first, leaving out what the
+	// fixture did itself (adding members, granting roles, logging in).
+	actions := func(p AuditPage, all bool) []string {
+		var out []string
+		for _, r := range p.Rows {
+			if all || r.Actor != "hr:cli" && r.Actor != "operator" && r.Action != "session.create" {
+				out = append(out, r.Action)
+			}
+		}
+		return out
+	}
+	q := func(kv ...string) string {
+		v := url.Values{}
+		for i := 0; i < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return "?" + v.Encode()
+	}
+	for _, c := range []struct {
+		query string
+		want  []string // actions, newest first
+	}{
+		{q("who", "hr1@example.co.jp"), []string{"member.approve", "member.undo"}},
+		{q("who", hr2.ID, "what", "member.*"), []string{"member.reject"}},
+		{q("whom", "sato.hanako@example.com"), []string{"member.approve", "role.grant", "member.update"}},
+		{q("whom", kato.ID, "who", "system"), []string{"newsletter.unsubscribe"}},
+		{q("what", "member.approve"), []string{"member.approve"}},
+		{q("what", "member.approve", "from", "2026-10-01"), []string{"member.approve", "member.approve"}},
+		{q("whom", kato.ID, "from", "2026-11-17", "to", "2026-11-18"), []string{"member.reject", "member.undo"}},
+		{q("whom", kato.ID, "to", "2026-10-11"), nil}, // the 30 days up to the 11th: the approval of the 12th is after
+		{q("whom", kato.ID, "from", "2026-10-12", "to", "2026-10-12"), []string{"member.approve"}},
+		{q("who", "cli", "what", "member.add"), []string{"member.add", "member.add", "member.add", "member.add", "member.add"}},
+	} {
+		got := actions(list(c.query), strings.Contains(c.query, "cli"))
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%s: %v, want %v", c.query, got, c.want)
+		}
+	}
+
+	// Names come from the member records now; the row of sato's approval.
+	p := list(q("who", hr1.ID, "what", "member.approve"))
+	if len(p.Rows) != 1 || p.Rows[0].ActorName != "人事 一郎" || p.Rows[0].SubjectName != "佐藤 花子" || p.Rows[0].ActionLabel != "登録を承認した" {
+		t.Errorf("rows: %+v", p.Rows)
+	}
+
+	// Paging through the 130 applications read, each once.
+	seen, query, pages := map[string]bool{}, q("what", "application.read"), 0
+	for ; ; pages++ {
+		p := list(query)
+		if pages > 10 {
+			t.Fatal("no end of pages")
+		}
+		for _, r := range p.Rows {
+			if seen[r.Subject] {
+				t.Fatalf("%s listed twice", r.Subject)
+			}
+			seen[r.Subject] = true
+		}
+		if p.Next == "" {
+			break
+		}
+		query = q("what", "application.read", "cursor", p.Next)
+	}
+	if len(seen) != 130 || pages < 2 {
+		t.Errorf("paged through %d of 130 in %d pages", len(seen), pages+1)
+	}
+
+	// Bad filters: 400 naming the field, as problem+json or on the page.
+	for query, field := range map[string]string{
+		q("from", "2026/11/01"):                      "from",
+		q("to", "yesterday"):                         "to",
+		q("from", "2026-11-10", "to", "2026-11-01"):  "to",
+		q("what", "member.steal"):                    "what",
+		q("who", "nobody@example.com"):               "who",
+		q("whom", "nobody@example.com"):              "whom",
+		q("who", "not an id"):                        "who",
+		q("what", "member.approve", "cursor", "zzz"): "cursor",
+	} {
+		rec := get(c1, query, "application/json")
+		var prob struct {
+			Errors []struct{ Field string } `json:"errors"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &prob)
+		if rec.Code != http.StatusBadRequest || len(prob.Errors) != 1 || prob.Errors[0].Field != field ||
+			!strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+			t.Errorf("%s: %d %s", query, rec.Code, rec.Body)
+		}
+	}
+	page := get(c1, q("from", "2026/11/01"), "text/html")
+	if page.Code != http.StatusBadRequest || !strings.Contains(page.Body.String(), "日付は YYYY-MM-DD の形で入力してください") ||
+		!strings.Contains(page.Body.String(), `aria-invalid="true"`) {
+		t.Errorf("bad date on the page: %d %s", page.Code, page.Body)
+	}
+	if page := get(c2, q("from", "2026/11/01"), "text/html"); !strings.Contains(page.Body.String(), "Enter a date as YYYY-MM-DD") {
+		t.Errorf("bad date on the English page: %s", page.Body)
+	}
+
+	// Only HR; a visitor is sent to log in.
+	if rec := get(cPlain, "", "application/json"); rec.Code != http.StatusForbidden {
+		t.Errorf("a member without the role: %d", rec.Code)
+	}
+	if rec := get(nil, "", "text/html"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login/") {
+		t.Errorf("a visitor: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+
+	// The page: names and plain words, no address of the subject even when
+	// HR typed it (the form and the links carry the member's id instead).
+	if err := f.s.Erase(ctx, kato.ID, "hr:"+hr1.ID); err != nil {
+		t.Fatal(err)
+	}
+	for query, wants := range map[string][]string{
+		"": {"操作の記録", "佐藤 花子", "人事 一郎", "登録を承認した", "削除されたメンバー", "システム（自動）", "ニュースレターの受け取り",
+			`<a href="/hr/audit" aria-current="page">操作の記録</a>`, "さらに表示する", "2026年11月19日 19:00"},
+		q("whom", "sato.hanako@example.com"): {`value="` + sato.ID + `"`, "佐藤 花子", "管理者にした", "管理者の役割"},
+	} {
+		page := get(c1, query, "text/html")
+		body := page.Body.String()
+		if page.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, page.Code, body)
+		}
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the page lacks %q", query, want)
+			}
+		}
+		for _, addr := range []string{"sato.hanako@example.com", "kato.ichiro@example.org", "sato.hanako%40example.com"} {
+			if strings.Contains(body, addr) {
+				t.Errorf("%s: the page shows %s", query, addr)
+			}
+		}
+	}
+	if page := get(c2, "", "text/html"); !strings.Contains(page.Body.String(), "Audit log") || !strings.Contains(page.Body.String(), "Erased member") {
+		t.Errorf("the English page lacks its words")
+	}
+}
