@@ -126,7 +126,7 @@ func actionLabel(lang, action string) string {
 // memberSubject reports whether an action's subject is a member id.
 func memberSubject(action string) bool {
 	switch action {
-	case "directory.contact", "newsletter.unsubscribe", "newsletter.spamreport", "newsletter.bounce", "newsletter.dropped":
+	case "directory.contact", "newsletter.unsubscribe", "newsletter.spamreport":
 		return true
 	}
 	for _, p := range []string{"member.", "role.", "session.", "rsvp."} {

@@ -224,3 +224,50 @@ func TestHRAuditLog(t *testing.T) {
 		t.Errorf("the English page lacks its words")
 	}
 }
+
+// A rare match behind many other entries: a page reads at most 1,000
+// entries, says so and offers to look further, and the next page finds it.
+func TestHRAuditLogReadsABoundedNumber(t *testing.T) {
+	f := newFixture(t, ApprovalManual)
+	ctx := context.Background()
+	hr := f.approvedByHand(t, "hr@example.co.jp")
+	if _, err := f.s.SetRole(ctx, "operator", hr.ID, store.RoleHR, true); err != nil {
+		t.Fatal(err)
+	}
+	cookie := f.sessionCookie(t, hr)
+	now := f.clock.Now()
+	if _, err := f.s.Store.AppendAudit(ctx, store.AuditEntry{At: now.Add(-48 * time.Hour), Actor: "hr:" + hr.ID, Action: "members.export", Subject: "members"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range auditMaxRead + 100 {
+		if _, err := f.s.Store.AppendAudit(ctx, store.AuditEntry{At: now.Add(-time.Hour - time.Duration(i)*time.Second), Actor: "system", Action: "newsletter.unsubscribe", Subject: "m" + strings.Repeat("x", i%7) + string(rune('a'+i%26))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := Handler{S: f.s}.Routes()["GET /hr/audit"]
+	get := func(query, accept string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/hr/audit"+query, nil)
+		req.Header.Set("Accept", accept)
+		req.AddCookie(cookie)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	rec := get("?what=members.export", "application/json")
+	var p AuditPage
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != 0 || p.Read != auditMaxRead || !p.Capped || p.Next == "" {
+		t.Fatalf("first page: %d rows, read %d, capped %v, next %q", len(p.Rows), p.Read, p.Capped, p.Next)
+	}
+	page := get("?what=members.export", "text/html").Body.String()
+	if !strings.Contains(page, "一度に調べるのは1,000件までです") || !strings.Contains(page, "続きを調べる") {
+		t.Errorf("the page does not offer to look further")
+	}
+	var next AuditPage
+	_ = json.Unmarshal(get("?what=members.export&cursor="+url.QueryEscape(p.Next), "application/json").Body.Bytes(), &next)
+	if len(next.Rows) != 1 || next.Rows[0].SubjectName != "メンバー一覧" || next.Next != "" {
+		t.Errorf("second page: %+v", next)
+	}
+}
