@@ -3,9 +3,13 @@ package account
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -269,5 +273,46 @@ func TestHRAuditLogReadsABoundedNumber(t *testing.T) {
 	_ = json.Unmarshal(get("?what=members.export&cursor="+url.QueryEscape(p.Next), "application/json").Body.Bytes(), &next)
 	if len(next.Rows) != 1 || next.Rows[0].SubjectName != "メンバー一覧" || next.Next != "" {
 		t.Errorf("second page: %+v", next)
+	}
+}
+
+// Every action the functions record has a label in plain words: the
+// viewer's list is checked against the source (audit calls, Action
+// fields and the action variables of roles and check-in).
+func TestAuditActionsAllLabelled(t *testing.T) {
+	patterns := []*regexp.Regexp{
+		regexp.MustCompile(`audit\([^\n]*?"([a-z]+\.[a-z_.]+)"`),
+		regexp.MustCompile(`Action: *"([a-z]+\.[a-z_.]+)"`),
+		regexp.MustCompile(`action :?= "([a-z]+\.[a-z_.]+)"`),
+	}
+	found := map[string]bool{}
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") ||
+			strings.Contains(path, string(filepath.Separator)+"store"+string(filepath.Separator)) {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, re := range patterns {
+			for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+				found[m[1]] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The webhook's "newsletter." + reason, for the reasons it audits.
+	found["newsletter."+string(store.SuppressUnsubscribe)], found["newsletter."+string(store.SuppressSpamReport)] = true, true
+	if len(found) < len(auditLabels()) {
+		t.Fatalf("found only %d actions: %v", len(found), found)
+	}
+	for a := range found {
+		if _, ok := auditLabels()[a]; !ok {
+			t.Errorf("%s has no label on /hr/audit", a)
+		}
 	}
 }
