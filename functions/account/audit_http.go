@@ -25,6 +25,17 @@ const (
 	auditMinChunk = 25
 	auditMaxChunk = 200
 	auditDays     = 30 // the default range: the last 30 days, today included
+	// The CSV holds the matches among at most auditCSVMaxRead entries.
+	auditCSVMaxRead = 10000
+)
+
+// auditBounds bound one read of the log: rows wanted, entries read, the
+// largest query.
+type auditBounds struct{ rows, read, chunk int }
+
+var (
+	auditPageBounds = auditBounds{auditPageRows, auditMaxRead, auditMaxChunk}
+	auditCSVBounds  = auditBounds{auditCSVMaxRead, auditCSVMaxRead, store.MaxPageLimit}
 )
 
 // auditAction is one kind of audit entry, with its label in plain words.
@@ -60,6 +71,9 @@ var auditAreas = []auditArea{
 	}},
 	{"members", "メンバー一覧", "Member lists", []auditAction{
 		{"members.export", "メンバー一覧をCSVでダウンロードした", "Downloaded the member list (CSV)"},
+	}},
+	{"audit", "操作の記録", "Audit log", []auditAction{
+		{"audit.export", "操作の記録をCSVでダウンロードした", "Downloaded the audit log (CSV)"},
 	}},
 	{"role", "管理者の役割", "Administrator role", []auditAction{
 		{"role.grant", "管理者にした", "Made an administrator"},
@@ -339,13 +353,13 @@ type AuditPage struct {
 // auditEntries reads one page: the subject's own partition when whom is
 // given, else the time-ordered log, newest first; who and what filter in
 // memory, reading at most auditMaxRead entries.
-func (h Handler) auditEntries(ctx context.Context, f AuditFilter) ([]store.AuditEntry, AuditPage, error) {
+func (h Handler) auditEntries(ctx context.Context, f AuditFilter, b auditBounds) ([]store.AuditEntry, AuditPage, error) {
 	q := store.AuditQuery{Subject: f.subject, From: f.from, To: f.to, Newest: true}
 	var out []store.AuditEntry
 	var page AuditPage
 	cursor := f.Cursor
 	for {
-		limit := min(max(auditPageRows-len(out), auditMinChunk), auditMaxChunk, auditMaxRead-page.Read)
+		limit := min(max(b.rows-len(out), auditMinChunk), b.chunk, b.read-page.Read)
 		es, next, err := h.S.Store.ListAudit(ctx, q, store.Page{Limit: limit, Cursor: cursor})
 		if err != nil {
 			return nil, AuditPage{}, err
@@ -357,12 +371,12 @@ func (h Handler) auditEntries(ctx context.Context, f AuditFilter) ([]store.Audit
 			}
 		}
 		cursor = next
-		if next == "" || len(out) >= auditPageRows || page.Read >= auditMaxRead {
+		if next == "" || len(out) >= b.rows || page.Read >= b.read {
 			break
 		}
 	}
 	page.Next = cursor
-	page.Capped = cursor != "" && len(out) < auditPageRows
+	page.Capped = cursor != "" && len(out) < b.rows
 	return out, page, nil
 }
 
@@ -462,7 +476,7 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 	var rows []AuditRow
 	if err == nil {
 		var es []store.AuditEntry
-		es, page, err = h.auditEntries(r.Context(), f)
+		es, page, err = h.auditEntries(r.Context(), f, auditPageBounds)
 		var ve *store.ValidationError
 		if errors.As(err, &ve) { // a cursor of another listing
 			err = storeError(err)
@@ -536,8 +550,41 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 	httpapi.RenderTemplate(w, r, status, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		auditTmpl(), map[string]any{"T": T, "F": f, "P": page, "Rows": rows, "Next": next, "Errors": fieldErrs,
 			"Groups": groups, "Admins": admins, "Resolved": resolved, "Failed": err != nil,
-			"When": hrStamp(lang),
+			"When": hrStamp(lang), "CSV": "/hr/audit.csv?" + f.Query().Encode(),
 			"Menu": httpapi.NewHRMenu(lang, "/hr/audit")})
+}
+
+var auditColumns = []httpapi.CSVColumn{{"日時", "When"}, {"操作した人", "Who"}, {"操作", "What"}, {"対象", "To whom or what"},
+	{"変更した項目", "Fields changed"}, {"操作した人のID", "Actor"}, {"操作のID", "Action"}, {"対象のID", "Subject"}}
+
+// hrAuditCSV is GET /hr/audit.csv: the page's filters, newest first, the
+// matches among at most auditCSVMaxRead entries, for Excel. It is audited
+// itself: it lists people's names.
+func (h Handler) hrAuditCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
+	lang := hrLang(admin)
+	q := r.URL.Query()
+	q.Del("cursor")
+	f, err := h.ParseAuditFilter(r.Context(), q)
+	if err != nil {
+		h.fail(w, r, err, "/hr/audit")
+		return
+	}
+	es, _, err := h.auditEntries(r.Context(), f, auditCSVBounds)
+	if err != nil {
+		h.fail(w, r, httpapi.Internal(err), "")
+		return
+	}
+	sep := "、"
+	if lang == httpapi.LangEN {
+		sep = ", "
+	}
+	var rows [][]string
+	for _, row := range h.auditRows(r.Context(), lang, es) {
+		rows = append(rows, []string{row.At.In(jst).Format("2006-01-02 15:04:05"), row.ActorName, row.ActionLabel, row.SubjectName,
+			strings.Join(row.FieldNames, sep), row.Actor, row.Action, row.Subject})
+	}
+	h.S.audit(r.Context(), "hr:"+admin.ID, "audit.export", "audit")
+	httpapi.WriteCSV(w, "audit.csv", lang, auditColumns, rows)
 }
 
 // hrStamp is hrWhen with the year: the log spans years.
@@ -584,7 +631,7 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 <p class="hint">{{.T.when_hint}}</p>
 {{with .Errors.from}}<p class="field-error" id="from-error">{{$.T.from}}: {{.}}</p>{{end}}
 {{with .Errors.to}}<p class="field-error" id="to-error">{{$.T.to}}: {{.}}</p>{{end}}</fieldset>
-<p><button type="submit" class="button">{{.T.search}}</button> <a class="button button-secondary" href="/hr/audit">{{.T.reset}}</a></p>
+<p><button type="submit" class="button">{{.T.search}}</button> <a class="button button-secondary" href="/hr/audit">{{.T.reset}}</a>{{if not .Failed}} <a class="button button-secondary" href="{{.CSV}}">{{.T.csv}}</a>{{end}}</p>
 </form>
 {{if not .Failed}}
 {{if not .Rows}}<p class="lead">{{if .P.Capped}}{{.T.none_yet}}{{else}}{{.T.none}}{{end}}</p>{{else}}
@@ -606,26 +653,26 @@ var auditText = map[string]map[string]string{
 		"whom": "対象", "whom_hint": "メンバーのメールアドレスか会員ID、または応募・紹介のID、ニュースレターの名前（スラッグ）。",
 		"what": "操作", "any": "すべての操作", "all_of": "%s（すべて）",
 		"when": "期間（日本時間）", "from": "から", "to": "まで", "when_hint": "YYYY-MM-DD。指定しなければ今日までの30日間です。",
-		"search": "絞り込む", "reset": "条件をクリア",
+		"search": "絞り込む", "reset": "条件をクリア", "csv": "この条件でCSV（Excel）",
 		"none": "条件に合う記録はありません。", "none_yet": "ここまでに条件に合う記録はありませんでした。",
 		"caption": "操作の記録（新しい順）", "c_when": "日時", "c_who": "操作した人", "c_what": "操作", "c_whom": "対象", "c_fields": "変更した項目",
 		"capped": "一度に調べるのは1,000件までです。続きを調べるには下のボタンを押してください。",
 		"next":   "さらに表示する", "next_search": "続きを調べる",
 		"erased": "削除されたメンバー", "a_system": "システム（自動）", "a_bootstrap": "システム（最初の管理者の設定）",
 		"a_cli": "コマンド（okaeri）", "a_referral": "紹介された方（メールのリンクから）",
-		"s_members": "メンバー一覧", "s_applications": "応募の一覧", "s_referrals": "紹介の一覧"},
+		"s_members": "メンバー一覧", "s_audit": "操作の記録", "s_applications": "応募の一覧", "s_referrals": "紹介の一覧"},
 	"en": {"title": "Audit log", "intro": "Who did what, to whom, and when. An entry names the fields changed, never their values. Names are shown from the members' records as they are now.",
 		"filter": "Filter the log", "fix": "Please check the fields below.",
 		"who": "Who", "who_hint": "A member's email address or member ID; system for automatic actions, cli for the okaeri command.",
 		"whom": "To whom or what", "whom_hint": "A member's email address or member ID, or an application's or referral's ID, or a newsletter's name (slug).",
 		"what": "What", "any": "Any action", "all_of": "%s (all)",
 		"when": "When (Japan time)", "from": "from", "to": "to", "when_hint": "YYYY-MM-DD. Without dates: the 30 days up to today.",
-		"search": "Filter", "reset": "Clear",
+		"search": "Filter", "reset": "Clear", "csv": "CSV of these (Excel)",
 		"none": "No entry matches.", "none_yet": "No entry matched so far.",
 		"caption": "Audit log (newest first)", "c_when": "When", "c_who": "Who", "c_what": "What", "c_whom": "To whom or what", "c_fields": "Fields changed",
 		"capped": "At most 1,000 entries are looked through at a time. Press the button below to look further.",
 		"next":   "Show more", "next_search": "Look further",
 		"erased": "Erased member", "a_system": "System (automatic)", "a_bootstrap": "System (first administrator)",
 		"a_cli": "Command (okaeri)", "a_referral": "The referred friend (from the email link)",
-		"s_members": "Member list", "s_applications": "Applications", "s_referrals": "Referrals"},
+		"s_members": "Member list", "s_audit": "Audit log", "s_applications": "Applications", "s_referrals": "Referrals"},
 }

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io/fs"
 	"net/http"
@@ -226,6 +227,21 @@ func TestHRAuditLog(t *testing.T) {
 	}
 	if page := get(c2, "", "text/html"); !strings.Contains(page.Body.String(), "Audit log") || !strings.Contains(page.Body.String(), "Erased member") {
 		t.Errorf("the English page lacks its words")
+	}
+
+	// The CSV: the same filters, names and words, no address; audited.
+	req := httptest.NewRequest("GET", "/hr/audit.csv"+q("whom", "sato.hanako@example.com"), nil)
+	req.AddCookie(c1)
+	rec := httptest.NewRecorder()
+	Handler{S: f.s}.Routes()["GET /hr/audit.csv"].ServeHTTP(rec, req)
+	body := rec.Body.String()
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
+	if rec.Code != http.StatusOK || err != nil || len(rows) != 5 || rows[0][0] != "日時" || rows[1][1] != "コマンド（okaeri）" ||
+		rows[2][2] != "登録を承認した" || rows[2][3] != "佐藤 花子" || rows[3][4] != "管理者の役割" || strings.Contains(body, "@") {
+		t.Errorf("csv: %d %v %q", rec.Code, err, rows)
+	}
+	if p := list(q("what", "audit.export", "who", hr1.ID)); len(p.Rows) != 1 || p.Rows[0].SubjectName != "操作の記録" {
+		t.Errorf("the CSV download is not audited: %+v", p.Rows)
 	}
 }
 

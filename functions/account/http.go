@@ -49,6 +49,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"GET /hr/members":                         h.admin(h.hrMembers),
 		"GET /hr/members.csv":                     h.admin(h.hrMembersCSV),
 		"GET /hr/audit":                           h.admin(h.hrAudit),
+		"GET /hr/audit.csv":                       h.admin(h.hrAuditCSV),
 		"POST /api/hr/admins":                     h.admin(h.hrGrant),
 		"POST /api/hr/admins/{id}/revoke":         h.admin(h.hrRevoke),
 	}
