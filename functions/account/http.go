@@ -55,6 +55,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/hr/members/{id}/grant":         h.admin(h.hrMemberGrant),
 		"POST /api/hr/members/{id}/revoke":        h.admin(h.hrMemberRevoke),
 		"POST /api/hr/members/{id}/erase":         h.admin(h.hrMemberErase),
+		"GET /hr/audit":                           h.admin(h.hrAudit),
+		"GET /hr/audit.csv":                       h.admin(h.hrAuditCSV),
 		"POST /api/hr/admins":                     h.admin(h.hrGrant),
 		"POST /api/hr/admins/{id}/revoke":         h.admin(h.hrRevoke),
 	}

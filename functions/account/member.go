@@ -97,9 +97,11 @@ func (s *Service) setSuspended(ctx context.Context, actor store.Member, id strin
 	if id == actor.ID {
 		return actor, errSelf
 	}
-	from, to, action := store.StatusApproved, store.StatusSuspended, "member.suspend"
+	action := "member.suspend"
+	from, to := store.StatusApproved, store.StatusSuspended
 	if !on {
-		from, to, action = store.StatusSuspended, store.StatusApproved, "member.restore"
+		action = "member.restore"
+		from, to = store.StatusSuspended, store.StatusApproved
 	}
 	m, err := s.Store.UpdateMember(ctx, id, func(old store.Member) (store.Member, error) {
 		if old.Status == to {

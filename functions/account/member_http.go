@@ -38,24 +38,12 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 	}
 	m := rec.Member
 	when, date := hrWhen(lang), hrDate(lang)
-	names := map[string]string{}
+	names := &auditNames{ctx: ctx, s: h.S.Store, lang: lang, cache: map[string]string{}}
 	actorName := func(actor string) string {
-		id := strings.TrimPrefix(actor, "hr:")
-		switch {
-		case actor == m.ID:
+		if actor == m.ID {
 			return T["themselves"]
 		}
-		if n, ok := names[id]; ok {
-			return n
-		}
-		n := T["system"] // "system", "operator", the CLI: not a member
-		if a, err := h.S.Store.GetMember(ctx, id); err == nil {
-			n = a.Name
-		} else if len(id) == len(store.NewID()) && strings.ToUpper(id) == id {
-			n = T["erased"]
-		}
-		names[id] = n
-		return n
+		return names.actor(actor)
 	}
 	var consents, history, rsvps, decisions, audit [][]string
 	for _, p := range sortedConsents(m) {
@@ -90,7 +78,7 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 		refs = append(refs, link{"", cmp.Or(rec.Jobs[x.JobID].TitleIn(lang), x.JobID), date(x.CreatedAt), cmp.Or(T["ref_"+string(x.Outcome)], string(x.Outcome))})
 	}
 	for _, e := range rec.Audit {
-		audit = append(audit, []string{when(e.At), actorName(e.Actor), cmp.Or(T["a_"+e.Action], e.Action), strings.Join(fieldNames(T, e.Fields), "、")})
+		audit = append(audit, []string{when(e.At), actorName(e.Actor), actionLabel(lang, e.Action), strings.Join(fieldNames(lang, e.Fields), "、")})
 	}
 	self := m.ID == admin.ID
 	isHR := m.HasRole(store.RoleHR)
@@ -126,10 +114,10 @@ func yesNo(T map[string]string, b bool) string {
 	return T["no"]
 }
 
-func fieldNames(T map[string]string, fields []string) []string {
+func fieldNames(lang string, fields []string) []string {
 	out := make([]string, len(fields))
 	for i, f := range fields {
-		out[i] = cmp.Or(T["f_"+f], f)
+		out[i] = auditFieldLabel(lang, f)
 	}
 	return out
 }
@@ -351,21 +339,6 @@ var memberTmpl = sync.OnceValue(func() *template.Template {
 {{end}}</tbody></table></div>{{else}}<p>{{.None}}</p>{{end}}{{end}}`))
 })
 
-// auditActionWords says what an audit entry's action did, in plain words.
-var auditActionWords = map[string][2]string{
-	"member.register": {"登録", "Registered"}, "member.verify": {"メールアドレスを確認", "Confirmed their address"},
-	"member.add": {"事務局が追加", "Added by HR"}, "member.approve": {"承認", "Approved"}, "member.reject": {"却下", "Rejected"},
-	"member.undo": {"判断を取り消し", "Decision undone"}, "member.update": {"プロフィールを変更", "Changed their profile"},
-	"member.correct": {"登録内容を訂正", "Record corrected"}, "member.suspend": {"利用を停止", "Suspended"}, "member.restore": {"利用を再開", "Restored"},
-	"member.email_change": {"メールアドレスを変更", "Changed their address"}, "member.email_undo": {"メールアドレスを元に戻す", "Put their address back"},
-	"member.employee_number_held": {"社員番号を保留", "Employee number held"}, "member.erase": {"削除", "Erased"},
-	"member.export": {"自分のデータを書き出し", "Exported their data"}, "member.login": {"ログイン", "Logged in"}, "member.read": {"事務局が閲覧", "Viewed by HR"},
-	"role.grant": {"管理者の役割を付与", "Made an administrator"}, "role.revoke": {"管理者の役割を解除", "Administrator role revoked"},
-	"newsletter.unsubscribe": {"ニュースレターを配信停止", "Unsubscribed from the newsletter"},
-	"rsvp.checkin":           {"イベントに受付", "Checked in at an event"}, "rsvp.checkin_undo": {"受付を取り消し", "Check-in undone"},
-	"session.create": {"ログイン", "Logged in"}, "session.delete": {"ログアウト", "Logged out"},
-}
-
 var memberText = map[string]map[string]string{
 	"ja": {"title": "メンバー", "back": "メンバー一覧へ", "hr_role": "管理者", "you": "（あなたです）",
 		"basics": "登録内容", "email": "メールアドレス", "pending_email": "確認待ちの新しいアドレス:", "roman": "ローマ字", "department": "部署",
@@ -378,19 +351,13 @@ var memberText = map[string]map[string]string{
 		"rsvps": "イベント", "event": "イベント", "date": "開催日", "status": "状態", "guests": "同伴者",
 		"apps": "応募", "refs": "紹介した方", "audit": "操作の記録（新しい順）", "what": "内容", "fields": "項目",
 		"more_audit": "新しい 50 件を表示しています。", "none": "ありません。", "yes": "あり", "no": "なし",
-		"themselves": "本人", "system": "システム", "erased": "削除されたメンバー",
+		"themselves": "本人",
 		"st_approved": "承認済み", "st_verified": "審査待ち", "st_suspended": "利用停止", "st_rejected": "却下", "st_pending": "メール未確認", "st_undone": "取り消し",
 		"consent_privacy": "プライバシーポリシー", "consent_newsletter": "ニュースレター", "consent_events": "イベントの案内", "consent_jobs": "求人の案内",
 		"consent_directory": "名簿への掲載", "consent_sidework": "副業・業務委託の案内",
 		"rsvp_confirmed": "参加", "rsvp_waitlisted": "キャンセル待ち", "rsvp_offered": "空席のご案内中", "rsvp_cancelled": "キャンセル", "rsvp_lapsed": "期限切れ",
 		"app_received": "受付", "app_screening": "書類選考", "app_interview": "面接", "app_offer": "内定", "app_hired": "入社", "app_declined": "見送り", "app_withdrawn": "取り下げ",
 		"ref_referred": "紹介済み", "ref_contacted": "連絡済み", "ref_applied": "応募あり", "ref_hired": "入社", "ref_not-hired": "不採用", "ref_declined": "辞退",
-		"f_status": "状態", "f_department": "部署", "f_joined": "入社年月", "f_left": "退職年月", "f_email": "メールアドレス", "f_name": "氏名",
-		"f_consents": "同意", "f_consents.newsletter": "ニュースレターの同意", "f_consents.events": "イベント案内の同意", "f_consents.jobs": "求人案内の同意",
-		"f_consents.directory": "名簿掲載の同意", "f_consents.sidework": "副業案内の同意", "f_roles.hr": "管理者の役割", "f_sessions": "ログイン",
-		"f_profile.company": "勤務先", "f_profile.role": "役職", "f_profile.location": "地域", "f_profile.bio": "自己紹介", "f_profile.skills": "スキル",
-		"f_profile.interests": "関心ごと", "f_profile.open_to.rehire": "復職への関心", "f_profile.open_to.referrals": "紹介への関心", "f_profile.open_to.sidework": "副業への関心", "f_profile.open_to.mentoring": "メンタリングへの関心", "f_profile.visible": "名簿に表示する項目", "f_kana": "ふりがな", "f_roman": "ローマ字", "f_language": "言語",
-		"f_employeeNumber": "社員番号", "f_attended": "出席",
 		"actions": "操作", "correct": "部署・在籍期間を訂正する", "correct_note": "ご本人から訂正の依頼があったときに使います。名簿の照合はやり直しません。",
 		"joined": "入社年月", "left": "退職年月", "correct_confirm": "ご本人の依頼に基づく訂正であることを確認しました", "correct_button": "訂正する",
 		"suspend": "利用を停止する", "suspend_note": "すぐにログインが切れ、再開するまでログインできなくなります。ニュースレターやイベントの案内も届かなくなります。データは消えません。",
@@ -414,19 +381,13 @@ var memberText = map[string]map[string]string{
 		"rsvps": "Events", "event": "Event", "date": "Date", "status": "Status", "guests": "Guests",
 		"apps": "Applications", "refs": "Referrals made", "audit": "Audit trail (newest first)", "what": "What", "fields": "Fields",
 		"more_audit": "Showing the newest 50.", "none": "None.", "yes": "Yes", "no": "No",
-		"themselves": "The member", "system": "System", "erased": "Erased member",
+		"themselves": "The member",
 		"st_approved": "Approved", "st_verified": "Waiting for review", "st_suspended": "Suspended", "st_rejected": "Rejected", "st_pending": "Email not confirmed", "st_undone": "Undone",
 		"consent_privacy": "Privacy policy", "consent_newsletter": "Newsletter", "consent_events": "Event news", "consent_jobs": "Job news",
 		"consent_directory": "Listed in the directory", "consent_sidework": "Side-work news",
 		"rsvp_confirmed": "Attending", "rsvp_waitlisted": "Waitlisted", "rsvp_offered": "Seat offered", "rsvp_cancelled": "Cancelled", "rsvp_lapsed": "Offer lapsed",
 		"app_received": "Received", "app_screening": "Screening", "app_interview": "Interview", "app_offer": "Offer", "app_hired": "Hired", "app_declined": "Declined", "app_withdrawn": "Withdrawn",
 		"ref_referred": "Referred", "ref_contacted": "Contacted", "ref_applied": "Applied", "ref_hired": "Hired", "ref_not-hired": "Not hired", "ref_declined": "Declined",
-		"f_status": "status", "f_department": "department", "f_joined": "joined", "f_left": "left", "f_email": "email", "f_name": "name",
-		"f_consents": "consents", "f_consents.newsletter": "newsletter consent", "f_consents.events": "event news consent", "f_consents.jobs": "job news consent",
-		"f_consents.directory": "directory consent", "f_consents.sidework": "side-work consent", "f_roles.hr": "administrator role", "f_sessions": "logins",
-		"f_profile.company": "company", "f_profile.role": "role", "f_profile.location": "location", "f_profile.bio": "bio", "f_profile.skills": "skills",
-		"f_profile.interests": "interests", "f_profile.open_to.rehire": "open to rehire", "f_profile.open_to.referrals": "open to referrals", "f_profile.open_to.sidework": "open to side work", "f_profile.open_to.mentoring": "open to mentoring", "f_profile.visible": "fields shown in the directory", "f_kana": "kana", "f_roman": "roman letters", "f_language": "language",
-		"f_employeeNumber": "employee number", "f_attended": "attendance",
 		"actions": "Actions", "correct": "Correct the department or years", "correct_note": "Use this when the member asks for a correction. The roster match is not redone.",
 		"joined": "Joined (year and month)", "left": "Left (year and month)", "correct_confirm": "I confirm the member asked for this correction", "correct_button": "Correct",
 		"suspend": "Suspend", "suspend_note": "They are logged out at once and cannot log in until restored; newsletters and event news stop too. Nothing is deleted.",
@@ -439,10 +400,4 @@ var memberText = map[string]map[string]string{
 		"self_note":      "Suspending, erasing or revoking your own record is done by another administrator.",
 		"done_corrected": "The record is corrected.", "done_suspended": "The member is suspended and logged out.", "done_restored": "The member is restored.",
 		"done_granted": "The administrator role was granted.", "done_revoked": "The administrator role was revoked."},
-}
-
-func init() {
-	for action, w := range auditActionWords {
-		memberText["ja"]["a_"+action], memberText["en"]["a_"+action] = w[0], w[1]
-	}
 }

@@ -203,7 +203,7 @@ func TestHRMemberPageAndActions(t *testing.T) {
 		}
 	}
 	trail := get(hrCookie, "/hr/members/"+sato.ID, "text/html").Body.String()
-	for _, want := range []string{"登録内容を訂正", "部署、入社年月、退職年月", "利用を停止", "利用を再開", "管理者の役割を付与"} {
+	for _, want := range []string{"事務局が部署・在籍期間を訂正した", "所属部署、入社年月、退職年月", "利用を停止した", "利用を再開した", "管理者にした"} {
 		if !strings.Contains(trail, want) {
 			t.Errorf("the audit trail on the page lacks %q", want)
 		}

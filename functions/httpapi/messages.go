@@ -138,6 +138,19 @@ var messages = map[string]message{
 	"hr.referrals":     {"紹介", "Referrals"},
 	"hr.newsletters":   {"ニュースレター", "Newsletters"},
 	"hr.admins":        {"管理者", "Administrators"},
+	"hr.audit":         {"操作の記録", "Audit log"},
+	// the audit log's filters (/hr/audit)
+	"label.who":        {"操作した人", "Who"},
+	"label.whom":       {"対象", "To whom or what"},
+	"label.what":       {"操作", "What"},
+	"label.from":       {"期間（から）", "From"},
+	"label.to":         {"期間（まで）", "To"},
+	"label.cursor":     {"続きの位置", "Position in the list"},
+	"field.no_member":  {"このメールアドレスのメンバーは見つかりません。", "No member has this email address."},
+	"field.actor":      {"メンバーのメールアドレスか会員ID、または system か cli を入力してください。", "Enter a member's email address or member ID, or system or cli."},
+	"field.choice":     {"一覧から選んでください。", "Choose one from the list."},
+	"field.date":       {"日付は YYYY-MM-DD の形で入力してください。例: 2026-04-01", "Enter a date as YYYY-MM-DD, for example 2026-04-01."},
+	"field.date_order": {"終わりの日は始まりの日と同じか、それより後にしてください。", "The end date must not be before the start date."},
 
 	// emailed links opened in a browser: one button does the work
 	"link.verify_title":  {"メールアドレスの確認", "Confirm your email address"},
