@@ -179,6 +179,13 @@ var messages = map[string]message{
 	"label.status":           {"状況", "Status"},
 	"label.outcome":          {"結果", "Outcome"},
 	"label.relationship":     {"関係", "Relationship"},
+	// HR's application board: its filters
+	"field.date":       {"日付は年-月-日の形で入力してください。例: 2026-11-01", "Enter a date as YYYY-MM-DD, for example 2026-11-01."},
+	"field.date_order": {"終わりの日付は始まりの日付以降にしてください。", "The end date must not be before the start date."},
+	"label.job":        {"求人", "Job"},
+	"label.stage":      {"選考段階", "Stage"},
+	"label.from":       {"応募日（から）", "Applied from"},
+	"label.to":         {"応募日（まで）", "Applied until"},
 	// newsletters: unsubscribe, HR's send, SendGrid's webhook
 	"unsubscribe_title":       {"配信停止の確認", "Unsubscribe"},
 	"unsubscribe_confirm":     {"アルムナイ通信（ニュースレター）の配信を停止しますか？ 下のボタンを押すと、すぐに停止します。", "Stop receiving the alumni newsletter? Press the button below and it stops at once."},
