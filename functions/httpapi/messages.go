@@ -197,6 +197,9 @@ var messages = map[string]message{
 	"label.status":           {"状況", "Status"},
 	"label.outcome":          {"結果", "Outcome"},
 	"label.relationship":     {"関係", "Relationship"},
+	// HR's application board: its filters
+	"label.job":   {"求人", "Job"},
+	"label.stage": {"選考段階", "Stage"},
 	// newsletters: unsubscribe, HR's send, SendGrid's webhook
 	"unsubscribe_title":       {"配信停止の確認", "Unsubscribe"},
 	"unsubscribe_confirm":     {"アルムナイ通信（ニュースレター）の配信を停止しますか？ 下のボタンを押すと、すぐに停止します。", "Stop receiving the alumni newsletter? Press the button below and it stops at once."},

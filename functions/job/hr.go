@@ -20,7 +20,7 @@ import (
 
 // HR's pipeline: /hr/jobs lists postings with counts per status, /hr/jobs/{id}
 // one posting's applications and referrals, /hr/applications every
-// application (filtered by status or job), /hr/applications/{id} one
+// application on a board by stage (hr_board.go), /hr/applications/{id} one
 // application with its history and the form that moves it, /hr/referrals
 // every referral grouped by alumnus. The CSV exports speak the pages'
 // language and carry a UTF-8 BOM, so Excel opens the Japanese text correctly.
@@ -164,6 +164,9 @@ var hrText = map[string]map[string]string{
 		"not_sent": "未送信", "by_alumnus": "アルムナイごとの紹介", "hires": "採用", "notified": "通知済み",
 		"saved": "保存しました。", "applications_of": "応募", "referrals_of": "紹介", "show": "詳細",
 		"type_rehire": "再入社", "type_contract": "業務委託", "type_sidework": "副業", "type_project": "プロジェクト",
+		"stage": "選考段階", "from": "応募日（から）", "to": "応募日（まで）", "clear": "条件を解除", "none": "なし", "unit": "件",
+		"moved": "%sさんを「%s」に移しました。", "moved_anon": "応募を「%s」に移しました。",
+		"board_hint": "段階ごとに応募を並べています。カードのボタンで次の段階へ移せます（マウスでは別の列へドラッグしても移せます）。",
 	},
 	"en": {
 		"skip": "Skip to content", "jobs": "Jobs and applications", "applications": "All applications",
@@ -181,6 +184,9 @@ var hrText = map[string]map[string]string{
 		"not_sent": "Not sent", "by_alumnus": "Referrals by alumnus", "hires": "Hired", "notified": "emailed",
 		"saved": "Saved.", "applications_of": "Applications", "referrals_of": "Referrals", "show": "Open",
 		"type_rehire": "Re-hire", "type_contract": "Contract", "type_sidework": "Side work", "type_project": "Project",
+		"stage": "Stage", "from": "Applied from", "to": "Applied until", "clear": "Clear the filters", "none": "None", "unit": " in this stage",
+		"moved": "Moved %s to “%s”.", "moved_anon": "Moved the application to “%s”.",
+		"board_hint": "Applications by stage. A card's buttons move it on (with a mouse you can also drag it to another column).",
 	},
 }
 
@@ -242,16 +248,6 @@ var hrJobTmpl = sync.OnceValue(func() *template.Template {
 {{template "applications" .}}
 <h2>{{.T.referrals_of}}</h2>
 {{template "referrals" .}}` + hrFoot))
-})
-
-var hrApplicationsTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("hr-applications").Parse(hrTables + hrHead + `
-<form method="get" action="/hr/applications" class="form search">
-<div class="field"><label for="status">{{.T.status}}</label><select id="status" name="status"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<div class="field"><label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<p><button type="submit" class="button">{{.T.filter}}</button></p></form>
-<p><a href="/hr/applications.csv?{{.Query}}">{{.T.csv}}</a></p>
-{{template "applications" .}}` + hrFoot))
 })
 
 var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
@@ -405,48 +401,51 @@ func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Membe
 func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin store.Member) {
 	ctx := r.Context()
 	data, lang := h.hrData(r, admin, "title_applications")
-	views, jobs, err := h.S.hrApplicationList(ctx, r.URL.Query(), lang)
+	views, jobs, filter, err := h.S.hrApplicationList(ctx, r.URL.Query(), lang)
 	if err != nil {
-		h.fail(w, r, err, "/hr/jobs")
+		h.fail(w, r, err, boardPath)
 		return
 	}
-	status, jobID := r.URL.Query().Get("status"), r.URL.Query().Get("job")
 	var statuses, jobOptions []option
 	for _, st := range store.ApplicationStatuses {
-		statuses = append(statuses, option{string(st), statusLabel(lang, st), string(st) == status})
+		statuses = append(statuses, option{string(st), statusLabel(lang, st), st == filter.Stage})
 	}
 	for _, j := range jobs {
-		jobOptions = append(jobOptions, option{j.ID, j.TitleIn(lang), j.ID == jobID})
+		jobOptions = append(jobOptions, option{j.ID, j.TitleIn(lang), j.ID == filter.Job})
 	}
-	data["Apps"], data["ShowJob"], data["Statuses"], data["JobOptions"] = views, true, statuses, jobOptions
-	data["Query"] = template.URL(url.Values{"status": {status}, "job": {jobID}}.Encode())
-	h.hrPage(w, r, hrApplicationsTmpl(), data)
+	data["Columns"], data["Statuses"], data["JobOptions"], data["Filter"] = h.S.boardColumns(views, filter.Stage, lang), statuses, jobOptions, filter
+	data["Query"] = template.URL(filter.query().Encode())
+	data["BoardBack"] = filter.url()
+	data["Moved"] = h.S.movedNotice(ctx, r.URL.Query(), lang)
+	h.hrPage(w, r, hrBoardTmpl(), data)
 }
 
-// hrApplicationList is every application matching ?status= and ?job=,
-// newest first, with the list of postings for the filter.
-func (s *Service) hrApplicationList(ctx context.Context, q url.Values, lang string) ([]HRApplication, []store.Job, error) {
-	status := store.ApplicationStatus(q.Get("status"))
-	if status != "" && !status.Valid() {
-		return nil, nil, httpapi.Invalid(httpapi.FieldError{Field: "status", Code: "one_of", Params: []any{statusList()}})
+// hrApplicationList is every application matching the board's filter
+// (?job=, ?stage= or ?status=, ?from=, ?to=), newest first, with the list
+// of postings for the filter.
+func (s *Service) hrApplicationList(ctx context.Context, q url.Values, lang string) ([]HRApplication, []store.Job, boardFilter, error) {
+	filter, err := parseBoardFilter(q)
+	if err != nil {
+		return nil, nil, filter, err
 	}
 	jobs, err := s.Store.ListJobs(ctx)
 	if err != nil {
-		return nil, nil, httpapi.Internal(err)
+		return nil, nil, filter, httpapi.Internal(err)
 	}
 	selected := jobs
-	if id := q.Get("job"); id != "" {
+	if filter.Job != "" {
 		selected = nil
 		for _, j := range jobs {
-			if j.ID == id {
+			if j.ID == filter.Job {
 				selected = []store.Job{j}
 			}
 		}
 	}
-	apps, err := s.allApplications(ctx, selected, status)
+	apps, err := s.allApplications(ctx, selected, filter.Stage)
 	if err != nil {
-		return nil, nil, httpapi.Internal(err)
+		return nil, nil, filter, httpapi.Internal(err)
 	}
+	apps = slices.DeleteFunc(apps, func(a store.Application) bool { return !filter.keep(a) })
 	byID := map[string]store.Job{}
 	for _, j := range jobs {
 		byID[j.ID] = j
@@ -456,7 +455,7 @@ func (s *Service) hrApplicationList(ctx context.Context, q url.Values, lang stri
 	for _, a := range apps {
 		views = append(views, s.hrApplication(ctx, ms, a, byID[a.JobID], lang))
 	}
-	return views, jobs, nil
+	return views, jobs, filter, nil
 }
 
 func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -575,6 +574,9 @@ type moveInput struct {
 	Status string `json:"status"`
 	Note   string `json:"note"`
 	Notify bool   `json:"notify"`
+	// Back, from the board's forms, is the board with its filter (see
+	// boardBack); anything else is ignored.
+	Back string `json:"back"`
 }
 
 func (h Handler) hrMove(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -585,12 +587,24 @@ func (h Handler) hrMove(w http.ResponseWriter, r *http.Request, admin store.Memb
 		h.fail(w, r, err, back)
 		return
 	}
+	board := boardBack(in.Back)
+	if board != "" {
+		back = board
+	}
 	a, err := h.S.Move(r.Context(), admin, id, store.ApplicationStatus(in.Status), in.Note, in.Notify)
 	if err != nil {
 		h.fail(w, r, err, back)
 		return
 	}
 	if httpapi.IsForm(r) {
+		if board != "" {
+			sep := "?"
+			if strings.Contains(board, "?") {
+				sep = "&"
+			}
+			http.Redirect(w, r, board+sep+url.Values{"moved": {a.ID}, "moved_to": {string(a.Status)}}.Encode(), http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, back+"?saved=1", http.StatusSeeOther)
 		return
 	}
@@ -653,7 +667,7 @@ var referralColumns = []httpapi.CSVColumn{
 func (h Handler) hrApplicationsCSV(w http.ResponseWriter, r *http.Request, admin store.Member) {
 	ctx := r.Context()
 	lang := hrLang(admin)
-	views, _, err := h.S.hrApplicationList(ctx, r.URL.Query(), lang)
+	views, _, _, err := h.S.hrApplicationList(ctx, r.URL.Query(), lang)
 	if err != nil {
 		h.fail(w, r, err, "/hr/applications")
 		return

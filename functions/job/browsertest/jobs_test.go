@@ -340,4 +340,50 @@ func TestApplyMoveAndSeeStatus(t *testing.T) {
 	open(t, member, "/members/jobs/type/project/")
 	assertAccessible(t, member)
 	saveScreenshot(t, member, "members-jobs-filtered-ja.png")
+
+	// HR's board: a column per stage, stacked on a phone, a row that
+	// scrolls inside the page from 900px; the page never overflows.
+	for _, w := range []int64{390, 1280} {
+		step(t, hr, "viewport", chromedp.EmulateViewport(w, 844))
+		open(t, hr, "/hr/applications")
+		if overflow := eval[int](t, hr, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+			t.Errorf("the board at %dpx overflows the page by %dpx", w, overflow)
+		}
+		columns := eval[[]string](t, hr, `[...document.querySelectorAll(".board-column")].map(c => c.dataset.status + ":" + c.querySelector(".board-count").dataset.count)`)
+		if strings.Join(columns, " ") != "received:0 screening:0 interview:1 offer:0 hired:0 declined:0 withdrawn:0" {
+			t.Fatalf("the board's columns at %dpx: %q", w, columns)
+		}
+		stacked := eval[bool](t, hr, `(() => { const c = document.querySelectorAll(".board-column"); return c[1].getBoundingClientRect().top > c[0].getBoundingClientRect().bottom })()`)
+		if stacked != (w < 900) {
+			t.Errorf("at %dpx the columns are stacked: %v", w, stacked)
+		}
+		assertAccessible(t, hr)
+		saveScreenshot(t, hr, fmt.Sprintf("hr-board-%d-ja.png", w))
+	}
+	// With the script, dropping the card on the offer column submits its form.
+	dropCtx, cancelDrop := context.WithTimeout(hr, stepTimeout)
+	defer cancelDrop()
+	if _, err := chromedp.Run(dropCtx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[bool](`(() => {
+		const card = document.querySelector('.board-card[data-status="interview"]');
+		const to = document.querySelector('.board-column[data-status="offer"]');
+		const dt = new DataTransfer();
+		card.dispatchEvent(new DragEvent("dragstart", {bubbles: true, dataTransfer: dt}));
+		to.dispatchEvent(new DragEvent("dragover", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		to.dispatchEvent(new DragEvent("drop", {bubbles: true, cancelable: true, dataTransfer: dt}));
+		return true;
+	})()`))); err != nil {
+		t.Fatalf("drag the card to offer: %v", err)
+	}
+	if p := path(t, hr); !strings.HasPrefix(p, "/hr/applications?moved=") || !strings.Contains(text(t, hr), "山田 花子さんを「内定」に移しました") {
+		t.Fatalf("after the drop: %s\n%s", p, text(t, hr))
+	}
+	if n := eval[string](t, hr, `document.querySelector('.board-column[data-status="offer"] .board-count').dataset.count`); n != "1" {
+		t.Errorf("offer's count after the drop: %s", n)
+	}
+	// Without it, the card's button does the same.
+	submit(t, hr, `.board-card[data-status="offer"] button[value="hired"]`)
+	if !strings.Contains(text(t, hr), "山田 花子さんを「採用決定」に移しました") {
+		t.Fatalf("after the button:\n%s", text(t, hr))
+	}
+	saveScreenshot(t, hr, "hr-board-moved-ja.png")
 }
