@@ -246,7 +246,12 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	// Back to the page the login was asked from: the one bound to the
 	// token, never one posted or put in the link.
-	http.Redirect(w, r, httpapi.SafeNext(sess.Next, h.home(m)), http.StatusSeeOther)
+	// The login page's own default (the members' home) takes HR to HR's.
+	next := sess.Next
+	if h.S.IsAdmin(m) && (next == "/members/" || next == "/en/members/") {
+		next = ""
+	}
+	http.Redirect(w, r, httpapi.SafeNext(next, h.home(m)), http.StatusSeeOther)
 }
 
 // home is where a member lands after logging in: HR's console for HR.

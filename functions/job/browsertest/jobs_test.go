@@ -23,6 +23,8 @@ import (
 
 const (
 	memberEmail = "hanako.yamada@example.net"
+	// applicantEmail applies in HR's daily work (TestHRDailyWork).
+	applicantEmail = "jiro.suzuki@example.net"
 	hrEmail     = "hr-admin@example.co.jp"
 	stepTimeout = 20 * time.Second
 )
@@ -69,6 +71,7 @@ func run(m *testing.M) int {
 	suite.dataDir = filepath.Join(work, "data")
 	for _, args := range [][]string{
 		{"member", "add", "--data", suite.dataDir, "--email", memberEmail, "--name", "山田 花子", "--department", "開発部", "--joined", "2016-04", "--left", "2022-03"},
+		{"member", "add", "--data", suite.dataDir, "--email", applicantEmail, "--name", "鈴木 次郎", "--department", "企画部", "--joined", "2013-04", "--left", "2021-03"},
 		{"member", "add", "--data", suite.dataDir, "--email", hrEmail, "--name", "人事 担当", "--department", "人事部", "--joined", "2010-04", "--left", "2011-03"},
 		{"admin", "grant", hrEmail, "--data", suite.dataDir}, // HR's role is a record the operator grants
 		{"sync", "--dir", "content", "--data", suite.dataDir},
@@ -192,8 +195,8 @@ func logIn(t *testing.T, ctx context.Context, email string) {
 		t.Fatalf("the login link's page has %d buttons, want one:\n%s", n, text(t, ctx))
 	}
 	submit(t, ctx, `main form[method=post] button[type=submit]`)
-	if p := path(t, ctx); !strings.HasPrefix(p, "/members/") {
-		t.Fatalf("the login link led to %s", p)
+	if p, want := path(t, ctx), map[bool]string{true: "/hr/", false: "/members/"}[email == hrEmail]; p != want {
+		t.Fatalf("the login link led to %s, want %s (HR lands on HR's home)", p, want)
 	}
 }
 
@@ -345,7 +348,7 @@ func TestApplyMoveAndSeeStatus(t *testing.T) {
 	// scrolls inside the page from 900px; the page never overflows.
 	for _, w := range []int64{390, 1280} {
 		step(t, hr, "viewport", chromedp.EmulateViewport(w, 844))
-		open(t, hr, "/hr/applications")
+		open(t, hr, "/hr/applications?job=backend-engineer-rehire")
 		if overflow := eval[int](t, hr, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
 			t.Errorf("the board at %dpx overflows the page by %dpx", w, overflow)
 		}
@@ -374,7 +377,7 @@ func TestApplyMoveAndSeeStatus(t *testing.T) {
 	})()`))); err != nil {
 		t.Fatalf("drag the card to offer: %v", err)
 	}
-	if p := path(t, hr); !strings.HasPrefix(p, "/hr/applications?moved=") || !strings.Contains(text(t, hr), "山田 花子さんを「内定」に移しました") {
+	if p := path(t, hr); !strings.HasPrefix(p, "/hr/applications?job=backend-engineer-rehire&moved=") || !strings.Contains(text(t, hr), "山田 花子さんを「内定」に移しました") {
 		t.Fatalf("after the drop: %s\n%s", p, text(t, hr))
 	}
 	if n := eval[string](t, hr, `document.querySelector('.board-column[data-status="offer"] .board-count').dataset.count`); n != "1" {
