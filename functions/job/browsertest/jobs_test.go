@@ -25,8 +25,8 @@ const (
 	memberEmail = "hanako.yamada@example.net"
 	// applicantEmail applies in HR's daily work (TestHRDailyWork).
 	applicantEmail = "jiro.suzuki@example.net"
-	hrEmail     = "hr-admin@example.co.jp"
-	stepTimeout = 20 * time.Second
+	hrEmail        = "hr-admin@example.co.jp"
+	stepTimeout    = 20 * time.Second
 )
 
 // suite is what TestMain prepared: set once before the tests run, then only read.
