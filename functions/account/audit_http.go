@@ -162,7 +162,7 @@ const (
 )
 
 func isCLIActor(a string) bool {
-	return a == "cli" || a == "operator" || a == "hr:cli" || a == "hr:demo"
+	return a == "cli" || a == "operator" || strings.HasPrefix(a, "operator:") || a == "hr:cli" || a == "hr:demo"
 }
 
 func isSystemActor(a string) bool { return a == "system" || strings.HasPrefix(a, "system:") }
@@ -654,10 +654,10 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 </form>
 {{if not .Failed}}
 {{if not .Rows}}<p class="lead">{{if .P.Capped}}{{.T.none_yet}}{{else}}{{.T.none}}{{end}}</p>{{else}}
-<div class="table-scroll"><table class="audit">
+<div class="table-scroll"><table class="audit stacked">
 <caption>{{.T.caption}} ({{len .Rows}}{{if .Next}}+{{end}})</caption>
 <thead><tr><th scope="col">{{.T.c_when}}</th><th scope="col">{{.T.c_who}}</th><th scope="col">{{.T.c_what}}</th><th scope="col">{{.T.c_whom}}</th><th scope="col">{{.T.c_fields}}</th></tr></thead>
-<tbody>{{range .Rows}}<tr><td>{{call $.When .At}}</td><td>{{.ActorName}}</td><td>{{.ActionLabel}}</td><td>{{.SubjectName}}</td><td>{{range $i, $f := .FieldNames}}{{if $i}}、{{end}}{{$f}}{{end}}</td></tr>
+<tbody>{{range .Rows}}<tr><td data-label="{{$.T.c_when}}">{{call $.When .At}}</td><td data-label="{{$.T.c_who}}">{{.ActorName}}</td><td data-label="{{$.T.c_what}}">{{.ActionLabel}}</td><td data-label="{{$.T.c_whom}}">{{.SubjectName}}</td><td data-label="{{$.T.c_fields}}">{{range $i, $f := .FieldNames}}{{if $i}}、{{end}}{{$f}}{{end}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
 {{if .P.Capped}}<p>{{.T.capped}}</p>{{end}}
 {{if .Next}}<p><a class="button button-secondary" href="{{.Next}}">{{if .P.Capped}}{{.T.next_search}}{{else}}{{.T.next}}{{end}}</a></p>{{end}}

@@ -251,19 +251,21 @@ var hrJobTmpl = sync.OnceValue(func() *template.Template {
 })
 
 var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("hr-application").Parse(hrHead + `
-<dl>
-<dt>{{.T.job}}</dt><dd><a href="/hr/jobs/{{.A.JobID}}">{{if .A.Job.Title}}{{.A.Job.Title}}{{else}}{{.A.JobID}}{{end}}</a></dd>
-<dt>{{.T.applicant}}</dt><dd>{{if .A.Applicant.ID}}{{.A.Applicant.Name}}{{if .A.Applicant.Kana}}（{{.A.Applicant.Kana}}）{{end}}{{else}}{{.T.erased}}{{end}}</dd>
-{{if .A.Applicant.ID}}<dt>{{.T.email}}</dt><dd><a href="mailto:{{.A.Applicant.Email}}">{{.A.Applicant.Email}}</a></dd>
-<dt>{{.T.department}}</dt><dd>{{.A.Applicant.Department}}</dd><dt>{{.T.period}}</dt><dd>{{.A.Applicant.Joined}} – {{.A.Applicant.Left}}</dd>{{end}}
-<dt>{{.T.applied}}</dt><dd>{{.A.Applied}}</dd>
-<dt>{{.T.status}}</dt><dd><strong data-status="{{.A.Status}}" id="current-status">{{.A.StatusLabel}}</strong></dd>
-{{if .A.Contact}}<dt>{{.T.contact}}</dt><dd>{{.Contact}}{{if .A.Phone}}（{{.A.Phone}}）{{end}}</dd>{{end}}
-{{if .A.Resume}}<dt>{{.T.resume}}</dt><dd><a href="/hr/applications/{{.A.ID}}/resume">{{.A.ResumeName}}</a></dd>{{end}}
-{{if .A.Link}}<dt>{{.T.link}}</dt><dd><a href="{{.A.Link}}" rel="noopener noreferrer">{{.A.Link}}</a></dd>{{end}}
-</dl>
+	return template.Must(template.New("hr-application").Parse(`<div class="wrap hr application-page">` + httpapi.HRNav + `
+<p class="back"><a href="/hr/applications?job={{.A.JobID}}">← {{.T.title_applications}}</a></p>
+<h1>{{.Title}}</h1>
+{{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
+<p class="lead"><span class="badge" data-status="{{.A.Status}}" id="current-status">{{.A.StatusLabel}}</span> {{.T.applied}} {{.A.Applied}}{{if .A.ErasedAt.IsZero}} · <a href="#move">{{.T.move}}</a>{{end}}</p>
 {{if .A.Message}}<h2>{{.T.message}}</h2><p class="pre">{{.A.Message}}</p>{{end}}
+<dl class="facts">
+<div><dt>{{.T.job}}</dt><dd><a href="/hr/jobs/{{.A.JobID}}">{{if .A.Job.Title}}{{.A.Job.Title}}{{else}}{{.A.JobID}}{{end}}</a></dd></div>
+<div><dt>{{.T.applicant}}</dt><dd>{{if .A.Applicant.ID}}<a href="/hr/members/{{.A.Applicant.ID}}">{{.A.Applicant.Name}}</a>{{if .A.Applicant.Kana}}（{{.A.Applicant.Kana}}）{{end}}{{else}}{{.T.erased}}{{end}}</dd></div>
+{{if .A.Applicant.ID}}<div><dt>{{.T.email}}</dt><dd><a href="mailto:{{.A.Applicant.Email}}">{{.A.Applicant.Email}}</a></dd></div>
+<div><dt>{{.T.department}}</dt><dd>{{.A.Applicant.Department}}</dd></div><div><dt>{{.T.period}}</dt><dd>{{.A.Applicant.Joined}} – {{.A.Applicant.Left}}</dd></div>{{end}}
+{{if .A.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Contact}}{{if .A.Phone}}（{{.A.Phone}}）{{end}}</dd></div>{{end}}
+{{if .A.Resume}}<div><dt>{{.T.resume}}</dt><dd><a href="/hr/applications/{{.A.ID}}/resume">{{.A.ResumeName}}</a></dd></div>{{end}}
+{{if .A.Link}}<div><dt>{{.T.link}}</dt><dd><a href="{{.A.Link}}" rel="noopener noreferrer">{{.A.Link}}</a></dd></div>{{end}}
+</dl>
 <h2>{{.T.history}}</h2>
 <ol class="history">{{range .History}}<li><time>{{.At}}</time> {{.Label}}{{if .By}} · {{.By}}{{end}}{{if .Notified}} · {{$.T.notified}}{{end}}{{if .Note}}<p class="pre">{{.Note}}</p>{{end}}</li>{{end}}</ol>
 {{if .A.ErasedAt.IsZero}}<h2 id="move">{{.T.move}}</h2>
