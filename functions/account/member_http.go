@@ -78,7 +78,7 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 		refs = append(refs, link{"", cmp.Or(rec.Jobs[x.JobID].TitleIn(lang), x.JobID), date(x.CreatedAt), cmp.Or(T["ref_"+string(x.Outcome)], string(x.Outcome))})
 	}
 	for _, e := range rec.Audit {
-		audit = append(audit, []string{when(e.At), actorName(e.Actor), actionLabel(lang, e.Action), strings.Join(fieldNames(lang, e.Fields), "、")})
+		audit = append(audit, []string{when(e.At), actorName(e.Actor), actionLabel(lang, e.Action), strings.Join(fieldNames(lang, e.Fields), T["sep"])})
 	}
 	self := m.ID == admin.ID
 	isHR := m.HasRole(store.RoleHR)
@@ -132,7 +132,7 @@ func openWords(T map[string]string, o store.OpenTo) string {
 			out = append(out, T["open_"+f.name])
 		}
 	}
-	return strings.Join(out, "、")
+	return strings.Join(out, T["sep"])
 }
 
 type correctInput struct {
@@ -345,14 +345,13 @@ var memberText = map[string]map[string]string{
 		"years": "在籍", "employee_number": "社員番号（本人入力）", "roster": "照合した退職者名簿", "roster_none": "照合していません",
 		"language": "言語", "lang_ja": "日本語", "lang_en": "英語", "registered": "登録日", "updated": "最終更新",
 		"profile": "プロフィール", "company": "現在の勤務先", "role": "役職・職種", "location": "地域", "open": "関心",
-		"open_rehire": "復職", "open_referrals": "紹介", "open_sidework": "副業・業務委託", "open_mentoring": "メンタリング",
 		"consents": "同意", "consents_caption": "現在の同意", "purpose": "目的", "given": "同意", "policy": "規約の版", "since": "日付",
 		"history": "同意の変更履歴", "when": "日時", "decisions": "審査の記録", "decision": "判断", "by": "操作した人",
 		"rsvps": "イベント", "event": "イベント", "date": "開催日", "status": "状態", "guests": "同伴者",
 		"apps": "応募", "refs": "紹介した方", "audit": "操作の記録（新しい順）", "what": "内容", "fields": "項目",
 		"more_audit": "新しい 50 件を表示しています。", "none": "ありません。", "yes": "あり", "no": "なし",
-		"themselves":  "本人",
-		"st_approved": "承認済み", "st_verified": "審査待ち", "st_suspended": "利用停止", "st_rejected": "却下", "st_pending": "メール未確認", "st_undone": "取り消し",
+		"themselves":      "本人",
+		"st_undone":       "取り消し",
 		"consent_privacy": "プライバシーポリシー", "consent_newsletter": "ニュースレター", "consent_events": "イベントの案内", "consent_jobs": "求人の案内",
 		"consent_directory": "名簿への掲載", "consent_sidework": "副業・業務委託の案内",
 		"rsvp_confirmed": "参加", "rsvp_waitlisted": "キャンセル待ち", "rsvp_offered": "空席のご案内中", "rsvp_cancelled": "キャンセル", "rsvp_lapsed": "期限切れ",
@@ -375,14 +374,13 @@ var memberText = map[string]map[string]string{
 		"years": "Employed", "employee_number": "Employee number (as entered)", "roster": "Matched roster entry", "roster_none": "Not matched",
 		"language": "Language", "lang_ja": "Japanese", "lang_en": "English", "registered": "Registered", "updated": "Last updated",
 		"profile": "Profile", "company": "Current company", "role": "Role", "location": "Location", "open": "Open to",
-		"open_rehire": "Rehire", "open_referrals": "Referrals", "open_sidework": "Side work", "open_mentoring": "Mentoring",
 		"consents": "Consents", "consents_caption": "Current consents", "purpose": "Purpose", "given": "Given", "policy": "Policy version", "since": "Date",
 		"history": "Consent history", "when": "When", "decisions": "Review decisions", "decision": "Decision", "by": "By",
 		"rsvps": "Events", "event": "Event", "date": "Date", "status": "Status", "guests": "Guests",
 		"apps": "Applications", "refs": "Referrals made", "audit": "Audit trail (newest first)", "what": "What", "fields": "Fields",
 		"more_audit": "Showing the newest 50.", "none": "None.", "yes": "Yes", "no": "No",
-		"themselves":  "The member",
-		"st_approved": "Approved", "st_verified": "Waiting for review", "st_suspended": "Suspended", "st_rejected": "Rejected", "st_pending": "Email not confirmed", "st_undone": "Undone",
+		"themselves":      "The member",
+		"st_undone":       "Undone",
 		"consent_privacy": "Privacy policy", "consent_newsletter": "Newsletter", "consent_events": "Event news", "consent_jobs": "Job news",
 		"consent_directory": "Listed in the directory", "consent_sidework": "Side-work news",
 		"rsvp_confirmed": "Attending", "rsvp_waitlisted": "Waitlisted", "rsvp_offered": "Seat offered", "rsvp_cancelled": "Cancelled", "rsvp_lapsed": "Offer lapsed",
@@ -400,4 +398,15 @@ var memberText = map[string]map[string]string{
 		"self_note":      "Suspending, erasing or revoking your own record is done by another administrator.",
 		"done_corrected": "The record is corrected.", "done_suspended": "The member is suspended and logged out.", "done_restored": "The member is restored.",
 		"done_granted": "The administrator role was granted.", "done_revoked": "The administrator role was revoked."},
+}
+
+// The member list's words for statuses and open-to flags are the page's too.
+func init() {
+	for lang, words := range membersText {
+		for k, v := range words {
+			if strings.HasPrefix(k, "st_") || strings.HasPrefix(k, "open_") {
+				memberText[lang][k] = v
+			}
+		}
+	}
 }
