@@ -118,7 +118,7 @@ var directoryTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.T.dir_title}}</h1>
 <p>{{.T.dir_intro}}</p>
 {{if .Sent}}<p class="notice" role="status">{{.T.sent}}</p>{{end}}
-<form method="get" action="" class="form search" role="search">
+<form method="get" action="{{.Base}}/members/directory/" class="form search" role="search">
 <div class="field"><label for="q">{{.T.q}}</label><input id="q" name="q" value="{{.Q.Q}}" type="search"></div>
 <div class="field"><label for="open_to">{{.T.open_to}}</label><select id="open_to" name="open_to"><option value="">{{.T.any}}</option>
 {{range .OpenToOptions}}<option value="{{.Name}}"{{if .On}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>

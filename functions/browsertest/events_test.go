@@ -119,10 +119,11 @@ func startEventsSite(t *testing.T) eventsSite {
 	return eventsSite{baseURL: srv.BaseURL, cookie: keys.Sign(sessionSecret), outbox: filepath.Join(data, "outbox")}
 }
 
-// setCookie gives the tab's browser a cookie for the portal.
+// setCookie gives the tab's browser a cookie for the portal: HttpOnly, but
+// for the signed-in hint, which the site's scripts read.
 func setCookie(t *testing.T, ctx context.Context, baseURL, name, value string) {
 	t.Helper()
-	httpOnly := true
+	httpOnly := name != "okaeri_signed_in"
 	err := chromedp.Do(ctx, func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: name, Value: value, URL: baseURL + "/",
 			HTTPOnly: &httpOnly, SameSite: network.CookieSameSiteLax})
@@ -202,6 +203,7 @@ func TestRSVPInTheBrowser(t *testing.T) {
 
 	ctx := newTab(t)
 	setCookie(t, ctx, site.baseURL, "okaeri_session", site.cookie)
+	setCookie(t, ctx, site.baseURL, "okaeri_signed_in", "hr") // set beside the session at login
 	visit(t, ctx, page)
 	waitFor(t, ctx, "the member's RSVP state", `document.querySelector("[data-rsvp-status]").innerText.includes("まだお申し込みはありません")`)
 	if s := rsvpText(t, ctx, "seats"); s != "残り1席" {

@@ -50,6 +50,11 @@ func runSuite(m *testing.M) int {
 	}
 	defer stop()
 	suite = p
+	defer func() {
+		for i := len(atExit) - 1; i >= 0; i-- {
+			atExit[i]()
+		}
+	}()
 	return m.Run()
 }
 

@@ -236,8 +236,8 @@ var hrBoardTmpl = sync.OnceValue(func() *template.Template {
 <form method="get" action="/hr/applications" class="form search board-filter">
 <div class="field"><label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
 <div class="field"><label for="stage">{{.T.stage}}</label><select id="stage" name="stage"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<div class="field"><label for="from">{{.T.from}}</label><input type="date" id="from" name="from" value="{{.Filter.From}}" placeholder="2026-11-01"></div>
-<div class="field"><label for="to">{{.T.to}}</label><input type="date" id="to" name="to" value="{{.Filter.To}}" placeholder="2026-11-30"></div>
+<div class="field"><label for="from">{{.T.from}}</label><input type="date" id="from" name="from" value="{{.Filter.From}}"></div>
+<div class="field"><label for="to">{{.T.to}}</label><input type="date" id="to" name="to" value="{{.Filter.To}}"></div>
 <p><button type="submit" class="button">{{.T.filter}}</button>{{if .Query}} <a href="/hr/applications">{{.T.clear}}</a>{{end}}</p></form>
 <p><a href="/hr/applications.csv{{if .Query}}?{{.Query}}{{end}}" id="csv">{{.T.csv}}</a></p>
 <p class="hint">{{.T.board_hint}}</p>

@@ -12,6 +12,10 @@
   var seats = part("seats"), status = part("status"), intro = part("intro"), guest = part("guest");
   var create = part("create"), cancel = part("cancel"), online = part("online");
   var open = !!create;
+  // The non-secret hint set beside the session at login (see portal.js): a
+  // visitor without it is not asked for an RSVP they cannot have, which
+  // would only answer 401 (an error in the browser's console).
+  var signedIn = /(?:^|;\s*)okaeri_signed_in=(1|hr)(?:;|$)/.test(document.cookie);
 
   function text(name, n, date) {
     return (box.getAttribute("data-msg-" + name) || "").replace("{n}", n).replace("{date}", date || "");
@@ -115,5 +119,5 @@
   });
   enhance(cancel, "DELETE", api + "/rsvp", function () { return null; });
 
-  refreshSeats().then(refreshRSVP);
+  refreshSeats().then(function () { if (signedIn) { return refreshRSVP(); } });
 })();
