@@ -102,7 +102,9 @@ var Functions = []Function{
 	},
 	{
 		Name:    "event",
-		Paths:   []string{"/api/events", "/api/hr/events", "/hr/events"},
+		// /members/events/ itself is the member's events page; the pages
+		// below it are Hugo's (CloudFront sends only the folder page here).
+		Paths:   []string{"/api/events", "/api/hr/events", "/hr/events", "/members/events", "/en/members/events"},
 		Table:   ReadWrite,
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
 		// Offers that lapsed go to the next in line; reminders ~24 h ahead.
