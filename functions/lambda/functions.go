@@ -101,7 +101,7 @@ var Functions = []Function{
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
 	},
 	{
-		Name:    "event",
+		Name: "event",
 		// /members/events/ itself is the member's events page; the pages
 		// below it are Hugo's (CloudFront sends only the folder page here).
 		Paths:   []string{"/api/events", "/api/hr/events", "/hr/events", "/members/events", "/en/members/events"},
