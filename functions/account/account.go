@@ -113,6 +113,8 @@ type Service struct {
 	Erasers []Eraser
 	// Exporters add other features' data to a member's export.
 	Exporters []Exporter
+	// Homes are other features' parts of a member's home (/api/me/home).
+	Homes []HomePart
 	// Defer queues address-dependent work of register and login to run
 	// after the answer (queue.Mailer.Defer; the sender runs Tasks). nil
 	// runs it in the request.

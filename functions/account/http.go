@@ -25,6 +25,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"PATCH /api/me":                           h.member(h.patchMe),
 		"POST /api/me":                            h.member(h.patchMe), // the profile form (HTML forms cannot PATCH)
 		"GET /api/me/export":                      h.member(h.export),
+		"GET /api/me/home":                        h.member(h.meHome),
 		"GET /api/me/email/verify":                linkPage("/api/me/email/verify", "link.change"),
 		"POST /api/me/email/verify":               http.HandlerFunc(h.confirmEmail),
 		"GET /api/me/email/undo":                  linkPage("/api/me/email/undo", "link.undo"),

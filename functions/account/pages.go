@@ -60,16 +60,7 @@ var pageText = map[string]map[string]string{
 	},
 }
 
-// memberNav is the sub-navigation of the members' own pages, inside the
-// site's frame (which marks the Members entry of its header).
-const memberNav = `<nav class="sub-nav" aria-label="{{.T.nav}}"><ul>
-<li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
-<li><a href="{{.Base}}/members/profile/"{{if eq .Page "profile"}} aria-current="page"{{end}}>{{.T.profile}}</a></li>
-<li><a href="{{.Base}}/members/directory/"{{if eq .Page "directory"}} aria-current="page"{{end}}>{{.T.directory}}</a></li>
-<li><a href="{{.Base}}/members/me/applications/">{{.T.mine}}</a></li>
-</ul></nav>`
-
-const pageHead = `<div class="wrap">` + memberNav
+const pageHead = `<div class="wrap">` + httpapi.MemberNav
 
 const pageFoot = `</div>`
 
@@ -192,7 +183,7 @@ func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Mem
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["profile_title"], Section: httpapi.SectionMembers,
 		Other: otherLangPath(lang, "/members/profile/")}, profileTmpl(), map[string]any{
-		"Lang": lang, "T": T, "Title": T["profile_title"], "Base": pageBase(lang), "Page": "profile",
+		"Lang": lang, "T": T, "Title": T["profile_title"], "Base": pageBase(lang), "Page": "profile", "Menu": httpapi.NewMemberMenu(lang, "/members/profile/"),
 		"Other": otherLangPath(lang, "/members/profile/"), "M": m, "Saved": r.URL.Query().Get("saved") != "",
 		"Skills": strings.Join(m.Profile.Skills, ", "), "Interests": strings.Join(m.Profile.Interests, ", "),
 		"OpenTo": openTo, "Consents": consents, "Visible": visible,
@@ -215,7 +206,7 @@ func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.M
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["dir_title"], Section: httpapi.SectionMembers,
 		Other: otherLangPath(lang, "/members/directory/")}, directoryTmpl(), map[string]any{
-		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory",
+		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory", "Menu": httpapi.NewMemberMenu(lang, "/members/directory/"),
 		"Other": otherLangPath(lang, "/members/directory/"), "Entries": entries, "Next": next, "Q": q, "Me": m.ID,
 		"Sent": v.Get("sent") != "", "OpenToOptions": opts,
 		// Bios were rendered when saved, raw HTML escaped and unsafe links

@@ -81,6 +81,8 @@ func FromCore(ctx context.Context, c *core.Core, opt Options) (*App, error) {
 	// Erasure and export reach every feature's data.
 	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Jobs, a.Events, a.Newsletters)
 	a.Accounts.Exporters = append(a.Accounts.Exporters, a.Events, a.Jobs, a.Newsletters)
+	// The members' home shows the member's events, applications and referrals.
+	a.Accounts.Homes = append(a.Accounts.Homes, a.Events, a.Jobs)
 	return a, nil
 }
 

@@ -262,7 +262,15 @@ func TestRSVPInTheBrowser(t *testing.T) {
 	visit(t, ctx, page)
 	waitFor(t, ctx, "the member's RSVP state again", `document.querySelector("[data-rsvp-status]").innerText.includes("参加が確定しています")`)
 
+	// Cancelling asks once, in place: the first button shows the question,
+	// and only its "yes" cancels.
 	click(t, ctx, "[data-rsvp-cancel] button[type=submit]")
+	waitFor(t, ctx, "the question", `!document.querySelector("[data-rsvp-cancel-confirm]").hidden`)
+	if n := seatsLeft(t, site.baseURL); n != 0 {
+		t.Fatalf("asking cancelled already: %d seats left", n)
+	}
+	assertAccessible(t, ctx)
+	click(t, ctx, "[data-rsvp-cancel-yes]")
 	waitFor(t, ctx, "cancelled", `document.querySelector("[data-rsvp-status]").innerText.includes("取り消されています")`)
 	waitFor(t, ctx, "the seat freed", `document.querySelector("[data-rsvp-seats]").innerText === "残り1席"`)
 	if visible(t, ctx, "[data-rsvp-online]") || !visible(t, ctx, "[data-rsvp-create] button") {
@@ -293,7 +301,13 @@ func TestRSVPInTheBrowser(t *testing.T) {
 	if !visible(t, plain, "#rsvp-confirmed") || visible(t, plain, "#rsvp-cancelled") {
 		t.Fatal("without JavaScript: the confirmation message does not show")
 	}
+	// Without JavaScript the cancel button opens a page that asks; its
+	// button cancels and comes back to the event page.
 	clickAndWait(t, plain, "[data-rsvp-cancel] button[type=submit]")
+	if u := location(t, plain); u.Path != "/api/events/"+rsvpEvent+"/rsvp/cancel" || seatsLeft(t, site.baseURL) != 0 {
+		t.Fatalf("the plain cancel button did not ask first: %s", u)
+	}
+	clickAndWait(t, plain, "form[action$='/rsvp/cancel'] button[type=submit]")
 	if u := location(t, plain); u.Fragment != "rsvp-cancelled" || !visible(t, plain, "#rsvp-cancelled") {
 		t.Fatalf("after the plain cancel form: %s", u)
 	}

@@ -20,6 +20,7 @@ const (
 	emailOffer      emailKind = "rsvp-offer"      // a seat is held: confirm before the deadline
 	emailReminder   emailKind = "rsvp-reminder"   // about a day before the start
 	emailInvitation emailKind = "invitation"      // an RSVP link that needs no login
+	emailCancelled  emailKind = "rsvp-cancelled"  // the member cancelled: what was cancelled, and how to RSVP again
 )
 
 // withQR are the kinds whose HTML part shows the check-in QR code.
@@ -182,6 +183,30 @@ If you can no longer come, please cancel so someone on the waitlist gets your se
 {{secondary "See or cancel your RSVP" .ManageURL}}
 `},
 	},
+	emailCancelled: {
+		"ja": {"お申し込みを取り消しました：{{.Title}}", `{{.Name}} 様
+
+「{{.Title}}」へのお申し込みを取り消しました。{{if .Position}}キャンセル待ちの順番も取り消されています。{{end}}
+ご連絡ありがとうございました。お席はキャンセル待ちの方にご案内します。
+
+{{fact "日時" .When}}
+{{fact "場所" .Where}}
+
+お心当たりがない場合や、やはり参加したい場合は、申し込みの締切までイベントページからもう一度お申し込みいただけます。
+{{secondary "イベントの詳細" .PageURL}}
+`},
+		"en": {"Your RSVP is cancelled: {{.Title}}", `Dear {{.Name}},
+
+We have cancelled your RSVP for "{{.Title}}".{{if .Position}} Your place on the waitlist is cancelled too.{{end}}
+Thank you for letting us know: we offer the seat to the people waiting.
+
+{{fact "When" .When}}
+{{fact "Where" .Where}}
+
+If you did not ask for this, or would like to come after all, you can RSVP again from the event page until RSVPs close.
+{{secondary "Event details" .PageURL}}
+`},
+	},
 	emailInvitation: {
 		"ja": {"イベントのご案内：{{.Title}}", `{{.Name}} 様
 
@@ -293,6 +318,16 @@ func (s *Service) sendAnswer(ctx context.Context, e store.Event, m store.Member,
 		return s.send(ctx, m, emailWaitlisted, d)
 	}
 	return nil
+}
+
+// sendCancelled confirms a cancellation to the member who made it; was
+// is the RSVP before it (a place in line is named as such).
+func (s *Service) sendCancelled(ctx context.Context, e store.Event, m store.Member, was store.RSVP) error {
+	d := s.facts(e, memberLang(m))
+	if was.Status == store.RSVPWaitlisted {
+		d.Position = max(was.Position, 1)
+	}
+	return s.send(ctx, m, emailCancelled, d)
 }
 
 // sendOffer tells the first in line that a seat is held for them.

@@ -31,6 +31,9 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/events/{id}/rsvp":        http.HandlerFunc(h.rsvp),
 		"DELETE /api/events/{id}/rsvp":      http.HandlerFunc(h.cancel),
 		"POST /api/events/{id}/rsvp/cancel": http.HandlerFunc(h.cancel), // HTML forms cannot DELETE
+		"GET /api/events/{id}/rsvp/cancel":  http.HandlerFunc(h.cancelPage),
+		"GET /members/events/{$}":           h.member(h.myEventsPage),
+		"GET /en/members/events/{$}":        h.member(h.myEventsPage),
 		"GET /api/events/{id}/rsvp/invite":  http.HandlerFunc(h.invitePage),
 		"GET /api/events/{id}/offer":        http.HandlerFunc(h.offerPage),
 		"POST /api/events/{id}/offer":       http.HandlerFunc(h.confirmOffer),
@@ -93,6 +96,9 @@ type rsvpInput struct {
 	Guests int    `json:"guests"`
 	Token  string `json:"token"` // a signed RSVP link's token, instead of a session
 	Lang   string `json:"lang"`  // the page's language, for the page a form post returns to
+	// From "mine": the cancel confirmation was opened from the member's
+	// events page (/members/events/), where the form post returns.
+	From string `json:"from"`
 }
 
 // readInput decodes an optional body; an empty one is no input.
@@ -122,15 +128,23 @@ func (h Handler) back(r *http.Request, in rsvpInput, eventID string, viaLink boo
 	if viaLink {
 		return "/api/events/" + url.PathEscape(eventID) + "/rsvp/invite?token=" + url.QueryEscape(in.Token)
 	}
-	lang := httpapi.Lang(r)
-	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
-		lang = in.Lang
-	}
+	lang := formLang(r, in)
 	if e, err := h.S.Store.GetEvent(r.Context(), eventID); err == nil {
 		return pagePath(e, lang)
 	}
 	return langPath(lang, "/events/")
 }
+
+// formLang is the language of the page a form was posted from.
+func formLang(r *http.Request, in rsvpInput) string {
+	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
+		return in.Lang
+	}
+	return httpapi.Lang(r)
+}
+
+// fromMine is rsvpInput.From of the member's events page.
+const fromMine = "mine"
 
 // asker reads an RSVP request's body (JSON, a form, or none) and finds who
 // is asking; ok is false when it has answered with an error already.
@@ -211,6 +225,10 @@ func (h Handler) cancel(w http.ResponseWriter, r *http.Request) {
 	a, err := h.S.Cancel(r.Context(), id, m)
 	if err != nil {
 		h.fail(w, r, err, h.back(r, in, id, viaLink))
+		return
+	}
+	if httpapi.IsForm(r) && in.From == fromMine && !viaLink {
+		http.Redirect(w, r, langPath(formLang(r, in), "/members/events/")+"?cancelled="+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	}
 	if httpapi.IsForm(r) {

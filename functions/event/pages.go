@@ -74,7 +74,7 @@ var invitePageTmpl = sync.OnceValue(func() *template.Template {
 {{if .OfferToken}}<form method="post" action="/api/events/{{.ID}}/offer">
 <input type="hidden" name="token" value="{{.OfferToken}}">
 <p><button type="submit" class="button">{{.T.confirm_offer}}</button></p></form>{{end}}
-{{if .CanCancel}}<form method="post" action="/api/events/{{.ID}}/rsvp/cancel">
+{{if .CanCancel}}<form method="get" action="/api/events/{{.ID}}/rsvp/cancel">
 <input type="hidden" name="token" value="{{.Token}}">
 <p><button type="submit" class="button button-secondary">{{.CancelLabel}}</button></p></form>{{end}}
 {{if .Note}}<p>{{.Note}}</p>{{end}}

@@ -163,8 +163,17 @@ func (s *Service) Cancel(ctx context.Context, eventID string, m store.Member) (A
 	if !now.Before(e.Start) {
 		return Answer{}, httpapi.Errorf(httpapi.ECONFLICT, "event_past")
 	}
+	was := r
 	if r, err = s.Store.CancelRSVP(ctx, e.ID, m.ID, now); err != nil {
 		return Answer{}, storeError(err)
+	}
+	// The store cancels once: a second request, or one that lost the race
+	// to another, gets the RSVP as the first cancelled it, at its instant.
+	// Only the request whose cancellation it is sends the confirmation.
+	if r.Status == store.RSVPCancelled && r.CancelledAt.Equal(now) {
+		if err := s.sendCancelled(ctx, e, m, was); err != nil {
+			s.Log.ErrorContext(ctx, "cancel mail", "event", e.ID, "err", err)
+		}
 	}
 	if _, err := s.fill(ctx, e); err != nil {
 		// The cancellation stands; the next scheduled run offers the seat.

@@ -126,6 +126,13 @@ var messages = map[string]message{
 	"field.too_many_guests": {"同伴者は%v名までです。", "You may bring at most %v guests."},
 	"label.guests":          {"同伴者の人数", "Number of guests"},
 	"label.member_id":       {"会員", "Member"},
+	// the members' menu (NewMemberMenu)
+	"members.menu":         {"メンバーメニュー", "Members' menu"},
+	"members.home":         {"メンバートップ", "Members' home"},
+	"members.profile":      {"プロフィール", "Profile"},
+	"members.directory":    {"アルムナイ名簿", "Alumni directory"},
+	"members.events":       {"参加イベント", "My events"},
+	"members.applications": {"応募と紹介", "Applications and referrals"},
 	// HR's menu (HRPages)
 	"hr.menu":          {"事務局メニュー", "HR menu"},
 	"hr.home":          {"メンバートップ", "Members' home"},

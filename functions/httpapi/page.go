@@ -79,6 +79,38 @@ const HRNav = `{{with .Menu}}<nav class="sub-nav" aria-label="{{.Label}}"><ul>
 {{range .Links}}<li><a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Text}}</a></li>
 {{end}}</ul></nav>{{end}}`
 
+// NewMemberMenu is the sub-navigation of the members' own pages in lang;
+// current is the path (without /en) of the page being shown
+// ("/members/events/"), or "" to mark none. The page's data gives .Menu.
+func NewMemberMenu(lang, current string) HRMenu {
+	base := ""
+	if lang == LangEN {
+		base = "/en"
+	}
+	m := HRMenu{Label: Message(lang, "members.menu")}
+	for _, p := range memberPages {
+		href := "/members/" + p
+		m.Links = append(m.Links, HRLink{PageLink: PageLink{Href: base + href, Text: Message(lang, "members."+memberPageKey(p))}, Current: href == current})
+	}
+	return m
+}
+
+// memberPages are the members' own pages under /members/, in menu order.
+var memberPages = []string{"", "events/", "me/applications/", "profile/", "directory/"}
+
+func memberPageKey(p string) string {
+	switch p {
+	case "":
+		return "home"
+	case "me/applications/":
+		return "applications"
+	}
+	return p[:len(p)-1]
+}
+
+// MemberNav draws NewMemberMenu, as HRNav draws HR's (the same markup).
+const MemberNav = HRNav
+
 // StylesheetPath is the site's stylesheet at a stable (not fingerprinted) path.
 const StylesheetPath = brand.FallbackStylesheet
 

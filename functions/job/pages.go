@@ -202,13 +202,7 @@ var pageText = map[string]map[string]string{
 
 // memberHead starts the members' page's content, inside the site's frame,
 // with the members' sub-navigation of functions/account's pages.
-const memberHead = `<div class="wrap">
-<nav class="sub-nav" aria-label="{{.T.nav}}"><ul>
-<li><a href="{{.Base}}/members/">{{.T.home}}</a></li>
-<li><a href="{{.Base}}/members/profile/">{{.T.profile}}</a></li>
-<li><a href="{{.Base}}/members/directory/">{{.T.directory}}</a></li>
-<li><a href="{{.Base}}/members/me/applications/" aria-current="page">{{.T.mine}}</a></li>
-</ul></nav>`
+const memberHead = `<div class="wrap">` + httpapi.MemberNav
 
 const memberFoot = `</div>`
 
@@ -241,7 +235,7 @@ var applicationsTmpl = sync.OnceValue(func() *template.Template {
 {{if not .V.Referrals}}<p>{{.T.no_referrals}}</p>{{else}}
 <div class="table-scroll"><table><caption>{{.T.referrals}}</caption>
 <thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.job}}</th><th scope="col">{{.T.referred_on}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
-<tbody>{{range .V.Referrals}}<tr><td>{{.FriendName}}</td><td>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</td>
+<tbody>{{range .V.Referrals}}<tr id="referral-{{.ID}}"><td>{{.FriendName}}</td><td>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</td>
 <td>{{.DateLabel}}</td><td>{{if .Suppressed}}{{$.T.suppressed}}{{else if .Invited}}{{$.T.sent}}{{else}}{{$.T.not_sent}}{{end}}</td><td>{{.OutcomeLabel}}</td></tr>
 {{end}}</tbody></table></div>{{end}}</section>
 ` + memberFoot))
@@ -290,6 +284,6 @@ func (h Handler) applicationsPage(w http.ResponseWriter, r *http.Request, m stor
 		other = "/members/me/applications/"
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers, Other: other},
-		applicationsTmpl(), map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Other": other,
+		applicationsTmpl(), map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Menu": httpapi.NewMemberMenu(lang, "/members/me/applications/"), "Other": other,
 			"V": v, "Notice": notice, "Contact": contact})
 }

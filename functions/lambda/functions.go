@@ -101,8 +101,10 @@ var Functions = []Function{
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
 	},
 	{
-		Name:    "event",
-		Paths:   []string{"/api/events", "/api/hr/events", "/hr/events"},
+		Name: "event",
+		// /members/events/ itself is the member's events page; the pages
+		// below it are Hugo's (CloudFront sends only the folder page here).
+		Paths:   []string{"/api/events", "/api/hr/events", "/hr/events", "/members/events", "/en/members/events"},
 		Table:   ReadWrite,
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
 		// Offers that lapsed go to the next in line; reminders ~24 h ahead.

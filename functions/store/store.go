@@ -257,6 +257,14 @@ type Member struct {
 	// first: who approved or rejected it, when, and any undo.
 	Decisions []Decision `json:"decisions,omitempty"`
 
+	// LastVisitAt is when the member's current (or last) visit to the
+	// members' home began, PreviousVisitAt when the one before it did: what
+	// is new is what was published since PreviousVisitAt. Only the server
+	// sets them (account.Service.Visit), at most once per visit; no form
+	// or API field reaches them.
+	LastVisitAt     time.Time `json:"lastVisitAt,omitzero"`
+	PreviousVisitAt time.Time `json:"previousVisitAt,omitzero"`
+
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Version counts writes (1 after create) for optimistic concurrency.

@@ -264,6 +264,8 @@ func memberItem(m store.Member) item {
 	putStr(it, "pending_email", m.PendingEmail)
 	putStr(it, "pending_email_token", m.PendingEmailToken)
 	putStr(it, "previous_email", m.PreviousEmail)
+	putTime(it, "last_visit_at", m.LastVisitAt)
+	putTime(it, "previous_visit_at", m.PreviousVisitAt)
 	if len(m.Roles) > 0 {
 		roles := make([]string, len(m.Roles))
 		for i, r := range m.Roles {
@@ -317,6 +319,8 @@ func decodeMember(it item) (store.Member, error) {
 		CreatedAt:         d.time("created_at"),
 		UpdatedAt:         d.time("updated_at"),
 		Version:           d.num("version"),
+		LastVisitAt:       d.time("last_visit_at"),
+		PreviousVisitAt:   d.time("previous_visit_at"),
 	}
 	for _, r := range d.strings("roles") {
 		m.Roles = append(m.Roles, store.Role(r))

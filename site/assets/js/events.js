@@ -117,6 +117,26 @@
     var g = form.querySelector("[name=guests]");
     return { guests: g ? parseInt(g.value, 10) || 0 : 0 };
   });
+  // Cancelling asks once, here: the first button shows the question, its
+  // "yes" sends the form (above), "no" puts the first button back.
+  if (cancel) {
+    var ask = part("cancel-ask"), confirmBox = part("cancel-confirm");
+    var yes = part("cancel-yes"), no = part("cancel-no");
+    var askButton = ask && ask.querySelector("button");
+    var asking = false;
+    var showAsk = function (on) {
+      asking = on;
+      hide(confirmBox, !on);
+      hide(ask, on);
+      (on ? yes : askButton) && (on ? yes : askButton).focus();
+    };
+    cancel.addEventListener("submit", function (ev) {
+      if (!asking) { ev.preventDefault(); ev.stopImmediatePropagation(); showAsk(true); }
+    });
+    if (yes) { yes.addEventListener("click", function () { cancel.requestSubmit ? cancel.requestSubmit() : cancel.dispatchEvent(new Event("submit", { cancelable: true })); }); }
+    if (no) { no.addEventListener("click", function () { showAsk(false); }); }
+    cancel.addEventListener("okaeri:sent", function () { asking = false; hide(confirmBox, true); hide(ask, false); });
+  }
   enhance(cancel, "DELETE", api + "/rsvp", function () { return null; });
 
   refreshSeats().then(function () { if (signedIn) { return refreshRSVP(); } });

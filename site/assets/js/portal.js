@@ -21,15 +21,88 @@
     document.querySelectorAll("[data-member-only]").forEach(function (e) { e.hidden = true; });
   }
 
-  // Members' home: greet the member by name.
+  // Members' home: greet the member by name, and fill their own part
+  // (events, applications and referrals, profile) and what is new since
+  // their previous visit from GET /api/me/home.
   var greeting = document.querySelector("[data-greeting]");
-  if (greeting) {
-    fetch("/api/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+  var home = document.querySelector("[data-home]");
+  if (greeting || home) {
+    var homeLang = document.documentElement.lang === "en" ? "en" : "ja";
+    fetch("/api/me/home?lang=" + homeLang, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (me) {
-        if (me && me.name) { greeting.textContent = greeting.getAttribute("data-template").replace("{name}", me.name); }
+        if (!me) { return; }
+        if (greeting && me.name) { greeting.textContent = greeting.getAttribute("data-template").replace("{name}", me.name); }
+        if (home) { fillHome(home, me, homeLang); }
       })
       .catch(function () {});
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text) { e.textContent = text; }
+    return e;
+  }
+  function link(href, text) { var a = el("a", "", text); a.href = href; return a; }
+  function fillHome(box, me, lang) {
+    var msg = function (k) { return box.getAttribute("data-msg-" + k) || ""; };
+    var events = box.querySelector("[data-home-events]");
+    var upcoming = (me.events && me.events.upcoming) || [];
+    upcoming.forEach(function (e) {
+      var li = el("li");
+      li.appendChild(link(e.page, e.title));
+      li.appendChild(el("span", "my-home-when", e.when));
+      li.appendChild(el("strong", "status status-" + e.status, e.status_label));
+      if (e.online_url) {
+        var p = el("span", "my-home-online", msg("online") + ": ");
+        p.appendChild(link(e.online_url, e.online_url));
+        li.appendChild(p);
+      }
+      events.appendChild(li);
+    });
+    if (!upcoming.length) { events.appendChild(el("li", "", msg("none-events"))); }
+    var jobs = box.querySelector("[data-home-jobs]");
+    var items = [];
+    ((me.jobs && me.jobs.applications) || []).forEach(function (a) { items.push([msg("application"), a]); });
+    ((me.jobs && me.jobs.referrals) || []).forEach(function (a) { items.push([msg("referral"), a]); });
+    items.forEach(function (it) {
+      var li = el("li");
+      li.appendChild(el("span", "badge", it[0]));
+      li.appendChild(link(it[1].href, it[1].job_title));
+      li.appendChild(el("strong", "status status-" + it[1].status, it[1].status_label));
+      jobs.appendChild(li);
+    });
+    if (!items.length) { jobs.appendChild(el("li", "", msg("none-jobs"))); }
+    var pr = me.profile;
+    if (pr) {
+      var text = box.querySelector("[data-home-profile-text]");
+      text.textContent = pr.next ? msg("profile").replace("{n}", pr.percent) : msg("complete");
+      text.hidden = false;
+      var bar = box.querySelector("[data-home-profile-bar]");
+      bar.querySelector("span").style.width = pr.percent + "%";
+      bar.hidden = false;
+      if (pr.next) {
+        var next = box.querySelector("[data-home-profile-next]");
+        next.href = pr.next.href;
+        next.textContent = pr.next.label;
+      }
+    }
+    var news = document.querySelector("[data-whats-new]");
+    if (news && me.since) {
+      var since = new Date(me.since), shown = 0, count = 0;
+      var list = news.querySelectorAll("li[data-published]");
+      list.forEach(function (li) {
+        var isNew = new Date(li.getAttribute("data-published")) > since;
+        if (isNew) { count++; }
+        li.hidden = !(isNew && ++shown <= 5);
+        li.classList.toggle("is-new", isNew);
+      });
+      if (!count) { list.forEach(function (li, i) { li.hidden = i >= 5; }); }
+      var date = since.toLocaleDateString(lang === "en" ? "en-GB" : "ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" });
+      var c = news.querySelector("[data-new-count]");
+      c.textContent = news.getAttribute(count ? "data-msg-count" : "data-msg-none").replace("{n}", count).replace("{date}", date);
+      c.hidden = false;
+    }
   }
 
   // A redirect target must be a page of this site, by the rule of the
