@@ -25,27 +25,8 @@ const (
 // datedSections are the sections whose pages need a date.
 var datedSections = []string{sectionNews, sectionStories, sectionJobs, sectionEvents}
 
-// commonFields are allowed on every page: the schema's own and the Hugo
-// fields that change neither a page's URL nor its language pairing (slug,
-// url and translationKey would, so they are not here).
-var commonFields = []string{
-	"title", "date", "description", "visibility", "draft",
-	"lastmod", "publishdate", "expirydate", "weight", "tags", "summary", "aliases", "keywords", "linktitle", "images",
-}
-
-// sectionFields are the extra fields of events and jobs; any other key there is reported as unknown.
-var sectionFields = map[string][]string{
-	sectionEvents: {"start", "end", "location", "online", "capacity", "rsvp_deadline", "guests_allowed", "online_url"},
-	sectionJobs:   {"employment_type", "department", "location", "closes", "contact"},
-	// newsletters.go: emails, never pages.
-	sectionNewsletters: {"subject", "preheader", "segment", "send_at"},
-}
-
 // idPattern is what an event's or job's file name may be: it is the store key and part of the URL.
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-
-// translated lists the machine-facing fields that must be equal in x.md and x.en.md, in report order.
-var translated = []string{"visibility", "start", "end", "capacity", "rsvp_deadline", "guests_allowed", "online", "online_url", "closes", "employment_type"}
 
 // notSet is how a translation check shows an optional field that is absent.
 const notSet = "not set"
@@ -107,6 +88,7 @@ func parseFile(dir, rel string, src []byte) *file {
 	f.fm = fm
 	r := &reader{fm: fm}
 	f.readPage(r)
+	f.readFixed(r)
 	if !at.list {
 		switch at.section {
 		case sectionEvents:
@@ -325,10 +307,17 @@ func checkAcrossFiles(dir string, files []*file) []Problem {
 	}
 
 	japanese := map[string]*file{}
+	doubled := map[*file]bool{} // x.md beside x.ja.md: reported once, here
 	for _, f := range files {
-		if f.at.lang == Japanese {
-			japanese[f.at.pairKey] = f
+		if f.at.lang != Japanese {
+			continue
 		}
+		if first, ok := japanese[f.at.pairKey]; ok {
+			at(f, 1, "%s is also the Japanese page %s: keep one of the two files", f.shown, first.shown)
+			doubled[f] = true
+			continue
+		}
+		japanese[f.at.pairKey] = f
 	}
 	for _, f := range files {
 		if f.at.lang != English {
@@ -355,7 +344,7 @@ func checkAcrossFiles(dir string, files []*file) []Problem {
 	// Ids are per section and language, across content/<s>/ and content/members/<s>/.
 	seen := map[string]*file{}
 	for _, f := range files {
-		if f.at.list || f.at.section == "" {
+		if f.at.list || f.at.section == "" || doubled[f] {
 			continue
 		}
 		key := f.at.section + "/" + f.at.id + "/" + f.at.lang

@@ -199,6 +199,9 @@ func place(rel string) placement {
 	p := placement{lang: Japanese}
 	if b, ok := strings.CutSuffix(base, ".en"); ok {
 		p.lang, base = English, b
+	} else if b, ok := strings.CutSuffix(base, ".ja"); ok {
+		// x.ja.md is x.md: the CMS names the Japanese file so.
+		base = b
 	}
 	p.pairKey = dir + base
 	p.list = base == "_index"

@@ -95,7 +95,10 @@ func parseFrontMatter(src []byte) (*frontMatter, []Problem) {
 }
 
 // isNull reports whether a value was left empty (`key:` or `key: null`).
-func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+// isNull: no value, or an empty string (what the CMS writes for a field HR cleared).
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || n.Tag == "!!str" && n.Value == "")
+}
 
 // quote shows a value HR wrote, shortened so a long paragraph does not flood the terminal.
 func quote(s string) string {

@@ -12,8 +12,15 @@ import (
 const sectionNewsletters = "newsletters"
 
 // segmentFields are the keys a newsletter's segment may have (the
-// newsletter package checks their values when it reads the file).
-var segmentFields = []string{"language", "departments", "left_from", "left_to", "open_to"}
+// newsletter package checks their values when it reads the file): the
+// schema's SegmentFields.
+var segmentFields = func() []string {
+	var out []string
+	for _, f := range SegmentFields {
+		out = append(out, f.Name)
+	}
+	return out
+}()
 
 // readNewsletter checks a newsletter's own fields.
 func (f *file) readNewsletter(r *reader) {

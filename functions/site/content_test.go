@@ -44,7 +44,7 @@ func (p contentPage) outputPath() string {
 	if u, _ := p.front["url"].(string); strings.Trim(u, "/") != "" {
 		return path.Join(strings.Trim(u, "/"), "index.html")
 	}
-	dir := strings.TrimSuffix(strings.TrimSuffix(p.rel, ".md"), ".en")
+	dir := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(p.rel, ".md"), ".en"), ".ja")
 	if p.isIndex() {
 		dir = path.Dir(p.rel)
 		if dir == "." {
@@ -87,6 +87,7 @@ func readContent(t *testing.T, dir string) []contentPage {
 		if strings.HasSuffix(base, ".en") {
 			p.lang, base = "en", strings.TrimSuffix(base, ".en")
 		}
+		base = strings.TrimSuffix(base, ".ja") // x.ja.md, as the CMS names it, is x.md
 		p.id = base
 		front, body, ok := bytes.Cut(bytes.TrimPrefix(b, []byte("---\n")), []byte("\n---\n"))
 		if !ok || !bytes.HasPrefix(b, []byte("---\n")) {

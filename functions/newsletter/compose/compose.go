@@ -105,9 +105,9 @@ func ReadSources(contentDir, slug string) (map[string]string, error) {
 	}
 	sources := map[string]string{}
 	for _, lang := range []store.Language{store.LanguageJa, store.LanguageEn} {
-		name := slug + ".md"
-		if lang == store.LanguageEn {
-			name = slug + ".en.md"
+		name := slug + ".en.md"
+		if lang == store.LanguageJa {
+			name = japaneseFile(filepath.Join(contentDir, Dir), slug)
 		}
 		b, err := os.ReadFile(filepath.Join(contentDir, Dir, name))
 		switch {
@@ -138,10 +138,19 @@ func List(contentDir string) ([]string, error) {
 		if e.IsDir() || !strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".en.md") || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
 			continue
 		}
-		out = append(out, strings.TrimSuffix(name, ".md"))
+		out = append(out, strings.TrimSuffix(strings.TrimSuffix(name, ".md"), ".ja"))
 	}
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
+}
+
+// japaneseFile is the name of a newsletter's Japanese file in dir: x.md,
+// or x.ja.md as the CMS names it (content check refuses both at once).
+func japaneseFile(dir, slug string) string {
+	if _, err := os.Stat(filepath.Join(dir, slug+".ja.md")); err == nil {
+		return slug + ".ja.md"
+	}
+	return slug + ".md"
 }
 
 // Parse reads a newsletter from its files' text by language ("ja"
