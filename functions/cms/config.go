@@ -1,0 +1,221 @@
+package cms
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/okaeri/okaeri/functions/content"
+)
+
+// Paths of the repository the CMS writes, relative to its root.
+const (
+	ContentDir  = "content"
+	MediaFolder = "site/assets/media" // Hugo processes images from its assets (render-image hook)
+	PublicMedia = "/media"            // how a page's Markdown names them
+)
+
+// Backend is where the CMS reads and saves content.
+type Backend struct {
+	// Local: Decap's local backend (decap-server, MODE=fs), reached through
+	// this server at ProxyPath. Saving writes the files in content/.
+	Local bool
+	// GitHub: the repository ("owner/name") and branch on AWS; every save
+	// is a pull request (the editorial workflow). BaseURL is the portal's
+	// origin, where Okaeri's own OAuth exchange runs (/api/cms/auth).
+	Repo, Branch, BaseURL string
+}
+
+// ProxyPath is where the CMS talks to its local backend, on this server.
+const ProxyPath = "/admin/api/v1"
+
+// AuthEndpoint is the OAuth exchange's path on the portal (no leading /, as
+// Decap's auth_endpoint is joined to base_url).
+const AuthEndpoint = "api/cms/auth"
+
+// Config is Decap CMS's configuration (config.yml) made from the content
+// schema (content.Schema), labelled in lang ("ja" or "en").
+func Config(b Backend, siteURL, lang string) ([]byte, error) {
+	l := 0
+	if lang == content.English {
+		l = 1
+	}
+	cfg := map[string]any{
+		"locale":        lang,
+		"site_url":      siteURL,
+		"display_url":   siteURL,
+		"media_folder":  MediaFolder,
+		"public_folder": PublicMedia,
+		"i18n": map[string]any{
+			"structure":      "multiple_files",
+			"locales":        []string{content.Japanese, content.English},
+			"default_locale": content.Japanese,
+		},
+		// Uploaded file names become URLs: ASCII, lowercase.
+		"slug": map[string]any{"encoding": "ascii", "clean_accents": true, "sanitize_replacement": "-"},
+	}
+	if b.Local {
+		cfg["backend"] = map[string]any{"name": "proxy", "proxy_url": ProxyPath, "branch": "main"}
+	} else {
+		if b.Repo == "" || b.BaseURL == "" {
+			return nil, fmt.Errorf("cms: the GitHub backend needs a repository and the portal's URL")
+		}
+		branch := b.Branch
+		if branch == "" {
+			branch = "main"
+		}
+		cfg["backend"] = map[string]any{"name": "github", "repo": b.Repo, "branch": branch,
+			"base_url": strings.TrimSuffix(b.BaseURL, "/"), "auth_endpoint": AuthEndpoint,
+			"squash_merges": true, "open_authoring": false}
+		cfg["publish_mode"] = "editorial_workflow"
+	}
+	var collections []any
+	var fixed []any
+	for _, k := range content.Schema {
+		if k.File != "" {
+			fixed = append(fixed, map[string]any{
+				"name": k.Name, "label": k.Label[l], "i18n": true,
+				"file":   ContentDir + "/" + k.File,
+				"fields": fields(k, l),
+			})
+			continue
+		}
+		collections = append(collections, folder(k, l, false))
+		if k.Members {
+			collections = append(collections, folder(k, l, true))
+		}
+	}
+	collections = append(collections, map[string]any{
+		"name": "pages", "label": [2]string{"固定ページ", "Fixed pages"}[l], "files": fixed,
+	})
+	cfg["collections"] = collections
+	return yaml.Marshal(cfg)
+}
+
+// CollectionName is the CMS collection of a section's pages: news, or
+// members_news for its members-only pages under content/members/.
+func CollectionName(k content.Kind, members bool) string {
+	if members {
+		return "members_" + k.Name
+	}
+	return k.Name
+}
+
+func folder(k content.Kind, l int, members bool) map[string]any {
+	dir := ContentDir + "/" + k.Section
+	label := k.Label[l]
+	if members {
+		dir = ContentDir + "/members/" + k.Section
+		label += [2]string{"（メンバー限定）", " (members only)"}[l]
+	}
+	c := map[string]any{
+		"name": CollectionName(k, members), "label": label, "label_singular": label,
+		"folder": dir, "create": true, "delete": true, "extension": "md", "format": "yaml-frontmatter",
+		"i18n": true,
+		// The file name is the page's id and URL: Japanese titles make no
+		// ASCII slug, so the moment of creation names it.
+		"slug":    "{{year}}{{month}}{{day}}-{{hour}}{{minute}}{{second}}",
+		"summary": "{{title}}",
+		"fields":  fields(k, l),
+	}
+	if hasField(k, "date") {
+		c["sortable_fields"] = []string{"date", "title"}
+	}
+	return c
+}
+
+func hasField(k content.Kind, name string) bool {
+	for _, f := range k.Fields {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func fields(k content.Kind, l int) []any {
+	var out []any
+	for _, f := range k.Fields {
+		out = append(out, field(f, l))
+	}
+	return out
+}
+
+// Moment.js formats Decap writes: an instant with its offset (RFC 3339,
+// what content check reads) and a calendar day.
+const (
+	formatInstant = "YYYY-MM-DDTHH:mm:ssZ"
+	formatDay     = "YYYY-MM-DD"
+)
+
+func field(f content.Field, l int) map[string]any {
+	m := map[string]any{"name": f.Name, "label": f.Label[l], "required": f.Required}
+	if f.Hint[l] != "" {
+		m["hint"] = f.Hint[l]
+	}
+	// Shared fields are written once, in Japanese, and copied to English.
+	m["i18n"] = true
+	if f.Shared {
+		m["i18n"] = "duplicate"
+	}
+	switch f.Widget {
+	case content.WidgetList:
+		m["widget"] = "list" // one line, values separated by commas
+	case content.WidgetString, content.WidgetText, content.WidgetMarkdown, content.WidgetBoolean:
+		m["widget"] = string(f.Widget)
+		if f.Widget == content.WidgetBoolean {
+			m["default"] = false
+		}
+	case content.WidgetDateTime:
+		m["widget"] = "datetime"
+		m["format"] = formatInstant
+		m["date_format"] = "YYYY/MM/DD"
+		m["time_format"] = "HH:mm"
+		m["picker_utc"] = false
+		if f.Hint[l] == "" {
+			m["hint"] = [2]string{"日本時間で入力します。", "In Japan time."}[l]
+		}
+	case content.WidgetDate:
+		m["widget"] = "datetime"
+		m["format"] = formatDay
+		m["date_format"] = "YYYY/MM/DD"
+		m["time_format"] = false
+	case content.WidgetNumber:
+		m["widget"] = "number"
+		m["value_type"] = "int"
+		if f.Min != nil {
+			m["min"] = *f.Min
+		}
+	case content.WidgetSelect:
+		m["widget"] = "select"
+		var opts []any
+		for i, v := range f.Options {
+			label := v
+			if i < len(f.OptionLabels) {
+				label = f.OptionLabels[i][l]
+			}
+			opts = append(opts, map[string]any{"label": label, "value": v})
+		}
+		m["options"] = opts
+	case content.WidgetEmail:
+		m["widget"] = "string"
+		m["pattern"] = []string{`^[^@\s]+@[^@\s]+\.[^@\s]+$`, [2]string{"careers@example.co.jp のようなメールアドレスを入力してください", "Enter an address such as careers@example.co.jp"}[l]}
+	case content.WidgetHTTPS:
+		m["widget"] = "string"
+		m["pattern"] = []string{`^https://\S+$`, [2]string{"https:// で始まるアドレスを入力してください", "Enter an address starting with https://"}[l]}
+	case content.WidgetSegment:
+		m["widget"] = "object"
+		m["collapsed"] = true
+		var sub []any
+		for _, s := range content.SegmentFields {
+			sf := field(s, l)
+			delete(sf, "i18n")
+			sub = append(sub, sf)
+		}
+		m["fields"] = sub
+	default:
+		panic("cms: no widget for " + string(f.Widget))
+	}
+	return m
+}
