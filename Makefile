@@ -19,6 +19,7 @@ build:
 ## site: build the static portal with the pinned Hugo into site/public
 site: check
 	scripts/font >/dev/null
+	scripts/decap install site/static/cms/decap
 	$(HUGO) --source site --minify --cleanDestinationDir --logLevel warn
 
 ## check: validate HR's content (file:line: message for each problem)
@@ -31,7 +32,7 @@ dev: export OKAERI_ADMINS ?= hr@example.co.jp
 dev: site build
 	$(BIN) sync --data $(DATA)
 	$(BIN) demo --data $(DATA)
-	$(BIN) serve --dev --addr $(ADDR) --data $(DATA) --site site/public
+	$(BIN) serve --dev --addr $(ADDR) --data $(DATA) --site site/public --content content --decap-server "$$(scripts/decap server)"
 
 ## test: content check, vet, and every test (DynamoDB Local and Chromium included)
 test: site

@@ -143,3 +143,14 @@ func (s *Source) Site(ctx context.Context) Site {
 
 // Company is the company of the current document.
 func (s *Source) Company(ctx context.Context) Company { return s.Site(ctx).Company }
+
+// Forget drops the document read last, so the next page reads the store
+// again: okaeri serve --dev calls it after syncing a rebuilt site.
+func (s *Source) Forget() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	s.site = nil
+	s.mu.Unlock()
+}

@@ -62,8 +62,10 @@ type Handler struct {
 	Backend  Backend
 	// SiteURL is the portal's public address (the preview's links).
 	SiteURL string
-	// Portal names the portal in the page title, by language.
-	Portal map[string]string
+	// Portal names the portal in the page title, in a language.
+	Portal func(r *http.Request, lang string) string
+	// Logo is the company's logo on the site, for the CMS's login screen.
+	Logo func(r *http.Request) string
 	// LocalBackend is decap-server's address (http://127.0.0.1:port) when
 	// Backend.Local is set.
 	LocalBackend string
@@ -153,7 +155,7 @@ var pageTemplate = template.Must(template.New("admin").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{{.Title}}</title>
-<link rel="icon" href="/favicon.ico">
+{{if .Logo}}<link rel="icon" href="{{.Logo}}" type="image/svg+xml">{{end}}
 <link href="/admin/config.yml" type="text/yaml" rel="cms-config-url">
 </head>
 <body>
@@ -166,11 +168,17 @@ var pageTemplate = template.Must(template.New("admin").Parse(`<!doctype html>
 func (h Handler) page(w http.ResponseWriter, r *http.Request, m store.Member) {
 	lang := memberLang(m)
 	title := [2]string{"コンテンツの編集", "Edit the portal"}[index(lang)]
-	if p := h.Portal[lang]; p != "" {
-		title += " | " + p
+	if h.Portal != nil {
+		if p := h.Portal(r, lang); p != "" {
+			title += " | " + p
+		}
 	}
 	var b bytes.Buffer
-	if err := pageTemplate.Execute(&b, map[string]string{"Lang": lang, "Title": title, "Assets": Assets}); err != nil {
+	logo := ""
+	if h.Logo != nil {
+		logo = h.Logo(r)
+	}
+	if err := pageTemplate.Execute(&b, map[string]string{"Lang": lang, "Title": title, "Assets": Assets, "Logo": logo}); err != nil {
 		httpapi.WriteError(w, r, h.Log, httpapi.Internal(err))
 		return
 	}
@@ -186,7 +194,11 @@ func index(lang string) int {
 }
 
 func (h Handler) config(w http.ResponseWriter, r *http.Request, m store.Member) {
-	b, err := Config(h.Backend, h.SiteURL, memberLang(m))
+	logo := ""
+	if h.Logo != nil {
+		logo = h.Logo(r)
+	}
+	b, err := Config(h.Backend, h.SiteURL, memberLang(m), logo)
 	if err != nil {
 		httpapi.WriteError(w, r, h.Log, httpapi.Internal(err))
 		return
@@ -257,6 +269,25 @@ func (h Handler) proxy(w http.ResponseWriter, r *http.Request, _ store.Member) {
 	}
 	defer resp.Body.Close()
 	w.Header().Set("Content-Type", "application/json")
+	if req.Action == "entriesByFolder" && resp.StatusCode == http.StatusOK {
+		// A section's own page (_index.md, _index.en.md) is the list's
+		// title and introduction, not one of its entries: Decap would show
+		// it as one.
+		var entries []map[string]any
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&entries); err != nil {
+			httpapi.WriteError(w, r, h.Log, httpapi.Internal(fmt.Errorf("cms: the local backend's list: %w", err)))
+			return
+		}
+		kept := entries[:0]
+		for _, e := range entries {
+			file, _ := e["file"].(map[string]any)
+			if p, _ := file["path"].(string); !strings.HasPrefix(path.Base(p), "_index.") {
+				kept = append(kept, e)
+			}
+		}
+		_ = json.NewEncoder(w).Encode(kept)
+		return
+	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = io.Copy(w, resp.Body)
 }

@@ -35,8 +35,9 @@ const ProxyPath = "/admin/api/v1"
 const AuthEndpoint = "api/cms/auth"
 
 // Config is Decap CMS's configuration (config.yml) made from the content
-// schema (content.Schema), labelled in lang ("ja" or "en").
-func Config(b Backend, siteURL, lang string) ([]byte, error) {
+// schema (content.Schema), labelled in lang ("ja" or "en"); logo is the
+// company's logo on the site ("" for Decap's own).
+func Config(b Backend, siteURL, lang, logo string) ([]byte, error) {
 	l := 0
 	if lang == content.English {
 		l = 1
@@ -54,6 +55,9 @@ func Config(b Backend, siteURL, lang string) ([]byte, error) {
 		},
 		// Uploaded file names become URLs: ASCII, lowercase.
 		"slug": map[string]any{"encoding": "ascii", "clean_accents": true, "sanitize_replacement": "-"},
+	}
+	if logo != "" {
+		cfg["logo_url"] = logo
 	}
 	if b.Local {
 		cfg["backend"] = map[string]any{"name": "proxy", "proxy_url": ProxyPath, "branch": "main"}
@@ -205,6 +209,9 @@ func field(f content.Field, l int) map[string]any {
 		m["widget"] = "string"
 		m["pattern"] = []string{`^https://\S+$`, [2]string{"https:// で始まるアドレスを入力してください", "Enter an address starting with https://"}[l]}
 	case content.WidgetSegment:
+		// Decap allows only true or false on an object: the segment is
+		// written in the Japanese file alone, where sending reads it.
+		m["i18n"] = false
 		m["widget"] = "object"
 		m["collapsed"] = true
 		var sub []any

@@ -81,6 +81,7 @@ type Options struct {
 	SiteDir string   // built site
 	DataDir string   // data folder (created)
 	Env     []string // extra environment, KEY=VALUE; OKAERI_BASE_URL is set to the server's URL
+	Args    []string // extra arguments of okaeri serve
 	LogFile string
 }
 
@@ -134,7 +135,7 @@ func start(ctx context.Context, opt Options, port int) (*Server, error) {
 	}
 	defer log.Close()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(opt.Bin, "serve", "--addr", addr, "--data", opt.DataDir, "--site", opt.SiteDir, "--dev")
+	cmd := exec.Command(opt.Bin, append([]string{"serve", "--addr", addr, "--data", opt.DataDir, "--site", opt.SiteDir, "--dev"}, opt.Args...)...)
 	cmd.Env = append(append(defaultConfig(os.Environ()), "OKAERI_BASE_URL=http://"+addr), opt.Env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	// The server dies with the test process, even if the test is killed.

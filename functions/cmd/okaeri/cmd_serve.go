@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"time"
@@ -21,7 +22,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "localhost:8080", "address to listen on")
 	data := fs.String("data", ".okaeri", "data folder: embedded store and outbox")
 	siteDir := fs.String("site", "site/public", "built Hugo site to serve")
-	dev := fs.Bool("dev", false, "developer mode: /_dev/outbox, plain-http cookies")
+	dev := fs.Bool("dev", false, "developer mode: /_dev/outbox, plain-http cookies, and (with --content) the site rebuilt when content changes")
+	contentDir := fs.String("content", "", "HR's content `folder`: with --dev, the site is rebuilt and synced when it changes")
+	hugoBin := fs.String("hugo", "", "the pinned Hugo `binary` for those rebuilds (default: go tool -n -modfile=tools/go.mod hugo beside the content folder)")
+	decapServer := fs.String("decap-server", "", "Decap CMS's local backend (decap-server's dist/index.js, from scripts/decap server): HR edits content/ at /admin/")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -58,8 +62,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if ta, ok := ln.Addr().(*net.TCPAddr); ok {
 		port = ta.Port
 	}
+	routes := a.Routes()
+	if *dev && *contentDir != "" {
+		b, err := devCMS(ctx, a, *contentDir, *siteDir, *decapServer, *hugoBin, cfg.BaseURL, log)
+		if err != nil {
+			return err
+		}
+		defer b.stop()
+		maps.Copy(routes, b.routes)
+	}
 	h, err := portal.New(portal.Config{SiteDir: *siteDir, OutboxDir: a.OutboxDir, Dev: *dev, Log: log,
-		API: a.Routes(), IsMember: a.Accounts.IsMember, AllowedHosts: portal.Hosts(cfg.BaseURL, *dev, port)})
+		API: routes, IsMember: a.Accounts.IsMember, AllowedHosts: portal.Hosts(cfg.BaseURL, *dev, port)})
 	if err != nil {
 		return err
 	}
