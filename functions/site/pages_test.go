@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/okaeri/okaeri/functions/brand"
 )
 
 var (
@@ -214,4 +216,14 @@ func rfc3339(v any) string {
 		return t.Format(time.RFC3339)
 	}
 	return fmt.Sprint(v)
+}
+
+// The stylesheet at its stable path, which the functions' built-in frame
+// and the CMS's previews link (brand.FallbackStylesheet), is published and
+// is the site's (it has the brand colour in it).
+func TestStableStylesheet(t *testing.T) {
+	css := readFile(t, real.public, strings.TrimPrefix(brand.FallbackStylesheet, "/"))
+	if !strings.Contains(css, ".site-header") || !strings.Contains(strings.ToLower(css), "#b0421c") {
+		t.Errorf("%s is not the site's stylesheet (%d bytes)", brand.FallbackStylesheet, len(css))
+	}
 }
