@@ -297,6 +297,20 @@ func TestApplyMoveAndSeeStatus(t *testing.T) {
 	}
 	assertAccessible(t, member)
 
+	// Back on the job's page, the member sees that they applied, with the
+	// date and a link to follow it, not an empty form.
+	open(t, member, "/jobs/backend-engineer-rehire/")
+	if _, err := chromedp.Run(member, chromedp.Poll[bool](`(() => { const n = document.querySelector("[data-job-applied]"); return !!n && !n.hidden })()`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("the job page does not show 応募済み: %v\n%s", err, text(t, member))
+	}
+	applied := eval[string](t, member, `document.querySelector("[data-job-applied]").innerText`)
+	follow := eval[string](t, member, `document.querySelector("[data-job-applied] a").getAttribute("href")`)
+	formShown := eval[bool](t, member, `document.querySelector("#apply-form").offsetParent !== null`)
+	if !strings.Contains(applied, "応募済みです") || !strings.Contains(applied, "年") || !strings.HasPrefix(follow, "/members/me/applications/#application-") || formShown {
+		t.Errorf("the job page after applying: %q, link %q, form shown %v", applied, follow, formShown)
+	}
+	assertAccessible(t, member)
+
 	hr := newBrowser(t)
 	logIn(t, hr, hrEmail)
 	open(t, hr, "/hr/jobs/backend-engineer-rehire")

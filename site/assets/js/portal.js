@@ -37,6 +37,26 @@
       })
       .catch(function () {});
   }
+  // A job page: a member who applied already sees "応募済み", the date and
+  // a link to follow the application, not an empty form.
+  var applyBox = document.querySelector("[data-job-apply]");
+  if (hint && applyBox) {
+    fetch("/api/me/applications", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (mine) {
+        var id = applyBox.getAttribute("data-job-apply");
+        var a = ((mine && mine.applications) || []).filter(function (x) { return x.job_id === id && x.status !== "withdrawn"; })[0];
+        if (!a) { return; }
+        var lang = document.documentElement.lang === "en" ? "en" : "ja";
+        var day = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" }).format(new Date(a.created_at));
+        var note = applyBox.querySelector("[data-job-applied]");
+        note.textContent = applyBox.getAttribute("data-msg-applied").replace("{date}", day) + " ";
+        note.appendChild(link(applyBox.getAttribute("data-follow") + "#application-" + encodeURIComponent(a.id), applyBox.getAttribute("data-msg-follow")));
+        note.hidden = false;
+        applyBox.querySelectorAll("[data-member-only]").forEach(function (e) { e.hidden = true; });
+      })
+      .catch(function () {});
+  }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
