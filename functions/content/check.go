@@ -86,6 +86,7 @@ func parseFile(dir, rel string, src []byte) *file {
 		return f
 	}
 	f.fm = fm
+	f.checkImages(dir, src)
 	r := &reader{fm: fm}
 	f.readPage(r)
 	f.readFixed(r)

@@ -23,6 +23,7 @@ type frontMatter struct {
 	fields map[string]field
 	keys   []string // in file order
 	node   *yaml.Node
+	body   int // the line the text after the closing --- starts on
 }
 
 // yamlErrorLine finds the line yaml.v3 puts in its syntax errors ("yaml: line 3: ...").
@@ -67,7 +68,7 @@ func parseFrontMatter(src []byte) (*frontMatter, []Problem) {
 		}
 		return nil, []Problem{{Line: line, Message: "front matter is not valid YAML: " + msg}}
 	}
-	fm := &frontMatter{fields: map[string]field{}}
+	fm := &frontMatter{fields: map[string]field{}, body: end + 2}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return fm, nil // only `---` lines, or comments: no fields
 	}

@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,8 +33,9 @@ func parseArchive(text string) archive {
 
 // smallSite writes the real site/ project and its members area's _index
 // files next to the given content into a temp dir and builds it. It returns
-// Hugo's output, the destination and the build error.
-func smallSite(t *testing.T, content string) (string, string, error) {
+// Hugo's output, the destination and the build error. Extra files (images,
+// which a txtar text cannot hold) are written as they are.
+func smallSite(t *testing.T, content string, extra ...archive) (string, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	for _, sub := range []string{"hugo.toml", "layouts", "i18n", "assets"} {
@@ -47,6 +49,9 @@ func smallSite(t *testing.T, content string) (string, string, error) {
 		t.Fatal(err)
 	}
 	files := parseArchive(content)
+	for _, x := range extra {
+		maps.Copy(files, x)
+	}
 	files["site/hugo.toml"] = string(cfg)
 	for _, idx := range []string{"_index.md", "_index.en.md"} {
 		b, err := os.ReadFile(filepath.Join(real.root, "content", "members", idx))
