@@ -50,7 +50,7 @@ func crawlable(path string) bool {
 	if strings.HasPrefix(path, "/hr/") || path == "/hr" {
 		return true
 	}
-	for _, p := range []string{"/members/profile/", "/members/directory/", "/members/me/applications/"} {
+	for _, p := range []string{"/members/profile/", "/members/preferences/", "/members/directory/", "/members/me/applications/"} {
 		if path == p || path == "/en"+p {
 			return true
 		}
@@ -102,7 +102,7 @@ func functionPages(t *testing.T, p fnPortal) []fnPage {
 			}
 		}
 	}
-	for _, path := range []string{"/members/profile/", "/members/directory/", "/members/me/applications/"} {
+	for _, path := range []string{"/members/profile/", "/members/preferences/", "/members/directory/", "/members/me/applications/"} {
 		for _, lang := range []string{"", "/en"} {
 			if pg := fetch("member", lang+path); pg.Status != http.StatusOK {
 				t.Errorf("GET %s as a member: %d, want 200", lang+path, pg.Status)

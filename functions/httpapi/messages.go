@@ -130,6 +130,7 @@ var messages = map[string]message{
 	"members.menu":         {"メンバーメニュー", "Members' menu"},
 	"members.home":         {"メンバートップ", "Members' home"},
 	"members.profile":      {"プロフィール", "Profile"},
+	"members.preferences":  {"メールの設定", "Email settings"},
 	"members.directory":    {"アルムナイ名簿", "Alumni directory"},
 	"members.events":       {"参加イベント", "My events"},
 	"members.applications": {"応募と紹介", "Applications and referrals"},

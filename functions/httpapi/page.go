@@ -96,7 +96,7 @@ func NewMemberMenu(lang, current string) HRMenu {
 }
 
 // memberPages are the members' own pages under /members/, in menu order.
-var memberPages = []string{"", "events/", "me/applications/", "profile/", "directory/"}
+var memberPages = []string{"", "events/", "me/applications/", "profile/", "preferences/", "directory/"}
 
 func memberPageKey(p string) string {
 	switch p {

@@ -74,7 +74,7 @@ var Functions = []Function{
 		Paths: []string{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
 			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins",
-			"/members/profile", "/en/members/profile",
+			"/members/profile", "/en/members/profile", "/members/preferences", "/en/members/preferences",
 			"/hr", "/hr/registrations", "/hr/admins", // "/hr": HR's home, /hr/
 		},
 		Table:   ReadWrite,

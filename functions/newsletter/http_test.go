@@ -145,7 +145,7 @@ func TestUnsubscribeHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "配信を停止しました") || !strings.Contains(b, "/members/profile/") {
+	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "配信を停止しました") || !strings.Contains(b, "/members/preferences/") {
 		t.Fatalf("form post: %d\n%s", resp.StatusCode, b)
 	}
 

@@ -141,9 +141,9 @@ func (e Email) Sample(baseURL string) Email {
 func preferencesURL(base string, lang store.Language) string {
 	base = strings.TrimRight(base, "/")
 	if lang == store.LanguageEn {
-		return base + "/en/members/profile/"
+		return base + "/en/members/preferences/"
 	}
-	return base + "/members/profile/"
+	return base + "/members/preferences/"
 }
 
 // words are the email's own texts, Japanese first.

@@ -93,7 +93,7 @@ func TestRenderEmail(t *testing.T) {
 		`<html lang="ja"`, `role="article"`, `aria-label="【アルムナイ通信】`, `role="presentation"`,
 		`name="color-scheme" content="light dark"`, `@media (prefers-color-scheme: dark)`, `@media (max-width: 620px)`, `<!--[if mso]>`,
 		newsletter.KeyNameHTML+` 様`, `href="`+newsletter.KeyUnsubscribeHTML+`"`, `clicktracking="off"`,
-		`href="https://alumni.example.co.jp/members/profile/"`,
+		`href="https://alumni.example.co.jp/members/preferences/"`,
 		`href="https://alumni.example.co.jp/events/homecoming-2026/"`, // relative links made absolute
 		`<h1 `, `<h2 style="`, `<table style="border-collapse`, `<strong>ホームカミングデー</strong>`,
 		`10月17日（土）15時から、新オフィスの8階ラウンジで`, // CJK: no stray space at the line break
@@ -104,7 +104,7 @@ func TestRenderEmail(t *testing.T) {
 		t.Errorf("the email has %d h1 elements, want exactly 1", strings.Count(ja.HTML, "<h1"))
 	}
 	must("text", ja.Text, newsletter.KeyName+" 様", "配信停止: "+newsletter.KeyUnsubscribe,
-		"メール設定の変更: https://alumni.example.co.jp/members/profile/", "■ ホームカミングデー2026",
+		"メール設定の変更: https://alumni.example.co.jp/members/preferences/", "■ ホームカミングデー2026",
 		"・15:00 開場・受付", "参加を申し込む (https://alumni.example.co.jp/events/homecoming-2026/)",
 		"バックエンドエンジニア | 再入社 | 11月30日", "> 「戻ってきて")
 	if strings.Contains(ja.Text, "<") || strings.Contains(ja.Text, "**") {
@@ -112,7 +112,7 @@ func TestRenderEmail(t *testing.T) {
 	}
 
 	en := renderTestdata(t, store.LanguageEn)
-	must("English HTML", en.HTML, `<html lang="en"`, "Dear "+newsletter.KeyNameHTML+",", "Unsubscribe", "/en/members/profile/")
+	must("English HTML", en.HTML, `<html lang="en"`, "Dear "+newsletter.KeyNameHTML+",", "Unsubscribe", "/en/members/preferences/")
 	if en.Subject != "[Alumni News] Autumn: Homecoming Day and new openings" {
 		t.Errorf("English subject %q", en.Subject)
 	}

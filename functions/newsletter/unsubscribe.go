@@ -163,7 +163,7 @@ func (h Handler) unsubscribeGet(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteFormError(w, r, httpapi.Internal(err), "")
 		return
 	}
-	prefs := pathFor(lang, "/members/profile/")
+	prefs := pathFor(lang, "/members/preferences/")
 	if !subscribed {
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
 			Message: httpapi.Message(lang, "already_unsubscribed"), Links: []httpapi.PageLink{{Href: prefs, Text: httpapi.Message(lang, "to_preferences")}}})
@@ -200,7 +200,7 @@ func (h Handler) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if browser {
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
-			Message: httpapi.Message(lang, "unsubscribed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_preferences")}}})
+			Message: httpapi.Message(lang, "unsubscribed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/preferences/"), Text: httpapi.Message(lang, "to_preferences")}}})
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "unsubscribed", "message": httpapi.Message(lang, "unsubscribed")})
