@@ -48,6 +48,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -55,6 +56,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/config"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -108,6 +110,17 @@ type OAuth struct {
 	Client *http.Client
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+}
+
+// GitHubRoutes are the CMS's routes where it saves to GitHub (on AWS):
+// /admin/ on Decap's GitHub backend and the OAuth exchange, configured
+// from cfg (OKAERI_BASE_URL and OKAERI_CMS_GITHUB_*).
+func GitHubRoutes(accounts Sessions, tokens store.Tokens, cfg config.Config, log *slog.Logger) map[string]http.Handler {
+	routes := Handler{Accounts: accounts, Log: log, SiteURL: cfg.BaseURL,
+		Backend: Backend{Repo: cfg.CMSGitHubRepo, Branch: cfg.CMSGitHubBranch, BaseURL: cfg.BaseURL}}.Routes()
+	maps.Copy(routes, OAuth{Accounts: accounts, Tokens: tokens, Log: log, BaseURL: cfg.BaseURL,
+		ClientID: cfg.CMSGitHubClientID, ClientSecret: cfg.CMSGitHubClientSecret, Scope: cfg.CMSGitHubScope}.Routes())
+	return routes
 }
 
 // Routes lists the exchange's routes.
