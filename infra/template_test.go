@@ -703,27 +703,7 @@ func TestBehaviorsAndOrigins(t *testing.T) {
 }
 
 func TestSecurityHeadersAreThePortals(t *testing.T) {
-	var p struct {
-		ResponseHeadersPolicyConfig struct {
-			SecurityHeadersConfig struct {
-				ContentSecurityPolicy struct {
-					ContentSecurityPolicy string
-					Override              bool
-				}
-				ContentTypeOptions      struct{ Override bool }
-				FrameOptions            struct{ FrameOption string }
-				ReferrerPolicy          struct{ ReferrerPolicy string }
-				StrictTransportSecurity struct {
-					AccessControlMaxAgeSec int
-					IncludeSubdomains      bool
-				}
-			}
-			CustomHeadersConfig struct {
-				Items []struct{ Header, Value string }
-			}
-		}
-	}
-	resource(t, "SecurityHeaders", "AWS::CloudFront::ResponseHeadersPolicy", &p)
+	p := policy(t, "SecurityHeaders")
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("X-Forwarded-Proto", "https")

@@ -126,19 +126,33 @@ func GitHubRoutes(accounts Sessions, tokens store.Tokens, cfg config.Config, log
 // Routes lists the exchange's routes.
 func (o OAuth) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"GET /" + AuthEndpoint: http.HandlerFunc(o.auth),
-		"GET " + CallbackPath:  http.HandlerFunc(o.callback),
+		"GET /" + AuthEndpoint: o.popup(o.auth),
+		"GET " + CallbackPath:  o.popup(o.callback),
 	}
 }
 
+type popupHandler func(w http.ResponseWriter, r *http.Request, m store.Member, sess store.Session, lang string)
+
+// popup gives next the popup's headers and one of HR's sessions; anyone
+// else gets the page that tells the CMS why not.
+func (o OAuth) popup(next popupHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		popupHeaders(w)
+		m, sess, ok := o.Accounts.Authenticate(r)
+		if !ok {
+			o.fail(w, r, httpapi.Lang(r), http.StatusUnauthorized, "login_required")
+			return
+		}
+		if !o.Accounts.IsAdmin(m) {
+			o.fail(w, r, memberLang(m), http.StatusForbidden, "admin_only")
+			return
+		}
+		next(w, r, m, sess, memberLang(m))
+	})
+}
+
 // auth starts a login: a state for this HR session, then GitHub.
-func (o OAuth) auth(w http.ResponseWriter, r *http.Request) {
-	popupHeaders(w)
-	m, sess, ok := o.hr(w, r)
-	if !ok {
-		return
-	}
-	lang := memberLang(m)
+func (o OAuth) auth(w http.ResponseWriter, r *http.Request, _ store.Member, sess store.Session, lang string) {
 	if p := r.URL.Query().Get("provider"); p != provider {
 		o.fail(w, r, lang, http.StatusBadRequest, "provider")
 		return
@@ -169,13 +183,7 @@ func (o OAuth) auth(w http.ResponseWriter, r *http.Request) {
 
 // callback takes GitHub's answer: the state must be this HR session's,
 // then the code becomes a token, which the page hands to the CMS.
-func (o OAuth) callback(w http.ResponseWriter, r *http.Request) {
-	popupHeaders(w)
-	m, sess, ok := o.hr(w, r)
-	if !ok {
-		return
-	}
-	lang := memberLang(m)
+func (o OAuth) callback(w http.ResponseWriter, r *http.Request, m store.Member, sess store.Session, lang string) {
 	q := r.URL.Query()
 	if !o.useState(r.Context(), q.Get("state"), sess) {
 		o.log().WarnContext(r.Context(), "cms: OAuth state refused (unknown, used, expired or another session's)", "member", m.ID)
@@ -209,21 +217,6 @@ func (o OAuth) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	o.log().InfoContext(r.Context(), "cms: HR logged in with GitHub", "member", m.ID)
 	o.page(w, r, lang, http.StatusOK, true, result{Token: token, Provider: provider})
-}
-
-// hr is the caller when they are one of HR's administrators; otherwise it
-// answers with the page that tells the CMS why not.
-func (o OAuth) hr(w http.ResponseWriter, r *http.Request) (store.Member, store.Session, bool) {
-	m, sess, ok := o.Accounts.Authenticate(r)
-	if !ok {
-		o.fail(w, r, httpapi.Lang(r), http.StatusUnauthorized, "login_required")
-		return m, sess, false
-	}
-	if !o.Accounts.IsAdmin(m) {
-		o.fail(w, r, memberLang(m), http.StatusForbidden, "admin_only")
-		return m, sess, false
-	}
-	return m, sess, true
 }
 
 // useState consumes state if it is a live state of sess.
