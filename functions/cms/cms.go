@@ -108,6 +108,7 @@ type memberHandler func(w http.ResponseWriter, r *http.Request, m store.Member)
 func (h Handler) admin(next memberHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", AdminCSP)
+		w.Header().Set("Cross-Origin-Opener-Policy", AdminCOOP) // keeps the GitHub login popup's window.opener (oauth.go)
 		w.Header().Set("Cache-Control", "no-store")
 		m, _, ok := h.Accounts.Authenticate(r)
 		lang := httpapi.Lang(r)

@@ -53,6 +53,11 @@ var Vars = []Var{
 	{"OKAERI_LIMIT_REFERRALS", "20/24h", "Friends one member may refer per window."},
 	{"OKAERI_OFFER_HOURS", "24", "Hours a freed event seat is held for the first person on the waitlist before it goes to the next."},
 	{"OKAERI_TRUSTED_PROXIES", "", "Comma-separated CIDR ranges of the proxies in front of the portal whose X-Forwarded-For is believed (right-most untrusted entry); empty: the connection's address is the client."},
+	{"OKAERI_CMS_GITHUB_REPO", "", "The repository (owner/name) HR's Decap CMS commits content to on AWS, each change a pull request; empty: no GitHub backend."},
+	{"OKAERI_CMS_GITHUB_BRANCH", "main", "The branch the CMS's pull requests go to (the one that deploys)."},
+	{"OKAERI_CMS_GITHUB_CLIENT_ID", "", "Client ID of the GitHub OAuth app HR logs in to the CMS with; empty: /api/cms/auth says the CMS is not set up."},
+	{"OKAERI_CMS_GITHUB_CLIENT_SECRET", "", "That OAuth app's client secret (required with a client ID; on AWS read from SSM Parameter Store)."},
+	{"OKAERI_CMS_GITHUB_SCOPE", "repo", "The OAuth scope HR's token gets: repo (a private repository) or public_repo (a public one)."},
 }
 
 // Config is the parsed configuration.
@@ -90,6 +95,32 @@ type Config struct {
 	OfferHours     int // OKAERI_OFFER_HOURS
 	// DecisionMailDelay is OKAERI_DECISION_MAIL_DELAY.
 	DecisionMailDelay time.Duration
+
+	// HR's Decap CMS on GitHub (AWS): the repository and branch it
+	// commits to, and the OAuth app HR logs in with (functions/cms).
+	CMSGitHubRepo, CMSGitHubBranch                           string
+	CMSGitHubClientID, CMSGitHubClientSecret, CMSGitHubScope string
+}
+
+// isGitHubRepo reports whether s is owner/name as GitHub spells them: an
+// owner of letters, digits and inner hyphens (at most 39), a name of
+// letters, digits, '.', '_' and '-' (at most 100).
+func isGitHubRepo(s string) bool {
+	owner, name, ok := strings.Cut(s, "/")
+	if !ok || owner == "" || len(owner) > 39 || name == "" || len(name) > 100 || name == "." || name == ".." ||
+		strings.HasPrefix(owner, "-") || strings.HasSuffix(owner, "-") {
+		return false
+	}
+	for _, part := range []struct {
+		s, extra string
+	}{{owner, "-"}, {name, "._-"}} {
+		for _, r := range part.s {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(part.extra, r)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Limit is "N/duration", e.g. 5/15m.
@@ -207,6 +238,21 @@ func Load(getenv func(string) string, dataDir string) (Config, error) {
 			errs = append(errs, name+": "+err.Error())
 		}
 		*dst = l
+	}
+	c.CMSGitHubRepo, c.CMSGitHubBranch = get("OKAERI_CMS_GITHUB_REPO"), get("OKAERI_CMS_GITHUB_BRANCH")
+	c.CMSGitHubClientID, c.CMSGitHubClientSecret = get("OKAERI_CMS_GITHUB_CLIENT_ID"), get("OKAERI_CMS_GITHUB_CLIENT_SECRET")
+	c.CMSGitHubScope = get("OKAERI_CMS_GITHUB_SCOPE")
+	if c.CMSGitHubRepo != "" && !isGitHubRepo(c.CMSGitHubRepo) {
+		errs = append(errs, "OKAERI_CMS_GITHUB_REPO must be owner/name")
+	}
+	if strings.ContainsAny(c.CMSGitHubBranch, " ~^:?*[\\") || strings.HasPrefix(c.CMSGitHubBranch, "-") {
+		errs = append(errs, "OKAERI_CMS_GITHUB_BRANCH is not a branch name")
+	}
+	if c.CMSGitHubClientID != "" && c.CMSGitHubClientSecret == "" {
+		errs = append(errs, "OKAERI_CMS_GITHUB_CLIENT_SECRET is required when OKAERI_CMS_GITHUB_CLIENT_ID is set")
+	}
+	if c.CMSGitHubScope != "repo" && c.CMSGitHubScope != "public_repo" {
+		errs = append(errs, "OKAERI_CMS_GITHUB_SCOPE must be repo or public_repo")
 	}
 	switch c.Approval {
 	case "roster", "manual", "open":

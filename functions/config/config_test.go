@@ -86,3 +86,46 @@ func TestTrustedProxies(t *testing.T) {
 		t.Errorf("a bad range must be named: %v", err)
 	}
 }
+
+func TestCMSGitHubSettings(t *testing.T) {
+	c, err := Load(func(string) string { return "" }, "/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CMSGitHubRepo != "" || c.CMSGitHubBranch != "main" || c.CMSGitHubScope != "repo" {
+		t.Errorf("defaults: repo %q, branch %q, scope %q", c.CMSGitHubRepo, c.CMSGitHubBranch, c.CMSGitHubScope)
+	}
+	env := map[string]string{"OKAERI_CMS_GITHUB_REPO": "hikari-tech/alumni-portal", "OKAERI_CMS_GITHUB_BRANCH": "content",
+		"OKAERI_CMS_GITHUB_CLIENT_ID": "Ov23liExample", "OKAERI_CMS_GITHUB_CLIENT_SECRET": "s3cret", "OKAERI_CMS_GITHUB_SCOPE": "public_repo"}
+	c, err = Load(func(k string) string { return env[k] }, "/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CMSGitHubRepo != "hikari-tech/alumni-portal" || c.CMSGitHubBranch != "content" || c.CMSGitHubClientID != "Ov23liExample" ||
+		c.CMSGitHubClientSecret != "s3cret" || c.CMSGitHubScope != "public_repo" {
+		t.Errorf("%+v", c)
+	}
+	for name, env := range map[string]map[string]string{
+		"OKAERI_CMS_GITHUB_REPO":          {"OKAERI_CMS_GITHUB_REPO": "https://github.com/hikari-tech/alumni-portal"},
+		"OKAERI_CMS_GITHUB_REPO ":         {"OKAERI_CMS_GITHUB_REPO": "-owner/name"},
+		"OKAERI_CMS_GITHUB_REPO  ":        {"OKAERI_CMS_GITHUB_REPO": "owner/na me"},
+		"OKAERI_CMS_GITHUB_BRANCH":        {"OKAERI_CMS_GITHUB_BRANCH": "main branch"},
+		"OKAERI_CMS_GITHUB_CLIENT_SECRET": {"OKAERI_CMS_GITHUB_CLIENT_ID": "Ov23liExample"},
+		"OKAERI_CMS_GITHUB_SCOPE":         {"OKAERI_CMS_GITHUB_SCOPE": "admin:org"},
+	} {
+		_, err := Load(func(k string) string { return env[k] }, "/data")
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSpace(name)) {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	for _, ok := range []string{"a/b", "hikari-tech/alumni.portal_2", "A1-b/.github"} {
+		if !isGitHubRepo(ok) {
+			t.Errorf("%s refused", ok)
+		}
+	}
+	for _, bad := range []string{"", "a", "a/", "/b", "a/b/c", "a-/b", "a/..", "ａ/b"} {
+		if isGitHubRepo(bad) {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -53,6 +53,9 @@ const (
 	SecretSessionKeys    = "session-keys"
 	SecretSendGridAPIKey = "sendgrid-api-key"
 	SecretCloudFrontKey  = "cloudfront-private-key"
+	// SecretCMSGitHubClientSecret is the client secret of the GitHub OAuth
+	// app HR logs in to Decap CMS with (functions/cms).
+	SecretCMSGitHubClientSecret = "cms-github-client-secret"
 )
 
 // Job is work that a schedule starts: EventBridge Scheduler invokes the
@@ -118,6 +121,15 @@ var Functions = []Function{
 		// Scheduled sends whose time has come, and sends HR started or an
 		// earlier run could not finish.
 		Jobs: []Job{{Name: JobNewslettersDue, Schedule: "rate(5 minutes)"}},
+	},
+	{
+		// HR's Decap CMS: the /admin/ page and its configuration, and the
+		// GitHub OAuth exchange that gives HR's browser a token for the
+		// repository (/api/cms/auth, /api/cms/callback). It sends no mail.
+		Name:    "cms",
+		Paths:   []string{"/admin", "/api/cms"},
+		Table:   ReadWrite, // sessions, and each login's state as a one-time token
+		Secrets: []string{SecretSessionKeys, SecretCMSGitHubClientSecret},
 	},
 	{
 		// Sends the mail the other functions queued after answering, and

@@ -34,6 +34,11 @@ func TestOwnerIsTheLongestPrefix(t *testing.T) {
 		"/api/hr/newsletters/spring-26/send": "newsletter",
 		"/hr/newsletters":                    "newsletter",
 		"/hr/newsletters/spring-26":          "newsletter",
+		"/admin/":                            "cms",
+		"/admin/config.yml":                  "cms",
+		"/api/cms/callback":                  "cms",
+		"/administrator":                     "",
+		"/cms/decap/decap-cms.js":            "", // Decap's files are the site's
 	} {
 		f, ok := lambda.Owner(path)
 		if ok != (want != "") || f.Name != want {

@@ -23,6 +23,7 @@ import (
 type Template struct {
 	Transform  any                 `json:"Transform"`
 	Parameters map[string]any      `json:"Parameters"`
+	Conditions map[string]any      `json:"Conditions"`
 	Globals    map[string]any      `json:"Globals"`
 	Resources  map[string]Resource `json:"Resources"`
 	Outputs    map[string]any      `json:"Outputs"`
@@ -32,6 +33,7 @@ type Template struct {
 // float64, as JSON gives them), to be decoded into a typed struct with Decode.
 type Resource struct {
 	Type       string         `json:"Type"`
+	Condition  string         `json:"Condition"`
 	Properties map[string]any `json:"Properties"`
 	DependsOn  any            `json:"DependsOn"`
 }

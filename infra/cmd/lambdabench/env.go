@@ -62,9 +62,10 @@ func newEnvMaker(templatePath, tmp string) (*envMaker, error) {
 	sessionKey := make([]byte, 32)
 	rand.Read(sessionKey)
 	return &envMaker{tmpl: t, tmp: tmp, secrets: map[string]string{
-		lambda.SecretSessionKeys:    "bench:" + base64.StdEncoding.EncodeToString(sessionKey),
-		lambda.SecretSendGridAPIKey: "SG.bench",
-		lambda.SecretCloudFrontKey:  string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		lambda.SecretSessionKeys:           "bench:" + base64.StdEncoding.EncodeToString(sessionKey),
+		lambda.SecretSendGridAPIKey:        "SG.bench",
+		lambda.SecretCloudFrontKey:         string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+		lambda.SecretCMSGitHubClientSecret: "bench-github-client-secret",
 	}}, nil
 }
 
