@@ -22,9 +22,9 @@ var prefsText = map[string]map[string]string{
 		"title":          "受け取るメールの設定",
 		"intro":          "何を受け取るかを、目的ごとに選べます。変更はいつでもでき、日時とプライバシーポリシーの版とともに記録されます。",
 		"always":         "ログイン用のリンク、お申し込みや応募の受付、参加の確定といった、あなたの操作へのお知らせは、設定にかかわらず届きます。",
-		"how_newsletter": "ニュースレター：月に1回程度", "how_events": "イベントの案内：イベントごとに、開催の数週間前",
-		"how_jobs": "求人の案内：あなたに合いそうな求人が公開されたとき", "how_sidework": "副業・業務委託の案内：募集があるとき",
-		"how_directory": "アルムナイ名簿：メンバーだけが見られる名簿に、氏名と、プロフィールで選んだ項目を掲載します",
+		"how_newsletter": "月に1回程度", "how_events": "イベントごとに、開催の数週間前",
+		"how_jobs": "あなたに合いそうな求人が公開されたとき", "how_sidework": "募集があるとき",
+		"how_directory": "メンバーだけが見られる名簿に、氏名と、プロフィールで選んだ項目を掲載します",
 		"on":            "受け取る", "off": "受け取らない", "listed": "掲載する", "unlisted": "掲載しない",
 		"since": "%s から（ポリシー %s）", "never": "まだ選んでいません",
 		"save": "保存する", "saved": "保存しました。",
@@ -38,9 +38,9 @@ var prefsText = map[string]map[string]string{
 		"title":          "What you receive",
 		"intro":          "Choose what you receive, purpose by purpose. You can change it any time; each change is recorded with its time and the privacy policy's version.",
 		"always":         "Messages about what you do yourself (login links, receipts for RSVPs and applications, a confirmed seat) always reach you, whatever you choose here.",
-		"how_newsletter": "Newsletter: about once a month", "how_events": "Event invitations: for each event, a few weeks before it",
-		"how_jobs": "Job offers: when an opening that may suit you is published", "how_sidework": "Side-work offers: when there is one",
-		"how_directory": "Alumni directory: your name and the fields you chose on your profile, in a directory only members see",
+		"how_newsletter": "About once a month", "how_events": "For each event, a few weeks before it",
+		"how_jobs": "When an opening that may suit you is published", "how_sidework": "When there is one",
+		"how_directory": "Your name and the fields you chose on your profile, in a directory only members see",
 		"on":            "Receive", "off": "Do not receive", "listed": "List me", "unlisted": "Do not list me",
 		"since": "since %s (policy %s)", "never": "not chosen yet",
 		"save": "Save", "saved": "Saved.",
@@ -83,7 +83,7 @@ var prefsTmpl = sync.OnceValue(func() *template.Template {
 <p>{{.T.always}}</p>
 <p><a href="{{.Base}}/members/profile/">{{.T.profile}}</a></p>
 <section aria-labelledby="history"><h2 id="history">{{.T.history}}</h2>
-{{if .History}}<div class="table-wrap"><table class="cards-on-phone"><thead><tr><th scope="col">{{.T.when}}</th><th scope="col">{{.T.what}}</th><th scope="col">{{.T.choice}}</th><th scope="col">{{.T.policy}}</th></tr></thead>
+{{if .History}}<div class="table-scroll" role="region" aria-labelledby="history" tabindex="0"><table class="stacked"><thead><tr><th scope="col">{{.T.when}}</th><th scope="col">{{.T.what}}</th><th scope="col">{{.T.choice}}</th><th scope="col">{{.T.policy}}</th></tr></thead>
 <tbody>{{range .History}}<tr><td data-label="{{$.T.when}}">{{.When}}</td><td data-label="{{$.T.what}}">{{.What}}</td><td data-label="{{$.T.choice}}">{{.Choice}}</td><td data-label="{{$.T.policy}}">{{.Policy}}</td></tr>
 {{end}}</tbody></table></div>{{else}}<p>{{.T.no_history}}</p>{{end}}
 </section>` + pageFoot))

@@ -42,7 +42,7 @@ func TestPreferencesPage(t *testing.T) {
 		t.Errorf("a visitor: %d, want 303 to the login page", code)
 	}
 	code, body := page("/members/preferences/", cookie)
-	if code != http.StatusOK || !strings.Contains(body, "ニュースレター：月に1回程度") || !strings.Contains(body, `name="consent_events"`) {
+	if code != http.StatusOK || !strings.Contains(body, "月に1回程度") || !strings.Contains(body, `name="consent_events"`) {
 		t.Fatalf("the page: %d\n%s", code, body)
 	}
 	before, _ := f.s.Store.GetMember(ctx, m.ID)

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/okaeri/okaeri/functions/auth"
+	"github.com/okaeri/okaeri/functions/content"
 	"github.com/okaeri/okaeri/functions/mail/outbox"
 	"github.com/okaeri/okaeri/functions/servetest"
 	"github.com/okaeri/okaeri/functions/store"
@@ -49,6 +50,10 @@ func startEventsSite(t *testing.T) eventsSite {
 	// content/ with the test event, and the site built from it.
 	contentDir := filepath.Join(work, "content")
 	if err := os.CopyFS(contentDir, os.DirFS(filepath.Join(root, "content"))); err != nil {
+		t.Fatal(err)
+	}
+	// The pages' photos, where content check looks for them (content.MediaDir).
+	if err := os.CopyFS(content.MediaDir(contentDir), os.DirFS(filepath.Join(root, "site", "assets", "media"))); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now().In(time.FixedZone("JST", 9*3600)).Add(30 * 24 * time.Hour).Truncate(time.Hour)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -220,6 +221,10 @@ func TestLighthouse(t *testing.T) {
 		if len(again) == 0 {
 			break
 		}
+		// Blocking time is measured, not simulated: on a machine busy with
+		// the other test packages it says more about them than about the
+		// page. Measure again once the machine has calmed down.
+		waitQuiet(t, time.Minute)
 		for _, r := range runLighthouse(t, cli, again) {
 			if old := best[r.Name]; r.RuntimeError == "" && (old.RuntimeError != "" || r.Scores["performance"] > old.Scores["performance"]) {
 				best[r.Name] = r
@@ -236,4 +241,23 @@ func TestLighthouse(t *testing.T) {
 	}
 	t.Logf("Lighthouse %s (Node %s): %d pages in %v", filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(cli))))),
 		strings.TrimSpace(string(node)), len(pages), time.Since(start).Round(time.Second))
+}
+
+// waitQuiet waits, at most max, until the machine's load over the last
+// minute is below its number of CPUs (Linux; elsewhere it returns at once).
+func waitQuiet(t *testing.T, max time.Duration) {
+	t.Helper()
+	start := time.Now()
+	for {
+		b, err := os.ReadFile("/proc/loadavg")
+		if err != nil {
+			return
+		}
+		var load float64
+		if _, err := fmt.Sscan(string(b), &load); err != nil || load < float64(runtime.NumCPU()) || time.Since(start) > max {
+			t.Logf("load %.1f on %d CPUs after waiting %v", load, runtime.NumCPU(), time.Since(start).Round(time.Second))
+			return
+		}
+		time.Sleep(2 * time.Second)
+	}
 }
