@@ -21,6 +21,7 @@ site: check
 	scripts/font >/dev/null
 	scripts/decap install site/static/cms/decap
 	$(HUGO) --source site --minify --cleanDestinationDir --logLevel warn
+	scripts/phrases/run site/public
 
 ## check: validate HR's content (file:line: message for each problem)
 check:

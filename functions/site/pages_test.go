@@ -227,3 +227,21 @@ func TestStableStylesheet(t *testing.T) {
 		t.Errorf("%s is not the site's stylesheet (%d bytes)", brand.FallbackStylesheet, len(css))
 	}
 }
+
+// Japanese headings carry <wbr> between phrases (BudouX, scripts/phrases)
+// for browsers without word-break: auto-phrase; the text is unchanged, and
+// English pages are left alone.
+func TestJapaneseHeadingsBreakBetweenPhrases(t *testing.T) {
+	page := readFile(t, real.public, "events/career-talk-2027-01/index.html")
+	m := regexp.MustCompile(`<h1>(.*?)</h1>`).FindStringSubmatch(page)
+	if m == nil || m[1] != "キャリアトーク<wbr>「外で<wbr>働いて<wbr>わかった<wbr>こと」" {
+		t.Errorf("the event's heading: %q", m)
+	}
+	home := readFile(t, real.public, "index.html")
+	if !regexp.MustCompile(`class="?card-title"?><a [^>]*>[^<]+<wbr>`).MatchString(home) {
+		t.Error("the home page's card titles have no phrase boundaries")
+	}
+	if en := readFile(t, real.public, "en/events/career-talk-2027-01/index.html"); strings.Contains(en, "<wbr>") {
+		t.Error("an English page got <wbr>")
+	}
+}

@@ -231,6 +231,16 @@ func (b *siteBuilder) rebuild(ctx context.Context) error {
 		b.set(func(s *cms.Status) { s.Problems = []string{"hugo: " + strings.TrimSpace(out.String())} })
 		return fmt.Errorf("hugo: %w", err)
 	}
+	// Phrase boundaries in Japanese headings, as make site marks them.
+	if phrases := filepath.Join(filepath.Dir(b.source), "scripts", "phrases", "run"); fileExists(phrases) {
+		cmd := exec.CommandContext(ctx, phrases, next)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			b.set(func(s *cms.Status) { s.Problems = []string{"phrases: " + strings.TrimSpace(out.String())} })
+			return fmt.Errorf("phrases: %w", err)
+		}
+	}
 	old := b.public + ".old"
 	_ = os.RemoveAll(old)
 	if err := os.Rename(b.public, old); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -257,4 +267,9 @@ func mustAbs(p string) string {
 		return a
 	}
 	return p
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
