@@ -18,8 +18,11 @@ type Company struct {
 	Portal map[string]string `json:"portal"`
 	// Sender is the display name of the mail sender, per language.
 	Sender map[string]string `json:"sender"`
-	// Logo is the logo's path on the site (an SVG), for pages and mails.
+	// Logo is the logo's path on the site (an SVG), for pages.
 	Logo string `json:"logo"`
+	// MailLogo is the logo as a PNG for mails (mail programs drop SVG),
+	// "" for none: the mails' header then shows the portal's name alone.
+	MailLogo string `json:"mail_logo,omitempty"`
 	// Colour is the brand colour, #rrggbb.
 	Colour string `json:"colour"`
 	// Contact is the address alumni write to.
@@ -37,11 +40,12 @@ func In(m map[string]string, lang string) string {
 // Sample is the sample company of the repository's site/hugo.toml.
 func Sample() Company {
 	return Company{
-		Name:    map[string]string{"ja": "株式会社ひかりテック", "en": "Hikari Tech Inc."},
-		Portal:  map[string]string{"ja": "ひかりテック アルムナイ", "en": "Hikari Tech Alumni"},
-		Sender:  map[string]string{"ja": "ひかりテック アルムナイ事務局", "en": "Hikari Tech Alumni Office"},
-		Logo:    "/images/logo.svg",
-		Colour:  "#b0421c",
-		Contact: "alumni@example.co.jp",
+		Name:     map[string]string{"ja": "株式会社ひかりテック", "en": "Hikari Tech Inc."},
+		Portal:   map[string]string{"ja": "ひかりテック アルムナイ", "en": "Hikari Tech Alumni"},
+		Sender:   map[string]string{"ja": "ひかりテック アルムナイ事務局", "en": "Hikari Tech Alumni Office"},
+		Logo:     "/images/logo.svg",
+		MailLogo: "/images/logo.png",
+		Colour:   "#b0421c",
+		Contact:  "alumni@example.co.jp",
 	}
 }

@@ -200,7 +200,9 @@ func TestHRNewsletterPages(t *testing.T) {
 		t.Fatalf("%d frames, want one per edition", len(frames))
 	}
 	for _, fr := range frames {
-		if !regexp.MustCompile(` sandbox srcdoc="`).MatchString(fr) || strings.Contains(fr, "allow-") || strings.Contains(fr, " src=") {
+		// The frame's own attributes: the mail in srcdoc has its own src= (the logo).
+		own, _, _ := strings.Cut(fr, "srcdoc=")
+		if !regexp.MustCompile(` sandbox srcdoc="`).MatchString(fr) || strings.Contains(own, "allow-") || strings.Contains(own, " src=") {
 			t.Fatalf("a frame that is not fully sandboxed: %.200s", fr)
 		}
 	}

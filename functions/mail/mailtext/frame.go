@@ -143,11 +143,15 @@ func (f Frame) HTML() (string, error) {
 	p.SentBy = fmt.Sprintf(w.sentBy, p.Sender, p.Company)
 	// Mail programs show raster logos only (Gmail and Outlook drop SVG):
 	// an SVG logo leaves the header to the mark and the name.
-	if l := strings.ToLower(c.Logo); c.Logo != "" && (strings.HasSuffix(l, ".png") || strings.HasSuffix(l, ".jpg") || strings.HasSuffix(l, ".gif")) {
-		if strings.HasPrefix(c.Logo, "https://") {
-			p.LogoURL = c.Logo
-		} else if strings.HasPrefix(c.Logo, "/") {
-			p.LogoURL = base + c.Logo
+	logo := c.MailLogo
+	if logo == "" {
+		logo = c.Logo
+	}
+	if l := strings.ToLower(logo); logo != "" && (strings.HasSuffix(l, ".png") || strings.HasSuffix(l, ".jpg") || strings.HasSuffix(l, ".gif")) {
+		if strings.HasPrefix(logo, "https://") {
+			p.LogoURL = logo
+		} else if strings.HasPrefix(logo, "/") {
+			p.LogoURL = base + logo
 		}
 	}
 	var out bytes.Buffer
