@@ -12,7 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/okaeri/okaeri/functions/content"
+	"github.com/okaeri/okaeri/functions/content/schema"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -52,7 +52,7 @@ func TestConfigFollowsSchema(t *testing.T) {
 			fieldsOf[f.Name], folders[f.Name] = f.Fields, f.File
 		}
 	}
-	for _, k := range content.Schema {
+	for _, k := range schema.Schema {
 		names := []string{k.Name}
 		if k.Members {
 			names = append(names, CollectionName(k, true))
@@ -77,7 +77,7 @@ func TestConfigFollowsSchema(t *testing.T) {
 				}
 				want := any(true)
 				switch {
-				case f.Widget == content.WidgetSegment:
+				case f.Widget == schema.WidgetSegment:
 					want = false
 				case f.Shared:
 					want = "duplicate"

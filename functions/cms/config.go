@@ -6,7 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/okaeri/okaeri/functions/content"
+	"github.com/okaeri/okaeri/functions/content/schema"
 )
 
 // Paths of the repository the CMS writes, relative to its root.
@@ -35,11 +35,11 @@ const ProxyPath = "/admin/api/v1"
 const AuthEndpoint = "api/cms/auth"
 
 // Config is Decap CMS's configuration (config.yml) made from the content
-// schema (content.Schema), labelled in lang ("ja" or "en"); logo is the
+// schema (schema.Schema), labelled in lang ("ja" or "en"); logo is the
 // company's logo on the site ("" for Decap's own).
 func Config(b Backend, siteURL, lang, logo string) ([]byte, error) {
 	l := 0
-	if lang == content.English {
+	if lang == schema.English {
 		l = 1
 	}
 	cfg := map[string]any{
@@ -50,8 +50,8 @@ func Config(b Backend, siteURL, lang, logo string) ([]byte, error) {
 		"public_folder": PublicMedia,
 		"i18n": map[string]any{
 			"structure":      "multiple_files",
-			"locales":        []string{content.Japanese, content.English},
-			"default_locale": content.Japanese,
+			"locales":        []string{schema.Japanese, schema.English},
+			"default_locale": schema.Japanese,
 		},
 		// Uploaded file names become URLs: ASCII, lowercase.
 		"slug": map[string]any{"encoding": "ascii", "clean_accents": true, "sanitize_replacement": "-"},
@@ -76,7 +76,7 @@ func Config(b Backend, siteURL, lang, logo string) ([]byte, error) {
 	}
 	var collections []any
 	var fixed []any
-	for _, k := range content.Schema {
+	for _, k := range schema.Schema {
 		if k.File != "" {
 			fixed = append(fixed, map[string]any{
 				"name": k.Name, "label": k.Label[l], "i18n": true,
@@ -99,14 +99,14 @@ func Config(b Backend, siteURL, lang, logo string) ([]byte, error) {
 
 // CollectionName is the CMS collection of a section's pages: news, or
 // members_news for its members-only pages under content/members/.
-func CollectionName(k content.Kind, members bool) string {
+func CollectionName(k schema.Kind, members bool) string {
 	if members {
 		return "members_" + k.Name
 	}
 	return k.Name
 }
 
-func folder(k content.Kind, l int, members bool) map[string]any {
+func folder(k schema.Kind, l int, members bool) map[string]any {
 	dir := ContentDir + "/" + k.Section
 	label := k.Label[l]
 	if members {
@@ -129,7 +129,7 @@ func folder(k content.Kind, l int, members bool) map[string]any {
 	return c
 }
 
-func hasField(k content.Kind, name string) bool {
+func hasField(k schema.Kind, name string) bool {
 	for _, f := range k.Fields {
 		if f.Name == name {
 			return true
@@ -138,7 +138,7 @@ func hasField(k content.Kind, name string) bool {
 	return false
 }
 
-func fields(k content.Kind, l int) []any {
+func fields(k schema.Kind, l int) []any {
 	var out []any
 	for _, f := range k.Fields {
 		out = append(out, field(f, l))
@@ -153,7 +153,7 @@ const (
 	formatDay     = "YYYY-MM-DD"
 )
 
-func field(f content.Field, l int) map[string]any {
+func field(f schema.Field, l int) map[string]any {
 	m := map[string]any{"name": f.Name, "label": f.Label[l], "required": f.Required}
 	if f.Hint[l] != "" {
 		m["hint"] = f.Hint[l]
@@ -164,14 +164,14 @@ func field(f content.Field, l int) map[string]any {
 		m["i18n"] = "duplicate"
 	}
 	switch f.Widget {
-	case content.WidgetList:
+	case schema.WidgetList:
 		m["widget"] = "list" // one line, values separated by commas
-	case content.WidgetString, content.WidgetText, content.WidgetMarkdown, content.WidgetBoolean:
+	case schema.WidgetString, schema.WidgetText, schema.WidgetMarkdown, schema.WidgetBoolean:
 		m["widget"] = string(f.Widget)
-		if f.Widget == content.WidgetBoolean {
+		if f.Widget == schema.WidgetBoolean {
 			m["default"] = false
 		}
-	case content.WidgetDateTime:
+	case schema.WidgetDateTime:
 		m["widget"] = "datetime"
 		m["format"] = formatInstant
 		m["date_format"] = "YYYY/MM/DD"
@@ -180,18 +180,18 @@ func field(f content.Field, l int) map[string]any {
 		if f.Hint[l] == "" {
 			m["hint"] = [2]string{"日本時間で入力します。", "In Japan time."}[l]
 		}
-	case content.WidgetDate:
+	case schema.WidgetDate:
 		m["widget"] = "datetime"
 		m["format"] = formatDay
 		m["date_format"] = "YYYY/MM/DD"
 		m["time_format"] = false
-	case content.WidgetNumber:
+	case schema.WidgetNumber:
 		m["widget"] = "number"
 		m["value_type"] = "int"
 		if f.Min != nil {
 			m["min"] = *f.Min
 		}
-	case content.WidgetSelect:
+	case schema.WidgetSelect:
 		m["widget"] = "select"
 		var opts []any
 		for i, v := range f.Options {
@@ -202,20 +202,20 @@ func field(f content.Field, l int) map[string]any {
 			opts = append(opts, map[string]any{"label": label, "value": v})
 		}
 		m["options"] = opts
-	case content.WidgetEmail:
+	case schema.WidgetEmail:
 		m["widget"] = "string"
 		m["pattern"] = []string{`^[^@\s]+@[^@\s]+\.[^@\s]+$`, [2]string{"careers@example.co.jp のようなメールアドレスを入力してください", "Enter an address such as careers@example.co.jp"}[l]}
-	case content.WidgetHTTPS:
+	case schema.WidgetHTTPS:
 		m["widget"] = "string"
 		m["pattern"] = []string{`^https://\S+$`, [2]string{"https:// で始まるアドレスを入力してください", "Enter an address starting with https://"}[l]}
-	case content.WidgetSegment:
+	case schema.WidgetSegment:
 		// Decap allows only true or false on an object: the segment is
 		// written in the Japanese file alone, where sending reads it.
 		m["i18n"] = false
 		m["widget"] = "object"
 		m["collapsed"] = true
 		var sub []any
-		for _, s := range content.SegmentFields {
+		for _, s := range schema.SegmentFields {
 			sf := field(s, l)
 			delete(sf, "i18n")
 			sub = append(sub, sf)

@@ -29,12 +29,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/okaeri/okaeri/functions/content/schema"
 )
 
 // Languages of the portal.
 const (
-	Japanese = "ja"
-	English  = "en"
+	Japanese = schema.Japanese
+	English  = schema.English
 )
 
 // Visibilities a page may have.
@@ -103,7 +105,7 @@ type Job struct {
 }
 
 // EmploymentTypes are the allowed job employment_type values, in the order HR sees them.
-var EmploymentTypes = []string{"rehire", "contract", "sidework", "project"}
+var EmploymentTypes = schema.EmploymentTypes
 
 // Catalog is everything Load read. Trust it only when Load reported no problems.
 type Catalog struct {

@@ -6,17 +6,19 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/okaeri/okaeri/functions/content/schema"
 )
 
 // sampleValue is a valid YAML value for a field, as the CMS would write it.
 func sampleValue(k Kind, f Field) string {
 	switch f.Widget {
-	case WidgetDate:
+	case schema.WidgetDate:
 		if f.Name == "closes" {
 			return "2027-03-31"
 		}
 		return "2026-12-01"
-	case WidgetDateTime:
+	case schema.WidgetDateTime:
 		switch f.Name {
 		case "end":
 			return "2027-01-20T21:00:00+09:00"
@@ -24,17 +26,17 @@ func sampleValue(k Kind, f Field) string {
 			return "2027-01-18T12:00:00+09:00"
 		}
 		return "2027-01-20T19:00:00+09:00"
-	case WidgetBoolean:
+	case schema.WidgetBoolean:
 		return "false"
-	case WidgetNumber:
+	case schema.WidgetNumber:
 		return "12"
-	case WidgetSelect:
+	case schema.WidgetSelect:
 		return f.Options[0]
-	case WidgetEmail:
+	case schema.WidgetEmail:
 		return "careers@example.co.jp"
-	case WidgetHTTPS:
+	case schema.WidgetHTTPS:
 		return "https://meet.example.com/x"
-	case WidgetSegment:
+	case schema.WidgetSegment:
 		return "\n  language: ja"
 	}
 	return fmt.Sprintf("%s の値", f.Name)
@@ -187,9 +189,9 @@ func TestSharedFieldsMustAgree(t *testing.T) {
 			if !slices.Contains(translated, f.Name) {
 				t.Errorf("%s.%s is shared in the CMS but content check does not compare it", k.Name, f.Name)
 			}
-			other := map[Widget]string{WidgetDate: "2027-04-30", WidgetDateTime: "2027-01-20T19:30:00+09:00", WidgetBoolean: "true",
-				WidgetNumber: "13", WidgetHTTPS: "https://meet.example.com/y"}[f.Widget]
-			if f.Widget == WidgetSelect {
+			other := map[Widget]string{schema.WidgetDate: "2027-04-30", schema.WidgetDateTime: "2027-01-20T19:30:00+09:00", schema.WidgetBoolean: "true",
+				schema.WidgetNumber: "13", schema.WidgetHTTPS: "https://meet.example.com/y"}[f.Widget]
+			if f.Widget == schema.WidgetSelect {
 				other = f.Options[1]
 			}
 			if f.Name == "end" {
