@@ -50,6 +50,7 @@ type Store interface {
 	SiteDocuments
 	Backup
 	Counters
+	Blocks
 
 	// DeleteExpired physically removes items whose expiry is at or before now
 	// and reports how many it removed. Reads already treat them as absent;
@@ -489,4 +490,6 @@ type Record struct {
 	Delivery       *Delivery
 	Suppression    *Suppression
 	Engagement     *Engagement
+
+	Block *Block
 }
