@@ -337,8 +337,12 @@ type Profile struct {
 	Skills    []string `json:"skills,omitempty"`
 	Interests []string `json:"interests,omitempty"`
 	OpenTo    OpenTo   `json:"openTo"`
-	// Visible names the fields the member shows in the directory.
+	// Visible names the fields the member shows in the directory. A new
+	// member starts with the consent's promise (department, years).
 	Visible []string `json:"visible,omitempty"`
+	// VisibleChosenAt is when the member last saved their choice of
+	// Visible; zero until they have (the profile page then asks).
+	VisibleChosenAt time.Time `json:"visibleChosenAt,omitzero"`
 }
 
 // OpenTo says what a member is open to hearing about.
