@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/width"
+
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -110,10 +112,11 @@ func (f MemberFilter) Query() url.Values {
 func (f MemberFilter) Empty() bool { return len(f.Query()) == 0 }
 
 // fold makes text comparable for search: lower case, full-width letters
-// and digits as ASCII, katakana as hiragana, no spaces.
+// and digits as ASCII, half-width katakana as full-width, katakana as
+// hiragana, no spaces.
 func fold(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range width.Fold.String(s) {
 		switch {
 		case r >= 0xFF01 && r <= 0xFF5E:
 			r -= 0xFEE0
