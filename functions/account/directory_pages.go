@@ -29,7 +29,7 @@ var directoryText = map[string]map[string]string{
 		"block":        "この人に表示しない（ブロック）", "block_hint": "この人は名簿であなたを見つけられなくなり、メッセージも送れなくなります。相手には知らされません。プロフィールのページでいつでも解除できます。",
 		"blocked_mark": "ブロック中: この人にはあなたが表示されません。", "unblock": "ブロックを解除する",
 		"blocked": "ブロックしました。この人には、あなたが名簿に表示されません。相手には知らされません。", "unblocked": "ブロックを解除しました。",
-		"open_page": "ページを開く", "back_list": "名簿に戻る", "you": "あなた（ほかのメンバーにはこのように表示されます）",
+		"sep": "、", "back_list": "名簿に戻る", "you": "あなた（ほかのメンバーにはこのように表示されます）",
 	},
 	"en": {
 		"dir_title": "Alumni directory", "dir_intro": "Members who agreed to be listed appear with their name and the fields they chose to show (at first, their department and years at the company).",
@@ -48,7 +48,7 @@ var directoryText = map[string]map[string]string{
 		"block":        "Hide me from this person (block)", "block_hint": "They will no longer find you in the directory and cannot message you. They are not told. You can undo it on your profile page at any time.",
 		"blocked_mark": "Blocked: you are hidden from this person.", "unblock": "Unblock",
 		"blocked": "Blocked. You no longer appear in the directory for this person; they are not told.", "unblocked": "Unblocked.",
-		"open_page": "Open the page", "back_list": "Back to the directory", "you": "You (this is how other members see you)",
+		"sep": ", ", "back_list": "Back to the directory", "you": "You (this is how other members see you)",
 	},
 }
 
@@ -62,9 +62,9 @@ const directoryCard = `{{define "card"}}<article class="card member-card" id="m-
 {{if .E.Company}}<dt>{{.T.v_company}}</dt><dd>{{.E.Company}}</dd>{{end}}
 {{if .E.Role}}<dt>{{.T.v_role}}</dt><dd>{{.E.Role}}</dd>{{end}}
 {{if .E.Location}}<dt>{{.T.v_location}}</dt><dd>{{.E.Location}}</dd>{{end}}
-{{if .E.Skills}}<dt>{{.T.v_skills}}</dt><dd>{{range $i, $s := .E.Skills}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
-{{if .E.Interests}}<dt>{{.T.v_interests}}</dt><dd>{{range $i, $s := .E.Interests}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
-{{if .Open}}<dt>{{.T.v_open_to}}</dt><dd>{{range $i, $s := .Open}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
+{{if .E.Skills}}<dt>{{.T.v_skills}}</dt><dd>{{range $i, $s := .E.Skills}}{{if $i}}{{$.T.sep}}{{end}}{{$s}}{{end}}</dd>{{end}}
+{{if .E.Interests}}<dt>{{.T.v_interests}}</dt><dd>{{range $i, $s := .E.Interests}}{{if $i}}{{$.T.sep}}{{end}}{{$s}}{{end}}</dd>{{end}}
+{{if .Open}}<dt>{{.T.v_open_to}}</dt><dd>{{range $i, $s := .Open}}{{if $i}}{{$.T.sep}}{{end}}{{$s}}{{end}}</dd>{{end}}
 </dl>
 {{if .E.BioHTML}}<div class="bio">{{.Bio}}</div>{{end}}
 {{if not .Self}}{{if .E.BlockedByMe}}<form method="post" action="/api/directory/{{.E.ID}}/unblock" class="block-form"><input type="hidden" name="next" value="{{.Back}}">
