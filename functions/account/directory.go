@@ -301,7 +301,10 @@ func (s *Service) Directory(ctx context.Context, viewer store.Member, q Director
 	skip := (q.Page - 1) * q.Size
 	out := DirectoryPage{Members: []DirectoryEntry{}, Page: q.Page, Size: q.Size, First: skip + 1}
 	matched := 0
-	page := store.Page{Limit: store.MaxPageLimit}
+	// The first read asks for what the page needs (and one more); each
+	// further read twice as many, up to the store's page, so the first
+	// page costs little and a narrow filter few round trips.
+	page := store.Page{Limit: min(max(skip+q.Size+1, 50), store.MaxPageLimit)}
 	for {
 		ms, next, err := s.Store.ListMembersByStatus(ctx, store.StatusApproved, page)
 		if err != nil {
@@ -329,7 +332,7 @@ func (s *Service) Directory(ctx context.Context, viewer store.Member, q Director
 		if next == "" {
 			return out, nil
 		}
-		page.Cursor = next
+		page.Cursor, page.Limit = next, min(page.Limit*2, store.MaxPageLimit)
 	}
 }
 
