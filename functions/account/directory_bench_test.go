@@ -36,7 +36,7 @@ func BenchmarkDirectory(b *testing.B) {
 				at := now.Add(time.Duration(i) * time.Second)
 				_, err := seed.CreateMember(ctx, store.Member{Email: fmt.Sprintf("m%05d@example.com", i), Name: fmt.Sprintf("会員 %05d", i),
 					Department: "営業部", Joined: "2015-04", Left: "2020-03", Language: store.LanguageJa, Status: store.StatusApproved,
-					Profile: store.Profile{Company: "ミライ工房", Skills: []string{"Go", "AWS"}, Visible: []string{"department", "years", "company", "skills"}},
+					Profile:  store.Profile{Company: "ミライ工房", Skills: []string{"Go", "AWS"}, Visible: []string{"department", "years", "company", "skills"}},
 					Consents: map[string]store.Consent{"directory": {Given: true, PolicyVersion: "2026-04-01", At: at}}, CreatedAt: at})
 				if err != nil {
 					errs <- err
