@@ -252,11 +252,7 @@ func (q DirectoryQuery) matches(e DirectoryEntry) bool {
 		return false
 	}
 	for _, flag := range q.OpenTo {
-		if e.OpenTo == nil {
-			return false
-		}
-		o := *e.OpenTo
-		if !map[string]bool{"rehire": o.Rehire, "referrals": o.Referrals, "sidework": o.Sidework, "mentoring": o.Mentoring}[flag] {
+		if e.OpenTo == nil || !openTo(*e.OpenTo, flag) {
 			return false
 		}
 	}

@@ -138,7 +138,7 @@ func newCard(e DirectoryEntry, T map[string]string, base, back string, me string
 		Bio: template.HTML(e.BioHTML)}
 	if o := e.OpenTo; o != nil {
 		for _, f := range openFlags {
-			if map[string]bool{"rehire": o.Rehire, "referrals": o.Referrals, "sidework": o.Sidework, "mentoring": o.Mentoring}[f] {
+			if openTo(*o, f) {
 				c.Open = append(c.Open, T[f])
 			}
 		}

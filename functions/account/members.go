@@ -169,13 +169,27 @@ func (f MemberFilter) Match(m store.Member) bool {
 	if !inYears(yearOf(m.Joined), f.JoinedFrom, f.JoinedTo) || !inYears(yearOf(m.Left), f.LeftFrom, f.LeftTo) {
 		return false
 	}
-	o := m.Profile.OpenTo
 	for _, flag := range f.Open {
-		if !map[string]bool{"rehire": o.Rehire, "referrals": o.Referrals, "sidework": o.Sidework, "mentoring": o.Mentoring}[flag] {
+		if !openTo(m.Profile.OpenTo, flag) {
 			return false
 		}
 	}
 	return true
+}
+
+// openTo reports whether o holds the open-to flag named (openFlags).
+func openTo(o store.OpenTo, flag string) bool {
+	switch flag {
+	case "rehire":
+		return o.Rehire
+	case "referrals":
+		return o.Referrals
+	case "sidework":
+		return o.Sidework
+	case "mentoring":
+		return o.Mentoring
+	}
+	return false
 }
 
 // Search bounds: a page of results, and the members one request may read
