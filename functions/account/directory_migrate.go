@@ -84,7 +84,7 @@ func (s *Service) MigrateDirectoryDefaults(ctx context.Context, dryRun bool) (Di
 		}
 	}
 	if !dryRun && rep.Defaulted+rep.Marked > 0 {
-		s.audit(ctx, "cli", "directory.defaults", "directory")
+		s.audit(ctx, whoCLI, "directory.defaults", "directory")
 	}
 	return rep, nil
 }
