@@ -52,6 +52,7 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkSend100k -benchtime 1x ./functions/newsletter
 	$(GO) test -run '^$$' -bench Timing -benchtime 1x ./functions/account
 	$(GO) test -run '^$$' -bench BenchmarkConsole -benchtime 50x -timeout 20m ./functions/account
+	$(GO) test -run '^$$' -bench BenchmarkDirectory -benchtime 20x ./functions/account
 	$(GO) run ./infra/cmd/lambdabench
 
 ## lambdas: every AWS Lambda function (infra/template.yaml) into dist/<fn>.zip, linux/arm64

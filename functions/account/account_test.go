@@ -436,7 +436,8 @@ func TestBiosAreRenderedWhenSaved(t *testing.T) {
 	// Reading renders nothing: the directory, its page and the API show
 	// the stored HTML.
 	f.s.Config.RenderBio = func(string) string { t.Error("a bio was rendered at read time"); return "" }
-	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
+	dp, err := f.s.Directory(ctx, a, DirectoryQuery{})
+	entries := dp.Members
 	if err != nil || len(entries) != 2 {
 		t.Fatalf("directory %+v %v", entries, err)
 	}
@@ -505,7 +506,8 @@ func TestDirectoryShowsAnUnrenderedBioAsText(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.s.Config.RenderBio = func(string) string { t.Error("a bio was rendered at read time"); return "" }
-	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
+	dp, err := f.s.Directory(ctx, m, DirectoryQuery{})
+	entries := dp.Members
 	if err != nil || len(entries) != 1 || entries[0].BioHTML != "<p>**Go** &lt;b&gt;と&lt;/b&gt;<br>\nAWS</p>\n" {
 		t.Fatalf("directory %+v %v", entries, err)
 	}
@@ -525,12 +527,13 @@ func TestDirectoryShowsOnlyChosenFields(t *testing.T) {
 	if _, err := f.s.UpdateProfile(ctx, b.ID, ProfileInput{ConsentDirectory: &no}); err != nil {
 		t.Fatal(err)
 	}
-	entries, _, err := f.s.Directory(ctx, DirectoryQuery{})
+	dp, err := f.s.Directory(ctx, b, DirectoryQuery{})
+	entries := dp.Members
 	if err != nil || len(entries) != 1 || entries[0].ID != a.ID || entries[0].Company != company || entries[0].Role != "" || entries[0].Department != "" {
 		t.Fatalf("directory %+v (%v)", entries, err)
 	}
 	// A hidden field cannot be found by searching for it.
-	if entries, _, _ := f.s.Directory(ctx, DirectoryQuery{Q: "CTO"}); len(entries) != 0 {
+	if dp, _ := f.s.Directory(ctx, b, DirectoryQuery{Q: "CTO"}); len(dp.Members) != 0 {
 		t.Errorf("search matched a hidden field")
 	}
 	// Contact: relayed with Reply-To the sender; not to unlisted members.

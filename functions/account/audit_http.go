@@ -89,6 +89,9 @@ var auditAreas = []auditArea{
 	}},
 	{"directory", "アルムナイ名簿", "Directory", []auditAction{
 		{"directory.contact", "名簿から連絡した", "Contacted someone through the directory"},
+		{"directory.block", "名簿で誰かをブロックした（相手は記録しない）", "Blocked someone in the directory (whom is not recorded)"},
+		{"directory.unblock", "名簿でブロックを解除した", "Lifted a block in the directory"},
+		{"directory.defaults", "名簿の表示項目の初期設定を、まだ選んでいないメンバーに適用した", "Applied the directory's default fields to members who had not chosen"},
 	}},
 	{"rsvp", "イベントの受付", "Event check-in", []auditAction{
 		{"rsvp.checkin", "出席を記録した", "Checked in"},
@@ -144,7 +147,7 @@ func actionLabel(lang, action string) string {
 // memberSubject reports whether an action's subject is a member id.
 func memberSubject(action string) bool {
 	switch action {
-	case "directory.contact", "newsletter.unsubscribe", "newsletter.spamreport":
+	case "directory.contact", "directory.block", "directory.unblock", "newsletter.unsubscribe", "newsletter.spamreport":
 		return true
 	}
 	for _, p := range []string{"member.", "role.", "session.", "rsvp."} {

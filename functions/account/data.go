@@ -50,6 +50,8 @@ type Export struct {
 	ExportedAt time.Time          `json:"exported_at"`
 	Member     store.Member       `json:"member"`
 	Audit      []store.AuditEntry `json:"audit"`
+	// Blocks are the members this member blocks (never who blocks them).
+	Blocks []store.Block `json:"blocks"`
 	// Features holds what other features keep about the member (RSVPs,
 	// applications ...), by feature name.
 	Features map[string]any `json:"features,omitempty"`
@@ -67,6 +69,9 @@ func (s *Service) ExportMember(ctx context.Context, id string) (Export, error) {
 		return Export{}, storeError(err)
 	}
 	out := Export{ExportedAt: s.Now().UTC(), Member: m}
+	if out.Blocks, err = s.Store.ListBlocks(ctx, id); err != nil {
+		return Export{}, httpapi.Internal(err)
+	}
 	page := store.Page{Limit: store.MaxPageLimit}
 	for {
 		entries, next, err := s.Store.ListAudit(ctx, store.AuditQuery{Subject: id}, page)
@@ -122,6 +127,12 @@ func (s *Service) Erase(ctx context.Context, id, actor string) error {
 	if _, err := s.Store.DeleteMemberSessions(ctx, id); err != nil {
 		return httpapi.Internal(fmt.Errorf("erase sessions: %w", err))
 	}
+	// Blocks by or of the member. A block made while this runs fails once
+	// the member is gone (Block checks both members), and the second sweep
+	// below takes one made just before.
+	if _, err := s.Store.DeleteMemberBlocks(ctx, id); err != nil {
+		return httpapi.Internal(fmt.Errorf("erase blocks: %w", err))
+	}
 	for _, e := range s.Erasers {
 		if err := e.EraseMember(ctx, id); err != nil {
 			return httpapi.Internal(fmt.Errorf("erase: %w", err))
@@ -138,6 +149,9 @@ func (s *Service) Erase(ctx context.Context, id, actor string) error {
 	}
 	if err := s.Store.DeleteMember(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return httpapi.Internal(fmt.Errorf("erase member: %w", err))
+	}
+	if _, err := s.Store.DeleteMemberBlocks(ctx, id); err != nil {
+		return httpapi.Internal(fmt.Errorf("erase blocks: %w", err))
 	}
 	s.audit(ctx, actor, "member.erase", id)
 	_ = s.send(ctx, omail.Address{Email: m.Email}, emailErased, string(m.Language), emailData{})
@@ -183,135 +197,6 @@ func (h Handler) hrErase(w http.ResponseWriter, r *http.Request, admin store.Mem
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// DirectoryEntry is one member as the directory shows them: only what they chose.
-type DirectoryEntry struct {
-	ID         string        `json:"id"`
-	Name       string        `json:"name"`
-	Kana       string        `json:"kana,omitempty"`
-	Department string        `json:"department,omitempty"`
-	Years      string        `json:"years,omitempty"`
-	Company    string        `json:"company,omitempty"`
-	Role       string        `json:"role,omitempty"`
-	Location   string        `json:"location,omitempty"`
-	BioHTML    string        `json:"bio_html,omitempty"`
-	Skills     []string      `json:"skills,omitempty"`
-	Interests  []string      `json:"interests,omitempty"`
-	OpenTo     *store.OpenTo `json:"open_to,omitempty"`
-}
-
-func (s *Service) directoryEntry(m store.Member) DirectoryEntry {
-	e := DirectoryEntry{ID: m.ID, Name: m.Name}
-	for _, f := range m.Profile.Visible {
-		switch f {
-		case "kana":
-			e.Kana = m.Kana
-		case "department":
-			e.Department = m.Department
-		case "years":
-			if m.Joined != "" && m.Left != "" {
-				e.Years = m.Joined + " – " + m.Left
-			}
-		case "company":
-			e.Company = m.Profile.Company
-		case "role":
-			e.Role = m.Profile.Role
-		case "location":
-			e.Location = m.Profile.Location
-		case "bio":
-			e.BioHTML = bioHTML(m.Profile)
-		case "skills":
-			e.Skills = m.Profile.Skills
-		case "interests":
-			e.Interests = m.Profile.Interests
-		case "open_to":
-			o := m.Profile.OpenTo
-			e.OpenTo = &o
-		}
-	}
-	return e
-}
-
-// DirectoryQuery filters the directory.
-type DirectoryQuery struct {
-	Q          string
-	Department string
-	OpenTo     string // rehire | sidework | mentoring | referrals
-	Cursor     string
-	Limit      int
-}
-
-func listed(m store.Member) bool {
-	return m.Status == store.StatusApproved && m.Consents["directory"].Given
-}
-
-func (q DirectoryQuery) matches(e DirectoryEntry) bool {
-	if q.Department != "" && !strings.EqualFold(e.Department, q.Department) {
-		return false
-	}
-	if q.OpenTo != "" {
-		if e.OpenTo == nil {
-			return false
-		}
-		ok := map[string]bool{"rehire": e.OpenTo.Rehire, "sidework": e.OpenTo.Sidework,
-			"mentoring": e.OpenTo.Mentoring, "referrals": e.OpenTo.Referrals}[q.OpenTo]
-		if !ok {
-			return false
-		}
-	}
-	if q.Q != "" {
-		hay := strings.ToLower(strings.Join(append(append([]string{e.Name, e.Kana, e.Department, e.Company, e.Role, e.Location},
-			e.Skills...), e.Interests...), " "))
-		for _, w := range strings.Fields(strings.ToLower(q.Q)) {
-			if !strings.Contains(hay, w) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// Directory lists opted-in members matching q: only the fields each chose to
-// show are ever read into an entry, so filters cannot reveal hidden ones.
-func (s *Service) Directory(ctx context.Context, q DirectoryQuery) ([]DirectoryEntry, string, error) {
-	if q.OpenTo != "" && !contains([]string{"rehire", "sidework", "mentoring", "referrals"}, q.OpenTo) {
-		return nil, "", httpapi.Invalid(httpapi.FieldError{Field: "open_to", Code: "one_of", Params: []any{"rehire, sidework, mentoring, referrals"}})
-	}
-	if q.Limit <= 0 || q.Limit > 100 {
-		q.Limit = 50
-	}
-	out := []DirectoryEntry{}
-	cursor := q.Cursor
-	for pages := 0; pages < 20; pages++ {
-		ms, next, err := s.Store.ListMembersByStatus(ctx, store.StatusApproved, store.Page{Limit: 200, Cursor: cursor})
-		if err != nil {
-			if errors.Is(err, store.ErrInvalid) {
-				return nil, "", httpapi.Invalid(httpapi.FieldError{Field: "cursor", Code: "format"})
-			}
-			return nil, "", httpapi.Internal(err)
-		}
-		for _, m := range ms {
-			if e := s.directoryEntry(m); listed(m) && q.matches(e) {
-				out = append(out, e)
-			}
-		}
-		cursor = next
-		if next == "" || len(out) >= q.Limit {
-			break
-		}
-	}
-	return out, cursor, nil
-}
-
-func (h Handler) directory(w http.ResponseWriter, r *http.Request, m store.Member) {
-	v := r.URL.Query()
-	entries, next, err := h.S.Directory(r.Context(), DirectoryQuery{Q: v.Get("q"), Department: v.Get("department"), OpenTo: v.Get("open_to"), Cursor: v.Get("cursor")})
-	if err != nil {
-		h.fail(w, r, err, "")
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"members": entries, "next": next})
-}
-
 type contactInput struct {
 	Message string `json:"message"`
 }
@@ -327,9 +212,19 @@ func (s *Service) Contact(ctx context.Context, from store.Member, toID, text str
 	if err := s.limit(ctx, "contact:"+from.ID, Limit{Count: 10, Window: 24 * time.Hour}); err != nil {
 		return err
 	}
-	to, err := s.Store.GetMember(ctx, toID)
-	if err != nil || !listed(to) || to.ID == from.ID {
+	// A member who blocks the sender is as unknown to them as one who
+	// does not exist: the same 404, and nothing is sent or recorded.
+	to, err := s.directoryMember(ctx, from, toID)
+	if err != nil {
+		return err
+	}
+	if to.ID == from.ID {
 		return httpapi.Errorf(httpapi.ENOTFOUND, "not_found")
+	}
+	if mine, err := s.blocking(ctx, from.ID, to.ID); err != nil {
+		return err
+	} else if mine {
+		return httpapi.Errorf(httpapi.ECONFLICT, "unblock_first")
 	}
 	msg, err := s.email(ctx, omail.Address{Name: to.Name, Email: to.Email}, emailContact, string(to.Language), emailData{
 		FromName: from.Name, Message: text})

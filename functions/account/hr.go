@@ -114,7 +114,7 @@ func (s *Service) AddMember(ctx context.Context, in RegisterInput, actor string)
 	consents := map[string]store.Consent{"privacy": {Given: true, PolicyVersion: s.Config.PolicyVersion, At: now}}
 	m, err := s.Store.CreateMember(ctx, store.Member{Email: in.Email, Name: in.Name, Kana: in.Kana, Department: in.Department,
 		Joined: in.Joined, Left: in.Left, EmployeeNumber: in.EmployeeNumber, Language: store.Language(in.Language),
-		Status: store.StatusApproved, Consents: consents, CreatedAt: now})
+		Status: store.StatusApproved, Consents: consents, Profile: newProfile(), CreatedAt: now})
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return store.Member{}, httpapi.Invalid(httpapi.FieldError{Field: conflictFieldName(err), Code: "taken"})
 	}

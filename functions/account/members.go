@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/text/width"
+
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -110,10 +112,11 @@ func (f MemberFilter) Query() url.Values {
 func (f MemberFilter) Empty() bool { return len(f.Query()) == 0 }
 
 // fold makes text comparable for search: lower case, full-width letters
-// and digits as ASCII, katakana as hiragana, no spaces.
+// and digits as ASCII, half-width katakana as full-width, katakana as
+// hiragana, no spaces.
 func fold(s string) string {
 	var b strings.Builder
-	for _, r := range s {
+	for _, r := range width.Fold.String(s) {
 		switch {
 		case r >= 0xFF01 && r <= 0xFF5E:
 			r -= 0xFEE0
@@ -166,13 +169,27 @@ func (f MemberFilter) Match(m store.Member) bool {
 	if !inYears(yearOf(m.Joined), f.JoinedFrom, f.JoinedTo) || !inYears(yearOf(m.Left), f.LeftFrom, f.LeftTo) {
 		return false
 	}
-	o := m.Profile.OpenTo
 	for _, flag := range f.Open {
-		if !map[string]bool{"rehire": o.Rehire, "referrals": o.Referrals, "sidework": o.Sidework, "mentoring": o.Mentoring}[flag] {
+		if !openTo(m.Profile.OpenTo, flag) {
 			return false
 		}
 	}
 	return true
+}
+
+// openTo reports whether o holds the open-to flag named (openFlags).
+func openTo(o store.OpenTo, flag string) bool {
+	switch flag {
+	case "rehire":
+		return o.Rehire
+	case "referrals":
+		return o.Referrals
+	case "sidework":
+		return o.Sidework
+	case "mentoring":
+		return o.Mentoring
+	}
+	return false
 }
 
 // Search bounds: a page of results, and the members one request may read

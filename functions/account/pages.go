@@ -1,6 +1,7 @@
 package account
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -24,17 +25,18 @@ var pageText = map[string]map[string]string{
 		"consents": "メールと掲載への同意", "consent_hint": "いつでも変更できます。変更は日時とポリシーの版とともに記録されます。",
 		"c_newsletter": "ニュースレターを受け取る", "c_events": "イベントの案内を受け取る", "c_jobs": "求人の案内を受け取る",
 		"c_directory": "アルムナイ名簿に掲載する", "c_sidework": "副業・業務委託の案内を受け取る",
-		"visible": "名簿に表示する項目", "visible_hint": "氏名は常に表示されます。メールアドレスは表示されません。",
-		"v_kana": "フリガナ", "v_department": "在籍時の部署", "v_years": "在籍期間", "v_company": "勤務先", "v_role": "役職・職種",
+		"visible": "名簿に表示する項目", "visible_hint": "名簿に掲載されると、氏名は常に表示されます。ほかの項目は、チェックしたものだけが表示されます（はじめは在籍時の部署と在籍期間）。メールアドレスは表示されません。",
+		"step_title": "名簿にほかに何を表示するか選んでください", "step_body": "いまは氏名・在籍時の部署・在籍期間が名簿に表示されています。勤務先・地域・スキル・自己紹介・興味のあることなどは、選ぶまで表示されません。",
+		"step_choose": "表示する項目を選ぶ", "step_keep": "いまの表示のままにする",
+		"blocks": "表示しない人（ブロック）", "blocks_hint": "ここにいる人には、名簿であなたが表示されず、あなたにメッセージも送れません。相手には知らされません。",
+		"blocks_none": "ブロックしている人はいません。名簿の各メンバーの「この人に表示しない（ブロック）」から追加できます。", "unblock": "ブロックを解除する", "blocked_on": "%sから",
+		"unblocked": "ブロックを解除しました。",
+		"v_kana":    "フリガナ", "v_department": "在籍時の部署", "v_years": "在籍期間", "v_company": "勤務先", "v_role": "役職・職種",
 		"v_location": "地域", "v_bio": "自己紹介", "v_skills": "スキル", "v_interests": "関心ごと", "v_open_to": "興味のあること",
 		"save": "保存する", "mydata": "わたしのデータ", "export": "登録データをダウンロード（JSON）",
 		"erase_title": "退会してデータを削除する", "erase_hint": "個人情報をすべて削除し、ログインできなくなります。元に戻せません。",
 		"erase_confirm": "削除することを確認しました", "erase": "データを削除する",
-		"dir_title": "アルムナイ名簿", "dir_intro": "掲載に同意したメンバーだけが、本人が選んだ項目とともに表示されます。",
-		"search": "検索", "q": "キーワード", "department": "部署", "any": "指定なし", "results": "件", "none": "該当するメンバーはいません。",
-		"contact": "メッセージを送る", "message": "メッセージ", "send": "送信", "sent": "メッセージを送りました。返信があれば、あなたのメールアドレスに届きます。",
-		"contact_hint": "相手にはあなたの名前とメッセージが届きます。相手のアドレスは、相手が返信した場合にだけあなたに伝わります。",
-		"more":         "さらに表示", "years": "在籍", "mine": "応募と紹介",
+		"mine": "応募と紹介",
 	},
 	"en": {
 		"home": "Members' home", "profile": "Profile", "directory": "Alumni directory", "nav": "Members' menu",
@@ -46,17 +48,18 @@ var pageText = map[string]map[string]string{
 		"consents": "Email and listing consents", "consent_hint": "Change them any time; each change is recorded with its time and policy version.",
 		"c_newsletter": "Receive the newsletter", "c_events": "Receive event invitations", "c_jobs": "Receive job offers",
 		"c_directory": "List me in the alumni directory", "c_sidework": "Receive side-work offers",
-		"visible": "Fields shown in the directory", "visible_hint": "Your name is always shown; your email address never is.",
-		"v_kana": "Kana", "v_department": "Department", "v_years": "Years at the company", "v_company": "Company", "v_role": "Role",
+		"visible": "Fields shown in the directory", "visible_hint": "Once you are listed, your name is always shown; of the rest, only what you tick (at first, your department and years at the company). Your email address never is.",
+		"step_title": "Choose what else the directory shows", "step_body": "The directory now shows your name, department and years at the company. Your company, location, skills, bio, what you are open to and the rest stay hidden until you choose them.",
+		"step_choose": "Choose the fields", "step_keep": "Keep it as it is",
+		"blocks": "People you are hidden from (blocks)", "blocks_hint": "The people here do not see you in the directory and cannot message you. They are not told.",
+		"blocks_none": "You block nobody. Use “Hide me from this person (block)” on a member in the directory to add someone.", "unblock": "Unblock", "blocked_on": "since %s",
+		"unblocked": "Unblocked.",
+		"v_kana":    "Kana", "v_department": "Department", "v_years": "Years at the company", "v_company": "Company", "v_role": "Role",
 		"v_location": "Location", "v_bio": "Bio", "v_skills": "Skills", "v_interests": "Interests", "v_open_to": "Open to",
 		"save": "Save", "mydata": "My data", "export": "Download my data (JSON)",
 		"erase_title": "Leave and erase my data", "erase_hint": "Erases all your personal data; you will not be able to log in. This cannot be undone.",
 		"erase_confirm": "I understand my data will be erased", "erase": "Erase my data",
-		"dir_title": "Alumni directory", "dir_intro": "Only members who agreed to be listed appear, with the fields they chose to show.",
-		"search": "Search", "q": "Keywords", "department": "Department", "any": "Any", "results": "found", "none": "No member matches.",
-		"contact": "Send a message", "message": "Message", "send": "Send", "sent": "Message sent. If they reply, it will reach your email address.",
-		"contact_hint": "They receive your name and message. You learn their address only if they reply.",
-		"more":         "More", "years": "Years", "mine": "Applications and referrals",
+		"mine": "Applications and referrals",
 	},
 }
 
@@ -68,6 +71,10 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("profile").Parse(pageHead + `
 <h1>{{.T.profile_title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
+{{if .Unblocked}}<p class="notice" role="status">{{.T.unblocked}}</p>{{end}}
+{{if .Step}}<section class="notice step" aria-labelledby="step-title"><h2 id="step-title">{{.T.step_title}}</h2><p>{{.T.step_body}}</p>
+<form method="post" action="/api/me" class="step-actions"><input type="hidden" name="visible_set" value="true">{{range .Visible}}{{if .On}}<input type="hidden" name="visible" value="{{.Name}}">{{end}}{{end}}
+<a class="button" href="#visible">{{.T.step_choose}}</a> <button type="submit" class="button button-secondary">{{.T.step_keep}}</button></form></section>{{end}}
 <form method="post" action="/api/me" class="form stack">
 <fieldset><legend>{{.T.basics}}</legend>
 <div class="field"><label for="name">{{.T.name}}</label><input id="name" name="name" value="{{.M.Name}}" required maxlength="100" autocomplete="name"></div>
@@ -90,11 +97,15 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 <fieldset><legend>{{.T.consents}}</legend><p class="hint">{{.T.consent_hint}}</p>
 {{range .Consents}}<div class="check"><input type="hidden" name="{{.Name}}" value="off"><input type="checkbox" id="{{.Name}}" name="{{.Name}}"{{if .On}} checked{{end}}><label for="{{.Name}}">{{.Label}}</label></div>
 {{end}}</fieldset>
-<fieldset><legend>{{.T.visible}}</legend><p class="hint">{{.T.visible_hint}}</p><input type="hidden" name="visible_set" value="true">
+<fieldset id="visible" tabindex="-1"><legend>{{.T.visible}}</legend><p class="hint">{{.T.visible_hint}}</p><input type="hidden" name="visible_set" value="true">
 {{range .Visible}}<div class="check"><input type="checkbox" id="visible-{{.Name}}" name="visible" value="{{.Name}}"{{if .On}} checked{{end}}><label for="visible-{{.Name}}">{{.Label}}</label></div>
 {{end}}</fieldset>
 <p><button type="submit" class="button">{{.T.save}}</button></p>
 </form>
+<section aria-labelledby="blocks" class="blocks"><h2 id="blocks">{{.T.blocks}}</h2><p class="hint">{{.T.blocks_hint}}</p>
+{{if .Blocks}}<ul role="list">{{range .Blocks}}<li><form method="post" action="/api/directory/{{.ID}}/unblock"><input type="hidden" name="next" value="{{$.Base}}/members/profile/?unblocked=1#blocks">
+<span>{{.Name}}</span> <span class="hint">{{.Since}}</span> <button type="submit" class="button button-secondary" aria-label="{{$.T.unblock}}: {{.Name}}">{{$.T.unblock}}</button></form></li>
+{{end}}</ul>{{else}}<p>{{.T.blocks_none}}</p>{{end}}</section>
 <section aria-labelledby="mydata"><h2 id="mydata">{{.T.mydata}}</h2>
 <p><a class="button button-secondary" href="/api/me/export" download>{{.T.export}}</a></p>
 <form method="post" action="/api/me/erase" class="danger">
@@ -102,39 +113,6 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 <div class="check"><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">{{.T.erase_confirm}}</label></div>
 <p><button type="submit" class="button button-danger">{{.T.erase}}</button></p></form>
 </section>` + pageFoot))
-})
-
-var directoryTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("directory").Parse(pageHead + `
-<h1>{{.T.dir_title}}</h1>
-<p>{{.T.dir_intro}}</p>
-{{if .Sent}}<p class="notice" role="status">{{.T.sent}}</p>{{end}}
-<form method="get" action="{{.Base}}/members/directory/" class="form search" role="search">
-<div class="field"><label for="q">{{.T.q}}</label><input id="q" name="q" value="{{.Q.Q}}" type="search"></div>
-<div class="field"><label for="open_to">{{.T.open_to}}</label><select id="open_to" name="open_to"><option value="">{{.T.any}}</option>
-{{range .OpenToOptions}}<option value="{{.Name}}"{{if .On}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
-<p><button type="submit" class="button">{{.T.search}}</button></p></form>
-<p role="status">{{len .Entries}} {{.T.results}}</p>
-{{if not .Entries}}<p>{{.T.none}}</p>{{end}}
-<ul class="directory" role="list">
-{{range .Entries}}<li class="card" id="m-{{.ID}}"><h2>{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}</h2>
-<dl>{{if .Department}}<dt>{{$.T.v_department}}</dt><dd>{{.Department}}</dd>{{end}}
-{{if .Years}}<dt>{{$.T.years}}</dt><dd>{{.Years}}</dd>{{end}}
-{{if .Company}}<dt>{{$.T.v_company}}</dt><dd>{{.Company}}</dd>{{end}}
-{{if .Role}}<dt>{{$.T.v_role}}</dt><dd>{{.Role}}</dd>{{end}}
-{{if .Location}}<dt>{{$.T.v_location}}</dt><dd>{{.Location}}</dd>{{end}}
-{{if .Skills}}<dt>{{$.T.v_skills}}</dt><dd>{{range $i, $s := .Skills}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
-{{if .Interests}}<dt>{{$.T.v_interests}}</dt><dd>{{range $i, $s := .Interests}}{{if $i}}、{{end}}{{$s}}{{end}}</dd>{{end}}
-</dl>
-{{if .BioHTML}}<div class="bio">{{call $.HTML .BioHTML}}</div>{{end}}
-{{if ne .ID $.Me}}<details><summary>{{$.T.contact}}</summary>
-<form method="post" action="/api/directory/{{.ID}}/contact"><p class="hint">{{$.T.contact_hint}}</p>
-<label for="msg-{{.ID}}">{{$.T.message}}</label><textarea id="msg-{{.ID}}" name="message" rows="4" maxlength="2000" required></textarea>
-<p><button type="submit" class="button">{{$.T.send}}</button></p></form></details>{{end}}
-</li>
-{{end}}</ul>
-{{if .Next}}<p><a class="button button-secondary" href="?q={{.Q.Q}}&amp;open_to={{.Q.OpenTo}}&amp;cursor={{.Next}}">{{.T.more}}</a></p>{{end}}
-` + pageFoot))
 })
 
 type option struct {
@@ -181,36 +159,24 @@ func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Mem
 	for _, f := range DirectoryFields {
 		visible = append(visible, option{f, T["v_"+f], contains(m.Profile.Visible, f)})
 	}
+	blocks, err := h.S.Blocks(r.Context(), m)
+	if err != nil {
+		h.fail(w, r, err, "")
+		return
+	}
+	type blockRow struct{ ID, Name, Since string }
+	var rows []blockRow
+	for _, b := range blocks {
+		rows = append(rows, blockRow{b.ID, b.Name, fmt.Sprintf(T["blocked_on"], b.At.In(jst).Format("2006-01-02"))})
+	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["profile_title"], Section: httpapi.SectionMembers,
 		Other: otherLangPath(lang, "/members/profile/")}, profileTmpl(), map[string]any{
+		"Blocks": rows, "Unblocked": r.URL.Query().Get("unblocked") != "",
+		// The first time, a listed member is asked what else to show.
+		"Step": listed(m) && m.Profile.VisibleChosenAt.IsZero(),
 		"Lang": lang, "T": T, "Title": T["profile_title"], "Base": pageBase(lang), "Page": "profile", "Menu": httpapi.NewMemberMenu(lang, "/members/profile/"),
 		"Other": otherLangPath(lang, "/members/profile/"), "M": m, "Saved": r.URL.Query().Get("saved") != "",
 		"Skills": strings.Join(m.Profile.Skills, ", "), "Interests": strings.Join(m.Profile.Interests, ", "),
 		"OpenTo": openTo, "Consents": consents, "Visible": visible,
-	})
-}
-
-func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.Member) {
-	lang := pageLang(m, r)
-	T := pageText[lang]
-	v := r.URL.Query()
-	q := DirectoryQuery{Q: v.Get("q"), OpenTo: v.Get("open_to"), Department: v.Get("department"), Cursor: v.Get("cursor")}
-	entries, next, err := h.S.Directory(r.Context(), q)
-	if err != nil {
-		httpapi.WriteFormError(w, r, err, pageBase(lang)+"/members/directory/")
-		return
-	}
-	var opts []option
-	for _, o := range []string{"rehire", "sidework", "mentoring", "referrals"} {
-		opts = append(opts, option{o, T[o], q.OpenTo == o})
-	}
-	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["dir_title"], Section: httpapi.SectionMembers,
-		Other: otherLangPath(lang, "/members/directory/")}, directoryTmpl(), map[string]any{
-		"Lang": lang, "T": T, "Title": T["dir_title"], "Base": pageBase(lang), "Page": "directory", "Menu": httpapi.NewMemberMenu(lang, "/members/directory/"),
-		"Other": otherLangPath(lang, "/members/directory/"), "Entries": entries, "Next": next, "Q": q, "Me": m.ID,
-		"Sent": v.Get("sent") != "", "OpenToOptions": opts,
-		// Bios were rendered when saved, raw HTML escaped and unsafe links
-		// dropped (functions/account/bio), so they are safe to insert.
-		"HTML": func(s string) template.HTML { return template.HTML(s) },
 	})
 }

@@ -296,6 +296,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id string, in ProfileInput)
 		flag("profile.open_to.referrals", &old.Profile.OpenTo.Referrals, in.OpenToReferrals)
 		if in.VisibleSet || in.Visible != nil {
 			old.Profile.Visible = append([]string{}, in.Visible...)
+			old.Profile.VisibleChosenAt = now
 			changed = append(changed, "profile.visible")
 		}
 		consents := map[string]*bool{"newsletter": in.ConsentNewsletter, "events": in.ConsentEvents,

@@ -167,7 +167,7 @@ func (s *Service) registerNow(ctx context.Context, in RegisterInput, now time.Ti
 		Email: in.Email, Name: in.Name, Kana: in.Kana, Department: in.Department,
 		Joined: in.Joined, Left: in.Left, EmployeeNumber: in.EmployeeNumber,
 		Language: store.Language(in.Language), Status: store.StatusPending,
-		Consents: in.consents(s.Config.PolicyVersion, now), CreatedAt: now,
+		Consents: in.consents(s.Config.PolicyVersion, now), Profile: newProfile(), CreatedAt: now,
 	})
 	numberHeld := false
 	if conflictField(err) == "employeeNumber" {
@@ -179,7 +179,7 @@ func (s *Service) registerNow(ctx context.Context, in RegisterInput, now time.Ti
 		m, err = s.Store.CreateMember(ctx, store.Member{
 			Email: in.Email, Name: in.Name, Kana: in.Kana, Department: in.Department,
 			Joined: in.Joined, Left: in.Left, Language: store.Language(in.Language), Status: store.StatusPending,
-			Consents: in.consents(s.Config.PolicyVersion, now), CreatedAt: now,
+			Consents: in.consents(s.Config.PolicyVersion, now), Profile: newProfile(), CreatedAt: now,
 		})
 	}
 	switch {

@@ -188,11 +188,15 @@ func TestAccountJourney(t *testing.T) {
 	}
 
 	open(t, ctx, "/members/profile/")
+	// Listed since registration, she is asked once what else to show.
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "名簿にほかに何を表示するか選んでください") {
+		t.Errorf("the profile does not ask a newly listed member what to show:\n%s", txt)
+	}
 	setValue(t, ctx, `#company`, "ひだまりデザイン")
 	setValue(t, ctx, `#bio`, "**UI デザイン**を担当しています。作品は [ひだまり](https://example.com/hidamari) に。")
 	check(t, ctx, `#visible-company`, true)
 	check(t, ctx, `#visible-bio`, true)
-	clickAndWait(t, ctx, `form[action="/api/me"] button[type=submit]`)
+	clickAndWait(t, ctx, `form.stack[action="/api/me"] button[type=submit]`)
 	if u := location(t, ctx); u.Path != "/members/profile/" || !strings.Contains(bodyText(t, ctx), "保存しました") {
 		t.Fatalf("after saving the profile: %s", u)
 	}
@@ -204,6 +208,13 @@ func TestAccountJourney(t *testing.T) {
 	saveScreenshot(t, ctx, "directory-ja.png")
 	if txt := bodyText(t, ctx); !strings.Contains(txt, "木村 さくら") || !strings.Contains(txt, "ひだまりデザイン") || strings.Contains(txt, journeyEmail) {
 		t.Fatalf("directory: %s", txt)
+	}
+	// What the registration promised: department and years, by default.
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "デザイン部") || !strings.Contains(txt, "2014-04 – 2021-09") {
+		t.Errorf("directory without the department and years she agreed to show: %s", txt)
+	}
+	if txt := bodyText(t, ctx); strings.Contains(txt, "名簿にほかに何を表示するか") {
+		t.Error("still asked after saving the profile")
 	}
 	// The bio was rendered when saved: the directory shows its HTML, a
 	// bold phrase and a link, not the Markdown source.

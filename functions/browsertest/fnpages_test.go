@@ -27,6 +27,8 @@ func (p fnPortal) session(who string) *http.Cookie {
 	return nil
 }
 
+var memberPageRE = regexp.MustCompile(`href="/members/directory/([A-Z0-9]+)/"`)
+
 var hrefRE = regexp.MustCompile(`href="?([^"\s>]+)`)
 
 // fnPageShape names a kind of page: "/hr/members/{id}" and "/hr/members/{other}"
@@ -109,10 +111,25 @@ func functionPages(t *testing.T, p fnPortal) []fnPage {
 			}
 		}
 	}
+	// The directory with its filters open, and a member's own page in it.
+	filtered := fetch("member", "/members/directory/?skill=go&open_to=mentoring")
+	if filtered.Status != http.StatusOK {
+		t.Errorf("the filtered directory: %d", filtered.Status)
+	}
+	if m := memberPageRE.FindSubmatch(filtered.HTML); m == nil {
+		t.Error("the filtered directory links no member's page")
+	} else {
+		for _, lang := range []string{"", "/en"} {
+			if pg := fetch("member", lang+"/members/directory/"+string(m[1])+"/"); pg.Status != http.StatusOK {
+				t.Errorf("a member's page: %d", pg.Status)
+			}
+		}
+	}
 	for _, e := range []struct {
 		who, path string
 		status    int
 	}{
+		{"member", "/members/directory/NOSUCHMEMBER/", http.StatusNotFound},
 		{"visitor", p.loginLink, http.StatusOK},                    // the page an emailed login link opens
 		{"visitor", "/api/register/verify?token=x", http.StatusOK}, // the same page for a registration
 		{"member", "/hr/", http.StatusForbidden},                   // not HR

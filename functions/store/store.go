@@ -50,6 +50,7 @@ type Store interface {
 	SiteDocuments
 	Backup
 	Counters
+	Blocks
 
 	// DeleteExpired physically removes items whose expiry is at or before now
 	// and reports how many it removed. Reads already treat them as absent;
@@ -336,8 +337,12 @@ type Profile struct {
 	Skills    []string `json:"skills,omitempty"`
 	Interests []string `json:"interests,omitempty"`
 	OpenTo    OpenTo   `json:"openTo"`
-	// Visible names the fields the member shows in the directory.
+	// Visible names the fields the member shows in the directory. A new
+	// member starts with the consent's promise (department, years).
 	Visible []string `json:"visible,omitempty"`
+	// VisibleChosenAt is when the member last saved their choice of
+	// Visible; zero until they have (the profile page then asks).
+	VisibleChosenAt time.Time `json:"visibleChosenAt,omitzero"`
 }
 
 // OpenTo says what a member is open to hearing about.
@@ -489,4 +494,6 @@ type Record struct {
 	Delivery       *Delivery
 	Suppression    *Suppression
 	Engagement     *Engagement
+
+	Block *Block
 }

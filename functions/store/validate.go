@@ -521,6 +521,9 @@ func (r Record) Type() RecordType {
 	if r.Referral != nil {
 		t, n = RecordReferral, n+1
 	}
+	if r.Block != nil {
+		t, n = RecordBlock, n+1
+	}
 	if nt, nn := r.newsletterType(); nn > 0 {
 		t, n = nt, n+nn
 	}
@@ -578,6 +581,9 @@ func (r Record) Normalized() Record {
 	case r.Referral != nil:
 		f := r.Referral.Normalized()
 		return Record{Referral: &f}
+	case r.Block != nil:
+		b := r.Block.Normalized()
+		return Record{Block: &b}
 	case r.NewsletterSend != nil, r.DeliveryBatch != nil, r.Delivery != nil, r.Suppression != nil, r.Engagement != nil:
 		return r.newsletterNormalized()
 	}
@@ -612,6 +618,8 @@ func (r Record) Validate() error {
 		return r.Application.Validate()
 	case RecordReferral:
 		return r.Referral.Validate()
+	case RecordBlock:
+		return r.Block.Validate()
 	case RecordNewsletterSend, RecordDeliveryBatch, RecordDelivery, RecordSuppression, RecordEngagement:
 		return r.newsletterValidate()
 	}

@@ -29,11 +29,11 @@ func TestDemoSeedsListedMembersOnce(t *testing.T) {
 	}
 	defer st.Close()
 	s := account.New(st, nil, nil, account.Config{}, nil)
-	entries, _, err := s.Directory(context.Background(), account.DirectoryQuery{OpenTo: "mentoring"})
+	dp, err := s.Directory(context.Background(), store.Member{ID: "nobody"}, account.DirectoryQuery{OpenTo: []string{"mentoring"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 4 {
+	if entries := dp.Members; len(entries) != 4 {
 		t.Errorf("%d members open to mentoring, want 4: %+v", len(entries), entries)
 	}
 	if m, err := st.GetMemberByEmail(context.Background(), "hr@example.co.jp"); err != nil || m.Status != store.StatusApproved {

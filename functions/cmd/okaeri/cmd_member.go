@@ -15,6 +15,9 @@ import (
 // cmdMember runs `okaeri member add ...`: HR adds and approves a person by
 // hand, for alumni who left before the roster begins.
 func cmdMember(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "directory-defaults" {
+		return cmdDirectoryDefaults(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "add" {
 		fmt.Fprintln(e.Stderr, "usage: okaeri member add --email E --name N --department D --joined YYYY-MM --left YYYY-MM [--kana K] [--employee-number X] [--language ja|en]")
 		return errUsage
@@ -55,5 +58,42 @@ func cmdMember(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%s", p.Title)
 	}
 	fmt.Fprintf(e.Stdout, "member %s added and approved; an approval email was sent\n", m.ID)
+	return nil
+}
+
+// cmdDirectoryDefaults runs `okaeri member directory-defaults [--dry-run]`:
+// once after upgrading, members who never chose what the directory shows
+// get its defaults (name, department, years), and nobody else changes
+// (account.MigrateDirectoryDefaults).
+func cmdDirectoryDefaults(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("member directory-defaults", flag.ContinueOnError)
+	fs.SetOutput(e.Stderr)
+	dry := fs.Bool("dry-run", false, "only count")
+	data := fs.String("data", ".okaeri", "data folder")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	cfg, err := config.Load(e.Getenv, *data)
+	if err != nil {
+		return err
+	}
+	a, err := e.newApp(ctx, cfg, app.Options{DataDir: *data})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.Accounts.MigrateDirectoryDefaults(ctx, *dry)
+	if err != nil {
+		return fmt.Errorf("directory defaults: %w", err)
+	}
+	verb := "given"
+	if *dry {
+		verb = "would get"
+	}
+	fmt.Fprintf(e.Stdout, "directory defaults: %d members read; %d never chose and %s the defaults (department, years); %d had chosen and keep their choice\n",
+		rep.Read, rep.Defaulted, verb, rep.Marked)
 	return nil
 }

@@ -51,7 +51,7 @@ func commands() map[string]command {
 		"content": {"check HR's content: okaeri content check [--dir content]", cmdContent},
 		"store":   {"create-table | export | import: manage the store", cmdStore},
 		"roster":  {"import HR's leaver roster: okaeri roster import [--dry-run] FILE.csv", cmdRoster},
-		"member":  {"add and approve a person by hand: okaeri member add ...", cmdMember},
+		"member":  {"add ... (a person by hand) | directory-defaults [--dry-run] (once after upgrading)", cmdMember},
 		"admin":   {"grant | revoke EMAIL|ID | list: HR administrators (the role is a record, audited)", cmdAdmin},
 		"demo":    {"add fictional members for local development (idempotent)", cmdDemo},
 		"sync":    {"put content's events (capacity, deadlines) into the store: okaeri sync [--dir content]", cmdSync},

@@ -50,6 +50,9 @@ func populate(t *testing.T, s store.Store) populated {
 	pending.Name, pending.Kana, pending.Roman, pending.Language = "佐藤 太郎", "サトウ タロウ", "Taro Sato", store.LanguageEn
 	pending.Consents = nil
 	p.pending = mustCreate(t, s, pending)
+	if _, _, err := s.Block(ctx, store.Block{Blocker: p.approved.ID, Blocked: p.pending.ID, At: t0.Add(2 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 
 	p.live = newToken("live", store.PurposeLogin)
 	p.live.ExpiresAt = t0.Add(time.Hour)
@@ -113,6 +116,7 @@ func populate(t *testing.T, s store.Store) populated {
 	p.byType = map[store.RecordType]int{
 		store.RecordMember: 2, store.RecordToken: 2, store.RecordSession: 1,
 		store.RecordIdempotency: 2, store.RecordAudit: 4, store.RecordRateLimit: 1,
+		store.RecordBlock: 1,
 	}
 	return p
 }

@@ -83,6 +83,7 @@ func RunTests(t *testing.T, newStore Factory) {
 	run(t, newStore, newsletterTests(newStore))
 	run(t, newStore, mailQueueTests())
 	run(t, newStore, siteDocumentTests())
+	run(t, newStore, blockTests(newStore))
 }
 
 // RunConcurrencyTests runs the rules that must hold under concurrency.
@@ -102,6 +103,7 @@ func RunConcurrencyTests(t *testing.T, newStore Factory) {
 	run(t, newStore, jobConcurrencyTests())
 	run(t, newStore, eventConcurrencyTests())
 	run(t, newStore, newsletterConcurrencyTests())
+	run(t, newStore, blockConcurrencyTests())
 }
 
 func run(t *testing.T, newStore Factory, tests []subtest) {

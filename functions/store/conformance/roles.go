@@ -24,7 +24,7 @@ func fullMember(email string) store.Member {
 		Company: "株式会社みらい", Role: "PM", Location: "福岡", Bio: "**こんにちは**",
 		Skills: []string{"Go", "SQL"}, Interests: []string{"登山"},
 		OpenTo:  store.OpenTo{Rehire: true, Mentoring: true},
-		Visible: []string{"company", "bio"},
+		Visible: []string{"company", "bio"}, VisibleChosenAt: t0.Add(time.Minute),
 	}
 	return m
 }

@@ -207,6 +207,8 @@ func MarshalRecord(r store.Record) ([]byte, error) {
 		body = r.Suppression
 	case store.RecordEngagement:
 		body = r.Engagement
+	case store.RecordBlock:
+		body = r.Block
 	default:
 		return nil, errors.New("record holds no single item")
 	}
@@ -285,6 +287,9 @@ func UnmarshalRecord(line []byte) (store.Record, error) {
 	case store.RecordEngagement:
 		r.Engagement = new(store.Engagement)
 		target = r.Engagement
+	case store.RecordBlock:
+		r.Block = new(store.Block)
+		target = r.Block
 	default:
 		return store.Record{}, fmt.Errorf("unknown record type %q", t.Type)
 	}
