@@ -54,6 +54,7 @@ bench:
 	$(GO) test -run '^$$' -bench BenchmarkConsole -benchtime 50x -timeout 20m ./functions/account
 	$(GO) test -run '^$$' -bench BenchmarkDirectory -benchtime 20x ./functions/account
 	$(GO) run ./infra/cmd/lambdabench
+	OKAERI_LIGHTHOUSE_PERFORMANCE=1 $(GO) test -count=1 -run '^TestLighthouse$$' ./functions/browsertest
 
 ## lambdas: every AWS Lambda function (infra/template.yaml) into dist/<fn>.zip, linux/arm64
 lambdas:

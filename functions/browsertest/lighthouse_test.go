@@ -18,7 +18,10 @@ import (
 
 // Lighthouse's targets: 100 for accessibility, best practices and SEO, at
 // least 95 for performance with Lighthouse's default mobile emulation
-// (a mid-range phone on a slow 4G network, simulated).
+// (a mid-range phone on a slow 4G network, simulated). Performance is a
+// speed target, so make test leaves it out (its blocking time is measured
+// on a machine busy with the other test packages) and make bench asserts
+// it (OKAERI_LIGHTHOUSE_PERFORMANCE=1).
 const (
 	lighthousePerformance = 95
 	lighthouseOther       = 100
@@ -68,7 +71,7 @@ func (r lighthouseResult) problems(p lighthousePage) []string {
 	if r.Final != p.URL {
 		return []string{"Lighthouse measured another page: " + r.Final}
 	}
-	for _, c := range []string{"performance", "accessibility", "best-practices", "seo"} {
+	for _, c := range lighthouseCategories() {
 		want := lighthouseOther
 		if c == "performance" {
 			want = lighthousePerformance
@@ -157,7 +160,7 @@ func runLighthouse(t *testing.T, cli string, pages []lighthousePage) []lighthous
 	lighthouseDir := filepath.Dir(filepath.Dir(cli)) // .../lighthouse/cli/index.js
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "node", filepath.Join("testdata", "lighthouse.mjs"), lighthouseDir)
-	cmd.Env = append(os.Environ(), "CHROME_PATH="+suite.chromium)
+	cmd.Env = append(os.Environ(), "CHROME_PATH="+suite.chromium, "OKAERI_LH_CATEGORIES="+strings.Join(lighthouseCategories(), ","))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(in), &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("node lighthouse.mjs: %v\n%s", err, stderr.String())
@@ -213,7 +216,7 @@ func TestLighthouse(t *testing.T) {
 			case r.RuntimeError != "":
 				t.Logf("%s: Lighthouse could not measure it on run %d (%s), measuring again", pg.Name, retry, r.RuntimeError)
 				again = append(again, pg)
-			case r.Scores["performance"] < lighthousePerformance:
+			case measurePerformance() && r.Scores["performance"] < lighthousePerformance:
 				t.Logf("%s: performance %d on run %d, measuring again", pg.Name, r.Scores["performance"], retry)
 				again = append(again, pg)
 			}
@@ -233,7 +236,11 @@ func TestLighthouse(t *testing.T) {
 	}
 	for _, pg := range pages {
 		r := best[pg.Name]
-		t.Logf("%-24s perf %3d  a11y %3d  best %3d  seo %3d  (%.1fs) %s", pg.Name, r.Scores["performance"], r.Scores["accessibility"],
+		perf := "  -" // not measured: make bench does
+		if measurePerformance() {
+			perf = fmt.Sprintf("%3d", r.Scores["performance"])
+		}
+		t.Logf("%-24s perf %s  a11y %3d  best %3d  seo %3d  (%.1fs) %s", pg.Name, perf, r.Scores["accessibility"],
 			r.Scores["best-practices"], r.Scores["seo"], float64(r.MS)/1000, strings.TrimPrefix(pg.URL, p.baseURL))
 		for _, problem := range r.problems(pg) {
 			t.Errorf("Lighthouse on %s (%s): %s", pg.Name, strings.TrimPrefix(pg.URL, p.baseURL), problem)
@@ -260,4 +267,15 @@ func waitQuiet(t *testing.T, max time.Duration) {
 		}
 		time.Sleep(2 * time.Second)
 	}
+}
+
+// measurePerformance: this run asserts the performance target (make bench).
+func measurePerformance() bool { return os.Getenv("OKAERI_LIGHTHOUSE_PERFORMANCE") == "1" }
+
+// lighthouseCategories are the categories this run measures.
+func lighthouseCategories() []string {
+	if measurePerformance() {
+		return []string{"performance", "accessibility", "best-practices", "seo"}
+	}
+	return []string{"accessibility", "best-practices", "seo"}
 }

@@ -46,7 +46,8 @@ try {
     await cdp.detach();
     const r = await lighthouse(p.url, {
       output: "json", logLevel: "error",
-      onlyCategories: ["performance", "accessibility", "best-practices", "seo"],
+      // performance only when asked (make bench): it is a speed target.
+      onlyCategories: (process.env.OKAERI_LH_CATEGORIES || "performance,accessibility,best-practices,seo").split(","),
       disableStorageReset: true, // done above, keeping the page's cookie
       disableFullPageScreenshot: true, // a picture for the report; no score needs it
     }, undefined, page);
