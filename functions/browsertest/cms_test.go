@@ -271,6 +271,31 @@ func frontMatter(t *testing.T, file string) map[string]any {
 	return m
 }
 
+// waitStatus waits until /admin/status.json, as HR reads it, reports
+// problems that ok accepts, and returns them.
+func (s cmsStack) waitStatus(t *testing.T, ok func([]string) bool) []string {
+	t.Helper()
+	var st struct {
+		Problems []string `json:"problems"`
+		Building bool     `json:"building"`
+	}
+	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(100 * time.Millisecond) {
+		req, _ := http.NewRequest(http.MethodGet, s.baseURL+"/admin/status.json", nil)
+		req.AddCookie(&http.Cookie{Name: "okaeri_session", Value: s.hr})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err == nil && !st.Building && ok(st.Problems) {
+			return st.Problems
+		}
+	}
+	t.Fatalf("/admin/status.json: %+v", st)
+	return nil
+}
+
 // waitServed waits until the portal serves path with text on it, and
 // returns how long that took.
 func (s cmsStack) waitServed(t *testing.T, p, text string) time.Duration {
@@ -398,10 +423,11 @@ func TestCMSPublishes(t *testing.T) {
 	if news := frontMatter(t, filepath.Join(newsDir, newsID+".ja.md")); news["title"] != "ブラウザから書いたお知らせ" {
 		t.Errorf("the news item's front matter: %v", news)
 	}
-	problems, err := content.Check(filepath.Join(s.repo, "content"))
-	if err != nil || len(problems) > 0 {
-		t.Fatalf("content check after the CMS saved: %v %v", err, problems)
+	checked, err := content.Check(filepath.Join(s.repo, "content"))
+	if err != nil || len(checked) > 0 {
+		t.Fatalf("content check after the CMS saved: %v %v", err, checked)
 	}
+	var problems []string
 
 	// Both languages, and the event.
 	s.waitServed(t, "/en/news/"+newsID+"/", "News written in the browser")
@@ -422,6 +448,25 @@ func TestCMSPublishes(t *testing.T) {
 	if info.Capacity != 12 {
 		t.Fatalf("the event's capacity in the store: %d, want 12", info.Capacity)
 	}
+	// A save that content check refuses is not published, and HR is told
+	// the file, line and field; once fixed, the notice goes.
+	bad := filepath.Join(eventsDir, eventID+".ja.md")
+	good, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(good), "capacity: 12", "capacity: たくさん", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	problems = s.waitStatus(t, func(p []string) bool { return len(p) > 0 })
+	if !strings.Contains(strings.Join(problems, "\n"), eventID+".ja.md:") || !strings.Contains(strings.Join(problems, "\n"), "capacity must be a whole number") {
+		t.Errorf("HR's notice after a bad save: %v", problems)
+	}
+	if err := os.WriteFile(bad, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.waitStatus(t, func(p []string) bool { return len(p) == 0 })
+
 	for i, cookie := range s.members {
 		req, _ := http.NewRequest(http.MethodPost, s.baseURL+"/api/events/"+eventID+"/rsvp", strings.NewReader(`{}`))
 		req.Header.Set("Content-Type", "application/json")
