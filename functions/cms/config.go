@@ -146,12 +146,8 @@ func fields(k schema.Kind, l int) []any {
 	return out
 }
 
-// Moment.js formats Decap writes: an instant with its offset (RFC 3339,
-// what content check reads) and a calendar day.
-const (
-	formatInstant = "YYYY-MM-DDTHH:mm:ssZ"
-	formatDay     = "YYYY-MM-DD"
-)
+// formatDay is the Moment.js format of a calendar day, as content check reads it.
+const formatDay = "YYYY-MM-DD"
 
 func field(f schema.Field, l int) map[string]any {
 	m := map[string]any{"name": f.Name, "label": f.Label[l], "required": f.Required}
@@ -172,11 +168,9 @@ func field(f schema.Field, l int) map[string]any {
 			m["default"] = false
 		}
 	case schema.WidgetDateTime:
-		m["widget"] = "datetime"
-		m["format"] = formatInstant
-		m["date_format"] = "YYYY/MM/DD"
-		m["time_format"] = "HH:mm"
-		m["picker_utc"] = false
+		// Okaeri's own widget (site/static/cms/okaeri-cms.js): the clock
+		// in Tokyo whatever the browser's zone, stored with +09:00.
+		m["widget"] = "datetime_jst"
 		if f.Hint[l] == "" {
 			m["hint"] = [2]string{"日本時間で入力します。", "In Japan time."}[l]
 		}

@@ -36,6 +36,39 @@
 
   CMS.registerPreviewStyle("/css/okaeri.css");
 
+  // Date-times in Japan time, whatever the browser's own zone: the field
+  // shows and takes the clock in Tokyo and stores it with +09:00
+  // (functions/cms config: widget datetime_jst). Japan keeps no summer time.
+  var jstOffset = 9 * 3600 * 1000;
+  var JSTDateTime = window.createClass({
+    local: function (v) {
+      if (!v) {
+        return "";
+      }
+      var d = v instanceof Date ? v : new Date(v);
+      if (isNaN(d.getTime())) {
+        return "";
+      }
+      return new Date(d.getTime() + jstOffset).toISOString().slice(0, 16);
+    },
+    change: function (e) {
+      var s = e.target.value; // YYYY-MM-DDTHH:mm, Japan time
+      this.props.onChange(s ? s + ":00+09:00" : "");
+    },
+    render: function () {
+      return h("input", {
+        type: "datetime-local",
+        id: this.props.forID,
+        className: this.props.classNameWrapper,
+        value: this.local(this.props.value),
+        onChange: this.change,
+        onFocus: this.props.setActiveStyle,
+        onBlur: this.props.setInactiveStyle,
+      });
+    },
+  });
+  CMS.registerWidget("datetime_jst", JSTDateTime);
+
   function get(entry, name) {
     var v = entry.getIn(["data", name]);
     return v === undefined || v === null ? "" : v;
