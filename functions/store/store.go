@@ -266,6 +266,14 @@ type Member struct {
 	LastVisitAt     time.Time `json:"lastVisitAt,omitzero"`
 	PreviousVisitAt time.Time `json:"previousVisitAt,omitzero"`
 
+	// Lifecycle holds the lifecycle mails claimed for the member, by key
+	// ("welcome", "nudge", "yearly-2027"), each at the time it was claimed.
+	// A mail is sent only by the caller whose UpdateMember added its key,
+	// before sending: a crash or a re-run never sends it twice. Only the
+	// server sets it (account's lifecycle job); erasure removes it with
+	// the member.
+	Lifecycle map[string]time.Time `json:"lifecycle,omitempty"`
+
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Version counts writes (1 after create) for optimistic concurrency.

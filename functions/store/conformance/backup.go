@@ -41,6 +41,7 @@ func populate(t *testing.T, s store.Store) populated {
 	p.approved, err = s.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
 		old.Status = store.StatusApproved
 		old.UpdatedAt = t0.Add(time.Minute)
+		old.Lifecycle = map[string]time.Time{"welcome": t0.Add(time.Minute)}
 		return old, nil
 	})
 	if err != nil {

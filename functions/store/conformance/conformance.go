@@ -41,6 +41,7 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"MemberInvalidRejected", testMemberInvalid},
 		{"MemberUpdate", testMemberUpdate},
 		{"MemberUpdateConflict", testMemberUpdateConflict},
+		{"MemberLifecycle", testMemberLifecycle},
 		{"MemberUpdateErrors", testMemberUpdateErrors},
 		{"MemberListByStatus", testMemberListByStatus},
 		{"MemberDelete", testMemberDelete},
