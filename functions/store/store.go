@@ -51,6 +51,7 @@ type Store interface {
 	Backup
 	Counters
 	Blocks
+	MailSwitches
 
 	// DeleteExpired physically removes items whose expiry is at or before now
 	// and reports how many it removed. Reads already treat them as absent;
@@ -503,5 +504,6 @@ type Record struct {
 	Suppression    *Suppression
 	Engagement     *Engagement
 
-	Block *Block
+	Block        *Block
+	MailSettings *MailSettings
 }

@@ -79,6 +79,10 @@ func populate(t *testing.T, s store.Store) populated {
 		}
 	}
 
+	if err := s.PutMailSettings(ctx, store.MailSettings{Off: []string{store.LifecycleNudge}, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+
 	if _, err := s.BeginIdempotency(ctx, "idem-done", "hash-1", time.Minute, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +121,7 @@ func populate(t *testing.T, s store.Store) populated {
 	p.byType = map[store.RecordType]int{
 		store.RecordMember: 2, store.RecordToken: 2, store.RecordSession: 1,
 		store.RecordIdempotency: 2, store.RecordAudit: 4, store.RecordRateLimit: 1,
-		store.RecordBlock: 1,
+		store.RecordBlock: 1, store.RecordMailSettings: 1,
 	}
 	return p
 }

@@ -42,6 +42,7 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"MemberUpdate", testMemberUpdate},
 		{"MemberUpdateConflict", testMemberUpdateConflict},
 		{"MemberLifecycle", testMemberLifecycle},
+		{"MailSettings", testMailSettings},
 		{"MemberUpdateErrors", testMemberUpdateErrors},
 		{"MemberListByStatus", testMemberListByStatus},
 		{"MemberDelete", testMemberDelete},

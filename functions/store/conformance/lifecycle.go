@@ -76,3 +76,40 @@ func testMemberLifecycle(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testMailSettings: every mail is on until HR saves otherwise; a put
+// replaces the settings; an unknown mail is refused and changes nothing.
+func testMailSettings(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	got, err := s.GetMailSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range store.LifecycleMails {
+		if !got.On(m) {
+			t.Errorf("%s is off before HR saved any settings", m)
+		}
+	}
+	in := store.MailSettings{Off: []string{store.LifecycleYearly, store.LifecycleNudge}, UpdatedAt: t0}
+	if err := s.PutMailSettings(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.GetMailSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "mail settings", got, in)
+	err = s.PutMailSettings(ctx, store.MailSettings{Off: []string{"birthday"}})
+	wantErr(t, "an unknown mail", err, store.ErrInvalid)
+	err = s.PutMailSettings(ctx, store.MailSettings{Off: []string{store.LifecycleNudge, store.LifecycleNudge}})
+	wantErr(t, "a mail twice", err, store.ErrInvalid)
+	if got, _ = s.GetMailSettings(ctx); !got.On(store.LifecycleWelcome) || got.On(store.LifecycleNudge) {
+		t.Fatalf("refused puts changed the settings: %+v", got)
+	}
+	if err := s.PutMailSettings(ctx, store.MailSettings{UpdatedAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.GetMailSettings(ctx); !got.On(store.LifecycleNudge) || !got.On(store.LifecycleYearly) {
+		t.Fatalf("switched on again: %+v", got)
+	}
+}
