@@ -83,6 +83,9 @@ var Functions = []Function{
 		Table:   ReadWrite,
 		Resumes: DeleteOnly,
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey, SecretCloudFrontKey},
+		// The lifecycle mails due (profile nudge, yearly check): due by
+		// the day, each claimed on the member, so hourly is plenty.
+		Jobs: []Job{{Name: JobLifecycle, Schedule: "rate(1 hour)"}},
 	},
 	{
 		// The members' directory shows bios as the accounts function
@@ -151,6 +154,7 @@ const (
 	JobEventsRemind   = "events-remind"
 	JobNewslettersDue = "newsletters-due"
 	JobMailDrain      = "mail-drain"
+	JobLifecycle      = "lifecycle"
 )
 
 // Lookup returns the function named name.
