@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"net/http"
+	"net/url"
+
 	"github.com/okaeri/okaeri/functions/mail/guard"
 	"github.com/okaeri/okaeri/functions/mail/outbox"
 	"github.com/okaeri/okaeri/functions/store"
@@ -214,4 +217,35 @@ func TestLifecycleSkipsSuppressedAddresses(t *testing.T) {
 	f.runLifecycle(t)
 	f.wantMails(t, "bounced", "bounced@example.com", map[string]int{nudgeJA: 0})
 	f.wantMails(t, "not bounced", "ok@example.com", map[string]int{nudgeJA: 1})
+}
+
+// HR's page: every mail on by default; unticking one and saving (a plain
+// form, no JavaScript) switches it off, audited without personal data.
+func TestHRMailsPageSwitchesTheMails(t *testing.T) {
+	rf := newReviewFixture(t)
+	page := rf.get(t, "GET /hr/mails", "/hr/mails")
+	for _, want := range []string{`action="/api/hr/mails"`, `value="welcome" checked`, `value="nudge" checked`, `value="yearly" checked`, `href="/hr/mails" aria-current="page"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	rec := rf.post(t, "POST /api/hr/mails", "/api/hr/mails", url.Values{"on": {"welcome", "yearly"}})
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/hr/mails?done=saved" {
+		t.Fatalf("save: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+	ms, err := rf.s.Store.GetMailSettings(context.Background())
+	if err != nil || ms.On(store.LifecycleNudge) || !ms.On(store.LifecycleWelcome) || !ms.On(store.LifecycleYearly) {
+		t.Fatalf("saved settings: %+v %v", ms, err)
+	}
+	page = rf.get(t, "GET /hr/mails", "/hr/mails?done=saved")
+	if !strings.Contains(page, `value="nudge" aria`) || !strings.Contains(page, "保存しました") {
+		t.Errorf("after saving, the page does not show the nudge off and the notice")
+	}
+	if rec := rf.post(t, "POST /api/hr/mails", "/api/hr/mails", url.Values{"on": {"birthday"}}); rec.Code == http.StatusSeeOther {
+		t.Errorf("an unknown mail was accepted")
+	}
+	entries, _, err := rf.s.Store.ListAudit(context.Background(), store.AuditQuery{Subject: "mails"}, store.Page{})
+	if err != nil || len(entries) != 1 || entries[0].Actor != "hr:"+rf.hrID || strings.Contains(strings.Join(entries[0].Fields, ","), "@") {
+		t.Errorf("audit: %+v %v", entries, err)
+	}
 }

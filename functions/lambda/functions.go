@@ -76,9 +76,9 @@ var Functions = []Function{
 		Name: "account",
 		Paths: []string{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
-			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins",
+			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins", "/api/hr/mails",
 			"/members/profile", "/en/members/profile", "/members/preferences", "/en/members/preferences",
-			"/hr", "/hr/registrations", "/hr/admins", // "/hr": HR's home, /hr/
+			"/hr", "/hr/registrations", "/hr/admins", "/hr/mails", // "/hr": HR's home, /hr/
 		},
 		Table:   ReadWrite,
 		Resumes: DeleteOnly,
