@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"testing"
@@ -248,4 +249,30 @@ func TestHRMailsPageSwitchesTheMails(t *testing.T) {
 	if err != nil || len(entries) != 1 || entries[0].Actor != "hr:"+rf.hrID || strings.Contains(strings.Join(entries[0].Fields, ","), "@") {
 		t.Errorf("audit: %+v %v", entries, err)
 	}
+}
+
+// HR approves; a second approval is refused; the decision task, run again
+// after the welcome went (a retry after a lost acknowledgement), sends no
+// second welcome.
+func TestWelcomeOnceAcrossARetriedApproval(t *testing.T) {
+	rf := newReviewFixture(t, "sato@example.com")
+	m := rf.waiting[0]
+	for range 2 {
+		rf.post(t, "POST /api/hr/registrations/{id}/approve", "/api/hr/registrations/"+m.ID+"/approve", url.Values{})
+	}
+	rf.clock.Add(store.UndoWindow + time.Minute)
+	rf.drain(t)
+	rf.wantMails(t, "approved", m.Email, map[string]int{welcomeJA: 1})
+	got := rf.status(t, m.ID)
+	if got.Status != store.StatusApproved || len(got.Decisions) != 1 {
+		t.Fatalf("status %s with %d decisions after two approvals", got.Status, len(got.Decisions))
+	}
+	data, err := json.Marshal(decisionTask{ID: m.ID, Version: got.Decisions[0].Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rf.s.runDecisionTask(t.Context(), data); err != nil {
+		t.Fatal(err)
+	}
+	rf.wantMails(t, "decision task run again", m.Email, map[string]int{welcomeJA: 1})
 }
