@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 
 	"github.com/okaeri/okaeri/functions/mail/guard"
@@ -275,4 +276,26 @@ func TestWelcomeOnceAcrossARetriedApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	rf.wantMails(t, "decision task run again", m.Email, map[string]int{welcomeJA: 1})
+}
+
+// A member without HR's role can neither see nor change the switches.
+func TestHRMailsPageIsHRs(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	plain := f.sessionCookie(t, f.approvedByHand(t, "plain@example.com"))
+	routes := Handler{S: f.s}.Routes()
+	for _, req := range []*http.Request{
+		httptest.NewRequest("GET", "/hr/mails", nil),
+		httptest.NewRequest("POST", "/api/hr/mails", strings.NewReader("on=welcome")),
+	} {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(plain)
+		rec := httptest.NewRecorder()
+		routes[req.Method+" "+req.URL.Path].ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("%s %s without HR's role: %d", req.Method, req.URL.Path, rec.Code)
+		}
+	}
+	if ms, _ := f.s.Store.GetMailSettings(context.Background()); !ms.On(store.LifecycleNudge) {
+		t.Errorf("a plain member's post changed the settings")
+	}
 }
