@@ -36,6 +36,12 @@ const (
 	// emailReviewWaiting tells HR that registrations await review; it
 	// names nobody and goes at most once an hour (notifyReviewers).
 	emailReviewWaiting emailKind = "review-waiting"
+	// emailNudge asks a member whose profile is still empty a week after
+	// approval to fill it in (a lifecycle mail, RunLifecycle).
+	emailNudge emailKind = "nudge"
+	// emailYearly asks, on each anniversary of approval, whether the
+	// profile and the consents are still right (a lifecycle mail).
+	emailYearly emailKind = "yearly"
 )
 
 // emailData fills the templates. Only what the template shows is set.
@@ -49,12 +55,60 @@ type emailData struct {
 	Portal   string // the portal's origin
 	// Steps are the welcome mail's next steps' pages.
 	Profile, Events, Jobs string
+	// Preferences is the member's preferences page (the yearly check).
+	Preferences string
 }
 
 // emailTemplates: Japanese first, English second, same facts in both.
 // Links are buttons ({{button}}, {{secondary}}): the HTML part prints no
 // URL; the plain-text part shows each after its label (mailtext).
 var emailTemplates = mailtext.Set[emailKind]{
+	emailNudge: {
+		"ja": {"プロフィールを入力しませんか", `{{.Name}} 様
+
+{{portal}}にご登録いただいてから1週間がたちました。プロフィールはまだ空のままです。
+いまのお仕事や地域、得意なことを書いておくと、{{company}}やほかのアルムナイがあなたを見つけやすくなり、求人やイベントのご案内もあなたに合ったものになります。数分で終わります。
+
+{{button "プロフィールを入力する" .Profile}}
+
+{{note "名簿に何を載せるかはプロフィールで選べます。載せない項目はほかの会員には表示されません。"}}
+`},
+		"en": {"Would you fill in your profile?", `Dear {{.Name}},
+
+It is a week since you joined {{portal}}, and your profile is still empty.
+Saying what you do now, where you are and what you are good at helps {{company}} and other alumni find you, and makes the jobs and events we tell you about fit you better. It takes a few minutes.
+
+{{button "Fill in your profile" .Profile}}
+
+{{note "You choose in your profile what the directory shows; what you do not show, other members do not see."}}
+`},
+	},
+	emailYearly: {
+		"ja": {"ご登録内容はいまも正しいですか", `{{.Name}} 様
+
+{{portal}}にご登録いただいて、また1年がたちました。いつもありがとうございます。
+年に一度、ご登録の内容をご確認いただくお願いをしています。勤務先や地域が変わっていたら、プロフィールを更新してください。
+受け取るお知らせ（ニュースレター、イベント、求人など）への同意も、いつでも見直し、取り消すことができます。
+
+{{button "プロフィールを確認する" .Profile}}
+
+{{secondary "受け取るお知らせを確認する" .Preferences}}
+
+{{note "このメールはご登録内容の確認のため、年に一度だけお送りしています。"}}
+`},
+		"en": {"Is this still right?", `Dear {{.Name}},
+
+Another year has passed since you joined {{portal}}. Thank you for being with us.
+Once a year we ask you to look over what you registered. If your company or location has changed, please update your profile.
+You can also review, and withdraw at any time, what you agreed to receive (the newsletter, events, jobs and more).
+
+{{button "Check your profile" .Profile}}
+
+{{secondary "Check what you receive" .Preferences}}
+
+{{note "We send this once a year, so that what we hold about you stays right."}}
+`},
+	},
 	emailVerify: {
 		"ja": {"メールアドレスの確認をお願いします", `{{.Name}} 様
 

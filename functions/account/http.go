@@ -56,6 +56,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/hr/registrations/undo":         h.admin(h.hrUndo),
 		"DELETE /api/hr/members/{id}":             h.admin(h.hrErase),
 		"GET /hr/admins":                          h.admin(h.hrAdmins),
+		"GET /hr/mails":                           h.admin(h.hrMails),
+		"POST /api/hr/mails":                      h.admin(h.hrSaveMails),
 		"GET /hr/members":                         h.admin(h.hrMembers),
 		"GET /hr/members.csv":                     h.admin(h.hrMembersCSV),
 		"GET /hr/members/{id}":                    h.admin(h.hrMember),

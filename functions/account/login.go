@@ -77,7 +77,22 @@ func (s *Service) loginNow(ctx context.Context, email, next string) error {
 // sendWelcome greets a member just approved: a one-click login link (a
 // login token like Login's, single use, bound to the member and to the
 // address it is mailed to, for WelcomeTTL) and three next steps.
+//
+// It is a lifecycle mail: not sent while HR has it switched off, and sent
+// once per member, claimed on the member before sending, so a retried
+// approval or decision task never sends it twice.
 func (s *Service) sendWelcome(ctx context.Context, m store.Member) error {
+	if !s.mailOn(ctx, store.LifecycleWelcome) {
+		return nil
+	}
+	m, won, err := s.claimLifecycle(ctx, m.ID, store.LifecycleWelcome, func(m store.Member) bool { return m.Status == store.StatusApproved })
+	if err != nil {
+		s.Log.ErrorContext(ctx, "welcome claim", "err", err)
+		return httpapi.Internal(err)
+	}
+	if !won {
+		return nil
+	}
 	lang, prefix := string(m.Language), ""
 	if m.Language == store.LanguageEn {
 		prefix = "/en"

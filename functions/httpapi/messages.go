@@ -158,6 +158,7 @@ var messages = map[string]message{
 	"hr.referrals":     {"紹介", "Referrals"},
 	"hr.newsletters":   {"ニュースレター", "Newsletters"},
 	"hr.admins":        {"管理者", "Administrators"},
+	"hr.mails":         {"自動メール", "Automatic mails"},
 	"hr.audit":         {"操作の記録", "Audit log"},
 	// the audit log's filters (/hr/audit)
 	"label.who":        {"操作した人", "Who"},

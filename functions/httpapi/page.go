@@ -70,7 +70,7 @@ func NewHRMenu(lang, current string) HRMenu {
 }
 
 // hrPages are the HR pages after HR's home (/hr/), in menu order.
-var hrPages = []string{"registrations", "members", "events", "jobs", "applications", "referrals", "newsletters", "admins", "audit"}
+var hrPages = []string{"registrations", "members", "events", "jobs", "applications", "referrals", "newsletters", "mails", "admins", "audit"}
 
 // HRNav is the sub-navigation at the top of every HR page, inside the
 // site's frame: HR's home and every HR page, the one being shown marked

@@ -76,13 +76,16 @@ var Functions = []Function{
 		Name: "account",
 		Paths: []string{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
-			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins",
+			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins", "/api/hr/mails",
 			"/members/profile", "/en/members/profile", "/members/preferences", "/en/members/preferences",
-			"/hr", "/hr/registrations", "/hr/admins", // "/hr": HR's home, /hr/
+			"/hr", "/hr/registrations", "/hr/admins", "/hr/mails", // "/hr": HR's home, /hr/
 		},
 		Table:   ReadWrite,
 		Resumes: DeleteOnly,
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey, SecretCloudFrontKey},
+		// The lifecycle mails due (profile nudge, yearly check): due by
+		// the day, each claimed on the member, so hourly is plenty.
+		Jobs: []Job{{Name: JobLifecycle, Schedule: "rate(1 hour)"}},
 	},
 	{
 		// The members' directory shows bios as the accounts function
@@ -151,6 +154,7 @@ const (
 	JobEventsRemind   = "events-remind"
 	JobNewslettersDue = "newsletters-due"
 	JobMailDrain      = "mail-drain"
+	JobLifecycle      = "lifecycle"
 )
 
 // Lookup returns the function named name.

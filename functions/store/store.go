@@ -51,6 +51,7 @@ type Store interface {
 	Backup
 	Counters
 	Blocks
+	MailSwitches
 
 	// DeleteExpired physically removes items whose expiry is at or before now
 	// and reports how many it removed. Reads already treat them as absent;
@@ -265,6 +266,14 @@ type Member struct {
 	// or API field reaches them.
 	LastVisitAt     time.Time `json:"lastVisitAt,omitzero"`
 	PreviousVisitAt time.Time `json:"previousVisitAt,omitzero"`
+
+	// Lifecycle holds the lifecycle mails claimed for the member, by key
+	// ("welcome", "nudge", "yearly-2027"), each at the time it was claimed.
+	// A mail is sent only by the caller whose UpdateMember added its key,
+	// before sending: a crash or a re-run never sends it twice. Only the
+	// server sets it (account's lifecycle job); erasure removes it with
+	// the member.
+	Lifecycle map[string]time.Time `json:"lifecycle,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -495,5 +504,6 @@ type Record struct {
 	Suppression    *Suppression
 	Engagement     *Engagement
 
-	Block *Block
+	Block        *Block
+	MailSettings *MailSettings
 }

@@ -524,6 +524,9 @@ func (r Record) Type() RecordType {
 	if r.Block != nil {
 		t, n = RecordBlock, n+1
 	}
+	if r.MailSettings != nil {
+		t, n = RecordMailSettings, n+1
+	}
 	if nt, nn := r.newsletterType(); nn > 0 {
 		t, n = nt, n+nn
 	}
@@ -620,6 +623,8 @@ func (r Record) Validate() error {
 		return r.Referral.Validate()
 	case RecordBlock:
 		return r.Block.Validate()
+	case RecordMailSettings:
+		return r.MailSettings.Validate()
 	case RecordNewsletterSend, RecordDeliveryBatch, RecordDelivery, RecordSuppression, RecordEngagement:
 		return r.newsletterValidate()
 	}

@@ -24,6 +24,9 @@ func main() {
 		}
 		// Only the accounts' routes: the other features' handlers (and
 		// their pages) are the other functions' and would only add size.
-		return account.Handler{S: a.Accounts}.Routes(), nil, nil
+		lifecycle := lambda.Task{Name: lambda.JobLifecycle, Run: func(ctx context.Context) (any, error) {
+			return a.Accounts.RunLifecycle(ctx)
+		}}
+		return account.Handler{S: a.Accounts}.Routes(), []lambda.Task{lifecycle}, nil
 	})
 }

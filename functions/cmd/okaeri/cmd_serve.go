@@ -83,6 +83,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// Waitlist offers that lapse and event reminders run beside the server:
 	// the embedded store allows one process at a time.
 	go a.Events.RunSchedule(ctx, 5*time.Minute)
+	// The lifecycle mails (profile nudge, yearly check) are due by the day.
+	go a.Accounts.RunLifecycleSchedule(ctx, time.Hour)
 	select {
 	case err := <-errc:
 		return err

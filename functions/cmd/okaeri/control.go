@@ -106,7 +106,7 @@ func serveControl(ctx context.Context, a *app.App, data string, log *slog.Logger
 // themselves and are left to a stopped server.
 func forwardable(name string) bool {
 	switch name {
-	case "sync", "events", "newsletter", "roster", "member", "demo", "admin":
+	case "sync", "events", "lifecycle", "newsletter", "roster", "member", "demo", "admin":
 		return true
 	}
 	return false

@@ -47,15 +47,16 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"serve the built site and /api/* on one port", cmdServe},
-		"content": {"check HR's content: okaeri content check [--dir content]", cmdContent},
-		"store":   {"create-table | export | import: manage the store", cmdStore},
-		"roster":  {"import HR's leaver roster: okaeri roster import [--dry-run] FILE.csv", cmdRoster},
-		"member":  {"add ... (a person by hand) | directory-defaults [--dry-run] (once after upgrading)", cmdMember},
-		"admin":   {"grant | revoke EMAIL|ID | list: HR administrators (the role is a record, audited)", cmdAdmin},
-		"demo":    {"add fictional members for local development (idempotent)", cmdDemo},
-		"sync":    {"put content's events (capacity, deadlines) into the store: okaeri sync [--dir content]", cmdSync},
-		"events":  {"remind | expire-offers | invite EVENT: scheduled events jobs and invitations", cmdEvents},
+		"serve":     {"serve the built site and /api/* on one port", cmdServe},
+		"content":   {"check HR's content: okaeri content check [--dir content]", cmdContent},
+		"store":     {"create-table | export | import: manage the store", cmdStore},
+		"roster":    {"import HR's leaver roster: okaeri roster import [--dry-run] FILE.csv", cmdRoster},
+		"member":    {"add ... (a person by hand) | directory-defaults [--dry-run] (once after upgrading)", cmdMember},
+		"admin":     {"grant | revoke EMAIL|ID | list: HR administrators (the role is a record, audited)", cmdAdmin},
+		"demo":      {"add fictional members for local development (idempotent)", cmdDemo},
+		"sync":      {"put content's events (capacity, deadlines) into the store: okaeri sync [--dir content]", cmdSync},
+		"events":    {"remind | expire-offers | invite EVENT: scheduled events jobs and invitations", cmdEvents},
+		"lifecycle": {"run: the lifecycle mails due (profile nudge, yearly check), once each", cmdLifecycle},
 
 		"newsletter": {"send SLUG [--dry-run] [--limit N] | sync | check | status | run-due | preview: newsletters", cmdNewsletter},
 	}

@@ -41,6 +41,7 @@ func populate(t *testing.T, s store.Store) populated {
 	p.approved, err = s.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
 		old.Status = store.StatusApproved
 		old.UpdatedAt = t0.Add(time.Minute)
+		old.Lifecycle = map[string]time.Time{"welcome": t0.Add(time.Minute)}
 		return old, nil
 	})
 	if err != nil {
@@ -76,6 +77,10 @@ func populate(t *testing.T, s store.Store) populated {
 		if err := s.CreateSession(ctx, sess); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	if err := s.PutMailSettings(ctx, store.MailSettings{Off: []string{store.LifecycleNudge}, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
 	}
 
 	if _, err := s.BeginIdempotency(ctx, "idem-done", "hash-1", time.Minute, t0); err != nil {
@@ -116,7 +121,7 @@ func populate(t *testing.T, s store.Store) populated {
 	p.byType = map[store.RecordType]int{
 		store.RecordMember: 2, store.RecordToken: 2, store.RecordSession: 1,
 		store.RecordIdempotency: 2, store.RecordAudit: 4, store.RecordRateLimit: 1,
-		store.RecordBlock: 1,
+		store.RecordBlock: 1, store.RecordMailSettings: 1,
 	}
 	return p
 }

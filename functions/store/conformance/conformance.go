@@ -41,6 +41,8 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"MemberInvalidRejected", testMemberInvalid},
 		{"MemberUpdate", testMemberUpdate},
 		{"MemberUpdateConflict", testMemberUpdateConflict},
+		{"MemberLifecycle", testMemberLifecycle},
+		{"MailSettings", testMailSettings},
 		{"MemberUpdateErrors", testMemberUpdateErrors},
 		{"MemberListByStatus", testMemberListByStatus},
 		{"MemberDelete", testMemberDelete},

@@ -209,6 +209,8 @@ func MarshalRecord(r store.Record) ([]byte, error) {
 		body = r.Engagement
 	case store.RecordBlock:
 		body = r.Block
+	case store.RecordMailSettings:
+		body = r.MailSettings
 	default:
 		return nil, errors.New("record holds no single item")
 	}
@@ -290,6 +292,9 @@ func UnmarshalRecord(line []byte) (store.Record, error) {
 	case store.RecordBlock:
 		r.Block = new(store.Block)
 		target = r.Block
+	case store.RecordMailSettings:
+		r.MailSettings = new(store.MailSettings)
+		target = r.MailSettings
 	default:
 		return store.Record{}, fmt.Errorf("unknown record type %q", t.Type)
 	}

@@ -282,6 +282,9 @@ func memberItem(m store.Member) item {
 	if len(m.Decisions) > 0 {
 		putJSON(it, "decisions", m.Decisions, nil)
 	}
+	if len(m.Lifecycle) > 0 {
+		putJSON(it, "lifecycle", m.Lifecycle, nil)
+	}
 	if len(m.Consents) > 0 {
 		cs := make(item, len(m.Consents))
 		for purpose, c := range m.Consents {
@@ -328,6 +331,7 @@ func decodeMember(it item) (store.Member, error) {
 	d.json("profile", &m.Profile)
 	d.json("consent_history", &m.ConsentHistory)
 	d.json("decisions", &m.Decisions)
+	d.json("lifecycle", &m.Lifecycle)
 	if v, ok := it["consents"].(map[string]any); ok && len(v) > 0 {
 		m.Consents = make(map[string]store.Consent, len(v))
 		for purpose, cv := range v {
