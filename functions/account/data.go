@@ -226,8 +226,11 @@ func (s *Service) Contact(ctx context.Context, from store.Member, toID, text str
 	} else if mine {
 		return httpapi.Errorf(httpapi.ECONFLICT, "unblock_first")
 	}
+	// The recipient can block the sender from the mail itself: the sender
+	// may not be listed, and then appears nowhere else the recipient looks.
 	msg, err := s.email(ctx, omail.Address{Name: to.Name, Email: to.Email}, emailContact, string(to.Language), emailData{
-		FromName: from.Name, Message: text})
+		FromName: from.Name, Message: text,
+		Link: s.link("/api/directory/block-sender", s.Keys.Sign(blockSenderToken(to.ID, from.ID)), "lang", string(to.Language))})
 	if err != nil {
 		return httpapi.Internal(err)
 	}
@@ -255,4 +258,43 @@ func (h Handler) contact(w http.ResponseWriter, r *http.Request, m store.Member)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
+}
+
+// blockSenderPrefix marks a relayed message's block link: bound to its
+// recipient (who alone may use it) and its sender (whom it blocks).
+const blockSenderPrefix = "block-sender:"
+
+func blockSenderToken(recipient, sender string) string {
+	return blockSenderPrefix + recipient + "~" + sender
+}
+
+// blockSender blocks a relayed message's sender for its recipient, from the
+// link in the message: the link must be the recipient's own (another
+// member's session, a forged or altered link: refused, nothing changes).
+func (h Handler) blockSender(w http.ResponseWriter, r *http.Request, m store.Member) {
+	var in linkInput
+	lang := string(m.Language)
+	if err := httpapi.Decode(w, r, &in); err != nil {
+		h.fail(w, r, err, pathFor(lang, "/members/directory/"))
+		return
+	}
+	v, ok := h.S.Keys.Verify(in.Token)
+	recipient, sender, okParts := strings.Cut(strings.TrimPrefix(v, blockSenderPrefix), "~")
+	if !ok || !strings.HasPrefix(v, blockSenderPrefix) || !okParts || recipient != m.ID || sender == m.ID {
+		h.fail(w, r, httpapi.Errorf(httpapi.ENOTFOUND, "link_invalid"), pathFor(lang, "/members/directory/"))
+		return
+	}
+	_, created, err := h.S.Store.Block(r.Context(), store.Block{Blocker: m.ID, Blocked: sender, At: h.S.Now()})
+	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: the sender was erased meanwhile
+		h.fail(w, r, httpapi.Internal(err), pathFor(lang, "/members/directory/"))
+		return
+	}
+	if created {
+		h.S.audit(r.Context(), m.ID, "directory.block", m.ID)
+	}
+	if lang = in.lang(r); lang == "" {
+		lang = string(m.Language)
+	}
+	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "blocked_sender_title"),
+		Message: httpapi.Message(lang, "blocked_sender"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
 }

@@ -1,11 +1,14 @@
 package account
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -387,5 +390,68 @@ func TestDirectoryDefaultsMigration(t *testing.T) {
 	}
 	if p := get(picked); strings.Join(p.Visible, ",") != "company" {
 		t.Errorf("picked a field: %+v", p)
+	}
+}
+
+// A relayed message carries a link that blocks its sender, bound to its
+// recipient: it works for a sender who is not listed (and so appears
+// nowhere the recipient could block them), only with the recipient's own
+// session, and an altered link is refused; afterwards the sender cannot
+// write again nor find the recipient.
+func TestBlockTheSenderFromTheMessage(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	a := f.approvedMember(t, "listed-a@example.com")
+	x := f.approvedMember(t, "unlisted-x@example.com")
+	c := f.approvedMember(t, "other-c@example.com")
+	yes, no := true, false
+	if _, err := f.s.UpdateProfile(ctx, a.ID, ProfileInput{ConsentDirectory: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.UpdateProfile(ctx, x.ID, ProfileInput{ConsentDirectory: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Contact(ctx, x, a.ID, "お話ししませんか"); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := outbox.List(f.outbox)
+	link := regexp.MustCompile(`https?://\S+/api/directory/block-sender\?token=(\S+?)&lang=ja`).FindStringSubmatch(list[0].Text)
+	if link == nil || !strings.Contains(list[0].To, "listed-a@example.com") {
+		t.Fatalf("the relayed message has no block link:\n%s", list[0].Text)
+	}
+	token, _ := url.QueryUnescape(link[1])
+	post := func(m store.Member, tok string) int {
+		req := httptest.NewRequest("POST", "/api/directory/block-sender", strings.NewReader(url.Values{"token": {tok}, "lang": {"ja"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(f.sessionCookie(t, m))
+		rec := httptest.NewRecorder()
+		Handler{S: f.s}.Routes()["POST /api/directory/block-sender"].ServeHTTP(rec, req)
+		return rec.Code
+	}
+	blocked := func() bool {
+		bs, err := f.s.Store.ListBlocks(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(bs) == 1 && bs[0].Blocked == x.ID
+	}
+	if code := post(c, token); code < 400 || blocked() {
+		t.Errorf("another member used the link: %d, blocked %v", code, blocked())
+	}
+	altered := strings.Replace(token, x.ID, c.ID, 1)
+	if code := post(a, altered); code < 400 || blocked() {
+		t.Errorf("an altered link: %d, blocked %v", code, blocked())
+	}
+	if code := post(a, token); code != 200 || !blocked() {
+		t.Fatalf("the recipient's own link: %d, blocked %v", code, blocked())
+	}
+	if code := post(a, token); code != 200 {
+		t.Errorf("the link used twice: %d, want the same page", code)
+	}
+	if err := f.s.Contact(ctx, x, a.ID, "もう一度"); code(err) != httpapi.ENOTFOUND {
+		t.Errorf("the blocked sender wrote again: %v", err)
+	}
+	if dp, err := f.s.Directory(ctx, x, DirectoryQuery{}); err != nil || slices.ContainsFunc(dp.Members, func(e DirectoryEntry) bool { return e.ID == a.ID }) {
+		t.Errorf("the blocked sender still finds her: %v", err)
 	}
 }

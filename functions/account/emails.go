@@ -342,12 +342,18 @@ Thank you for being part of it; you are welcome back any time.
 {{quote .Message}}
 
 {{note "このメールにはあなたのメールアドレスは含まれていません。返信すると、あなたのアドレスが相手に伝わります。"}}
+
+{{secondary "この方をブロックする" .Link}}
+{{note "ブロックすると、その方には名簿にあなたが表示されず、メッセージも届かなくなります。相手には知らされません。"}}
 `},
 		"en": {"A message from {{.FromName}}", `{{.FromName}} sent you a message through the {{portal}} directory.
 
 {{quote .Message}}
 
 {{note "Your email address has not been shared. If you reply, they will see your address."}}
+
+{{secondary "Block this member" .Link}}
+{{note "Once blocked, they no longer see you in the directory and cannot write to you. They are not told."}}
 `},
 	},
 }

@@ -36,6 +36,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/directory/{id}/contact":        h.member(h.contact),
 		"GET /api/directory/{id}":                 h.member(h.directoryEntryAPI),
 		"POST /api/directory/{id}/block":          h.member(h.block),
+		"GET /api/directory/block-sender":         linkPage("/api/directory/block-sender", "link.block_sender"),
+		"POST /api/directory/block-sender":        h.member(h.blockSender),
 		"DELETE /api/directory/{id}/block":        h.member(h.unblock),
 		"POST /api/directory/{id}/unblock":        h.member(h.unblock), // the forms (HTML forms cannot DELETE)
 		"GET /members/profile/":                   h.member(h.profilePage),
