@@ -21,7 +21,7 @@ var mailsTmpl = sync.OnceValue(func() *template.Template {
 <form method="post" action="/api/hr/mails" class="form stack">
 <fieldset><legend>{{.T.legend}}</legend>
 {{range .Mails}}<div class="check"><input type="checkbox" id="mail-{{.Key}}" name="on" value="{{.Key}}"{{if .On}} checked{{end}} aria-describedby="mail-{{.Key}}-hint"><label for="mail-{{.Key}}">{{.Label}}</label>
-<p class="hint" id="mail-{{.Key}}-hint">{{.Hint}}</p></div>
+<p class="help" id="mail-{{.Key}}-hint">{{.Hint}}</p></div>
 {{end}}</fieldset>
 <p><button type="submit" class="button">{{.T.save}}</button></p>
 </form>
