@@ -41,6 +41,7 @@ func (h Handler) admin(next memberHandler) http.Handler {
 			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(string(m.Language), "/members/"))
 			return
 		}
+		m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
 		next(w, r, m)
 	})
 }

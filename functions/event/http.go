@@ -66,6 +66,7 @@ func (h Handler) admin(next memberHandler) http.Handler {
 			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), langPath(memberLang(m), "/members/"))
 			return
 		}
+		m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
 		next(w, r, m)
 	})
 }

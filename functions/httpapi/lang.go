@@ -94,3 +94,39 @@ func safePath(p string) bool {
 
 // maxNext bounds a redirect target: longer is not a page of this site.
 const maxNext = 2000
+
+// HRLang is the language of an HR page. HR's pages have one address for
+// both languages (/hr/...), so their language switch adds ?lang=en or
+// ?lang=ja: that choice is remembered in LangCookie for HR's next pages;
+// without one the cookie decides, and without a cookie the
+// administrator's own language (own, "ja" or "en").
+func HRLang(w http.ResponseWriter, r *http.Request, own string) string {
+	if q := r.URL.Query().Get("lang"); q == LangJA || q == LangEN {
+		http.SetCookie(w, &http.Cookie{
+			Name: LangCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 60 * 60,
+			HttpOnly: true, Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", SameSite: http.SameSiteLaxMode,
+		})
+		return q
+	}
+	if c, err := r.Cookie(LangCookie); err == nil && (c.Value == LangJA || c.Value == LangEN) {
+		return c.Value
+	}
+	if own == LangEN {
+		return LangEN
+	}
+	return LangJA
+}
+
+// hrSwitch is an HR page's address in the other language: the same path
+// with ?lang= (see HRLang); "" for any other page. The rest of the query
+// is left out: HR's searches carry addresses and names, which a link in
+// the page must not repeat.
+func hrSwitch(r *http.Request, lang string) string {
+	if r.URL.Path != "/hr" && !strings.HasPrefix(r.URL.Path, "/hr/") {
+		return ""
+	}
+	if lang == LangEN {
+		return r.URL.Path + "?lang=" + LangJA
+	}
+	return r.URL.Path + "?lang=" + LangEN
+}

@@ -27,7 +27,8 @@ type View struct {
 	// whoever the request says is signed in.
 	Section string
 	// Other is this page in the other language, for the language switch;
-	// empty: the other language's home.
+	// empty: on HR's pages the same page with ?lang= (HRLang), elsewhere
+	// the other language's home.
 	Other string
 	// Main is the page's content, inside <main>: start it with a
 	// <div class="wrap"> as the site's pages do.
@@ -82,6 +83,9 @@ func Render(w http.ResponseWriter, r *http.Request, status int, v View) {
 		who = brand.Member
 	}
 	other := v.Other
+	if other == "" {
+		other = hrSwitch(r, v.Lang)
+	}
 	if other == "" {
 		other = "/en/"
 		if v.Lang == LangEN {

@@ -47,6 +47,7 @@ func (h Handler) admin(next func(w http.ResponseWriter, r *http.Request, m store
 		case !h.Accounts.IsAdmin(m):
 			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(hrLang(m), "/members/"))
 		default:
+			m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
 			next(w, r, m)
 		}
 	})
