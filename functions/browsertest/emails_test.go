@@ -29,6 +29,7 @@ var mustRender = []string{
 // screenshotMails are the mails whose pictures a person reads.
 var screenshotMails = map[string]bool{
 	"email-rsvp-confirmed": true, "email-rsvp-confirmed-online": true, "email-verify": true, "email-welcome": true,
+	"email-nudge": true, "email-yearly": true, "email-contact": true,
 }
 
 // Every transactional mail's HTML part, as its golden file holds it (what
@@ -55,8 +56,9 @@ func TestEmailsFitPhoneAndDesktop(t *testing.T) {
 		t.Fatalf("only %d mails' HTML found: every transactional mail has a golden file in ja and en", len(files))
 	}
 
-	// The mails' links point at mailOrigin; the check-in QR code is served
-	// here, so that the pictures show one. Nothing else is fetched.
+	// The mails' links point at mailOrigin; the check-in QR code and the
+	// company's logo (the site's /images/) are served here, so that the
+	// pictures show them. Nothing else is fetched.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/qr") {
 			code, err := qr.Encode(mailOrigin+"/hr/events/x/checkin?token=TOKEN", qr.M, qr.Auto)
@@ -71,9 +73,14 @@ func TestEmailsFitPhoneAndDesktop(t *testing.T) {
 			_ = png.Encode(w, code)
 			return
 		}
+		if name, ok := strings.CutPrefix(r.URL.Path, "/images/"); ok && !strings.Contains(name, "/") {
+			http.ServeFile(w, r, filepath.Join(suite.root, "site", "static", "images", name))
+			return
+		}
 		if html, err := os.ReadFile(filepath.Join(suite.root, filepath.FromSlash(strings.TrimPrefix(r.URL.Path, "/")))); err == nil && strings.HasPrefix(r.URL.Path, "/functions/") {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = w.Write([]byte(strings.ReplaceAll(string(html), mailOrigin+"/api/", "http://"+r.Host+"/api/")))
+			local := strings.NewReplacer(mailOrigin+"/api/", "http://"+r.Host+"/api/", mailOrigin+"/images/", "http://"+r.Host+"/images/")
+			_, _ = w.Write([]byte(local.Replace(string(html))))
 			return
 		}
 		http.NotFound(w, r)
