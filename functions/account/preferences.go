@@ -91,7 +91,7 @@ var prefsTmpl = sync.OnceValue(func() *template.Template {
 
 // tokyoTime shows an instant as Japan's calendar and clock.
 func tokyoTime(t time.Time, lang string) string {
-	t = t.In(time.FixedZone("JST", 9*3600))
+	t = t.In(jst)
 	if lang == "en" {
 		return t.Format("2 Jan 2006 15:04")
 	}

@@ -48,17 +48,7 @@ const mailWait = 10 * time.Second
 // countMails is how many outbox messages to addr have a subject containing subject.
 func countMails(t *testing.T, addr, subject string) int {
 	t.Helper()
-	list, err := outbox.List(filepath.Join(suite.dataDir, "outbox"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range list {
-		if strings.Contains(e.To, addr) && strings.Contains(e.Subject, subject) {
-			n++
-		}
-	}
-	return n
+	return len(mailsIn(t, filepath.Join(suite.dataDir, "outbox"), addr, subject))
 }
 
 // waitMail waits until more than before outbox messages to addr have a

@@ -23,11 +23,18 @@ const (
 	alumnaName  = "武田 美緒"
 )
 
-// mailsTo counts the mails to addr in the functions' portal's outbox whose
+// mailsTo lists the mails to addr in the functions' portal's outbox whose
 // subject contains part.
 func (p fnPortal) mailsTo(t *testing.T, addr, part string) []outbox.Entry {
 	t.Helper()
-	list, err := outbox.List(p.outbox)
+	return mailsIn(t, p.outbox, addr, part)
+}
+
+// mailsIn lists the mails to addr in the outbox dir whose subject contains
+// part (none when the outbox does not exist yet).
+func mailsIn(t *testing.T, dir, addr, part string) []outbox.Entry {
+	t.Helper()
+	list, err := outbox.List(dir)
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
