@@ -23,6 +23,9 @@ type chart struct {
 	Series  []series
 	Table   string // the disclosure's label ("数値を表で見る")
 	Percent bool   // values are percentages (0-100): the axis ends at 100
+	// LabelsAbove (rows): each label on its own line over its bars, the
+	// whole width, for names (events, newsletters) rather than short words.
+	LabelsAbove bool
 }
 
 type series struct {
@@ -140,25 +143,32 @@ func (c chart) rows() template.HTML {
 			}
 		}
 	}
-	const labelW, valueW, rowGap = 124, 44, 10
+	const valueW, rowGap = 44, 10
+	labelW, labelH, labelX, anchor := 124, 0, 116, "end"
+	if c.LabelsAbove {
+		labelW, labelH, labelX, anchor = 0, 18, 0, "start"
+	}
 	barH := 14
-	rowH := barH*len(c.Series) + rowGap
+	rowH := labelH + barH*len(c.Series) + rowGap
 	plotW := chartWidth - labelW - valueW
 	var rows []rowBar
 	for i, l := range c.Labels {
 		y := plotTop + i*rowH
 		r := rowBar{Label: l, Y: y + barH*len(c.Series)/2 + 4}
+		if c.LabelsAbove {
+			r.Y = y + 12
+		}
 		for k, s := range c.Series {
 			v := s.Values[i]
 			w := int(v * int64(plotW) / top)
-			by := y + k*barH
+			by := y + labelH + k*barH
 			r.Bars = append(r.Bars, bar{X: labelW, Y: by, W: max(w, 1), H: barH - 2, Class: "s" + strconv.Itoa(k),
 				Label: fmt.Sprintf("%s %s: %s", l, s.Name, c.format(v))})
 			r.Texts = append(r.Texts, valueText{X: labelW + max(w, 1) + 4, Y: by + barH - 4, Text: c.format(v)})
 		}
 		rows = append(rows, r)
 	}
-	return c.render(map[string]any{"Kind": "rows", "Width": chartWidth, "Rows": rows, "Height": plotTop + len(c.Labels)*rowH + 4, "LabelW": labelW - 8})
+	return c.render(map[string]any{"Kind": "rows", "Width": chartWidth, "Rows": rows, "Height": plotTop + len(c.Labels)*rowH + 4, "LabelX": labelX, "Anchor": anchor})
 }
 
 func (c chart) format(v int64) string {
@@ -190,7 +200,7 @@ var chartTmpl = sync.OnceValue(func() *template.Template {
 {{end}}{{range .G.Bars}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
 {{end}}{{range .G.Labels}}<text class="axis" x="{{.X}}" y="{{$.G.Base}}" dy="18" text-anchor="middle">{{.Text}}</text>
 {{end}}{{else}}
-{{range .G.Rows}}<text class="axis" x="{{$.G.LabelW}}" y="{{.Y}}" text-anchor="end">{{.Label}}</text>
+{{range .G.Rows}}<text class="axis" x="{{$.G.LabelX}}" y="{{.Y}}" text-anchor="{{$.G.Anchor}}">{{.Label}}</text>
 {{range .Bars}}<rect class="{{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Label}}</title></rect>
 {{end}}{{range .Texts}}<text class="value" x="{{.X}}" y="{{.Y}}">{{.Text}}</text>
 {{end}}{{end}}{{end}}</svg>

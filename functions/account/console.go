@@ -305,7 +305,7 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 		var labels []string
 		var fill, attend []int64
 		for _, e := range c.Events {
-			labels = append(labels, shorten(e.Title, 9))
+			labels = append(labels, fitLabel(e.Title))
 			fill = append(fill, percent(int64(e.Taken), int64(e.Capacity)))
 			if e.Past {
 				attend = append(attend, percent(e.Attended, int64(e.Taken)))
@@ -313,7 +313,7 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 				attend = append(attend, 0)
 			}
 		}
-		charts = append(charts, chart{ID: "events", Title: T["c_events"], Desc: T["d_events"], Table: T["table"], Percent: true,
+		charts = append(charts, chart{ID: "events", Title: T["c_events"], Desc: T["d_events"], Table: T["table"], Percent: true, LabelsAbove: true,
 			Labels: labels, Series: []series{{T["fill"], fill}, {T["attendance"], attend}}}.rows())
 	}
 	var stageLabels []string
@@ -336,13 +336,13 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 		var labels []string
 		var sent, opened, clicked, unsubscribed, held []int64
 		for _, s := range c.Sends {
-			labels = append(labels, shorten(s.Title, 9))
+			labels = append(labels, fitLabel(s.Title))
 			sent = append(sent, int64(s.Report.Sent))
 			opened, clicked = append(opened, s.Engagement.Opened), append(clicked, s.Engagement.Clicked)
 			unsubscribed = append(unsubscribed, s.Engagement.Unsubscribed)
 			held = append(held, int64(s.Report.Suppressed+s.Report.Failed+s.Report.Uncertain))
 		}
-		charts = append(charts, chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"], Labels: labels,
+		charts = append(charts, chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"], Labels: labels, LabelsAbove: true,
 			Series: []series{{T["delivered"], sent}, {T["opened"], opened}, {T["clicked"], clicked}, {T["unsubscribed"], unsubscribed}, {T["not_delivered"], held}}}.rows())
 	}
 	var waiting []reviewRow
@@ -359,12 +359,24 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 			"Menu":    httpapi.NewHRMenu(lang, "/hr/")})
 }
 
-func shorten(s string, n int) string {
+// fitLabel is a name shortened to one line of a chart (chartWidth at the
+// charts' 13-unit type): a wide (CJK) character counts 13 units, any other
+// 7.5; a cut name ends in "…".
+func fitLabel(s string) string {
+	const room = 2 * (chartWidth - 16) // in half units
+	used := 0
 	r := []rune(s)
-	if len(r) <= n {
-		return s
+	for i, c := range r {
+		w := 15
+		if c >= 0x1100 && (c <= 0x115f || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6)) {
+			w = 26
+		}
+		if used+w > room {
+			return string(r[:max(i-1, 0)]) + "…"
+		}
+		used += w
 	}
-	return string(r[:n-1]) + "…"
+	return s
 }
 
 // monthLabel is "2026-04" as "4月" or "Apr", with the year ("26年1月",

@@ -186,6 +186,21 @@ func TestChartBarsAreToScale(t *testing.T) {
 	if !strings.Contains(rows, `width="96"`) || !strings.Contains(rows, ">50%<") {
 		t.Errorf("a 50%% bar is not half the plot (192) wide: %s", rows)
 	}
+	above := string(chart{ID: "w", Title: "t", Desc: "d", Labels: []string{"関西アルムナイ交流会"}, Percent: true, LabelsAbove: true,
+		Series: []series{{"fill", []int64{50}}}}.rows())
+	if !strings.Contains(above, `width="158"`) || !strings.Contains(above, `x="0" y="24" text-anchor="start">関西アルムナイ交流会<`) {
+		t.Errorf("a name above its bar: the label is not on its own line or the 50%% bar not half the width (316): %s", above)
+	}
+	for in, want := range map[string]string{
+		"関西アルムナイ交流会":                   "関西アルムナイ交流会",
+		"Homecoming day 2026 in Tokyo": "Homecoming day 2026 in Tokyo",
+		strings.Repeat("交", 40):        strings.Repeat("交", 25) + "…",
+		strings.Repeat("a", 60):        strings.Repeat("a", 44) + "…",
+	} {
+		if got := fitLabel(in); got != want {
+			t.Errorf("fitLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if strings.Contains(string(chart{ID: "z", Title: "<b>", Desc: "d", Labels: []string{"<i>"}, Series: []series{{"n", []int64{1}}}}.columns()), "<b>") {
 		t.Error("a title is not escaped")
 	}
