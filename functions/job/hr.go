@@ -199,13 +199,13 @@ const hrFoot = `</div>`
 
 // The tables are partials shared by the pages.
 const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applications}}</p>{{else}}
-<div class="table-scroll"><table><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
+<div class="table-scroll"><table class="stacked wrap"><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
 <thead><tr><th scope="col">{{.T.applicant}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.applied}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.resume}}</th><th scope="col">{{.T.updated}}</th></tr></thead>
 <tbody>{{range .Apps}}<tr id="application-{{.ID}}">
-<td><a href="/hr/applications/{{.ID}}">{{if .Applicant.ID}}{{.Applicant.Name}}{{else}}{{$.T.erased}}{{end}}</a></td>
-{{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
-<td>{{.Applied}}</td><td data-status="{{.Status}}">{{.StatusLabel}}</td>
-<td>{{if .Resume}}<a href="/hr/applications/{{.ID}}/resume">{{$.T.download}}</a>{{end}}</td><td>{{.Updated}}</td></tr>
+<td data-label="{{$.T.applicant}}"><a href="/hr/applications/{{.ID}}">{{if .Applicant.ID}}{{.Applicant.Name}}{{else}}{{$.T.erased}}{{end}}</a></td>
+{{if $.ShowJob}}<td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
+<td data-label="{{$.T.applied}}">{{.Applied}}</td><td data-label="{{$.T.status}}" data-status="{{.Status}}">{{.StatusLabel}}</td>
+<td data-label="{{$.T.resume}}">{{if .Resume}}<a href="/hr/applications/{{.ID}}/resume">{{$.T.download}}</a>{{else}}—{{end}}</td><td data-label="{{$.T.updated}}">{{.Updated}}</td></tr>
 {{end}}</tbody></table></div>{{end}}{{end}}
 {{define "referrals"}}{{if not .Refs}}<p>{{.T.no_referrals}}</p>{{else}}
 <div class="table-scroll"><table><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
@@ -228,12 +228,12 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
 <p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
-<div class="table-scroll"><table><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
+<div class="table-scroll"><table class="stacked wrap"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
 {{range .Statuses}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">{{.T.total}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
-<tbody>{{range .Jobs}}<tr><td><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
-<td>{{.Type}}</td><td>{{.Job.Department}}</td><td>{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
-{{range .Counts}}<td>{{.}}</td>{{end}}<td>{{.Total}}</td><td>{{.Referrals}}</td></tr>
+<tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
+<td data-label="{{$.T.type}}">{{.Type}}</td><td data-label="{{$.T.department}}">{{.Job.Department}}</td><td data-label="{{$.T.closes}}">{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
+{{range $i, $n := .Counts}}<td data-label="{{(index $.Statuses $i).Label}}">{{$n}}</td>{{end}}<td data-label="{{$.T.total}}">{{.Total}}</td><td data-label="{{$.T.referrals}}">{{.Referrals}}</td></tr>
 {{end}}</tbody></table></div>` + hrFoot))
 })
 
