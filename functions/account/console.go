@@ -27,6 +27,7 @@ type Console struct {
 	Received  int64          `json:"applicationsReceived"` // at stage received
 	Offers    []ConsoleOffer `json:"offers"`               // open seat offers, per upcoming event
 	Scheduled []ConsoleSend  `json:"scheduled"`            // sends waiting for their time
+	Ready     []ConsoleSend  `json:"ready"`                // synced, neither started nor scheduled: HR's to start
 	Overdue   []ConsoleSend  `json:"overdue"`              // scheduled, the time passed, not started
 	Stuck     []ConsoleSend  `json:"stuck"`                // failed, paused, or sending with no runner
 
@@ -215,6 +216,8 @@ func (s *Service) Console(ctx context.Context, lang string) (Console, error) {
 			c.Overdue = append(c.Overdue, cs)
 		case ns.Status == store.SendScheduled:
 			c.Scheduled = append(c.Scheduled, cs)
+		case ns.Status == store.SendReady:
+			c.Ready = append(c.Ready, cs)
 		case ns.Status == store.SendFailed || ns.Status == store.SendPaused,
 			ns.Status == store.SendSending && ns.LeaseUntil.Before(now.Add(-sendGrace)):
 			c.Stuck = append(c.Stuck, cs)
@@ -355,7 +358,7 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		consoleTmpl(), map[string]any{"T": T, "C": c, "Charts": charts, "When": when, "Admin": admin.Name,
 			"Waiting": waiting, "RT": reviewText[lang], "Notice": h.readNotice(r.Context(), r, lang, "/hr/"),
-			"Nothing": c.Waiting == 0 && c.Received == 0 && len(c.Offers) == 0 && len(c.Overdue) == 0 && len(c.Stuck) == 0 && len(c.Scheduled) == 0,
+			"Nothing": c.Waiting == 0 && c.Received == 0 && len(c.Offers) == 0 && len(c.Overdue) == 0 && len(c.Stuck) == 0 && len(c.Scheduled) == 0 && len(c.Ready) == 0,
 			"Menu":    httpapi.NewHRMenu(lang, "/hr/")})
 }
 
@@ -426,6 +429,7 @@ var consoleTmpl = sync.OnceValue(func() *template.Template {
 {{range .C.Offers}}<li class="card"><p class="figure"><span class="n">{{.Count}}</span> {{$.T.unit_offers}}</p><p>{{printf $.T.offers .Title (call $.When .Soonest)}}</p><p><a class="button button-secondary" href="/hr/events/{{.EventID}}">{{$.T.see_event}}</a></p></li>{{end}}
 {{range .C.Overdue}}<li class="card warn"><p class="figure">{{$.T.overdue}}</p><p>{{printf $.T.overdue_text .Title (call $.When .SendAt)}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
 {{range .C.Stuck}}<li class="card warn"><p class="figure">{{$.T.stuck}}</p><p>{{printf $.T.stuck_text .Title}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
+{{range .C.Ready}}<li class="card"><p class="figure">{{$.T.ready}}</p><p>{{if .SendAt.IsZero}}{{printf $.T.ready_text .Title}}{{else}}{{printf $.T.ready_at .Title (call $.When .SendAt)}}{{end}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.start_send}}</a></p></li>{{end}}
 {{range .C.Scheduled}}<li class="card"><p class="figure">{{$.T.scheduled}}</p><p>{{printf $.T.scheduled_text .Title (call $.When .SendAt)}}</p><p><a class="button button-secondary" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
 </ul>{{end}}
 </section>
@@ -452,6 +456,8 @@ var consoleText = map[string]map[string]string{
 		"overdue": "予定時刻を過ぎた配信", "overdue_text": "「%s」は %s に配信する予定でしたが、まだ始まっていません。", "see_send": "配信を確認する",
 		"stuck": "止まっている配信", "stuck_text": "「%s」の配信が途中で止まっています。内容を確認して再開してください。",
 		"scheduled": "予約済みの配信", "scheduled_text": "「%s」は %s に配信されます。",
+		"ready": "配信を待っているニュースレター", "ready_text": "「%s」は準備ができています。内容を確認して、配信を始めるか予約してください。",
+		"ready_at": "「%s」（予定 %s）は準備ができています。内容を確認して、配信を始めるか予約してください。", "start_send": "確認して配信する",
 		"numbers": "数字で見る", "k_approved": "メンバー（承認済み）", "k_active": "直近90日のアクティブ", "k_waiting": "審査待ち", "k_received": "未対応の応募",
 		"active_note": "アクティブ：ログインした、またはログインしたままポータルを使ったメンバー（1人1回）。",
 		"table":       "数値を表で見る", "people": "人数",
@@ -479,6 +485,8 @@ var consoleText = map[string]map[string]string{
 		"overdue": "Send overdue", "overdue_text": "“%s” was due to go out %s and has not started.", "see_send": "Check the send",
 		"stuck": "Send stopped", "stuck_text": "Sending “%s” stopped part way. Check it and resume.",
 		"scheduled": "Send scheduled", "scheduled_text": "“%s” goes out %s.",
+		"ready": "Newsletter ready to send", "ready_text": "“%s” is ready. Check it, then start or schedule the send.",
+		"ready_at": "“%s” (planned for %s) is ready. Check it, then start or schedule the send.", "start_send": "Check and send",
 		"numbers": "The numbers", "k_approved": "Members (approved)", "k_active": "Active, last 90 days", "k_waiting": "Waiting for review", "k_received": "New applications",
 		"active_note": "Active: a member who logged in, or used the portal while logged in (each member once).",
 		"table":       "Show the numbers as a table", "people": "People",

@@ -66,6 +66,11 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 		Source: map[string]string{"ja": "---\ntitle: 秋号\n---\n本文"}, SendAt: now.Add(-time.Hour), Actor: "cli"}); err != nil {
 		t.Fatal(err)
 	}
+	// A newsletter synced and planned for tomorrow, that nobody started or scheduled.
+	if _, err := f.s.Store.CreateNewsletterSend(ctx, store.NewsletterSend{Slug: "winter", Status: store.SendReady,
+		Source: map[string]string{"ja": "---\ntitle: 冬号\n---\n本文"}, SendAt: now.Add(24 * time.Hour), Actor: "cli"}); err != nil {
+		t.Fatal(err)
+	}
 
 	// A send that went out: delivered to 3, two opened (one twice), one clicked.
 	if _, err := f.s.Store.CreateNewsletterSend(ctx, store.NewsletterSend{Slug: "summer", Status: store.SendDone,
@@ -112,6 +117,9 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 	if len(c.Overdue) != 1 || c.Overdue[0].Slug != "autumn" || len(c.Scheduled) != 0 {
 		t.Errorf("overdue %+v, scheduled %+v", c.Overdue, c.Scheduled)
 	}
+	if len(c.Ready) != 1 || c.Ready[0].Slug != "winter" {
+		t.Errorf("ready to send %+v; want winter, HR's to start", c.Ready)
+	}
 	if len(c.Sends) != 1 || c.Sends[0].Slug != "summer" || c.Sends[0].Engagement != (store.SendEngagement{Opened: 2, Clicked: 1}) {
 		t.Errorf("sends %+v; want summer opened by 2, clicked by 1", c.Sends)
 	}
@@ -132,7 +140,7 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 	if n := strings.Count(page, `<input type="hidden" name="back" value="/hr/"><button type="submit" class="button button-small"`); n != 2 {
 		t.Errorf("HR's home offers %d approve buttons, want one per waiting registration (2)", n)
 	}
-	for _, want := range []string{"HRホーム", "いま対応が必要なこと", `href="/hr/registrations"`, "ホームカミングデー", "autumn", "予定時刻を過ぎた配信",
+	for _, want := range []string{"HRホーム", "いま対応が必要なこと", `href="/hr/registrations"`, "ホームカミングデー", "autumn", "予定時刻を過ぎた配信", "配信を待っているニュースレター", `<a class="button" href="/hr/newsletters/winter">確認して配信する</a>`,
 		`<th scope="row">summer</th><td>3</td><td>2</td><td>1</td><td>0</td><td>0</td>`, `<th scope="col">開封</th>`, `role="img"`, "<desc id=", "数値を表で見る", `aria-current="page"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HR's home lacks %q", want)
