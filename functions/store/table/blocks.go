@@ -129,17 +129,9 @@ func (s *Store) ListBlocks(ctx context.Context, blocker string) ([]store.Block, 
 	if !store.ValidID(blocker) {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: "MEMBER#" + blocker, Prefix: skBlock})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: "MEMBER#" + blocker, Prefix: skBlock}, decodeBlock)
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
-	}
-	out := make([]store.Block, 0, len(items))
-	for _, it := range items {
-		b, err := decodeBlock(it)
-		if err != nil {
-			return nil, fmt.Errorf("list blocks: %w", err)
-		}
-		out = append(out, b)
 	}
 	slices.SortStableFunc(out, func(a, b store.Block) int { return a.At.Compare(b.At) })
 	return out, nil

@@ -539,17 +539,12 @@ func (s *Store) ListRSVPs(ctx context.Context, eventID string) ([]store.RSVP, er
 	if eventID == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: eventPartition(eventID), Prefix: prefixRSVP})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: eventPartition(eventID), Prefix: prefixRSVP}, func(it item) (store.RSVP, error) {
+		r, _, err := decodeRSVP(it)
+		return r, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list rsvps: %w", err)
-	}
-	out := make([]store.RSVP, 0, len(items))
-	for _, it := range items {
-		r, _, err := decodeRSVP(it)
-		if err != nil {
-			return nil, fmt.Errorf("list rsvps: %w", err)
-		}
-		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b store.RSVP) int { return cmp.Compare(a.Seq, b.Seq) })
 	store.WaitlistPositions(out)
@@ -784,18 +779,13 @@ func (s *Store) ExpireOffers(ctx context.Context, eventID string, now time.Time)
 // ListOffers implements store.Events with one Query of the event's OFFER#
 // entries (strongly consistent: they sit in the event's partition).
 func (s *Store) ListOffers(ctx context.Context, eventID string) ([]store.Offer, error) {
-	items, err := s.queryAll(ctx, kv.Query{PK: eventPartition(eventID), Prefix: prefixOffer})
-	if err != nil {
-		return nil, fmt.Errorf("list offers: %w", err)
-	}
-	out := make([]store.Offer, 0, len(items))
-	for _, it := range items {
+	out, err := queryAllOf(ctx, s, kv.Query{PK: eventPartition(eventID), Prefix: prefixOffer}, func(it item) (store.Offer, error) {
 		d := decoder{it: it}
 		o := store.Offer{MemberID: d.str("member_id"), ExpiresAt: d.nanos("offer_expires_ns")}
-		if d.err != nil {
-			return nil, fmt.Errorf("list offers: %w", d.err)
-		}
-		out = append(out, o)
+		return o, d.err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list offers: %w", err)
 	}
 	return out, nil
 }

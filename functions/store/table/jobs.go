@@ -315,17 +315,9 @@ func (s *Store) getJob(ctx context.Context, id string) (store.Job, item, error) 
 
 // ListJobs implements store.Jobs with one consistent Query of the JOBS partition.
 func (s *Store) ListJobs(ctx context.Context) ([]store.Job, error) {
-	items, err := s.queryAll(ctx, kv.Query{PK: pkJobs, Prefix: "JOB#"})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: pkJobs, Prefix: "JOB#"}, decodeJob)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	out := make([]store.Job, 0, len(items))
-	for _, it := range items {
-		j, err := decodeJob(it)
-		if err != nil {
-			return nil, fmt.Errorf("list jobs: %w", err)
-		}
-		out = append(out, j)
 	}
 	return out, nil
 }
@@ -462,17 +454,9 @@ func (s *Store) findApplication(ctx context.Context, jobID, memberID string) (st
 // ListApplicationsByJob implements store.Jobs with a Query on GSI1
 // (eventually consistent, as documented).
 func (s *Store) ListApplicationsByJob(ctx context.Context, jobID string, page store.Page) ([]store.Application, string, error) {
-	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: jobApplicationsPartition(jobID)}, page)
+	out, cursor, err := queryPageOf(ctx, s, kv.Query{Index: IndexGSI1, PK: jobApplicationsPartition(jobID)}, page, decodeApplication)
 	if err != nil {
 		return nil, "", fmt.Errorf("list applications by job: %w", err)
-	}
-	out := make([]store.Application, 0, len(items))
-	for _, it := range items {
-		a, err := decodeApplication(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list applications by job: %w", err)
-		}
-		out = append(out, a)
 	}
 	return out, cursor, nil
 }
@@ -701,17 +685,9 @@ func (s *Store) UpdateReferral(ctx context.Context, id string, update func(old s
 // ListReferralsByJob implements store.Jobs with a Query on GSI1
 // (eventually consistent, as documented).
 func (s *Store) ListReferralsByJob(ctx context.Context, jobID string, page store.Page) ([]store.Referral, string, error) {
-	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: jobReferralsPartition(jobID)}, page)
+	out, cursor, err := queryPageOf(ctx, s, kv.Query{Index: IndexGSI1, PK: jobReferralsPartition(jobID)}, page, decodeReferral)
 	if err != nil {
 		return nil, "", fmt.Errorf("list referrals by job: %w", err)
-	}
-	out := make([]store.Referral, 0, len(items))
-	for _, it := range items {
-		r, err := decodeReferral(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list referrals by job: %w", err)
-		}
-		out = append(out, r)
 	}
 	return out, cursor, nil
 }

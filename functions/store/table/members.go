@@ -212,17 +212,9 @@ func (s *Store) ListMembersByStatus(ctx context.Context, status store.Status, pa
 	if !store.ValidStatus(status) {
 		return nil, "", fmt.Errorf("list members: %w", &store.ValidationError{Field: "status", Code: "unknown"})
 	}
-	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: statusPartition(status)}, page)
+	out, cursor, err := queryPageOf(ctx, s, kv.Query{Index: IndexGSI1, PK: statusPartition(status)}, page, decodeMember)
 	if err != nil {
 		return nil, "", fmt.Errorf("list members: %w", err)
-	}
-	out := make([]store.Member, 0, len(items))
-	for _, it := range items {
-		m, err := decodeMember(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list members: %w", err)
-		}
-		out = append(out, m)
 	}
 	return out, cursor, nil
 }

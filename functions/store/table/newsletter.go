@@ -268,17 +268,9 @@ func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
 // (GSI1PK = NEWSLETTERS): eventually consistent, so a send created a moment
 // ago may be missing. A company sends a few a month.
 func (s *Store) ListNewsletterSends(ctx context.Context) ([]store.NewsletterSend, error) {
-	items, err := s.queryAll(ctx, kv.Query{Index: IndexGSI1, PK: gsiSendsPartition})
+	out, err := queryAllOf(ctx, s, kv.Query{Index: IndexGSI1, PK: gsiSendsPartition}, decodeNewsletterSend)
 	if err != nil {
 		return nil, fmt.Errorf("list newsletter sends: %w", err)
-	}
-	out := make([]store.NewsletterSend, 0, len(items))
-	for _, it := range items {
-		send, err := decodeNewsletterSend(it)
-		if err != nil {
-			return nil, fmt.Errorf("list newsletter sends: %w", err)
-		}
-		out = append(out, send)
 	}
 	slices.SortFunc(out, func(a, b store.NewsletterSend) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Slug, b.Slug))
@@ -537,17 +529,9 @@ func (s *Store) ListDeliveryBatches(ctx context.Context, slug string) ([]store.D
 	if slug == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: newsletterPartition(slug), Prefix: "BATCH#"})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: newsletterPartition(slug), Prefix: "BATCH#"}, decodeDeliveryBatch)
 	if err != nil {
 		return nil, fmt.Errorf("list delivery batches: %w", err)
-	}
-	out := make([]store.DeliveryBatch, 0, len(items))
-	for _, it := range items {
-		b, err := decodeDeliveryBatch(it)
-		if err != nil {
-			return nil, fmt.Errorf("list delivery batches: %w", err)
-		}
-		out = append(out, b)
 	}
 	return out, nil
 }
@@ -821,17 +805,9 @@ func (s *Store) memberEngagement(ctx context.Context, memberID string) ([]store.
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: "MEMBER#" + memberID, Prefix: "ENGAGE#"})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: "MEMBER#" + memberID, Prefix: "ENGAGE#"}, decodeEngagement)
 	if err != nil {
 		return nil, err
-	}
-	out := make([]store.Engagement, 0, len(items))
-	for _, it := range items {
-		e, err := decodeEngagement(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
 	}
 	return out, nil
 }

@@ -146,17 +146,9 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery, page store.Pa
 	if !q.To.IsZero() {
 		kq.To = sortTime(q.To)
 	}
-	items, cursor, err := s.queryPage(ctx, kq, page)
+	out, cursor, err := queryPageOf(ctx, s, kq, page, decodeAudit)
 	if err != nil {
 		return nil, "", fmt.Errorf("list audit: %w", err)
-	}
-	out := make([]store.AuditEntry, 0, len(items))
-	for _, it := range items {
-		e, err := decodeAudit(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list audit: %w", err)
-		}
-		out = append(out, e)
 	}
 	return out, cursor, nil
 }

@@ -219,6 +219,41 @@ func (s *Store) queryAll(ctx context.Context, q kv.Query) ([]item, error) {
 	}
 }
 
+// decodeAll decodes every item with decode.
+func decodeAll[T any](items []item, decode func(item) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		v, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// queryAllOf reads every item of q, decoded.
+func queryAllOf[T any](ctx context.Context, s *Store, q kv.Query, decode func(item) (T, error)) ([]T, error) {
+	items, err := s.queryAll(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(items, decode)
+}
+
+// queryPageOf is queryPage with the items decoded.
+func queryPageOf[T any](ctx context.Context, s *Store, q kv.Query, page store.Page, decode func(item) (T, error)) ([]T, string, error) {
+	items, cursor, err := s.queryPage(ctx, q, page)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := decodeAll(items, decode)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, cursor, nil
+}
+
 // casDelay spaces out the re-reads of a compare-and-swap that lost a race.
 // Losing means another writer succeeded, so the item is healthy: short
 // waits keep latency low, and the jitter keeps a crowd of writers from
