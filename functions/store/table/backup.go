@@ -9,7 +9,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
-	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // itemTypes says, for each value of an item's "type" attribute, how Export
@@ -177,7 +176,7 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 }
 
 func (s *Store) importMember(ctx context.Context, m store.Member) error {
-	for attempt := 1; ; attempt++ {
+	return retryRaces(ctx, 0, versionChanged, func() error {
 		var oldp *store.Member
 		old, _, err := s.getMember(ctx, m.ID)
 		switch {
@@ -186,14 +185,8 @@ func (s *Store) importMember(ctx context.Context, m store.Member) error {
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		err = s.replaceMember(ctx, "import member", oldp, m)
-		if !errors.Is(err, errVersionChanged) {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
-	}
+		return s.replaceMember(ctx, "import member", oldp, m)
+	})
 }
 
 // importToken writes the token, except that an unused copy never replaces a

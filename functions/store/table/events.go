@@ -606,30 +606,25 @@ func leaveLine(r store.RSVP) []kv.Op {
 // counter and the line entry change in one transaction.
 func (s *Store) CancelRSVP(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
 	const op = "cancel rsvp"
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	var out store.RSVP
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
 		if err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
 		if !found {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
+			return store.ErrNotFound
 		}
-		if !r.Active() {
-			return r, nil
+		if out = r; !r.Active() {
+			return nil
 		}
-		cancelled := r.Cancelled(now)
-		err = s.transact(ctx, op, append([]kv.Op{rsvpWrite(cancelled, version)}, leaveLine(r)...))
-		if err == nil {
-			return cancelled, nil
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
+		out = r.Cancelled(now)
+		return s.transact(ctx, op, append([]kv.Op{rsvpWrite(out, version)}, leaveLine(r)...))
+	})
+	if err != nil {
+		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 	}
-	return store.RSVP{}, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
+	return out, nil
 }
 
 // FillSeats implements store.Events: while people wait, it reads the head of
@@ -718,34 +713,30 @@ func (s *Store) headOfLine(ctx context.Context, eventID string) (string, int64, 
 // already counted when the offer was made.
 func (s *Store) ConfirmOffer(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
 	const op = "confirm offer"
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	var out store.RSVP
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
 		switch {
 		case err != nil:
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		case !found:
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
+			return store.ErrNotFound
 		case r.Status == store.RSVPConfirmed:
-			return r, nil
+			out = r
+			return nil
 		case !r.OfferOpen(now):
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrPrecondition)
+			return store.ErrPrecondition
 		}
-		confirmed := r.OfferConfirmed(now)
-		err = s.transact(ctx, op, []kv.Op{
-			rsvpWrite(confirmed, version),
+		out = r.OfferConfirmed(now)
+		return s.transact(ctx, op, []kv.Op{
+			rsvpWrite(out, version),
 			kv.Delete(offerKey(eventID, r.Seq), nil),
 		})
-		if err == nil {
-			return confirmed, nil
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
+	})
+	if err != nil {
+		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 	}
-	return store.RSVP{}, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
+	return out, nil
 }
 
 // ExpireOffers implements store.Events: the event's OFFER# entries say when
@@ -792,27 +783,21 @@ func (s *Store) ListOffers(ctx context.Context, eventID string) ([]store.Offer, 
 
 // lapse ends one expired offer; ok is false if it was confirmed or ended meanwhile.
 func (s *Store) lapse(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, bool, error) {
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	var gone store.RSVP
+	lapsed := false
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
-		if err != nil {
-			return store.RSVP{}, false, err
+		if err != nil || !found || r.Status != store.RSVPOffered || r.OfferOpen(now) {
+			lapsed = false
+			return err
 		}
-		if !found || r.Status != store.RSVPOffered || r.OfferOpen(now) {
-			return store.RSVP{}, false, nil
-		}
-		gone := r.Lapsed(now)
-		err = s.transact(ctx, "lapse offer", append([]kv.Op{rsvpWrite(gone, version)}, leaveLine(r)...))
-		if err == nil {
-			return gone, true, nil
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return store.RSVP{}, false, err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, false, err
-		}
+		gone, lapsed = r.Lapsed(now), true
+		return s.transact(ctx, "lapse offer", append([]kv.Op{rsvpWrite(gone, version)}, leaveLine(r)...))
+	})
+	if err != nil || !lapsed {
+		return store.RSVP{}, false, err
 	}
-	return store.RSVP{}, false, fmt.Errorf("lost %d races in a row", maxRaces)
+	return gone, true, nil
 }
 
 // ClaimReminder implements store.Events with one conditional update that
@@ -856,30 +841,26 @@ func (s *Store) ReleaseReminder(ctx context.Context, eventID, memberID string) e
 // SetAttendance implements store.Events as compare-and-swap on the version.
 func (s *Store) SetAttendance(ctx context.Context, eventID, memberID string, attended bool, by string, now time.Time) (store.RSVP, error) {
 	const op = "set attendance"
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	var out store.RSVP
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
 		if err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
 		if !found {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
+			return store.ErrNotFound
 		}
 		before := r
 		if err := store.ApplyAttendance(&r, attended, by, now); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
-		err = s.transact(ctx, op, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...))
-		if err == nil {
-			return r, nil
-		}
-		if _, failed := conditionFailed(err); !failed {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
+		out = r
+		return s.transact(ctx, op, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...))
+	})
+	if err != nil {
+		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
 	}
-	return store.RSVP{}, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
+	return out, nil
 }
 
 // EraseMemberRSVPs implements store.Events: per RSVP, one transaction
@@ -951,7 +932,7 @@ func (s *Store) importEvent(ctx context.Context, e store.Event) error {
 // event, moving its line entry, and raises the event's ticket so later RSVPs
 // arrive after it.
 func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		old, version, found, err := s.getRSVP(ctx, r.EventID, r.MemberID)
 		if err != nil {
 			return err
@@ -972,18 +953,12 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 		if r.ErasedAt.IsZero() {
 			ops = append(ops, kv.Put(memberRSVPItem(r), nil))
 		}
-		err = s.transact(ctx, "import rsvp", ops)
-		if err == nil {
-			return s.raiseTicket(ctx, r.EventID, r.Seq)
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
+		return s.transact(ctx, "import rsvp", ops)
+	})
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("import rsvp: lost %d races in a row", maxRaces)
+	return s.raiseTicket(ctx, r.EventID, r.Seq)
 }
 
 // raiseTicket sets the event's ticket to seq unless it is already there or

@@ -510,26 +510,21 @@ func (s *Store) referencedItems(ctx context.Context, partition, idAttr string, r
 // MoveApplication implements store.Jobs as a compare-and-swap on version.
 func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusChange) (store.Application, error) {
 	const op = "move application"
-	for attempt := 1; ; attempt++ {
+	var moved store.Application
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getApplication(ctx, id)
 		if err != nil {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
-		moved, err := store.ApplyMove(old, c)
-		if err != nil {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
+		if moved, err = store.ApplyMove(old, c); err != nil {
+			return err
 		}
-		err = s.putVersion(ctx, applicationItem(moved), old.Version, store.ApplicationCounts(&old, &moved, s.now()))
-		if err == nil {
-			return moved, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
-		}
+		return s.putVersion(ctx, applicationItem(moved), old.Version, store.ApplicationCounts(&old, &moved, s.now()))
+	})
+	if err != nil {
+		return store.Application{}, fmt.Errorf("%s: %w", op, err)
 	}
+	return moved, nil
 }
 
 // putVersion is a Put on condition that the stored item is at version,
@@ -653,33 +648,28 @@ func (s *Store) getReferral(ctx context.Context, id string) (store.Referral, ite
 // UpdateReferral implements store.Jobs as a compare-and-swap on version.
 func (s *Store) UpdateReferral(ctx context.Context, id string, update func(old store.Referral) (store.Referral, error)) (store.Referral, error) {
 	const op = "update referral"
-	for attempt := 1; ; attempt++ {
+	var next store.Referral
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getReferral(ctx, id)
 		if err == nil && !old.ErasedAt.IsZero() {
 			err = store.ErrNotFound
 		}
 		if err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
 		changed, err := update(old)
 		if err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
-		next, err := store.ApplyReferralUpdate(old, changed, s.now())
-		if err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
+		if next, err = store.ApplyReferralUpdate(old, changed, s.now()); err != nil {
+			return err
 		}
-		err = s.putVersion(ctx, referralItem(next), old.Version, store.ReferralCounts(&old, &next, s.now()))
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
-		}
+		return s.putVersion(ctx, referralItem(next), old.Version, store.ReferralCounts(&old, &next, s.now()))
+	})
+	if err != nil {
+		return store.Referral{}, fmt.Errorf("%s: %w", op, err)
 	}
+	return next, nil
 }
 
 // ListReferralsByJob implements store.Jobs with a Query on GSI1

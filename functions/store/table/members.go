@@ -9,7 +9,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
-	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // CreateMember implements store.Members: the member item, its EMAIL# item and
@@ -113,32 +112,25 @@ func (s *Store) getMember(ctx context.Context, id string) (store.Member, item, e
 // re-read and re-applied. When the email or employee number changes, the old
 // index item is deleted and the new one claimed in the same transaction.
 func (s *Store) UpdateMember(ctx context.Context, id string, update func(old store.Member) (store.Member, error)) (store.Member, error) {
-	for attempt := 1; ; attempt++ {
+	var updated store.Member
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getMember(ctx, id)
 		if err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
+			return err
 		}
 		next, err := update(cloneMember(old))
 		if err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
+			return err
 		}
-		updated, err := store.ApplyUpdate(old, next, s.now())
-		if err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
+		if updated, err = store.ApplyUpdate(old, next, s.now()); err != nil {
+			return err
 		}
-		err = s.replaceMember(ctx, "update member", &old, updated)
-		if !errors.Is(err, errVersionChanged) {
-			if err != nil {
-				return store.Member{}, fmt.Errorf("update member: %w", err)
-			}
-			return updated, nil
-		}
-		// Someone else wrote first: wait a little, growing with the number of
-		// lost races, so a crowd of writers spreads out instead of colliding again.
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
-		}
+		return s.replaceMember(ctx, "update member", &old, updated)
+	})
+	if err != nil {
+		return store.Member{}, fmt.Errorf("update member: %w", err)
 	}
+	return updated, nil
 }
 
 // errVersionChanged means the member item was not at the version read.
@@ -245,14 +237,14 @@ func (s *Store) ListMembersByRole(ctx context.Context, role store.Role) ([]store
 // DeleteMember implements store.Members: the member item (at the version
 // read) and its index items go in one transaction.
 func (s *Store) DeleteMember(ctx context.Context, id string) error {
-	for attempt := 1; ; attempt++ {
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getMember(ctx, id)
 		if err != nil {
-			return fmt.Errorf("delete member: %w", err)
+			return err
 		}
 		last, err := s.lastActive(ctx, id)
 		if err != nil {
-			return fmt.Errorf("delete member: %w", err)
+			return err
 		}
 		owned := kv.Or(kv.NotExists(), kv.Eq("member_id", id))
 		writes := []kv.Op{
@@ -270,16 +262,14 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 		writes = append(writes, forgetActivity(id, last)...)
 		err = s.transact(ctx, "delete member", writes)
 		if i, _, ok := failedAt(err); ok && (i == 0 || i == activity && last != "") {
-			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-				return fmt.Errorf("delete member: %w", err)
-			}
-			continue
+			return errVersionChanged
 		}
-		if err != nil {
-			return fmt.Errorf("delete member: %w", err)
-		}
-		return nil
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete member: %w", err)
 	}
+	return nil
 }
 
 func cloneMember(m store.Member) store.Member {

@@ -229,34 +229,29 @@ func (s *Store) getNewsletterSend(ctx context.Context, slug string) (store.Newsl
 // UpdateNewsletterSend implements store.Newsletters as compare-and-swap on
 // the version attribute; a lost race is re-read and re-applied.
 func (s *Store) UpdateNewsletterSend(ctx context.Context, slug string, update func(old store.NewsletterSend) (store.NewsletterSend, error)) (store.NewsletterSend, error) {
-	for attempt := 1; ; attempt++ {
+	var next store.NewsletterSend
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, err := s.getNewsletterSend(ctx, slug)
 		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+			return err
 		}
 		n, err := update(cloneNewsletterSend(old))
 		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+			return err
 		}
-		next, err := store.ApplySendUpdate(old, n, s.now())
-		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+		if next, err = store.ApplySendUpdate(old, n, s.now()); err != nil {
+			return err
 		}
 		it, err := newsletterSendItem(next)
 		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+			return err
 		}
-		err = s.putNewsletterAtVersion(ctx, it, old.Version)
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
-		}
+		return s.putNewsletterAtVersion(ctx, it, old.Version)
+	})
+	if err != nil {
+		return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
 	}
+	return next, nil
 }
 
 func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
@@ -489,33 +484,29 @@ func (s *Store) UpdateDeliveryBatch(ctx context.Context, slug, id string, update
 // and erasure; apply returns the batch to store (its Version already raised,
 // or unchanged for nothing to write).
 func (s *Store) updateDeliveryBatch(ctx context.Context, slug, id string, apply func(old store.DeliveryBatch) (store.DeliveryBatch, error)) (store.DeliveryBatch, error) {
-	for attempt := 1; ; attempt++ {
+	var next store.DeliveryBatch
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, err := s.getDeliveryBatch(ctx, slug, id)
 		if err != nil {
-			return store.DeliveryBatch{}, err
+			return err
 		}
-		next, err := apply(old)
-		if err != nil {
-			return store.DeliveryBatch{}, err
+		if next, err = apply(old); err != nil {
+			return err
 		}
 		if next.Version == old.Version {
-			return old, nil // nothing to write
+			next = old
+			return nil // nothing to write
 		}
 		it, err := deliveryBatchItem(next)
 		if err != nil {
-			return store.DeliveryBatch{}, err
+			return err
 		}
-		err = s.putNewsletterAtVersion(ctx, it, old.Version)
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.DeliveryBatch{}, err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.DeliveryBatch{}, err
-		}
+		return s.putNewsletterAtVersion(ctx, it, old.Version)
+	})
+	if err != nil {
+		return store.DeliveryBatch{}, err
 	}
+	return next, nil
 }
 
 func cloneDeliveryBatch(b store.DeliveryBatch) store.DeliveryBatch {

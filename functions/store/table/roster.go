@@ -7,7 +7,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
-	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // The leaver roster: one ROSTER#<hash of the employee number> item per entry
@@ -139,7 +138,8 @@ var errRosterChanged = errors.New("roster entry changed concurrently")
 // putRoster writes e over the entry with its employee number, for
 // PutRosterEntry and Import alike, retrying lost races.
 func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) error {
-	for attempt := 1; ; attempt++ {
+	changed := func(err error) bool { return errors.Is(err, errRosterChanged) }
+	return retryRaces(ctx, 0, changed, func() error {
 		var oldp *store.RosterEntry
 		old, err := s.getRoster(ctx, e.EmployeeNumber)
 		switch {
@@ -148,14 +148,8 @@ func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) e
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		err = s.replaceRoster(ctx, op, oldp, e)
-		if !errors.Is(err, errRosterChanged) {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
-	}
+		return s.replaceRoster(ctx, op, oldp, e)
+	})
 }
 
 // replaceRoster writes e over old (nil: no entry yet) on condition that the
@@ -200,7 +194,7 @@ func (s *Store) replaceRoster(ctx context.Context, op string, old *store.RosterE
 // transaction; a lost race reads again.
 func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) error {
 	const op = "delete roster entry"
-	for attempt := 1; ; attempt++ {
+	return retryRaces(ctx, 0, failedCondition, func() error {
 		old, err := s.getRoster(ctx, employeeNumber)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
@@ -211,12 +205,6 @@ func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) er
 			writes = append(writes, kv.Delete(rosterEmailKey(email),
 				kv.Or(kv.NotExists(), kv.Eq("employee_number", old.EmployeeNumber))))
 		}
-		err = s.transact(ctx, op, writes)
-		if _, _, ok := failedAt(err); !ok {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
-	}
+		return s.transact(ctx, op, writes)
+	})
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Attribute and index names of the table.
@@ -267,3 +268,29 @@ func casDelay(attempt int) time.Duration {
 	}
 	return rand.N(ceiling + 1)
 }
+
+// retryRaces calls attempt until it returns an error that lost does not
+// count as a lost race (nil among them), waiting casDelay after each lost
+// one. A limit above 0 gives up after that many lost races in a row; 0
+// never does.
+func retryRaces(ctx context.Context, limit int, lost func(error) bool, attempt func() error) error {
+	for n := 1; limit == 0 || n <= limit; n++ {
+		err := attempt()
+		if !lost(err) {
+			return err
+		}
+		if err := waitctx.Sleep(ctx, casDelay(n)); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("lost %d races in a row", limit)
+}
+
+// failedCondition counts any failed condition as a lost race.
+func failedCondition(err error) bool {
+	_, _, ok := failedAt(err)
+	return ok
+}
+
+// versionChanged counts only errVersionChanged as a lost race.
+func versionChanged(err error) bool { return errors.Is(err, errVersionChanged) }
