@@ -367,41 +367,48 @@ func (s *Store) Apply(ctx context.Context, a store.Application, now time.Time) (
 	if err != nil {
 		return store.Application{}, false, fmt.Errorf("apply: %w", err)
 	}
+	return createForJob(ctx, s, "apply", a, a.JobID, now, applicationIndexItem(a), applicationItem(a),
+		store.ApplicationCounts(nil, &a, now), func() (store.Application, error) {
+			return s.findApplication(ctx, a.JobID, a.MemberID)
+		})
+}
+
+// createForJob is Apply and Refer: it stores rec, a new record for the job
+// jobID, as the items record and idx (its natural key) with the counters'
+// deltas. find reads the record holding the natural key.
+func createForJob[T any](ctx context.Context, s *Store, op string, rec T, jobID string, now time.Time, idx, record item, deltas map[string]int64, find func() (T, error)) (T, bool, error) {
+	var zero T
 	for attempt := 1; ; attempt++ {
-		first, err := s.findApplication(ctx, a.JobID, a.MemberID)
+		first, err := find()
 		switch {
 		case err == nil:
 			return first, false, nil
 		case !errors.Is(err, store.ErrNotFound):
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
-		open, err := s.openJob(ctx, a.JobID, now)
+		open, err := s.openJob(ctx, jobID, now)
 		if err != nil {
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
-		err = s.transact(ctx, "apply", append([]kv.Op{
-			putIfAbsent(applicationIndexItem(a)),
-			putIfAbsent(applicationItem(a)),
-			open,
-		}, counterOps(store.ApplicationCounts(nil, &a, now))...))
+		err = s.transact(ctx, op, append([]kv.Op{putIfAbsent(idx), putIfAbsent(record), open}, counterOps(deltas)...))
 		i, cur, failed := failedAt(err)
 		switch {
 		case !failed && err != nil:
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		case !failed:
-			return a, true, nil
+			return rec, true, nil
 		case i == 0:
 			// Another request by the same member won the race: the next
-			// round answers with its application.
+			// round answers with its record.
 			continue
 		case i == 1:
-			return store.Application{}, false, fmt.Errorf("apply: %w", &store.ConflictError{Field: "id"})
+			return zero, false, fmt.Errorf("%s: %w", op, &store.ConflictError{Field: "id"})
 		}
 		if err := jobCheckFailed(cur, now); err != nil {
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
 		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
 	}
 }
@@ -574,41 +581,8 @@ func (s *Store) Refer(ctx context.Context, r store.Referral, now time.Time) (sto
 	if err != nil {
 		return store.Referral{}, false, fmt.Errorf("refer: %w", err)
 	}
-	for attempt := 1; ; attempt++ {
-		first, err := s.findReferral(ctx, r)
-		switch {
-		case err == nil:
-			return first, false, nil
-		case !errors.Is(err, store.ErrNotFound):
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-		open, err := s.openJob(ctx, r.JobID, now)
-		if err != nil {
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-		err = s.transact(ctx, "refer", append([]kv.Op{
-			putIfAbsent(referralIndexItem(r)),
-			putIfAbsent(referralItem(r)),
-			open,
-		}, counterOps(store.ReferralCounts(nil, &r, now))...))
-		i, cur, failed := failedAt(err)
-		switch {
-		case !failed && err != nil:
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		case !failed:
-			return r, true, nil
-		case i == 0:
-			continue // the next round answers with the first referral
-		case i == 1:
-			return store.Referral{}, false, fmt.Errorf("refer: %w", &store.ConflictError{Field: "id"})
-		}
-		if err := jobCheckFailed(cur, now); err != nil {
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-	}
+	return createForJob(ctx, s, "refer", r, r.JobID, now, referralIndexItem(r), referralItem(r),
+		store.ReferralCounts(nil, &r, now), func() (store.Referral, error) { return s.findReferral(ctx, r) })
 }
 
 // findReferral reads the referral holding r's natural key.
