@@ -605,7 +605,20 @@ func leaveLine(r store.RSVP) []kv.Op {
 // CancelRSVP implements store.Events: the RSVP (at the version read), the
 // counter and the line entry change in one transaction.
 func (s *Store) CancelRSVP(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
-	const op = "cancel rsvp"
+	return s.changeRSVP(ctx, "cancel rsvp", eventID, memberID, func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error) {
+		if !r.Active() {
+			return r, nil, nil
+		}
+		cancelled := r.Cancelled(now)
+		return cancelled, append([]kv.Op{rsvpWrite(cancelled, version)}, leaveLine(r)...), nil
+	})
+}
+
+// changeRSVP is a compare-and-swap on one RSVP: change gets the RSVP read
+// (ErrNotFound if there is none) at its version and returns the RSVP to
+// answer with and the writes that make it so (none: nothing to write). A
+// lost race reads again.
+func (s *Store) changeRSVP(ctx context.Context, op, eventID, memberID string, change func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error)) (store.RSVP, error) {
 	var out store.RSVP
 	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
@@ -615,11 +628,11 @@ func (s *Store) CancelRSVP(ctx context.Context, eventID, memberID string, now ti
 		if !found {
 			return store.ErrNotFound
 		}
-		if out = r; !r.Active() {
-			return nil
+		var ops []kv.Op
+		if out, ops, err = change(r, version); err != nil || len(ops) == 0 {
+			return err
 		}
-		out = r.Cancelled(now)
-		return s.transact(ctx, op, append([]kv.Op{rsvpWrite(out, version)}, leaveLine(r)...))
+		return s.transact(ctx, op, ops)
 	})
 	if err != nil {
 		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
@@ -712,31 +725,16 @@ func (s *Store) headOfLine(ctx context.Context, eventID string) (string, int64, 
 // offered) and its OFFER# entry change in one transaction; the seats were
 // already counted when the offer was made.
 func (s *Store) ConfirmOffer(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
-	const op = "confirm offer"
-	var out store.RSVP
-	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
-		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
+	return s.changeRSVP(ctx, "confirm offer", eventID, memberID, func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error) {
 		switch {
-		case err != nil:
-			return err
-		case !found:
-			return store.ErrNotFound
 		case r.Status == store.RSVPConfirmed:
-			out = r
-			return nil
+			return r, nil, nil
 		case !r.OfferOpen(now):
-			return store.ErrPrecondition
+			return store.RSVP{}, nil, store.ErrPrecondition
 		}
-		out = r.OfferConfirmed(now)
-		return s.transact(ctx, op, []kv.Op{
-			rsvpWrite(out, version),
-			kv.Delete(offerKey(eventID, r.Seq), nil),
-		})
+		confirmed := r.OfferConfirmed(now)
+		return confirmed, []kv.Op{rsvpWrite(confirmed, version), kv.Delete(offerKey(eventID, r.Seq), nil)}, nil
 	})
-	if err != nil {
-		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
 }
 
 // ExpireOffers implements store.Events: the event's OFFER# entries say when
@@ -840,27 +838,13 @@ func (s *Store) ReleaseReminder(ctx context.Context, eventID, memberID string) e
 
 // SetAttendance implements store.Events as compare-and-swap on the version.
 func (s *Store) SetAttendance(ctx context.Context, eventID, memberID string, attended bool, by string, now time.Time) (store.RSVP, error) {
-	const op = "set attendance"
-	var out store.RSVP
-	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
-		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return store.ErrNotFound
-		}
+	return s.changeRSVP(ctx, "set attendance", eventID, memberID, func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error) {
 		before := r
 		if err := store.ApplyAttendance(&r, attended, by, now); err != nil {
-			return err
+			return store.RSVP{}, nil, err
 		}
-		out = r
-		return s.transact(ctx, op, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...))
+		return r, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...), nil
 	})
-	if err != nil {
-		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
 }
 
 // EraseMemberRSVPs implements store.Events: per RSVP, one transaction
