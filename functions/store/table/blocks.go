@@ -118,10 +118,7 @@ func (s *Store) Unblock(ctx context.Context, blocker, blocked string) (bool, err
 	if i, _, ok := failedAt(err); ok && i == 0 {
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("unblock: %w", err)
-	}
-	return true, nil
+	return wrapResult("unblock", true, err)
 }
 
 // ListBlocks implements store.Blocks with one consistent Query.

@@ -282,19 +282,13 @@ func (s *Store) PutEvent(ctx context.Context, e store.Event) (store.Event, error
 		return store.Event{}, fmt.Errorf("put event: %w", err)
 	}
 	stored, err := decodeEvent(after)
-	if err != nil {
-		return store.Event{}, fmt.Errorf("put event: %w", err)
-	}
-	return stored, nil
+	return wrapResult("put event", stored, err)
 }
 
 // GetEvent implements store.Events.
 func (s *Store) GetEvent(ctx context.Context, id string) (store.Event, error) {
 	e, err := s.getEvent(ctx, id)
-	if err != nil {
-		return store.Event{}, fmt.Errorf("get event: %w", err)
-	}
-	return e, nil
+	return wrapResult("get event", e, err)
 }
 
 func (s *Store) getEvent(ctx context.Context, id string) (store.Event, error) {
@@ -496,13 +490,6 @@ func (s *Store) CreateRSVP(ctx context.Context, req store.RSVPRequest) (store.RS
 	return store.RSVP{}, false, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
 }
 
-func wrapOp(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
 // withPosition sets a waitlisted RSVP's place in line: a consistent count
 // of the WAIT# entries up to and including its own.
 func (s *Store) withPosition(ctx context.Context, r store.RSVP) (store.RSVP, error) {
@@ -527,10 +514,7 @@ func (s *Store) GetRSVP(ctx context.Context, eventID, memberID string) (store.RS
 	if err == nil {
 		r, err = s.withPosition(ctx, r)
 	}
-	if err != nil {
-		return store.RSVP{}, fmt.Errorf("get rsvp: %w", err)
-	}
-	return r, nil
+	return wrapResult("get rsvp", r, err)
 }
 
 // ListRSVPs implements store.Events with one consistent Query of the event's
@@ -773,10 +757,7 @@ func (s *Store) ListOffers(ctx context.Context, eventID string) ([]store.Offer, 
 		o := store.Offer{MemberID: d.str("member_id"), ExpiresAt: d.nanos("offer_expires_ns")}
 		return o, d.err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list offers: %w", err)
-	}
-	return out, nil
+	return wrapResult("list offers", out, err)
 }
 
 // lapse ends one expired offer; ok is false if it was confirmed or ended meanwhile.

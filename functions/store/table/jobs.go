@@ -285,19 +285,13 @@ func (s *Store) PutJob(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return fmt.Errorf("put job: %w", err)
 	}
-	if err := s.put(ctx, jobItem(j)); err != nil {
-		return fmt.Errorf("put job: %w", err)
-	}
-	return nil
+	return wrapOp("put job", s.put(ctx, jobItem(j)))
 }
 
 // GetJob implements store.Jobs.
 func (s *Store) GetJob(ctx context.Context, id string) (store.Job, error) {
 	j, _, err := s.getJob(ctx, id)
-	if err != nil {
-		return store.Job{}, fmt.Errorf("get job: %w", err)
-	}
-	return j, nil
+	return wrapResult("get job", j, err)
 }
 
 // getJob reads a job, returning the job and its item.
@@ -316,10 +310,7 @@ func (s *Store) getJob(ctx context.Context, id string) (store.Job, item, error) 
 // ListJobs implements store.Jobs with one consistent Query of the JOBS partition.
 func (s *Store) ListJobs(ctx context.Context) ([]store.Job, error) {
 	out, err := queryAllOf(ctx, s, kv.Query{PK: pkJobs, Prefix: "JOB#"}, decodeJob)
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	return out, nil
+	return wrapResult("list jobs", out, err)
 }
 
 // openJob reads the job an application or referral is for at now:
@@ -416,10 +407,7 @@ func createForJob[T any](ctx context.Context, s *Store, op string, rec T, jobID 
 // GetApplication implements store.Jobs.
 func (s *Store) GetApplication(ctx context.Context, id string) (store.Application, error) {
 	a, _, err := s.getApplication(ctx, id)
-	if err != nil {
-		return store.Application{}, fmt.Errorf("get application: %w", err)
-	}
-	return a, nil
+	return wrapResult("get application", a, err)
 }
 
 func (s *Store) getApplication(ctx context.Context, id string) (store.Application, item, error) {
@@ -437,10 +425,7 @@ func (s *Store) getApplication(ctx context.Context, id string) (store.Applicatio
 // FindApplication implements store.Jobs: the natural-key item names the application.
 func (s *Store) FindApplication(ctx context.Context, jobID, memberID string) (store.Application, error) {
 	a, err := s.findApplication(ctx, jobID, memberID)
-	if err != nil {
-		return store.Application{}, fmt.Errorf("find application: %w", err)
-	}
-	return a, nil
+	return wrapResult("find application", a, err)
 }
 
 func (s *Store) findApplication(ctx context.Context, jobID, memberID string) (store.Application, error) {
@@ -601,10 +586,7 @@ func (s *Store) findReferral(ctx context.Context, r store.Referral) (store.Refer
 // GetReferral implements store.Jobs.
 func (s *Store) GetReferral(ctx context.Context, id string) (store.Referral, error) {
 	r, _, err := s.getReferral(ctx, id)
-	if err != nil {
-		return store.Referral{}, fmt.Errorf("get referral: %w", err)
-	}
-	return r, nil
+	return wrapResult("get referral", r, err)
 }
 
 func (s *Store) getReferral(ctx context.Context, id string) (store.Referral, item, error) {

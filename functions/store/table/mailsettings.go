@@ -48,10 +48,7 @@ func (s *Store) PutMailSettings(ctx context.Context, ms store.MailSettings) erro
 	if ms.UpdatedAt.IsZero() {
 		ms.UpdatedAt = s.now()
 	}
-	if err := s.put(ctx, mailSettingsItem(ms)); err != nil {
-		return fmt.Errorf("put mail settings: %w", err)
-	}
-	return nil
+	return wrapOp("put mail settings", s.put(ctx, mailSettingsItem(ms)))
 }
 
 // GetMailSettings implements store.MailSwitches.
@@ -64,8 +61,5 @@ func (s *Store) GetMailSettings(ctx context.Context) (store.MailSettings, error)
 		return store.MailSettings{}, fmt.Errorf("get mail settings: %w", err)
 	}
 	ms, err := decodeMailSettings(it)
-	if err != nil {
-		return store.MailSettings{}, fmt.Errorf("get mail settings: %w", err)
-	}
-	return ms, nil
+	return wrapResult("get mail settings", ms, err)
 }

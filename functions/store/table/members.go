@@ -41,10 +41,7 @@ func (s *Store) CreateMember(ctx context.Context, m store.Member) (store.Member,
 // GetMember implements store.Members.
 func (s *Store) GetMember(ctx context.Context, id string) (store.Member, error) {
 	m, _, err := s.getMember(ctx, id)
-	if err != nil {
-		return store.Member{}, fmt.Errorf("get member: %w", err)
-	}
-	return m, nil
+	return wrapResult("get member", m, err)
 }
 
 // GetMemberByEmail implements store.Members: EMAIL#<hash> names the member,
@@ -56,10 +53,7 @@ func (s *Store) GetMemberByEmail(ctx context.Context, email string) (store.Membe
 	m, err := s.getMemberByIndex(ctx, emailKey(email), func(m store.Member) bool {
 		return store.NormalizeEmail(m.Email) == store.NormalizeEmail(email)
 	})
-	if err != nil {
-		return store.Member{}, fmt.Errorf("get member by email: %w", err)
-	}
-	return m, nil
+	return wrapResult("get member by email", m, err)
 }
 
 // GetMemberByEmployeeNumber implements store.Members.
@@ -70,10 +64,7 @@ func (s *Store) GetMemberByEmployeeNumber(ctx context.Context, number string) (s
 	m, err := s.getMemberByIndex(ctx, numberKey(number), func(m store.Member) bool {
 		return m.EmployeeNumber == number
 	})
-	if err != nil {
-		return store.Member{}, fmt.Errorf("get member by employee number: %w", err)
-	}
-	return m, nil
+	return wrapResult("get member by employee number", m, err)
 }
 
 // getMemberByIndex follows an index item to its member. matches guards the
@@ -127,10 +118,7 @@ func (s *Store) UpdateMember(ctx context.Context, id string, update func(old sto
 		}
 		return s.replaceMember(ctx, "update member", &old, updated)
 	})
-	if err != nil {
-		return store.Member{}, fmt.Errorf("update member: %w", err)
-	}
-	return updated, nil
+	return wrapResult("update member", updated, err)
 }
 
 // errVersionChanged means the member item was not at the version read.
@@ -266,10 +254,7 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 		}
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("delete member: %w", err)
-	}
-	return nil
+	return wrapOp("delete member", err)
 }
 
 func cloneMember(m store.Member) store.Member {

@@ -200,19 +200,13 @@ func (s *Store) CreateNewsletterSend(ctx context.Context, send store.NewsletterS
 	if _, failed := conditionFailed(err); failed {
 		err = &store.ConflictError{Field: "slug"}
 	}
-	if err != nil {
-		return store.NewsletterSend{}, fmt.Errorf("create newsletter send: %w", err)
-	}
-	return send, nil
+	return wrapResult("create newsletter send", send, err)
 }
 
 // GetNewsletterSend implements store.Newsletters.
 func (s *Store) GetNewsletterSend(ctx context.Context, slug string) (store.NewsletterSend, error) {
 	send, err := s.getNewsletterSend(ctx, slug)
-	if err != nil {
-		return store.NewsletterSend{}, fmt.Errorf("get newsletter send: %w", err)
-	}
-	return send, nil
+	return wrapResult("get newsletter send", send, err)
 }
 
 func (s *Store) getNewsletterSend(ctx context.Context, slug string) (store.NewsletterSend, error) {
@@ -248,10 +242,7 @@ func (s *Store) UpdateNewsletterSend(ctx context.Context, slug string, update fu
 		}
 		return s.putNewsletterAtVersion(ctx, it, old.Version)
 	})
-	if err != nil {
-		return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
-	}
-	return next, nil
+	return wrapResult("update newsletter send", next, err)
 }
 
 func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
@@ -329,10 +320,7 @@ func (s *Store) ClaimDeliveryBatch(ctx context.Context, b store.DeliveryBatch) (
 		return store.DeliveryBatch{}, fmt.Errorf("claim delivery batch: %w", err)
 	}
 	stored, err := s.claimDeliveryBatch(ctx, b)
-	if err != nil {
-		return store.DeliveryBatch{}, fmt.Errorf("claim delivery batch: %w", err)
-	}
-	return stored, nil
+	return wrapResult("claim delivery batch", stored, err)
 }
 
 func (s *Store) claimDeliveryBatch(ctx context.Context, b store.DeliveryBatch) (store.DeliveryBatch, error) {
@@ -447,10 +435,7 @@ func (s *Store) claimDelivery(ctx context.Context, d store.Delivery) (bool, erro
 // GetDeliveryBatch implements store.Newsletters.
 func (s *Store) GetDeliveryBatch(ctx context.Context, slug, id string) (store.DeliveryBatch, error) {
 	b, err := s.getDeliveryBatch(ctx, slug, id)
-	if err != nil {
-		return store.DeliveryBatch{}, fmt.Errorf("get delivery batch: %w", err)
-	}
-	return b, nil
+	return wrapResult("get delivery batch", b, err)
 }
 
 func (s *Store) getDeliveryBatch(ctx context.Context, slug, id string) (store.DeliveryBatch, error) {
@@ -474,10 +459,7 @@ func (s *Store) UpdateDeliveryBatch(ctx context.Context, slug, id string, update
 		}
 		return store.ApplyBatchUpdate(old, n, s.now())
 	})
-	if err != nil {
-		return store.DeliveryBatch{}, fmt.Errorf("update delivery batch: %w", err)
-	}
-	return next, nil
+	return wrapResult("update delivery batch", next, err)
 }
 
 // updateDeliveryBatch is the compare-and-swap loop behind UpdateDeliveryBatch
@@ -521,10 +503,7 @@ func (s *Store) ListDeliveryBatches(ctx context.Context, slug string) ([]store.D
 		return nil, nil
 	}
 	out, err := queryAllOf(ctx, s, kv.Query{PK: newsletterPartition(slug), Prefix: "BATCH#"}, decodeDeliveryBatch)
-	if err != nil {
-		return nil, fmt.Errorf("list delivery batches: %w", err)
-	}
-	return out, nil
+	return wrapResult("list delivery batches", out, err)
 }
 
 // GetDelivery implements store.Newsletters.
@@ -537,10 +516,7 @@ func (s *Store) GetDelivery(ctx context.Context, slug, memberID string) (store.D
 		return store.Delivery{}, fmt.Errorf("get delivery: %w", err)
 	}
 	d, err := decodeDelivery(it)
-	if err != nil {
-		return store.Delivery{}, fmt.Errorf("get delivery: %w", err)
-	}
-	return d, nil
+	return wrapResult("get delivery", d, err)
 }
 
 // ---- suppressions
@@ -598,10 +574,7 @@ func (s *Store) Suppress(ctx context.Context, email string, reason store.Suppres
 	if _, failed := conditionFailed(err); failed {
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("suppress: %w", err)
-	}
-	return true, nil
+	return wrapResult("suppress", true, err)
 }
 
 // GetSuppression implements store.Suppressions.
@@ -617,10 +590,7 @@ func (s *Store) GetSuppression(ctx context.Context, email string) (store.Suppres
 	if err == nil && len(sup.Reasons) == 0 {
 		err = store.ErrNotFound // an item without reasons, left by an older Unsuppress
 	}
-	if err != nil {
-		return store.Suppression{}, fmt.Errorf("get suppression: %w", err)
-	}
-	return sup, nil
+	return wrapResult("get suppression", sup, err)
 }
 
 // FindSuppressions implements store.Suppressions with one consistent

@@ -99,10 +99,7 @@ func (s *Store) CompleteIdempotency(ctx context.Context, key string, resp store.
 // ReleaseIdempotency implements store.Idempotency.
 func (s *Store) ReleaseIdempotency(ctx context.Context, key string) error {
 	err := s.deleteExisting(ctx, "release idempotency", idempotencyKey(key))
-	if err != nil {
-		return fmt.Errorf("release idempotency: %w", err)
-	}
-	return nil
+	return wrapOp("release idempotency", err)
 }
 
 // ---- audit

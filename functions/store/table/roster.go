@@ -77,29 +77,20 @@ func (s *Store) PutRosterEntry(ctx context.Context, e store.RosterEntry) error {
 	if err != nil {
 		return fmt.Errorf("put roster entry: %w", err)
 	}
-	if err := s.putRoster(ctx, "put roster entry", e); err != nil {
-		return fmt.Errorf("put roster entry: %w", err)
-	}
-	return nil
+	return wrapOp("put roster entry", s.putRoster(ctx, "put roster entry", e))
 }
 
 // GetRosterEntry implements store.Roster.
 func (s *Store) GetRosterEntry(ctx context.Context, employeeNumber string) (store.RosterEntry, error) {
 	e, err := s.getRoster(ctx, employeeNumber)
-	if err != nil {
-		return store.RosterEntry{}, fmt.Errorf("get roster entry: %w", err)
-	}
-	return e, nil
+	return wrapResult("get roster entry", e, err)
 }
 
 // FindRosterByEmail implements store.Roster: ROSTEREMAIL#<hash> names the
 // employee number, then the entry is read; both reads are strongly consistent.
 func (s *Store) FindRosterByEmail(ctx context.Context, email string) (store.RosterEntry, error) {
 	e, err := s.findRosterByEmail(ctx, store.NormalizeEmail(email))
-	if err != nil {
-		return store.RosterEntry{}, fmt.Errorf("find roster entry by email: %w", err)
-	}
-	return e, nil
+	return wrapResult("find roster entry by email", e, err)
 }
 
 func (s *Store) findRosterByEmail(ctx context.Context, email string) (store.RosterEntry, error) {

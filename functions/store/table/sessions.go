@@ -22,10 +22,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if _, failed := conditionFailed(err); failed {
 		return fmt.Errorf("create token: %w", &store.ConflictError{Field: "hash"})
 	}
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
+	return wrapOp("create token", err)
 }
 
 // ConsumeToken implements store.Tokens: one UpdateItem sets used_at on
@@ -45,10 +42,7 @@ func (s *Store) ConsumeToken(ctx context.Context, hash string, purpose store.Tok
 		return store.Token{}, fmt.Errorf("consume token: %w", err)
 	}
 	t, err := decodeToken(after)
-	if err != nil {
-		return store.Token{}, fmt.Errorf("consume token: %w", err)
-	}
-	return t, nil
+	return wrapResult("consume token", t, err)
 }
 
 // ---- sessions
@@ -77,10 +71,7 @@ func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (store
 	if err == nil && sess.Expired(now) {
 		err = store.ErrNotFound
 	}
-	if err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
-	return sess, nil
+	return wrapResult("get session", sess, err)
 }
 
 func (s *Store) getSession(ctx context.Context, op, id string) (store.Session, error) {
@@ -121,10 +112,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, expiresAt, now time
 		// Deleted or expired between the read and the write.
 		return store.Session{}, fmt.Errorf("touch session: %w", store.ErrNotFound)
 	}
-	if err != nil {
-		return store.Session{}, fmt.Errorf("touch session: %w", err)
-	}
-	return sess, nil
+	return wrapResult("touch session", sess, err)
 }
 
 // DeleteSession implements store.Sessions.

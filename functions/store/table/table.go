@@ -176,6 +176,24 @@ func conflictOf(err error, fields []string) error {
 	return fmt.Errorf("%w: %w", store.ErrPrecondition, err)
 }
 
+// wrapOp prefixes a failed operation's error with its name.
+func wrapOp(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// wrapResult is wrapOp for an operation with a result: v, or the zero
+// value when err is not nil.
+func wrapResult[T any](op string, v T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", op, err)
+	}
+	return v, nil
+}
+
 // putNew is a Put on condition that the key is free.
 func (s *Store) putNew(ctx context.Context, op string, it item) error {
 	return s.write(ctx, putIfAbsent(it))
