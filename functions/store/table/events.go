@@ -295,11 +295,7 @@ func (s *Store) getEvent(ctx context.Context, id string) (store.Event, error) {
 	if id == "" {
 		return store.Event{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get event", eventKey(id))
-	if err != nil {
-		return store.Event{}, err
-	}
-	return decodeEvent(it)
+	return getDecoded(ctx, s, "get event", eventKey(id), decodeEvent)
 }
 
 // ListEvents implements store.Events: the EVENTS list (one consistent

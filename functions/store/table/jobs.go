@@ -299,12 +299,7 @@ func (s *Store) getJob(ctx context.Context, id string) (store.Job, item, error) 
 	if id == "" {
 		return store.Job{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get job", jobKey(id))
-	if err != nil {
-		return store.Job{}, nil, err
-	}
-	j, err := decodeJob(it)
-	return j, it, err
+	return getRecord(ctx, s, "get job", jobKey(id), decodeJob)
 }
 
 // ListJobs implements store.Jobs with one consistent Query of the JOBS partition.
@@ -414,12 +409,7 @@ func (s *Store) getApplication(ctx context.Context, id string) (store.Applicatio
 	if id == "" {
 		return store.Application{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get application", applicationKey(id))
-	if err != nil {
-		return store.Application{}, nil, err
-	}
-	a, err := decodeApplication(it)
-	return a, it, err
+	return getRecord(ctx, s, "get application", applicationKey(id), decodeApplication)
 }
 
 // FindApplication implements store.Jobs: the natural-key item names the application.
@@ -593,12 +583,7 @@ func (s *Store) getReferral(ctx context.Context, id string) (store.Referral, ite
 	if id == "" {
 		return store.Referral{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get referral", referralKey(id))
-	if err != nil {
-		return store.Referral{}, nil, err
-	}
-	r, err := decodeReferral(it)
-	return r, it, err
+	return getRecord(ctx, s, "get referral", referralKey(id), decodeReferral)
 }
 
 // UpdateReferral implements store.Jobs as a compare-and-swap on version.

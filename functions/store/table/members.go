@@ -90,12 +90,7 @@ func (s *Store) getMember(ctx context.Context, id string) (store.Member, item, e
 	if id == "" {
 		return store.Member{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get member", memberKey(id))
-	if err != nil {
-		return store.Member{}, nil, err
-	}
-	m, err := decodeMember(it)
-	return m, it, err
+	return getRecord(ctx, s, "get member", memberKey(id), decodeMember)
 }
 
 // UpdateMember implements store.Members as compare-and-swap on the version

@@ -213,11 +213,7 @@ func (s *Store) getNewsletterSend(ctx context.Context, slug string) (store.Newsl
 	if slug == "" {
 		return store.NewsletterSend{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get newsletter send", newsletterSendKey(slug))
-	if err != nil {
-		return store.NewsletterSend{}, err
-	}
-	return decodeNewsletterSend(it)
+	return getDecoded(ctx, s, "get newsletter send", newsletterSendKey(slug), decodeNewsletterSend)
 }
 
 // UpdateNewsletterSend implements store.Newsletters as compare-and-swap on
@@ -442,11 +438,7 @@ func (s *Store) getDeliveryBatch(ctx context.Context, slug, id string) (store.De
 	if slug == "" || id == "" {
 		return store.DeliveryBatch{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get delivery batch", deliveryBatchKey(slug, id))
-	if err != nil {
-		return store.DeliveryBatch{}, err
-	}
-	return decodeDeliveryBatch(it)
+	return getDecoded(ctx, s, "get delivery batch", deliveryBatchKey(slug, id), decodeDeliveryBatch)
 }
 
 // UpdateDeliveryBatch implements store.Newsletters as compare-and-swap on
@@ -511,11 +503,7 @@ func (s *Store) GetDelivery(ctx context.Context, slug, memberID string) (store.D
 	if slug == "" || memberID == "" {
 		return store.Delivery{}, fmt.Errorf("get delivery: %w", store.ErrNotFound)
 	}
-	it, err := s.getItem(ctx, "get delivery", deliveryKey(slug, memberID))
-	if err != nil {
-		return store.Delivery{}, fmt.Errorf("get delivery: %w", err)
-	}
-	d, err := decodeDelivery(it)
+	d, err := getDecoded(ctx, s, "get delivery", deliveryKey(slug, memberID), decodeDelivery)
 	return wrapResult("get delivery", d, err)
 }
 

@@ -116,11 +116,7 @@ func (s *Store) getRoster(ctx context.Context, number string) (store.RosterEntry
 	if number == "" {
 		return store.RosterEntry{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get roster entry", rosterKey(number))
-	if err != nil {
-		return store.RosterEntry{}, err
-	}
-	return decodeRoster(it)
+	return getDecoded(ctx, s, "get roster entry", rosterKey(number), decodeRoster)
 }
 
 // errRosterChanged means the stored entry no longer has the address read.

@@ -78,11 +78,7 @@ func (s *Store) getSession(ctx context.Context, op, id string) (store.Session, e
 	if id == "" {
 		return store.Session{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, op, sessionKey(id))
-	if err != nil {
-		return store.Session{}, err
-	}
-	return decodeSession(it)
+	return getDecoded(ctx, s, op, sessionKey(id), decodeSession)
 }
 
 // TouchSession implements store.Sessions. The session and its member-partition

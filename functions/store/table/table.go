@@ -105,6 +105,24 @@ func (s *Store) getItem(ctx context.Context, op string, k kv.Key) (item, error) 
 	return it, nil
 }
 
+// getRecord reads the item at k (ErrNotFound if there is none) and
+// returns it decoded, and as it is.
+func getRecord[T any](ctx context.Context, s *Store, op string, k kv.Key, decode func(item) (T, error)) (T, item, error) {
+	it, err := s.getItem(ctx, op, k)
+	if err != nil {
+		var zero T
+		return zero, nil, err
+	}
+	v, err := decode(it)
+	return v, it, err
+}
+
+// getDecoded is getRecord without the item.
+func getDecoded[T any](ctx context.Context, s *Store, op string, k kv.Key, decode func(item) (T, error)) (T, error) {
+	v, _, err := getRecord(ctx, s, op, k, decode)
+	return v, err
+}
+
 // putIfAbsent is a Put that fails if the key is taken.
 func putIfAbsent(it item) kv.Op { return kv.Put(it, kv.NotExists()) }
 
