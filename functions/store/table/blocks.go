@@ -55,10 +55,7 @@ func blockedByItem(b store.Block) item {
 func decodeBlock(it item) (store.Block, error) {
 	d := decoder{it: it}
 	b := store.Block{Blocker: d.str("blocker"), Blocked: d.str("blocked"), At: d.time("at")}
-	if d.err != nil {
-		return store.Block{}, fmt.Errorf("decode block: %w", d.err)
-	}
-	return b, nil
+	return wrapResult("decode block", b, d.err)
 }
 
 // blockPuts writes a block and its index item; cond guards the block.

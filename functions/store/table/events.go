@@ -168,10 +168,7 @@ func decodeEvent(it item) (store.Event, error) {
 		Taken:         int(d.num("taken")),
 		Waiting:       int(d.num("waiting")),
 	}
-	if d.err != nil {
-		return store.Event{}, fmt.Errorf("decode event: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode event", e, d.err)
 }
 
 func rsvpItem(r store.RSVP, version int64) item {

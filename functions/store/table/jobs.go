@@ -110,10 +110,7 @@ func decodeJob(it item) (store.Job, error) {
 		Archived:       d.flag("archived"),
 		SyncedAt:       d.time("synced_at"),
 	}
-	if d.err != nil {
-		return store.Job{}, fmt.Errorf("decode job: %w", d.err)
-	}
-	return j, nil
+	return wrapResult("decode job", j, d.err)
 }
 
 func applicationItem(a store.Application) item {
@@ -198,10 +195,7 @@ func decodeApplication(it item) (store.Application, error) {
 	default:
 		d.fail("history", "not a list")
 	}
-	if d.err != nil {
-		return store.Application{}, fmt.Errorf("decode application: %w", d.err)
-	}
-	return a, nil
+	return wrapResult("decode application", a, d.err)
 }
 
 func applicationIndexItem(a store.Application) item {
@@ -264,10 +258,7 @@ func decodeReferral(it item) (store.Referral, error) {
 		ErasedAt:      d.time("erased_at"),
 		Version:       d.num("version"),
 	}
-	if d.err != nil {
-		return store.Referral{}, fmt.Errorf("decode referral: %w", d.err)
-	}
-	return r, nil
+	return wrapResult("decode referral", r, d.err)
 }
 
 func referralIndexItem(r store.Referral) item {

@@ -66,10 +66,7 @@ func decodeQueuedMail(it item) (store.QueuedMail, error) {
 	} else {
 		d.fail("payload", "not binary")
 	}
-	if d.err != nil {
-		return store.QueuedMail{}, fmt.Errorf("decode queued mail: %w", d.err)
-	}
-	return m, nil
+	return wrapResult("decode queued mail", m, d.err)
 }
 
 // EnqueueMail implements store.MailQueue with one Put on condition that

@@ -296,10 +296,7 @@ func deliveryItem(d store.Delivery) item {
 func decodeDelivery(it item) (store.Delivery, error) {
 	d := decoder{it: it}
 	out := store.Delivery{Slug: d.str("slug"), MemberID: d.str("member_id"), BatchID: d.str("batch_id"), ClaimedAt: d.time("claimed_at")}
-	if d.err != nil {
-		return store.Delivery{}, fmt.Errorf("decode delivery: %w", d.err)
-	}
-	return out, nil
+	return wrapResult("decode delivery", out, d.err)
 }
 
 // ClaimDeliveryBatch implements store.Newsletters. A batch of 1,000 cannot
@@ -543,10 +540,7 @@ func decodeSuppression(it item) (store.Suppression, error) {
 			d.fail(reasonAttr(r), md.err.Error())
 		}
 	}
-	if d.err != nil {
-		return store.Suppression{}, fmt.Errorf("decode suppression: %w", d.err)
-	}
-	return sup, nil
+	return wrapResult("decode suppression", sup, d.err)
 }
 
 // Suppress implements store.Suppressions with one update that sets the
@@ -694,10 +688,7 @@ func decodeEngagement(it item) (store.Engagement, error) {
 		EventID: d.str("event_id"), Type: store.EngagementType(d.str("kind")), Slug: d.str("slug"),
 		MemberID: d.str("member_id"), At: d.time("at"), URL: d.str("url"),
 	}
-	if d.err != nil {
-		return store.Engagement{}, fmt.Errorf("decode engagement: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode engagement", e, d.err)
 }
 
 // RecordEngagement implements store.Newsletters: the event's key holds its

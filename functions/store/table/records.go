@@ -171,8 +171,5 @@ func (s *Store) HitRateLimit(ctx context.Context, key string, window time.Durati
 	}
 	d := decoder{it: after}
 	n := d.num("count")
-	if d.err != nil {
-		return 0, fmt.Errorf("hit rate limit: %w", d.err)
-	}
-	return int(n), nil
+	return wrapResult("hit rate limit", int(n), d.err)
 }

@@ -65,10 +65,7 @@ func decodeRoster(it item) (store.RosterEntry, error) {
 		Left:           d.str("left"),
 		ImportedAt:     d.time("imported_at"),
 	}
-	if d.err != nil {
-		return store.RosterEntry{}, fmt.Errorf("decode roster entry: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode roster entry", e, d.err)
 }
 
 // PutRosterEntry implements store.Roster.

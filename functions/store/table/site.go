@@ -49,8 +49,5 @@ func (s *Store) GetSiteDocument(ctx context.Context) (store.SiteDocument, error)
 	} else {
 		d.fail("data", "not binary")
 	}
-	if d.err != nil {
-		return store.SiteDocument{}, fmt.Errorf("get site document: %w", d.err)
-	}
-	return doc, nil
+	return wrapResult("get site document", doc, d.err)
 }
