@@ -298,15 +298,8 @@ func (s *Store) getEvent(ctx context.Context, id string) (store.Event, error) {
 // ListEvents implements store.Events: the EVENTS list (one consistent
 // Query), then the events in one batch.
 func (s *Store) ListEvents(ctx context.Context) ([]store.Event, error) {
-	items, err := s.queryAll(ctx, kv.Query{PK: pkEvents, Prefix: prefixEvent})
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	keys := make([]kv.Key, len(items))
-	for i, it := range items {
-		keys[i] = eventKey((&decoder{it: it}).str("event_id"))
-	}
-	events, err := s.db.BatchGet(ctx, keys)
+	events, err := s.referencedItems(ctx, kv.Query{PK: pkEvents, Prefix: prefixEvent},
+		func(d *decoder) kv.Key { return eventKey(d.str("event_id")) })
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -534,15 +527,8 @@ func (s *Store) ListMemberRSVPs(ctx context.Context, memberID string) ([]store.R
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: memberRSVPPartition(memberID), Prefix: prefixEvent})
-	if err != nil {
-		return nil, fmt.Errorf("list member rsvps: %w", err)
-	}
-	keys := make([]kv.Key, len(items))
-	for i, it := range items {
-		keys[i] = rsvpKey((&decoder{it: it}).str("event_id"), memberID)
-	}
-	rsvps, err := s.db.BatchGet(ctx, keys)
+	rsvps, err := s.referencedItems(ctx, kv.Query{PK: memberRSVPPartition(memberID), Prefix: prefixEvent},
+		func(d *decoder) kv.Key { return rsvpKey(d.str("event_id"), memberID) })
 	if err != nil {
 		return nil, fmt.Errorf("list member rsvps: %w", err)
 	}
@@ -611,10 +597,7 @@ func (s *Store) changeRSVP(ctx context.Context, op, eventID, memberID string, ch
 		}
 		return s.transact(ctx, op, ops)
 	})
-	if err != nil {
-		return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-	}
-	return out, nil
+	return wrapResult(op, out, err)
 }
 
 // FillSeats implements store.Events: while people wait, it reads the head of

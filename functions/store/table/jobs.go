@@ -442,7 +442,8 @@ func (s *Store) ListApplicationsByMember(ctx context.Context, memberID string) (
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.referencedItems(ctx, memberApplicationsPartition(memberID), "application_id", applicationKey)
+	items, err := s.referencedItems(ctx, kv.Query{PK: memberApplicationsPartition(memberID), Prefix: "JOB#"},
+		func(d *decoder) kv.Key { return applicationKey(d.str("application_id")) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -465,21 +466,6 @@ func (s *Store) ListApplicationsByMember(ctx context.Context, memberID string) (
 	return out, nil
 }
 
-// referencedItems reads the natural-key items of a member's partition (a
-// consistent Query of its JOB# items) and then, in one BatchGet, the
-// records they name by the attribute idAttr (nil where one is missing).
-func (s *Store) referencedItems(ctx context.Context, partition, idAttr string, recordKey func(string) kv.Key) ([]item, error) {
-	refs, err := s.queryAll(ctx, kv.Query{PK: partition, Prefix: "JOB#"})
-	if err != nil || len(refs) == 0 {
-		return nil, err
-	}
-	keys := make([]kv.Key, len(refs))
-	for i, ref := range refs {
-		keys[i] = recordKey((&decoder{it: ref}).str(idAttr))
-	}
-	return s.db.BatchGet(ctx, keys)
-}
-
 // MoveApplication implements store.Jobs as a compare-and-swap on version.
 func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusChange) (store.Application, error) {
 	const op = "move application"
@@ -494,10 +480,7 @@ func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusCh
 		}
 		return s.putVersion(ctx, applicationItem(moved), old.Version, store.ApplicationCounts(&old, &moved, s.now()))
 	})
-	if err != nil {
-		return store.Application{}, fmt.Errorf("%s: %w", op, err)
-	}
-	return moved, nil
+	return wrapResult(op, moved, err)
 }
 
 // putVersion is a Put on condition that the stored item is at version,
@@ -598,10 +581,7 @@ func (s *Store) UpdateReferral(ctx context.Context, id string, update func(old s
 		}
 		return s.putVersion(ctx, referralItem(next), old.Version, store.ReferralCounts(&old, &next, s.now()))
 	})
-	if err != nil {
-		return store.Referral{}, fmt.Errorf("%s: %w", op, err)
-	}
-	return next, nil
+	return wrapResult(op, next, err)
 }
 
 // ListReferralsByJob implements store.Jobs with a Query on GSI1
@@ -620,7 +600,8 @@ func (s *Store) ListReferralsByReferrer(ctx context.Context, memberID string) ([
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.referencedItems(ctx, referrerPartition(memberID), "referral_id", referralKey)
+	items, err := s.referencedItems(ctx, kv.Query{PK: referrerPartition(memberID), Prefix: "JOB#"},
+		func(d *decoder) kv.Key { return referralKey(d.str("referral_id")) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

@@ -256,6 +256,21 @@ func (s *Store) queryAll(ctx context.Context, q kv.Query) ([]item, error) {
 	}
 }
 
+// referencedItems reads the list entries q finds (a consistent Query) and
+// then, in one BatchGet, the records they name (keyOf; nil where one is
+// missing).
+func (s *Store) referencedItems(ctx context.Context, q kv.Query, keyOf func(d *decoder) kv.Key) ([]item, error) {
+	refs, err := s.queryAll(ctx, q)
+	if err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	keys := make([]kv.Key, len(refs))
+	for i, ref := range refs {
+		keys[i] = keyOf(&decoder{it: ref})
+	}
+	return s.db.BatchGet(ctx, keys)
+}
+
 // decodeAll decodes every item with decode.
 func decodeAll[T any](items []item, decode func(item) (T, error)) ([]T, error) {
 	out := make([]T, 0, len(items))
