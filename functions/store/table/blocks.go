@@ -27,12 +27,10 @@ func blockedByKey(blocked, blocker string) kv.Key {
 }
 
 func init() {
-	recordType(string(store.RecordBlock), func(it item) (store.Record, error) {
-		b, err := decodeBlock(it)
-		return store.Record{Block: &b}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.transact(ctx, "import block", blockPuts(*r.Block, nil))
-	})
+	recordOf(string(store.RecordBlock), decodeBlock, func(b *store.Block) store.Record { return store.Record{Block: b} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.transact(ctx, "import block", blockPuts(*r.Block, nil))
+		})
 	indexTypes(typeBlockedByIndex)
 }
 

@@ -58,10 +58,8 @@ const (
 )
 
 func init() {
-	recordType(string(store.RecordEvent), func(it item) (store.Record, error) {
-		e, err := decodeEvent(it)
-		return store.Record{Event: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importEvent(ctx, *r.Event) })
+	recordOf(string(store.RecordEvent), decodeEvent, func(e *store.Event) store.Record { return store.Record{Event: e} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importEvent(ctx, *r.Event) })
 	recordType(string(store.RecordRSVP), func(it item) (store.Record, error) {
 		r, _, err := decodeRSVP(it)
 		return store.Record{RSVP: &r}, err

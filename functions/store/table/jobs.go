@@ -40,20 +40,14 @@ const (
 )
 
 func init() {
-	recordType(string(store.RecordJob), func(it item) (store.Record, error) {
-		j, err := decodeJob(it)
-		return store.Record{Job: &j}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.put(ctx, jobItem(*r.Job)) })
-	recordType(string(store.RecordApplication), func(it item) (store.Record, error) {
-		a, err := decodeApplication(it)
-		return store.Record{Application: &a}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.importApplication(ctx, *r.Application)
-	})
-	recordType(string(store.RecordReferral), func(it item) (store.Record, error) {
-		ref, err := decodeReferral(it)
-		return store.Record{Referral: &ref}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importReferral(ctx, *r.Referral) })
+	recordOf(string(store.RecordJob), decodeJob, func(j *store.Job) store.Record { return store.Record{Job: j} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.put(ctx, jobItem(*r.Job)) })
+	recordOf(string(store.RecordApplication), decodeApplication, func(a *store.Application) store.Record { return store.Record{Application: a} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.importApplication(ctx, *r.Application)
+		})
+	recordOf(string(store.RecordReferral), decodeReferral, func(ref *store.Referral) store.Record { return store.Record{Referral: ref} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importReferral(ctx, *r.Referral) })
 	indexTypes(typeApplicationIndex, typeReferralIndex)
 }
 

@@ -15,12 +15,10 @@ const (
 )
 
 func init() {
-	recordType(string(store.RecordMailSettings), func(it item) (store.Record, error) {
-		ms, err := decodeMailSettings(it)
-		return store.Record{MailSettings: &ms}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, mailSettingsItem(*r.MailSettings))
-	})
+	recordOf(string(store.RecordMailSettings), decodeMailSettings, func(ms *store.MailSettings) store.Record { return store.Record{MailSettings: ms} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.put(ctx, mailSettingsItem(*r.MailSettings))
+		})
 }
 
 func mailSettingsItem(ms store.MailSettings) item {

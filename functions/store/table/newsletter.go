@@ -85,45 +85,35 @@ func (s *Store) putDelivery(ctx context.Context, d store.Delivery, cond kv.Cond)
 func reasonAttr(r store.SuppressionReason) string { return suppressionReasonAt + string(r) }
 
 func init() {
-	recordType(typeNewsletterSend, func(it item) (store.Record, error) {
-		s, err := decodeNewsletterSend(it)
-		return store.Record{NewsletterSend: &s}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		it, err := newsletterSendItem(*r.NewsletterSend)
-		if err != nil {
+	recordOf(typeNewsletterSend, decodeNewsletterSend, func(v *store.NewsletterSend) store.Record { return store.Record{NewsletterSend: v} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			it, err := newsletterSendItem(*r.NewsletterSend)
+			if err != nil {
+				return err
+			}
+			return s.put(ctx, it)
+		})
+	recordOf(typeDeliveryBatch, decodeDeliveryBatch, func(b *store.DeliveryBatch) store.Record { return store.Record{DeliveryBatch: b} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			it, err := deliveryBatchItem(*r.DeliveryBatch)
+			if err != nil {
+				return err
+			}
+			return s.put(ctx, it)
+		})
+	recordOf(typeDelivery, decodeDelivery, func(d *store.Delivery) store.Record { return store.Record{Delivery: d} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.putDelivery(ctx, *r.Delivery, nil)
+		})
+	recordOf(typeSuppression, decodeSuppression, func(sup *store.Suppression) store.Record { return store.Record{Suppression: sup} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.put(ctx, suppressionItem(*r.Suppression))
+		})
+	recordOf(typeEngagement, decodeEngagement, func(e *store.Engagement) store.Record { return store.Record{Engagement: e} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			_, err := s.recordEngagement(ctx, r.Engagement.Normalized(), nil)
 			return err
-		}
-		return s.put(ctx, it)
-	})
-	recordType(typeDeliveryBatch, func(it item) (store.Record, error) {
-		b, err := decodeDeliveryBatch(it)
-		return store.Record{DeliveryBatch: &b}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		it, err := deliveryBatchItem(*r.DeliveryBatch)
-		if err != nil {
-			return err
-		}
-		return s.put(ctx, it)
-	})
-	recordType(typeDelivery, func(it item) (store.Record, error) {
-		d, err := decodeDelivery(it)
-		return store.Record{Delivery: &d}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.putDelivery(ctx, *r.Delivery, nil)
-	})
-	recordType(typeSuppression, func(it item) (store.Record, error) {
-		sup, err := decodeSuppression(it)
-		return store.Record{Suppression: &sup}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, suppressionItem(*r.Suppression))
-	})
-	recordType(typeEngagement, func(it item) (store.Record, error) {
-		e, err := decodeEngagement(it)
-		return store.Record{Engagement: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		_, err := s.recordEngagement(ctx, r.Engagement.Normalized(), nil)
-		return err
-	})
+		})
 	indexTypes(typeMemberDelivery, typeFirstEngagement)
 }
 

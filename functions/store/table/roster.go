@@ -24,12 +24,10 @@ func rosterEmailKey(email string) kv.Key {
 }
 
 func init() {
-	recordType(string(store.RecordRoster), func(it item) (store.Record, error) {
-		e, err := decodeRoster(it)
-		return store.Record{Roster: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.putRoster(ctx, "import roster entry", *r.Roster)
-	})
+	recordOf(string(store.RecordRoster), decodeRoster, func(e *store.RosterEntry) store.Record { return store.Record{Roster: e} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.putRoster(ctx, "import roster entry", *r.Roster)
+		})
 	indexTypes(typeRosterEmailIndex)
 }
 
