@@ -194,11 +194,7 @@ func (s *Store) importToken(ctx context.Context, t store.Token) error {
 	if t.UsedAt.IsZero() {
 		cond = kv.Lacks("used_at")
 	}
-	err := s.write(ctx, kv.Put(tokenItem(t), cond))
-	if _, failed := conditionFailed(err); failed {
-		return nil
-	}
-	return err
+	return failedAs(s.write(ctx, kv.Put(tokenItem(t), cond)), nil)
 }
 
 // importSession writes the session and its member-partition entry, dropping

@@ -785,10 +785,7 @@ func (s *Store) ReleaseReminder(ctx context.Context, eventID, memberID string) e
 	}
 	err := s.write(ctx, kv.Update(rsvpKey(eventID, memberID), nil, map[string]int64{"version": 1},
 		[]string{"reminded_at"}, kv.Exists()))
-	if _, failed := conditionFailed(err); failed {
-		return fmt.Errorf("release reminder: %w", store.ErrNotFound)
-	}
-	return wrapOp("release reminder", err)
+	return wrapOp("release reminder", failedAs(err, store.ErrNotFound))
 }
 
 // SetAttendance implements store.Events as compare-and-swap on the version.
@@ -905,8 +902,5 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 func (s *Store) raiseTicket(ctx context.Context, eventID string, seq int64) error {
 	err := s.write(ctx, kv.Update(ticketKey(eventID), map[string]any{"n": num(seq), "type": str(typeEventTicket)}, nil, nil,
 		kv.Or(kv.Lacks("n"), kv.Lt("n", seq))))
-	if _, failed := conditionFailed(err); failed {
-		return nil
-	}
-	return err
+	return failedAs(err, nil)
 }

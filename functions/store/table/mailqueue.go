@@ -76,10 +76,7 @@ func (s *Store) EnqueueMail(ctx context.Context, m store.QueuedMail) (store.Queu
 	if err != nil {
 		return store.QueuedMail{}, fmt.Errorf("enqueue mail: %w", err)
 	}
-	err = s.putNew(ctx, "enqueue mail", mailQueueItem(m))
-	if _, failed := conditionFailed(err); failed {
-		return store.QueuedMail{}, fmt.Errorf("enqueue mail: %w", &store.ConflictError{Field: "id"})
-	}
+	err = failedAs(s.putNew(ctx, "enqueue mail", mailQueueItem(m)), &store.ConflictError{Field: "id"})
 	return wrapResult("enqueue mail", m, err)
 }
 

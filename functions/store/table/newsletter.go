@@ -142,11 +142,7 @@ func decodeNewsletterData(it item, v any) error {
 // errVersionChanged otherwise (a missing item included: the caller's
 // re-read then reports ErrNotFound).
 func (s *Store) putNewsletterAtVersion(ctx context.Context, it item, version int64) error {
-	err := s.write(ctx, kv.Put(it, kv.Eq("version", version)))
-	if _, failed := conditionFailed(err); failed {
-		return errVersionChanged
-	}
-	return err
+	return failedAs(s.write(ctx, kv.Put(it, kv.Eq("version", version))), errVersionChanged)
 }
 
 // ---- sends
@@ -186,10 +182,7 @@ func (s *Store) CreateNewsletterSend(ctx context.Context, send store.NewsletterS
 	if err != nil {
 		return store.NewsletterSend{}, fmt.Errorf("create newsletter send: %w", err)
 	}
-	err = s.putNew(ctx, "create newsletter send", it)
-	if _, failed := conditionFailed(err); failed {
-		err = &store.ConflictError{Field: "slug"}
-	}
+	err = failedAs(s.putNew(ctx, "create newsletter send", it), &store.ConflictError{Field: "slug"})
 	return wrapResult("create newsletter send", send, err)
 }
 

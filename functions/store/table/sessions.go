@@ -18,11 +18,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if err := t.Validate(); err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
-	err := s.putNew(ctx, "create token", tokenItem(t))
-	if _, failed := conditionFailed(err); failed {
-		return fmt.Errorf("create token: %w", &store.ConflictError{Field: "hash"})
-	}
-	return wrapOp("create token", err)
+	return wrapOp("create token", failedAs(s.putNew(ctx, "create token", tokenItem(t)), &store.ConflictError{Field: "hash"}))
 }
 
 // ConsumeToken implements store.Tokens: one UpdateItem sets used_at on
@@ -35,11 +31,8 @@ func (s *Store) ConsumeToken(ctx context.Context, hash string, purpose store.Tok
 	}
 	after, err := s.db.Write(ctx, kv.Update(tokenKey(hash), map[string]any{"used_at": timeString(now)}, nil, nil,
 		kv.And(kv.Exists(), kv.Eq("purpose", string(purpose)), kv.Gt(attrExpireNS, unixNano(now)), kv.Lacks("used_at"))))
-	if _, failed := conditionFailed(err); failed {
-		return store.Token{}, fmt.Errorf("consume token: %w", store.ErrNotFound)
-	}
 	if err != nil {
-		return store.Token{}, fmt.Errorf("consume token: %w", err)
+		return store.Token{}, fmt.Errorf("consume token: %w", failedAs(err, store.ErrNotFound))
 	}
 	t, err := decodeToken(after)
 	return wrapResult("consume token", t, err)

@@ -212,6 +212,14 @@ func wrapResult[T any](op string, v T, err error) (T, error) {
 	return v, nil
 }
 
+// failedAs is instead when err is a failed condition, err otherwise.
+func failedAs(err, instead error) error {
+	if _, failed := conditionFailed(err); failed {
+		return instead
+	}
+	return err
+}
+
 // putNew is a Put on condition that the key is free.
 func (s *Store) putNew(ctx context.Context, op string, it item) error {
 	return s.write(ctx, putIfAbsent(it))
@@ -219,11 +227,7 @@ func (s *Store) putNew(ctx context.Context, op string, it item) error {
 
 // deleteExisting deletes k, ErrNotFound if there was none.
 func (s *Store) deleteExisting(ctx context.Context, op string, k kv.Key) error {
-	err := s.write(ctx, kv.Delete(k, kv.Exists()))
-	if _, failed := conditionFailed(err); failed {
-		return store.ErrNotFound
-	}
-	return err
+	return failedAs(s.write(ctx, kv.Delete(k, kv.Exists())), store.ErrNotFound)
 }
 
 // queryPage reads one page of q for a store.Page: the cursor comes back
