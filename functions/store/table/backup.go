@@ -9,7 +9,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
-	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // itemTypes says, for each value of an item's "type" attribute, how Export
@@ -29,6 +28,15 @@ func recordType(typ string, decode func(item) (store.Record, error), imp func(s 
 	}
 }
 
+// recordOf is recordType for a record that decodes into a T, which wrap
+// puts into a store.Record.
+func recordOf[T any](typ string, decode func(item) (T, error), wrap func(*T) store.Record, imp func(s *Store, ctx context.Context, r store.Record) error) {
+	recordType(typ, func(it item) (store.Record, error) {
+		v, err := decode(it)
+		return wrap(&v), err
+	}, imp)
+}
+
 // indexTypes registers item types that only index records.
 func indexTypes(types ...string) {
 	for _, t := range types {
@@ -37,34 +45,22 @@ func indexTypes(types ...string) {
 }
 
 func init() {
-	recordType(string(store.RecordMember), func(it item) (store.Record, error) {
-		m, err := decodeMember(it)
-		return store.Record{Member: &m}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importMember(ctx, *r.Member) })
-	recordType(string(store.RecordToken), func(it item) (store.Record, error) {
-		t, err := decodeToken(it)
-		return store.Record{Token: &t}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importToken(ctx, *r.Token) })
-	recordType(string(store.RecordSession), func(it item) (store.Record, error) {
-		sess, err := decodeSession(it)
-		return store.Record{Session: &sess}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importSession(ctx, *r.Session) })
-	recordType(string(store.RecordIdempotency), func(it item) (store.Record, error) {
-		rec, err := decodeIdempotency(it)
-		return store.Record{Idempotency: &rec}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, idempotencyItem(*r.Idempotency))
-	})
-	recordType(string(store.RecordAudit), func(it item) (store.Record, error) {
-		e, err := decodeAudit(it)
-		return store.Record{Audit: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importAudit(ctx, *r.Audit) })
-	recordType(string(store.RecordRateLimit), func(it item) (store.Record, error) {
-		c, err := decodeRateLimit(it)
-		return store.Record{RateLimit: &c}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, rateLimitItem(*r.RateLimit))
-	})
+	recordOf(string(store.RecordMember), decodeMember, func(m *store.Member) store.Record { return store.Record{Member: m} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importMember(ctx, *r.Member) })
+	recordOf(string(store.RecordToken), decodeToken, func(t *store.Token) store.Record { return store.Record{Token: t} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importToken(ctx, *r.Token) })
+	recordOf(string(store.RecordSession), decodeSession, func(sess *store.Session) store.Record { return store.Record{Session: sess} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importSession(ctx, *r.Session) })
+	recordOf(string(store.RecordIdempotency), decodeIdempotency, func(rec *store.IdempotencyRecord) store.Record { return store.Record{Idempotency: rec} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.put(ctx, idempotencyItem(*r.Idempotency))
+		})
+	recordOf(string(store.RecordAudit), decodeAudit, func(e *store.AuditEntry) store.Record { return store.Record{Audit: e} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importAudit(ctx, *r.Audit) })
+	recordOf(string(store.RecordRateLimit), decodeRateLimit, func(c *store.RateLimitCounter) store.Record { return store.Record{RateLimit: c} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.put(ctx, rateLimitItem(*r.RateLimit))
+		})
 	indexTypes(typeEmailIndex, typeNumberIndex, typeSessionIndex, typeAuditIDIndex, typeRoleIndex)
 }
 
@@ -177,7 +173,7 @@ func (s *Store) Import(ctx context.Context, r store.Record) error {
 }
 
 func (s *Store) importMember(ctx context.Context, m store.Member) error {
-	for attempt := 1; ; attempt++ {
+	return retryRaces(ctx, 0, versionChanged, func() error {
 		var oldp *store.Member
 		old, _, err := s.getMember(ctx, m.ID)
 		switch {
@@ -186,14 +182,8 @@ func (s *Store) importMember(ctx context.Context, m store.Member) error {
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		err = s.replaceMember(ctx, "import member", oldp, m)
-		if !errors.Is(err, errVersionChanged) {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
-	}
+		return s.replaceMember(ctx, "import member", oldp, m)
+	})
 }
 
 // importToken writes the token, except that an unused copy never replaces a
@@ -204,11 +194,7 @@ func (s *Store) importToken(ctx context.Context, t store.Token) error {
 	if t.UsedAt.IsZero() {
 		cond = kv.Lacks("used_at")
 	}
-	err := s.write(ctx, kv.Put(tokenItem(t), cond))
-	if _, failed := conditionFailed(err); failed {
-		return nil
-	}
-	return err
+	return failedAs(s.write(ctx, kv.Put(tokenItem(t), cond)), nil)
 }
 
 // importSession writes the session and its member-partition entry, dropping

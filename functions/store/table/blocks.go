@@ -27,12 +27,10 @@ func blockedByKey(blocked, blocker string) kv.Key {
 }
 
 func init() {
-	recordType(string(store.RecordBlock), func(it item) (store.Record, error) {
-		b, err := decodeBlock(it)
-		return store.Record{Block: &b}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.transact(ctx, "import block", blockPuts(*r.Block, nil))
-	})
+	recordOf(string(store.RecordBlock), decodeBlock, func(b *store.Block) store.Record { return store.Record{Block: b} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.transact(ctx, "import block", blockPuts(*r.Block, nil))
+		})
 	indexTypes(typeBlockedByIndex)
 }
 
@@ -55,10 +53,7 @@ func blockedByItem(b store.Block) item {
 func decodeBlock(it item) (store.Block, error) {
 	d := decoder{it: it}
 	b := store.Block{Blocker: d.str("blocker"), Blocked: d.str("blocked"), At: d.time("at")}
-	if d.err != nil {
-		return store.Block{}, fmt.Errorf("decode block: %w", d.err)
-	}
-	return b, nil
+	return wrapResult("decode block", b, d.err)
 }
 
 // blockPuts writes a block and its index item; cond guards the block.
@@ -118,10 +113,7 @@ func (s *Store) Unblock(ctx context.Context, blocker, blocked string) (bool, err
 	if i, _, ok := failedAt(err); ok && i == 0 {
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("unblock: %w", err)
-	}
-	return true, nil
+	return wrapResult("unblock", true, err)
 }
 
 // ListBlocks implements store.Blocks with one consistent Query.
@@ -129,17 +121,9 @@ func (s *Store) ListBlocks(ctx context.Context, blocker string) ([]store.Block, 
 	if !store.ValidID(blocker) {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: "MEMBER#" + blocker, Prefix: skBlock})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: "MEMBER#" + blocker, Prefix: skBlock}, decodeBlock)
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
-	}
-	out := make([]store.Block, 0, len(items))
-	for _, it := range items {
-		b, err := decodeBlock(it)
-		if err != nil {
-			return nil, fmt.Errorf("list blocks: %w", err)
-		}
-		out = append(out, b)
 	}
 	slices.SortStableFunc(out, func(a, b store.Block) int { return a.At.Compare(b.At) })
 	return out, nil

@@ -58,10 +58,8 @@ const (
 )
 
 func init() {
-	recordType(string(store.RecordEvent), func(it item) (store.Record, error) {
-		e, err := decodeEvent(it)
-		return store.Record{Event: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importEvent(ctx, *r.Event) })
+	recordOf(string(store.RecordEvent), decodeEvent, func(e *store.Event) store.Record { return store.Record{Event: e} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importEvent(ctx, *r.Event) })
 	recordType(string(store.RecordRSVP), func(it item) (store.Record, error) {
 		r, _, err := decodeRSVP(it)
 		return store.Record{RSVP: &r}, err
@@ -168,10 +166,7 @@ func decodeEvent(it item) (store.Event, error) {
 		Taken:         int(d.num("taken")),
 		Waiting:       int(d.num("waiting")),
 	}
-	if d.err != nil {
-		return store.Event{}, fmt.Errorf("decode event: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode event", e, d.err)
 }
 
 func rsvpItem(r store.RSVP, version int64) item {
@@ -282,44 +277,27 @@ func (s *Store) PutEvent(ctx context.Context, e store.Event) (store.Event, error
 		return store.Event{}, fmt.Errorf("put event: %w", err)
 	}
 	stored, err := decodeEvent(after)
-	if err != nil {
-		return store.Event{}, fmt.Errorf("put event: %w", err)
-	}
-	return stored, nil
+	return wrapResult("put event", stored, err)
 }
 
 // GetEvent implements store.Events.
 func (s *Store) GetEvent(ctx context.Context, id string) (store.Event, error) {
 	e, err := s.getEvent(ctx, id)
-	if err != nil {
-		return store.Event{}, fmt.Errorf("get event: %w", err)
-	}
-	return e, nil
+	return wrapResult("get event", e, err)
 }
 
 func (s *Store) getEvent(ctx context.Context, id string) (store.Event, error) {
 	if id == "" {
 		return store.Event{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get event", eventKey(id))
-	if err != nil {
-		return store.Event{}, err
-	}
-	return decodeEvent(it)
+	return getDecoded(ctx, s, "get event", eventKey(id), decodeEvent)
 }
 
 // ListEvents implements store.Events: the EVENTS list (one consistent
 // Query), then the events in one batch.
 func (s *Store) ListEvents(ctx context.Context) ([]store.Event, error) {
-	items, err := s.queryAll(ctx, kv.Query{PK: pkEvents, Prefix: prefixEvent})
-	if err != nil {
-		return nil, fmt.Errorf("list events: %w", err)
-	}
-	keys := make([]kv.Key, len(items))
-	for i, it := range items {
-		keys[i] = eventKey((&decoder{it: it}).str("event_id"))
-	}
-	events, err := s.db.BatchGet(ctx, keys)
+	events, err := s.referencedItems(ctx, kv.Query{PK: pkEvents, Prefix: prefixEvent},
+		func(d *decoder) kv.Key { return eventKey(d.str("event_id")) })
 	if err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
@@ -496,13 +474,6 @@ func (s *Store) CreateRSVP(ctx context.Context, req store.RSVPRequest) (store.RS
 	return store.RSVP{}, false, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
 }
 
-func wrapOp(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
 // withPosition sets a waitlisted RSVP's place in line: a consistent count
 // of the WAIT# entries up to and including its own.
 func (s *Store) withPosition(ctx context.Context, r store.RSVP) (store.RSVP, error) {
@@ -527,10 +498,7 @@ func (s *Store) GetRSVP(ctx context.Context, eventID, memberID string) (store.RS
 	if err == nil {
 		r, err = s.withPosition(ctx, r)
 	}
-	if err != nil {
-		return store.RSVP{}, fmt.Errorf("get rsvp: %w", err)
-	}
-	return r, nil
+	return wrapResult("get rsvp", r, err)
 }
 
 // ListRSVPs implements store.Events with one consistent Query of the event's
@@ -539,17 +507,12 @@ func (s *Store) ListRSVPs(ctx context.Context, eventID string) ([]store.RSVP, er
 	if eventID == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: eventPartition(eventID), Prefix: prefixRSVP})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: eventPartition(eventID), Prefix: prefixRSVP}, func(it item) (store.RSVP, error) {
+		r, _, err := decodeRSVP(it)
+		return r, err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list rsvps: %w", err)
-	}
-	out := make([]store.RSVP, 0, len(items))
-	for _, it := range items {
-		r, _, err := decodeRSVP(it)
-		if err != nil {
-			return nil, fmt.Errorf("list rsvps: %w", err)
-		}
-		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b store.RSVP) int { return cmp.Compare(a.Seq, b.Seq) })
 	store.WaitlistPositions(out)
@@ -562,15 +525,8 @@ func (s *Store) ListMemberRSVPs(ctx context.Context, memberID string) ([]store.R
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: memberRSVPPartition(memberID), Prefix: prefixEvent})
-	if err != nil {
-		return nil, fmt.Errorf("list member rsvps: %w", err)
-	}
-	keys := make([]kv.Key, len(items))
-	for i, it := range items {
-		keys[i] = rsvpKey((&decoder{it: it}).str("event_id"), memberID)
-	}
-	rsvps, err := s.db.BatchGet(ctx, keys)
+	rsvps, err := s.referencedItems(ctx, kv.Query{PK: memberRSVPPartition(memberID), Prefix: prefixEvent},
+		func(d *decoder) kv.Key { return rsvpKey(d.str("event_id"), memberID) })
 	if err != nil {
 		return nil, fmt.Errorf("list member rsvps: %w", err)
 	}
@@ -610,31 +566,36 @@ func leaveLine(r store.RSVP) []kv.Op {
 // CancelRSVP implements store.Events: the RSVP (at the version read), the
 // counter and the line entry change in one transaction.
 func (s *Store) CancelRSVP(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
-	const op = "cancel rsvp"
-	for attempt := 1; attempt <= maxRaces; attempt++ {
-		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
-		if err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if !found {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
-		}
+	return s.changeRSVP(ctx, "cancel rsvp", eventID, memberID, func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error) {
 		if !r.Active() {
-			return r, nil
+			return r, nil, nil
 		}
 		cancelled := r.Cancelled(now)
-		err = s.transact(ctx, op, append([]kv.Op{rsvpWrite(cancelled, version)}, leaveLine(r)...))
-		if err == nil {
-			return cancelled, nil
+		return cancelled, append([]kv.Op{rsvpWrite(cancelled, version)}, leaveLine(r)...), nil
+	})
+}
+
+// changeRSVP is a compare-and-swap on one RSVP: change gets the RSVP read
+// (ErrNotFound if there is none) at its version and returns the RSVP to
+// answer with and the writes that make it so (none: nothing to write). A
+// lost race reads again.
+func (s *Store) changeRSVP(ctx context.Context, op, eventID, memberID string, change func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error)) (store.RSVP, error) {
+	var out store.RSVP
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
+		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
+		if err != nil {
+			return err
 		}
-		if _, _, ok := failedAt(err); !ok {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+		if !found {
+			return store.ErrNotFound
 		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+		var ops []kv.Op
+		if out, ops, err = change(r, version); err != nil || len(ops) == 0 {
+			return err
 		}
-	}
-	return store.RSVP{}, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
+		return s.transact(ctx, op, ops)
+	})
+	return wrapResult(op, out, err)
 }
 
 // FillSeats implements store.Events: while people wait, it reads the head of
@@ -722,35 +683,16 @@ func (s *Store) headOfLine(ctx context.Context, eventID string) (string, int64, 
 // offered) and its OFFER# entry change in one transaction; the seats were
 // already counted when the offer was made.
 func (s *Store) ConfirmOffer(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, error) {
-	const op = "confirm offer"
-	for attempt := 1; attempt <= maxRaces; attempt++ {
-		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
+	return s.changeRSVP(ctx, "confirm offer", eventID, memberID, func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error) {
 		switch {
-		case err != nil:
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		case !found:
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
 		case r.Status == store.RSVPConfirmed:
-			return r, nil
+			return r, nil, nil
 		case !r.OfferOpen(now):
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrPrecondition)
+			return store.RSVP{}, nil, store.ErrPrecondition
 		}
 		confirmed := r.OfferConfirmed(now)
-		err = s.transact(ctx, op, []kv.Op{
-			rsvpWrite(confirmed, version),
-			kv.Delete(offerKey(eventID, r.Seq), nil),
-		})
-		if err == nil {
-			return confirmed, nil
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-	}
-	return store.RSVP{}, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
+		return confirmed, []kv.Op{rsvpWrite(confirmed, version), kv.Delete(offerKey(eventID, r.Seq), nil)}, nil
+	})
 }
 
 // ExpireOffers implements store.Events: the event's OFFER# entries say when
@@ -784,45 +726,31 @@ func (s *Store) ExpireOffers(ctx context.Context, eventID string, now time.Time)
 // ListOffers implements store.Events with one Query of the event's OFFER#
 // entries (strongly consistent: they sit in the event's partition).
 func (s *Store) ListOffers(ctx context.Context, eventID string) ([]store.Offer, error) {
-	items, err := s.queryAll(ctx, kv.Query{PK: eventPartition(eventID), Prefix: prefixOffer})
-	if err != nil {
-		return nil, fmt.Errorf("list offers: %w", err)
-	}
-	out := make([]store.Offer, 0, len(items))
-	for _, it := range items {
+	out, err := queryAllOf(ctx, s, kv.Query{PK: eventPartition(eventID), Prefix: prefixOffer}, func(it item) (store.Offer, error) {
 		d := decoder{it: it}
 		o := store.Offer{MemberID: d.str("member_id"), ExpiresAt: d.nanos("offer_expires_ns")}
-		if d.err != nil {
-			return nil, fmt.Errorf("list offers: %w", d.err)
-		}
-		out = append(out, o)
-	}
-	return out, nil
+		return o, d.err
+	})
+	return wrapResult("list offers", out, err)
 }
 
 // lapse ends one expired offer; ok is false if it was confirmed or ended meanwhile.
 func (s *Store) lapse(ctx context.Context, eventID, memberID string, now time.Time) (store.RSVP, bool, error) {
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	var gone store.RSVP
+	lapsed := false
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
-		if err != nil {
-			return store.RSVP{}, false, err
+		if err != nil || !found || r.Status != store.RSVPOffered || r.OfferOpen(now) {
+			lapsed = false
+			return err
 		}
-		if !found || r.Status != store.RSVPOffered || r.OfferOpen(now) {
-			return store.RSVP{}, false, nil
-		}
-		gone := r.Lapsed(now)
-		err = s.transact(ctx, "lapse offer", append([]kv.Op{rsvpWrite(gone, version)}, leaveLine(r)...))
-		if err == nil {
-			return gone, true, nil
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return store.RSVP{}, false, err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, false, err
-		}
+		gone, lapsed = r.Lapsed(now), true
+		return s.transact(ctx, "lapse offer", append([]kv.Op{rsvpWrite(gone, version)}, leaveLine(r)...))
+	})
+	if err != nil || !lapsed {
+		return store.RSVP{}, false, err
 	}
-	return store.RSVP{}, false, fmt.Errorf("lost %d races in a row", maxRaces)
+	return gone, true, nil
 }
 
 // ClaimReminder implements store.Events with one conditional update that
@@ -857,39 +785,18 @@ func (s *Store) ReleaseReminder(ctx context.Context, eventID, memberID string) e
 	}
 	err := s.write(ctx, kv.Update(rsvpKey(eventID, memberID), nil, map[string]int64{"version": 1},
 		[]string{"reminded_at"}, kv.Exists()))
-	if _, failed := conditionFailed(err); failed {
-		return fmt.Errorf("release reminder: %w", store.ErrNotFound)
-	}
-	return wrapOp("release reminder", err)
+	return wrapOp("release reminder", failedAs(err, store.ErrNotFound))
 }
 
 // SetAttendance implements store.Events as compare-and-swap on the version.
 func (s *Store) SetAttendance(ctx context.Context, eventID, memberID string, attended bool, by string, now time.Time) (store.RSVP, error) {
-	const op = "set attendance"
-	for attempt := 1; attempt <= maxRaces; attempt++ {
-		r, version, found, err := s.getRSVP(ctx, eventID, memberID)
-		if err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if !found {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, store.ErrNotFound)
-		}
+	return s.changeRSVP(ctx, "set attendance", eventID, memberID, func(r store.RSVP, version int64) (store.RSVP, []kv.Op, error) {
 		before := r
 		if err := store.ApplyAttendance(&r, attended, by, now); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
+			return store.RSVP{}, nil, err
 		}
-		err = s.transact(ctx, op, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...))
-		if err == nil {
-			return r, nil
-		}
-		if _, failed := conditionFailed(err); !failed {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.RSVP{}, fmt.Errorf("%s: %w", op, err)
-		}
-	}
-	return store.RSVP{}, fmt.Errorf("%s: lost %d races in a row", op, maxRaces)
+		return r, append([]kv.Op{rsvpWrite(r, version)}, counterOps(store.AttendanceCounts(&before, &r))...), nil
+	})
 }
 
 // EraseMemberRSVPs implements store.Events: per RSVP, one transaction
@@ -961,7 +868,7 @@ func (s *Store) importEvent(ctx context.Context, e store.Event) error {
 // event, moving its line entry, and raises the event's ticket so later RSVPs
 // arrive after it.
 func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
-	for attempt := 1; attempt <= maxRaces; attempt++ {
+	err := retryRaces(ctx, maxRaces, failedCondition, func() error {
 		old, version, found, err := s.getRSVP(ctx, r.EventID, r.MemberID)
 		if err != nil {
 			return err
@@ -982,18 +889,12 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 		if r.ErasedAt.IsZero() {
 			ops = append(ops, kv.Put(memberRSVPItem(r), nil))
 		}
-		err = s.transact(ctx, "import rsvp", ops)
-		if err == nil {
-			return s.raiseTicket(ctx, r.EventID, r.Seq)
-		}
-		if _, _, ok := failedAt(err); !ok {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
+		return s.transact(ctx, "import rsvp", ops)
+	})
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("import rsvp: lost %d races in a row", maxRaces)
+	return s.raiseTicket(ctx, r.EventID, r.Seq)
 }
 
 // raiseTicket sets the event's ticket to seq unless it is already there or
@@ -1001,8 +902,5 @@ func (s *Store) importRSVP(ctx context.Context, r store.RSVP) error {
 func (s *Store) raiseTicket(ctx context.Context, eventID string, seq int64) error {
 	err := s.write(ctx, kv.Update(ticketKey(eventID), map[string]any{"n": num(seq), "type": str(typeEventTicket)}, nil, nil,
 		kv.Or(kv.Lacks("n"), kv.Lt("n", seq))))
-	if _, failed := conditionFailed(err); failed {
-		return nil
-	}
-	return err
+	return failedAs(err, nil)
 }

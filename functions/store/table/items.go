@@ -352,10 +352,7 @@ func decodeMember(it item) (store.Member, error) {
 			}
 		}
 	}
-	if d.err != nil {
-		return store.Member{}, fmt.Errorf("decode member: %w", d.err)
-	}
-	return m, nil
+	return wrapResult("decode member", m, d.err)
 }
 
 // memberIndexItem is the EMAIL# or EMPNO# item that reserves a unique value for a member.
@@ -392,10 +389,7 @@ func decodeToken(it item) (store.Token, error) {
 		ExpiresAt:   d.nanos(attrExpireNS),
 		UsedAt:      d.time("used_at"),
 	}
-	if d.err != nil {
-		return store.Token{}, fmt.Errorf("decode token: %w", d.err)
-	}
-	return t, nil
+	return wrapResult("decode token", t, d.err)
 }
 
 func sessionItem(s store.Session) item {
@@ -431,10 +425,7 @@ func decodeSession(it item) (store.Session, error) {
 		LastSeenAt: d.time("last_seen_at"),
 		ExpiresAt:  d.nanos(attrExpireNS),
 	}
-	if d.err != nil {
-		return store.Session{}, fmt.Errorf("decode session: %w", d.err)
-	}
-	return s, nil
+	return wrapResult("decode session", s, d.err)
 }
 
 // ---- idempotency
@@ -501,10 +492,7 @@ func decodeIdempotency(it item) (store.IdempotencyRecord, error) {
 		}
 		r.Response = &resp
 	}
-	if d.err != nil {
-		return store.IdempotencyRecord{}, fmt.Errorf("decode idempotency record: %w", d.err)
-	}
-	return r, nil
+	return wrapResult("decode idempotency record", r, d.err)
 }
 
 // ---- audit
@@ -549,10 +537,7 @@ func decodeAudit(it item) (store.AuditEntry, error) {
 	if len(e.Fields) == 0 {
 		e.Fields = nil
 	}
-	if d.err != nil {
-		return store.AuditEntry{}, fmt.Errorf("decode audit entry: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode audit entry", e, d.err)
 }
 
 // ---- rate limits
@@ -576,8 +561,5 @@ func decodeRateLimit(it item) (store.RateLimitCounter, error) {
 		Count:       int(d.num("count")),
 		ExpiresAt:   d.nanos(attrExpireNS),
 	}
-	if d.err != nil {
-		return store.RateLimitCounter{}, fmt.Errorf("decode rate-limit counter: %w", d.err)
-	}
-	return c, nil
+	return wrapResult("decode rate-limit counter", c, d.err)
 }

@@ -40,20 +40,14 @@ const (
 )
 
 func init() {
-	recordType(string(store.RecordJob), func(it item) (store.Record, error) {
-		j, err := decodeJob(it)
-		return store.Record{Job: &j}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.put(ctx, jobItem(*r.Job)) })
-	recordType(string(store.RecordApplication), func(it item) (store.Record, error) {
-		a, err := decodeApplication(it)
-		return store.Record{Application: &a}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.importApplication(ctx, *r.Application)
-	})
-	recordType(string(store.RecordReferral), func(it item) (store.Record, error) {
-		ref, err := decodeReferral(it)
-		return store.Record{Referral: &ref}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error { return s.importReferral(ctx, *r.Referral) })
+	recordOf(string(store.RecordJob), decodeJob, func(j *store.Job) store.Record { return store.Record{Job: j} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.put(ctx, jobItem(*r.Job)) })
+	recordOf(string(store.RecordApplication), decodeApplication, func(a *store.Application) store.Record { return store.Record{Application: a} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.importApplication(ctx, *r.Application)
+		})
+	recordOf(string(store.RecordReferral), decodeReferral, func(ref *store.Referral) store.Record { return store.Record{Referral: ref} },
+		func(s *Store, ctx context.Context, r store.Record) error { return s.importReferral(ctx, *r.Referral) })
 	indexTypes(typeApplicationIndex, typeReferralIndex)
 }
 
@@ -110,10 +104,7 @@ func decodeJob(it item) (store.Job, error) {
 		Archived:       d.flag("archived"),
 		SyncedAt:       d.time("synced_at"),
 	}
-	if d.err != nil {
-		return store.Job{}, fmt.Errorf("decode job: %w", d.err)
-	}
-	return j, nil
+	return wrapResult("decode job", j, d.err)
 }
 
 func applicationItem(a store.Application) item {
@@ -198,10 +189,7 @@ func decodeApplication(it item) (store.Application, error) {
 	default:
 		d.fail("history", "not a list")
 	}
-	if d.err != nil {
-		return store.Application{}, fmt.Errorf("decode application: %w", d.err)
-	}
-	return a, nil
+	return wrapResult("decode application", a, d.err)
 }
 
 func applicationIndexItem(a store.Application) item {
@@ -264,10 +252,7 @@ func decodeReferral(it item) (store.Referral, error) {
 		ErasedAt:      d.time("erased_at"),
 		Version:       d.num("version"),
 	}
-	if d.err != nil {
-		return store.Referral{}, fmt.Errorf("decode referral: %w", d.err)
-	}
-	return r, nil
+	return wrapResult("decode referral", r, d.err)
 }
 
 func referralIndexItem(r store.Referral) item {
@@ -285,19 +270,13 @@ func (s *Store) PutJob(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return fmt.Errorf("put job: %w", err)
 	}
-	if err := s.put(ctx, jobItem(j)); err != nil {
-		return fmt.Errorf("put job: %w", err)
-	}
-	return nil
+	return wrapOp("put job", s.put(ctx, jobItem(j)))
 }
 
 // GetJob implements store.Jobs.
 func (s *Store) GetJob(ctx context.Context, id string) (store.Job, error) {
 	j, _, err := s.getJob(ctx, id)
-	if err != nil {
-		return store.Job{}, fmt.Errorf("get job: %w", err)
-	}
-	return j, nil
+	return wrapResult("get job", j, err)
 }
 
 // getJob reads a job, returning the job and its item.
@@ -305,29 +284,13 @@ func (s *Store) getJob(ctx context.Context, id string) (store.Job, item, error) 
 	if id == "" {
 		return store.Job{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get job", jobKey(id))
-	if err != nil {
-		return store.Job{}, nil, err
-	}
-	j, err := decodeJob(it)
-	return j, it, err
+	return getRecord(ctx, s, "get job", jobKey(id), decodeJob)
 }
 
 // ListJobs implements store.Jobs with one consistent Query of the JOBS partition.
 func (s *Store) ListJobs(ctx context.Context) ([]store.Job, error) {
-	items, err := s.queryAll(ctx, kv.Query{PK: pkJobs, Prefix: "JOB#"})
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	out := make([]store.Job, 0, len(items))
-	for _, it := range items {
-		j, err := decodeJob(it)
-		if err != nil {
-			return nil, fmt.Errorf("list jobs: %w", err)
-		}
-		out = append(out, j)
-	}
-	return out, nil
+	out, err := queryAllOf(ctx, s, kv.Query{PK: pkJobs, Prefix: "JOB#"}, decodeJob)
+	return wrapResult("list jobs", out, err)
 }
 
 // openJob reads the job an application or referral is for at now:
@@ -375,41 +338,48 @@ func (s *Store) Apply(ctx context.Context, a store.Application, now time.Time) (
 	if err != nil {
 		return store.Application{}, false, fmt.Errorf("apply: %w", err)
 	}
+	return createForJob(ctx, s, "apply", a, a.JobID, now, applicationIndexItem(a), applicationItem(a),
+		store.ApplicationCounts(nil, &a, now), func() (store.Application, error) {
+			return s.findApplication(ctx, a.JobID, a.MemberID)
+		})
+}
+
+// createForJob is Apply and Refer: it stores rec, a new record for the job
+// jobID, as the items record and idx (its natural key) with the counters'
+// deltas. find reads the record holding the natural key.
+func createForJob[T any](ctx context.Context, s *Store, op string, rec T, jobID string, now time.Time, idx, record item, deltas map[string]int64, find func() (T, error)) (T, bool, error) {
+	var zero T
 	for attempt := 1; ; attempt++ {
-		first, err := s.findApplication(ctx, a.JobID, a.MemberID)
+		first, err := find()
 		switch {
 		case err == nil:
 			return first, false, nil
 		case !errors.Is(err, store.ErrNotFound):
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
-		open, err := s.openJob(ctx, a.JobID, now)
+		open, err := s.openJob(ctx, jobID, now)
 		if err != nil {
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
-		err = s.transact(ctx, "apply", append([]kv.Op{
-			putIfAbsent(applicationIndexItem(a)),
-			putIfAbsent(applicationItem(a)),
-			open,
-		}, counterOps(store.ApplicationCounts(nil, &a, now))...))
+		err = s.transact(ctx, op, append([]kv.Op{putIfAbsent(idx), putIfAbsent(record), open}, counterOps(deltas)...))
 		i, cur, failed := failedAt(err)
 		switch {
 		case !failed && err != nil:
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		case !failed:
-			return a, true, nil
+			return rec, true, nil
 		case i == 0:
 			// Another request by the same member won the race: the next
-			// round answers with its application.
+			// round answers with its record.
 			continue
 		case i == 1:
-			return store.Application{}, false, fmt.Errorf("apply: %w", &store.ConflictError{Field: "id"})
+			return zero, false, fmt.Errorf("%s: %w", op, &store.ConflictError{Field: "id"})
 		}
 		if err := jobCheckFailed(cur, now); err != nil {
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
 		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Application{}, false, fmt.Errorf("apply: %w", err)
+			return zero, false, fmt.Errorf("%s: %w", op, err)
 		}
 	}
 }
@@ -417,31 +387,20 @@ func (s *Store) Apply(ctx context.Context, a store.Application, now time.Time) (
 // GetApplication implements store.Jobs.
 func (s *Store) GetApplication(ctx context.Context, id string) (store.Application, error) {
 	a, _, err := s.getApplication(ctx, id)
-	if err != nil {
-		return store.Application{}, fmt.Errorf("get application: %w", err)
-	}
-	return a, nil
+	return wrapResult("get application", a, err)
 }
 
 func (s *Store) getApplication(ctx context.Context, id string) (store.Application, item, error) {
 	if id == "" {
 		return store.Application{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get application", applicationKey(id))
-	if err != nil {
-		return store.Application{}, nil, err
-	}
-	a, err := decodeApplication(it)
-	return a, it, err
+	return getRecord(ctx, s, "get application", applicationKey(id), decodeApplication)
 }
 
 // FindApplication implements store.Jobs: the natural-key item names the application.
 func (s *Store) FindApplication(ctx context.Context, jobID, memberID string) (store.Application, error) {
 	a, err := s.findApplication(ctx, jobID, memberID)
-	if err != nil {
-		return store.Application{}, fmt.Errorf("find application: %w", err)
-	}
-	return a, nil
+	return wrapResult("find application", a, err)
 }
 
 func (s *Store) findApplication(ctx context.Context, jobID, memberID string) (store.Application, error) {
@@ -462,17 +421,9 @@ func (s *Store) findApplication(ctx context.Context, jobID, memberID string) (st
 // ListApplicationsByJob implements store.Jobs with a Query on GSI1
 // (eventually consistent, as documented).
 func (s *Store) ListApplicationsByJob(ctx context.Context, jobID string, page store.Page) ([]store.Application, string, error) {
-	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: jobApplicationsPartition(jobID)}, page)
+	out, cursor, err := queryPageOf(ctx, s, kv.Query{Index: IndexGSI1, PK: jobApplicationsPartition(jobID)}, page, decodeApplication)
 	if err != nil {
 		return nil, "", fmt.Errorf("list applications by job: %w", err)
-	}
-	out := make([]store.Application, 0, len(items))
-	for _, it := range items {
-		a, err := decodeApplication(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list applications by job: %w", err)
-		}
-		out = append(out, a)
 	}
 	return out, cursor, nil
 }
@@ -485,7 +436,8 @@ func (s *Store) ListApplicationsByMember(ctx context.Context, memberID string) (
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.referencedItems(ctx, memberApplicationsPartition(memberID), "application_id", applicationKey)
+	items, err := s.referencedItems(ctx, kv.Query{PK: memberApplicationsPartition(memberID), Prefix: "JOB#"},
+		func(d *decoder) kv.Key { return applicationKey(d.str("application_id")) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -508,44 +460,21 @@ func (s *Store) ListApplicationsByMember(ctx context.Context, memberID string) (
 	return out, nil
 }
 
-// referencedItems reads the natural-key items of a member's partition (a
-// consistent Query of its JOB# items) and then, in one BatchGet, the
-// records they name by the attribute idAttr (nil where one is missing).
-func (s *Store) referencedItems(ctx context.Context, partition, idAttr string, recordKey func(string) kv.Key) ([]item, error) {
-	refs, err := s.queryAll(ctx, kv.Query{PK: partition, Prefix: "JOB#"})
-	if err != nil || len(refs) == 0 {
-		return nil, err
-	}
-	keys := make([]kv.Key, len(refs))
-	for i, ref := range refs {
-		keys[i] = recordKey((&decoder{it: ref}).str(idAttr))
-	}
-	return s.db.BatchGet(ctx, keys)
-}
-
 // MoveApplication implements store.Jobs as a compare-and-swap on version.
 func (s *Store) MoveApplication(ctx context.Context, id string, c store.StatusChange) (store.Application, error) {
 	const op = "move application"
-	for attempt := 1; ; attempt++ {
+	var moved store.Application
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getApplication(ctx, id)
 		if err != nil {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
-		moved, err := store.ApplyMove(old, c)
-		if err != nil {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
+		if moved, err = store.ApplyMove(old, c); err != nil {
+			return err
 		}
-		err = s.putVersion(ctx, applicationItem(moved), old.Version, store.ApplicationCounts(&old, &moved, s.now()))
-		if err == nil {
-			return moved, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Application{}, fmt.Errorf("%s: %w", op, err)
-		}
-	}
+		return s.putVersion(ctx, applicationItem(moved), old.Version, store.ApplicationCounts(&old, &moved, s.now()))
+	})
+	return wrapResult(op, moved, err)
 }
 
 // putVersion is a Put on condition that the stored item is at version,
@@ -595,41 +524,8 @@ func (s *Store) Refer(ctx context.Context, r store.Referral, now time.Time) (sto
 	if err != nil {
 		return store.Referral{}, false, fmt.Errorf("refer: %w", err)
 	}
-	for attempt := 1; ; attempt++ {
-		first, err := s.findReferral(ctx, r)
-		switch {
-		case err == nil:
-			return first, false, nil
-		case !errors.Is(err, store.ErrNotFound):
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-		open, err := s.openJob(ctx, r.JobID, now)
-		if err != nil {
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-		err = s.transact(ctx, "refer", append([]kv.Op{
-			putIfAbsent(referralIndexItem(r)),
-			putIfAbsent(referralItem(r)),
-			open,
-		}, counterOps(store.ReferralCounts(nil, &r, now))...))
-		i, cur, failed := failedAt(err)
-		switch {
-		case !failed && err != nil:
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		case !failed:
-			return r, true, nil
-		case i == 0:
-			continue // the next round answers with the first referral
-		case i == 1:
-			return store.Referral{}, false, fmt.Errorf("refer: %w", &store.ConflictError{Field: "id"})
-		}
-		if err := jobCheckFailed(cur, now); err != nil {
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Referral{}, false, fmt.Errorf("refer: %w", err)
-		}
-	}
+	return createForJob(ctx, s, "refer", r, r.JobID, now, referralIndexItem(r), referralItem(r),
+		store.ReferralCounts(nil, &r, now), func() (store.Referral, error) { return s.findReferral(ctx, r) })
 }
 
 // findReferral reads the referral holding r's natural key.
@@ -648,70 +544,46 @@ func (s *Store) findReferral(ctx context.Context, r store.Referral) (store.Refer
 // GetReferral implements store.Jobs.
 func (s *Store) GetReferral(ctx context.Context, id string) (store.Referral, error) {
 	r, _, err := s.getReferral(ctx, id)
-	if err != nil {
-		return store.Referral{}, fmt.Errorf("get referral: %w", err)
-	}
-	return r, nil
+	return wrapResult("get referral", r, err)
 }
 
 func (s *Store) getReferral(ctx context.Context, id string) (store.Referral, item, error) {
 	if id == "" {
 		return store.Referral{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get referral", referralKey(id))
-	if err != nil {
-		return store.Referral{}, nil, err
-	}
-	r, err := decodeReferral(it)
-	return r, it, err
+	return getRecord(ctx, s, "get referral", referralKey(id), decodeReferral)
 }
 
 // UpdateReferral implements store.Jobs as a compare-and-swap on version.
 func (s *Store) UpdateReferral(ctx context.Context, id string, update func(old store.Referral) (store.Referral, error)) (store.Referral, error) {
 	const op = "update referral"
-	for attempt := 1; ; attempt++ {
+	var next store.Referral
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getReferral(ctx, id)
 		if err == nil && !old.ErasedAt.IsZero() {
 			err = store.ErrNotFound
 		}
 		if err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
 		changed, err := update(old)
 		if err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
+			return err
 		}
-		next, err := store.ApplyReferralUpdate(old, changed, s.now())
-		if err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
+		if next, err = store.ApplyReferralUpdate(old, changed, s.now()); err != nil {
+			return err
 		}
-		err = s.putVersion(ctx, referralItem(next), old.Version, store.ReferralCounts(&old, &next, s.now()))
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Referral{}, fmt.Errorf("%s: %w", op, err)
-		}
-	}
+		return s.putVersion(ctx, referralItem(next), old.Version, store.ReferralCounts(&old, &next, s.now()))
+	})
+	return wrapResult(op, next, err)
 }
 
 // ListReferralsByJob implements store.Jobs with a Query on GSI1
 // (eventually consistent, as documented).
 func (s *Store) ListReferralsByJob(ctx context.Context, jobID string, page store.Page) ([]store.Referral, string, error) {
-	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: jobReferralsPartition(jobID)}, page)
+	out, cursor, err := queryPageOf(ctx, s, kv.Query{Index: IndexGSI1, PK: jobReferralsPartition(jobID)}, page, decodeReferral)
 	if err != nil {
 		return nil, "", fmt.Errorf("list referrals by job: %w", err)
-	}
-	out := make([]store.Referral, 0, len(items))
-	for _, it := range items {
-		r, err := decodeReferral(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list referrals by job: %w", err)
-		}
-		out = append(out, r)
 	}
 	return out, cursor, nil
 }
@@ -722,7 +594,8 @@ func (s *Store) ListReferralsByReferrer(ctx context.Context, memberID string) ([
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.referencedItems(ctx, referrerPartition(memberID), "referral_id", referralKey)
+	items, err := s.referencedItems(ctx, kv.Query{PK: referrerPartition(memberID), Prefix: "JOB#"},
+		func(d *decoder) kv.Key { return referralKey(d.str("referral_id")) })
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

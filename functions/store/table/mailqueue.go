@@ -66,10 +66,7 @@ func decodeQueuedMail(it item) (store.QueuedMail, error) {
 	} else {
 		d.fail("payload", "not binary")
 	}
-	if d.err != nil {
-		return store.QueuedMail{}, fmt.Errorf("decode queued mail: %w", d.err)
-	}
-	return m, nil
+	return wrapResult("decode queued mail", m, d.err)
 }
 
 // EnqueueMail implements store.MailQueue with one Put on condition that
@@ -79,14 +76,8 @@ func (s *Store) EnqueueMail(ctx context.Context, m store.QueuedMail) (store.Queu
 	if err != nil {
 		return store.QueuedMail{}, fmt.Errorf("enqueue mail: %w", err)
 	}
-	err = s.putNew(ctx, "enqueue mail", mailQueueItem(m))
-	if _, failed := conditionFailed(err); failed {
-		return store.QueuedMail{}, fmt.Errorf("enqueue mail: %w", &store.ConflictError{Field: "id"})
-	}
-	if err != nil {
-		return store.QueuedMail{}, fmt.Errorf("enqueue mail: %w", err)
-	}
-	return m, nil
+	err = failedAs(s.putNew(ctx, "enqueue mail", mailQueueItem(m)), &store.ConflictError{Field: "id"})
+	return wrapResult("enqueue mail", m, err)
 }
 
 // ClaimMail implements store.MailQueue: a consistent Query of the MAILQ
@@ -164,16 +155,10 @@ func (s *Store) RetryMail(ctx context.Context, m store.QueuedMail, at time.Time)
 		}
 		return fmt.Errorf("retry mail: %w", store.ErrPrecondition)
 	}
-	if err != nil {
-		return fmt.Errorf("retry mail: %w", err)
-	}
-	return nil
+	return wrapOp("retry mail", err)
 }
 
 // DeleteMail implements store.MailQueue.
 func (s *Store) DeleteMail(ctx context.Context, m store.QueuedMail) error {
-	if err := s.deleteExisting(ctx, "delete mail", mailQueueKey(m)); err != nil {
-		return fmt.Errorf("delete mail: %w", err)
-	}
-	return nil
+	return wrapOp("delete mail", s.deleteExisting(ctx, "delete mail", mailQueueKey(m)))
 }

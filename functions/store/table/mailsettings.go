@@ -15,12 +15,10 @@ const (
 )
 
 func init() {
-	recordType(string(store.RecordMailSettings), func(it item) (store.Record, error) {
-		ms, err := decodeMailSettings(it)
-		return store.Record{MailSettings: &ms}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, mailSettingsItem(*r.MailSettings))
-	})
+	recordOf(string(store.RecordMailSettings), decodeMailSettings, func(ms *store.MailSettings) store.Record { return store.Record{MailSettings: ms} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.put(ctx, mailSettingsItem(*r.MailSettings))
+		})
 }
 
 func mailSettingsItem(ms store.MailSettings) item {
@@ -48,10 +46,7 @@ func (s *Store) PutMailSettings(ctx context.Context, ms store.MailSettings) erro
 	if ms.UpdatedAt.IsZero() {
 		ms.UpdatedAt = s.now()
 	}
-	if err := s.put(ctx, mailSettingsItem(ms)); err != nil {
-		return fmt.Errorf("put mail settings: %w", err)
-	}
-	return nil
+	return wrapOp("put mail settings", s.put(ctx, mailSettingsItem(ms)))
 }
 
 // GetMailSettings implements store.MailSwitches.
@@ -64,8 +59,5 @@ func (s *Store) GetMailSettings(ctx context.Context) (store.MailSettings, error)
 		return store.MailSettings{}, fmt.Errorf("get mail settings: %w", err)
 	}
 	ms, err := decodeMailSettings(it)
-	if err != nil {
-		return store.MailSettings{}, fmt.Errorf("get mail settings: %w", err)
-	}
-	return ms, nil
+	return wrapResult("get mail settings", ms, err)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
-	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // CreateMember implements store.Members: the member item, its EMAIL# item and
@@ -42,10 +41,7 @@ func (s *Store) CreateMember(ctx context.Context, m store.Member) (store.Member,
 // GetMember implements store.Members.
 func (s *Store) GetMember(ctx context.Context, id string) (store.Member, error) {
 	m, _, err := s.getMember(ctx, id)
-	if err != nil {
-		return store.Member{}, fmt.Errorf("get member: %w", err)
-	}
-	return m, nil
+	return wrapResult("get member", m, err)
 }
 
 // GetMemberByEmail implements store.Members: EMAIL#<hash> names the member,
@@ -57,10 +53,7 @@ func (s *Store) GetMemberByEmail(ctx context.Context, email string) (store.Membe
 	m, err := s.getMemberByIndex(ctx, emailKey(email), func(m store.Member) bool {
 		return store.NormalizeEmail(m.Email) == store.NormalizeEmail(email)
 	})
-	if err != nil {
-		return store.Member{}, fmt.Errorf("get member by email: %w", err)
-	}
-	return m, nil
+	return wrapResult("get member by email", m, err)
 }
 
 // GetMemberByEmployeeNumber implements store.Members.
@@ -71,10 +64,7 @@ func (s *Store) GetMemberByEmployeeNumber(ctx context.Context, number string) (s
 	m, err := s.getMemberByIndex(ctx, numberKey(number), func(m store.Member) bool {
 		return m.EmployeeNumber == number
 	})
-	if err != nil {
-		return store.Member{}, fmt.Errorf("get member by employee number: %w", err)
-	}
-	return m, nil
+	return wrapResult("get member by employee number", m, err)
 }
 
 // getMemberByIndex follows an index item to its member. matches guards the
@@ -100,12 +90,7 @@ func (s *Store) getMember(ctx context.Context, id string) (store.Member, item, e
 	if id == "" {
 		return store.Member{}, nil, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get member", memberKey(id))
-	if err != nil {
-		return store.Member{}, nil, err
-	}
-	m, err := decodeMember(it)
-	return m, it, err
+	return getRecord(ctx, s, "get member", memberKey(id), decodeMember)
 }
 
 // UpdateMember implements store.Members as compare-and-swap on the version
@@ -113,32 +98,22 @@ func (s *Store) getMember(ctx context.Context, id string) (store.Member, item, e
 // re-read and re-applied. When the email or employee number changes, the old
 // index item is deleted and the new one claimed in the same transaction.
 func (s *Store) UpdateMember(ctx context.Context, id string, update func(old store.Member) (store.Member, error)) (store.Member, error) {
-	for attempt := 1; ; attempt++ {
+	var updated store.Member
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getMember(ctx, id)
 		if err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
+			return err
 		}
 		next, err := update(cloneMember(old))
 		if err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
+			return err
 		}
-		updated, err := store.ApplyUpdate(old, next, s.now())
-		if err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
+		if updated, err = store.ApplyUpdate(old, next, s.now()); err != nil {
+			return err
 		}
-		err = s.replaceMember(ctx, "update member", &old, updated)
-		if !errors.Is(err, errVersionChanged) {
-			if err != nil {
-				return store.Member{}, fmt.Errorf("update member: %w", err)
-			}
-			return updated, nil
-		}
-		// Someone else wrote first: wait a little, growing with the number of
-		// lost races, so a crowd of writers spreads out instead of colliding again.
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.Member{}, fmt.Errorf("update member: %w", err)
-		}
-	}
+		return s.replaceMember(ctx, "update member", &old, updated)
+	})
+	return wrapResult("update member", updated, err)
 }
 
 // errVersionChanged means the member item was not at the version read.
@@ -212,17 +187,9 @@ func (s *Store) ListMembersByStatus(ctx context.Context, status store.Status, pa
 	if !store.ValidStatus(status) {
 		return nil, "", fmt.Errorf("list members: %w", &store.ValidationError{Field: "status", Code: "unknown"})
 	}
-	items, cursor, err := s.queryPage(ctx, kv.Query{Index: IndexGSI1, PK: statusPartition(status)}, page)
+	out, cursor, err := queryPageOf(ctx, s, kv.Query{Index: IndexGSI1, PK: statusPartition(status)}, page, decodeMember)
 	if err != nil {
 		return nil, "", fmt.Errorf("list members: %w", err)
-	}
-	out := make([]store.Member, 0, len(items))
-	for _, it := range items {
-		m, err := decodeMember(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list members: %w", err)
-		}
-		out = append(out, m)
 	}
 	return out, cursor, nil
 }
@@ -253,14 +220,14 @@ func (s *Store) ListMembersByRole(ctx context.Context, role store.Role) ([]store
 // DeleteMember implements store.Members: the member item (at the version
 // read) and its index items go in one transaction.
 func (s *Store) DeleteMember(ctx context.Context, id string) error {
-	for attempt := 1; ; attempt++ {
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, _, err := s.getMember(ctx, id)
 		if err != nil {
-			return fmt.Errorf("delete member: %w", err)
+			return err
 		}
 		last, err := s.lastActive(ctx, id)
 		if err != nil {
-			return fmt.Errorf("delete member: %w", err)
+			return err
 		}
 		owned := kv.Or(kv.NotExists(), kv.Eq("member_id", id))
 		writes := []kv.Op{
@@ -278,16 +245,11 @@ func (s *Store) DeleteMember(ctx context.Context, id string) error {
 		writes = append(writes, forgetActivity(id, last)...)
 		err = s.transact(ctx, "delete member", writes)
 		if i, _, ok := failedAt(err); ok && (i == 0 || i == activity && last != "") {
-			if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-				return fmt.Errorf("delete member: %w", err)
-			}
-			continue
+			return errVersionChanged
 		}
-		if err != nil {
-			return fmt.Errorf("delete member: %w", err)
-		}
-		return nil
-	}
+		return err
+	})
+	return wrapOp("delete member", err)
 }
 
 func cloneMember(m store.Member) store.Member {

@@ -85,45 +85,35 @@ func (s *Store) putDelivery(ctx context.Context, d store.Delivery, cond kv.Cond)
 func reasonAttr(r store.SuppressionReason) string { return suppressionReasonAt + string(r) }
 
 func init() {
-	recordType(typeNewsletterSend, func(it item) (store.Record, error) {
-		s, err := decodeNewsletterSend(it)
-		return store.Record{NewsletterSend: &s}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		it, err := newsletterSendItem(*r.NewsletterSend)
-		if err != nil {
+	recordOf(typeNewsletterSend, decodeNewsletterSend, func(v *store.NewsletterSend) store.Record { return store.Record{NewsletterSend: v} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			it, err := newsletterSendItem(*r.NewsletterSend)
+			if err != nil {
+				return err
+			}
+			return s.put(ctx, it)
+		})
+	recordOf(typeDeliveryBatch, decodeDeliveryBatch, func(b *store.DeliveryBatch) store.Record { return store.Record{DeliveryBatch: b} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			it, err := deliveryBatchItem(*r.DeliveryBatch)
+			if err != nil {
+				return err
+			}
+			return s.put(ctx, it)
+		})
+	recordOf(typeDelivery, decodeDelivery, func(d *store.Delivery) store.Record { return store.Record{Delivery: d} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.putDelivery(ctx, *r.Delivery, nil)
+		})
+	recordOf(typeSuppression, decodeSuppression, func(sup *store.Suppression) store.Record { return store.Record{Suppression: sup} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.put(ctx, suppressionItem(*r.Suppression))
+		})
+	recordOf(typeEngagement, decodeEngagement, func(e *store.Engagement) store.Record { return store.Record{Engagement: e} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			_, err := s.recordEngagement(ctx, r.Engagement.Normalized(), nil)
 			return err
-		}
-		return s.put(ctx, it)
-	})
-	recordType(typeDeliveryBatch, func(it item) (store.Record, error) {
-		b, err := decodeDeliveryBatch(it)
-		return store.Record{DeliveryBatch: &b}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		it, err := deliveryBatchItem(*r.DeliveryBatch)
-		if err != nil {
-			return err
-		}
-		return s.put(ctx, it)
-	})
-	recordType(typeDelivery, func(it item) (store.Record, error) {
-		d, err := decodeDelivery(it)
-		return store.Record{Delivery: &d}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.putDelivery(ctx, *r.Delivery, nil)
-	})
-	recordType(typeSuppression, func(it item) (store.Record, error) {
-		sup, err := decodeSuppression(it)
-		return store.Record{Suppression: &sup}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.put(ctx, suppressionItem(*r.Suppression))
-	})
-	recordType(typeEngagement, func(it item) (store.Record, error) {
-		e, err := decodeEngagement(it)
-		return store.Record{Engagement: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		_, err := s.recordEngagement(ctx, r.Engagement.Normalized(), nil)
-		return err
-	})
+		})
 	indexTypes(typeMemberDelivery, typeFirstEngagement)
 }
 
@@ -152,11 +142,7 @@ func decodeNewsletterData(it item, v any) error {
 // errVersionChanged otherwise (a missing item included: the caller's
 // re-read then reports ErrNotFound).
 func (s *Store) putNewsletterAtVersion(ctx context.Context, it item, version int64) error {
-	err := s.write(ctx, kv.Put(it, kv.Eq("version", version)))
-	if _, failed := conditionFailed(err); failed {
-		return errVersionChanged
-	}
-	return err
+	return failedAs(s.write(ctx, kv.Put(it, kv.Eq("version", version))), errVersionChanged)
 }
 
 // ---- sends
@@ -196,67 +182,46 @@ func (s *Store) CreateNewsletterSend(ctx context.Context, send store.NewsletterS
 	if err != nil {
 		return store.NewsletterSend{}, fmt.Errorf("create newsletter send: %w", err)
 	}
-	err = s.putNew(ctx, "create newsletter send", it)
-	if _, failed := conditionFailed(err); failed {
-		err = &store.ConflictError{Field: "slug"}
-	}
-	if err != nil {
-		return store.NewsletterSend{}, fmt.Errorf("create newsletter send: %w", err)
-	}
-	return send, nil
+	err = failedAs(s.putNew(ctx, "create newsletter send", it), &store.ConflictError{Field: "slug"})
+	return wrapResult("create newsletter send", send, err)
 }
 
 // GetNewsletterSend implements store.Newsletters.
 func (s *Store) GetNewsletterSend(ctx context.Context, slug string) (store.NewsletterSend, error) {
 	send, err := s.getNewsletterSend(ctx, slug)
-	if err != nil {
-		return store.NewsletterSend{}, fmt.Errorf("get newsletter send: %w", err)
-	}
-	return send, nil
+	return wrapResult("get newsletter send", send, err)
 }
 
 func (s *Store) getNewsletterSend(ctx context.Context, slug string) (store.NewsletterSend, error) {
 	if slug == "" {
 		return store.NewsletterSend{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get newsletter send", newsletterSendKey(slug))
-	if err != nil {
-		return store.NewsletterSend{}, err
-	}
-	return decodeNewsletterSend(it)
+	return getDecoded(ctx, s, "get newsletter send", newsletterSendKey(slug), decodeNewsletterSend)
 }
 
 // UpdateNewsletterSend implements store.Newsletters as compare-and-swap on
 // the version attribute; a lost race is re-read and re-applied.
 func (s *Store) UpdateNewsletterSend(ctx context.Context, slug string, update func(old store.NewsletterSend) (store.NewsletterSend, error)) (store.NewsletterSend, error) {
-	for attempt := 1; ; attempt++ {
+	var next store.NewsletterSend
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, err := s.getNewsletterSend(ctx, slug)
 		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+			return err
 		}
 		n, err := update(cloneNewsletterSend(old))
 		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+			return err
 		}
-		next, err := store.ApplySendUpdate(old, n, s.now())
-		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+		if next, err = store.ApplySendUpdate(old, n, s.now()); err != nil {
+			return err
 		}
 		it, err := newsletterSendItem(next)
 		if err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
+			return err
 		}
-		err = s.putNewsletterAtVersion(ctx, it, old.Version)
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.NewsletterSend{}, fmt.Errorf("update newsletter send: %w", err)
-		}
-	}
+		return s.putNewsletterAtVersion(ctx, it, old.Version)
+	})
+	return wrapResult("update newsletter send", next, err)
 }
 
 func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
@@ -268,17 +233,9 @@ func cloneNewsletterSend(s store.NewsletterSend) store.NewsletterSend {
 // (GSI1PK = NEWSLETTERS): eventually consistent, so a send created a moment
 // ago may be missing. A company sends a few a month.
 func (s *Store) ListNewsletterSends(ctx context.Context) ([]store.NewsletterSend, error) {
-	items, err := s.queryAll(ctx, kv.Query{Index: IndexGSI1, PK: gsiSendsPartition})
+	out, err := queryAllOf(ctx, s, kv.Query{Index: IndexGSI1, PK: gsiSendsPartition}, decodeNewsletterSend)
 	if err != nil {
 		return nil, fmt.Errorf("list newsletter sends: %w", err)
-	}
-	out := make([]store.NewsletterSend, 0, len(items))
-	for _, it := range items {
-		send, err := decodeNewsletterSend(it)
-		if err != nil {
-			return nil, fmt.Errorf("list newsletter sends: %w", err)
-		}
-		out = append(out, send)
 	}
 	slices.SortFunc(out, func(a, b store.NewsletterSend) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Slug, b.Slug))
@@ -322,10 +279,7 @@ func deliveryItem(d store.Delivery) item {
 func decodeDelivery(it item) (store.Delivery, error) {
 	d := decoder{it: it}
 	out := store.Delivery{Slug: d.str("slug"), MemberID: d.str("member_id"), BatchID: d.str("batch_id"), ClaimedAt: d.time("claimed_at")}
-	if d.err != nil {
-		return store.Delivery{}, fmt.Errorf("decode delivery: %w", d.err)
-	}
-	return out, nil
+	return wrapResult("decode delivery", out, d.err)
 }
 
 // ClaimDeliveryBatch implements store.Newsletters. A batch of 1,000 cannot
@@ -342,10 +296,7 @@ func (s *Store) ClaimDeliveryBatch(ctx context.Context, b store.DeliveryBatch) (
 		return store.DeliveryBatch{}, fmt.Errorf("claim delivery batch: %w", err)
 	}
 	stored, err := s.claimDeliveryBatch(ctx, b)
-	if err != nil {
-		return store.DeliveryBatch{}, fmt.Errorf("claim delivery batch: %w", err)
-	}
-	return stored, nil
+	return wrapResult("claim delivery batch", stored, err)
 }
 
 func (s *Store) claimDeliveryBatch(ctx context.Context, b store.DeliveryBatch) (store.DeliveryBatch, error) {
@@ -460,21 +411,14 @@ func (s *Store) claimDelivery(ctx context.Context, d store.Delivery) (bool, erro
 // GetDeliveryBatch implements store.Newsletters.
 func (s *Store) GetDeliveryBatch(ctx context.Context, slug, id string) (store.DeliveryBatch, error) {
 	b, err := s.getDeliveryBatch(ctx, slug, id)
-	if err != nil {
-		return store.DeliveryBatch{}, fmt.Errorf("get delivery batch: %w", err)
-	}
-	return b, nil
+	return wrapResult("get delivery batch", b, err)
 }
 
 func (s *Store) getDeliveryBatch(ctx context.Context, slug, id string) (store.DeliveryBatch, error) {
 	if slug == "" || id == "" {
 		return store.DeliveryBatch{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get delivery batch", deliveryBatchKey(slug, id))
-	if err != nil {
-		return store.DeliveryBatch{}, err
-	}
-	return decodeDeliveryBatch(it)
+	return getDecoded(ctx, s, "get delivery batch", deliveryBatchKey(slug, id), decodeDeliveryBatch)
 }
 
 // UpdateDeliveryBatch implements store.Newsletters as compare-and-swap on
@@ -487,43 +431,36 @@ func (s *Store) UpdateDeliveryBatch(ctx context.Context, slug, id string, update
 		}
 		return store.ApplyBatchUpdate(old, n, s.now())
 	})
-	if err != nil {
-		return store.DeliveryBatch{}, fmt.Errorf("update delivery batch: %w", err)
-	}
-	return next, nil
+	return wrapResult("update delivery batch", next, err)
 }
 
 // updateDeliveryBatch is the compare-and-swap loop behind UpdateDeliveryBatch
 // and erasure; apply returns the batch to store (its Version already raised,
 // or unchanged for nothing to write).
 func (s *Store) updateDeliveryBatch(ctx context.Context, slug, id string, apply func(old store.DeliveryBatch) (store.DeliveryBatch, error)) (store.DeliveryBatch, error) {
-	for attempt := 1; ; attempt++ {
+	var next store.DeliveryBatch
+	err := retryRaces(ctx, 0, versionChanged, func() error {
 		old, err := s.getDeliveryBatch(ctx, slug, id)
 		if err != nil {
-			return store.DeliveryBatch{}, err
+			return err
 		}
-		next, err := apply(old)
-		if err != nil {
-			return store.DeliveryBatch{}, err
+		if next, err = apply(old); err != nil {
+			return err
 		}
 		if next.Version == old.Version {
-			return old, nil // nothing to write
+			next = old
+			return nil // nothing to write
 		}
 		it, err := deliveryBatchItem(next)
 		if err != nil {
-			return store.DeliveryBatch{}, err
+			return err
 		}
-		err = s.putNewsletterAtVersion(ctx, it, old.Version)
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, errVersionChanged) {
-			return store.DeliveryBatch{}, err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return store.DeliveryBatch{}, err
-		}
+		return s.putNewsletterAtVersion(ctx, it, old.Version)
+	})
+	if err != nil {
+		return store.DeliveryBatch{}, err
 	}
+	return next, nil
 }
 
 func cloneDeliveryBatch(b store.DeliveryBatch) store.DeliveryBatch {
@@ -537,19 +474,8 @@ func (s *Store) ListDeliveryBatches(ctx context.Context, slug string) ([]store.D
 	if slug == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: newsletterPartition(slug), Prefix: "BATCH#"})
-	if err != nil {
-		return nil, fmt.Errorf("list delivery batches: %w", err)
-	}
-	out := make([]store.DeliveryBatch, 0, len(items))
-	for _, it := range items {
-		b, err := decodeDeliveryBatch(it)
-		if err != nil {
-			return nil, fmt.Errorf("list delivery batches: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, nil
+	out, err := queryAllOf(ctx, s, kv.Query{PK: newsletterPartition(slug), Prefix: "BATCH#"}, decodeDeliveryBatch)
+	return wrapResult("list delivery batches", out, err)
 }
 
 // GetDelivery implements store.Newsletters.
@@ -557,15 +483,8 @@ func (s *Store) GetDelivery(ctx context.Context, slug, memberID string) (store.D
 	if slug == "" || memberID == "" {
 		return store.Delivery{}, fmt.Errorf("get delivery: %w", store.ErrNotFound)
 	}
-	it, err := s.getItem(ctx, "get delivery", deliveryKey(slug, memberID))
-	if err != nil {
-		return store.Delivery{}, fmt.Errorf("get delivery: %w", err)
-	}
-	d, err := decodeDelivery(it)
-	if err != nil {
-		return store.Delivery{}, fmt.Errorf("get delivery: %w", err)
-	}
-	return d, nil
+	d, err := getDecoded(ctx, s, "get delivery", deliveryKey(slug, memberID), decodeDelivery)
+	return wrapResult("get delivery", d, err)
 }
 
 // ---- suppressions
@@ -604,10 +523,7 @@ func decodeSuppression(it item) (store.Suppression, error) {
 			d.fail(reasonAttr(r), md.err.Error())
 		}
 	}
-	if d.err != nil {
-		return store.Suppression{}, fmt.Errorf("decode suppression: %w", d.err)
-	}
-	return sup, nil
+	return wrapResult("decode suppression", sup, d.err)
 }
 
 // Suppress implements store.Suppressions with one update that sets the
@@ -623,10 +539,7 @@ func (s *Store) Suppress(ctx context.Context, email string, reason store.Suppres
 	if _, failed := conditionFailed(err); failed {
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("suppress: %w", err)
-	}
-	return true, nil
+	return wrapResult("suppress", true, err)
 }
 
 // GetSuppression implements store.Suppressions.
@@ -642,10 +555,7 @@ func (s *Store) GetSuppression(ctx context.Context, email string) (store.Suppres
 	if err == nil && len(sup.Reasons) == 0 {
 		err = store.ErrNotFound // an item without reasons, left by an older Unsuppress
 	}
-	if err != nil {
-		return store.Suppression{}, fmt.Errorf("get suppression: %w", err)
-	}
-	return sup, nil
+	return wrapResult("get suppression", sup, err)
 }
 
 // FindSuppressions implements store.Suppressions with one consistent
@@ -761,10 +671,7 @@ func decodeEngagement(it item) (store.Engagement, error) {
 		EventID: d.str("event_id"), Type: store.EngagementType(d.str("kind")), Slug: d.str("slug"),
 		MemberID: d.str("member_id"), At: d.time("at"), URL: d.str("url"),
 	}
-	if d.err != nil {
-		return store.Engagement{}, fmt.Errorf("decode engagement: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode engagement", e, d.err)
 }
 
 // RecordEngagement implements store.Newsletters: the event's key holds its
@@ -821,17 +728,9 @@ func (s *Store) memberEngagement(ctx context.Context, memberID string) ([]store.
 	if memberID == "" {
 		return nil, nil
 	}
-	items, err := s.queryAll(ctx, kv.Query{PK: "MEMBER#" + memberID, Prefix: "ENGAGE#"})
+	out, err := queryAllOf(ctx, s, kv.Query{PK: "MEMBER#" + memberID, Prefix: "ENGAGE#"}, decodeEngagement)
 	if err != nil {
 		return nil, err
-	}
-	out := make([]store.Engagement, 0, len(items))
-	for _, it := range items {
-		e, err := decodeEngagement(it)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
 	}
 	return out, nil
 }

@@ -99,10 +99,7 @@ func (s *Store) CompleteIdempotency(ctx context.Context, key string, resp store.
 // ReleaseIdempotency implements store.Idempotency.
 func (s *Store) ReleaseIdempotency(ctx context.Context, key string) error {
 	err := s.deleteExisting(ctx, "release idempotency", idempotencyKey(key))
-	if err != nil {
-		return fmt.Errorf("release idempotency: %w", err)
-	}
-	return nil
+	return wrapOp("release idempotency", err)
 }
 
 // ---- audit
@@ -146,17 +143,9 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery, page store.Pa
 	if !q.To.IsZero() {
 		kq.To = sortTime(q.To)
 	}
-	items, cursor, err := s.queryPage(ctx, kq, page)
+	out, cursor, err := queryPageOf(ctx, s, kq, page, decodeAudit)
 	if err != nil {
 		return nil, "", fmt.Errorf("list audit: %w", err)
-	}
-	out := make([]store.AuditEntry, 0, len(items))
-	for _, it := range items {
-		e, err := decodeAudit(it)
-		if err != nil {
-			return nil, "", fmt.Errorf("list audit: %w", err)
-		}
-		out = append(out, e)
 	}
 	return out, cursor, nil
 }
@@ -182,8 +171,5 @@ func (s *Store) HitRateLimit(ctx context.Context, key string, window time.Durati
 	}
 	d := decoder{it: after}
 	n := d.num("count")
-	if d.err != nil {
-		return 0, fmt.Errorf("hit rate limit: %w", d.err)
-	}
-	return int(n), nil
+	return wrapResult("hit rate limit", int(n), d.err)
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
-	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // The leaver roster: one ROSTER#<hash of the employee number> item per entry
@@ -25,12 +24,10 @@ func rosterEmailKey(email string) kv.Key {
 }
 
 func init() {
-	recordType(string(store.RecordRoster), func(it item) (store.Record, error) {
-		e, err := decodeRoster(it)
-		return store.Record{Roster: &e}, err
-	}, func(s *Store, ctx context.Context, r store.Record) error {
-		return s.putRoster(ctx, "import roster entry", *r.Roster)
-	})
+	recordOf(string(store.RecordRoster), decodeRoster, func(e *store.RosterEntry) store.Record { return store.Record{Roster: e} },
+		func(s *Store, ctx context.Context, r store.Record) error {
+			return s.putRoster(ctx, "import roster entry", *r.Roster)
+		})
 	indexTypes(typeRosterEmailIndex)
 }
 
@@ -66,10 +63,7 @@ func decodeRoster(it item) (store.RosterEntry, error) {
 		Left:           d.str("left"),
 		ImportedAt:     d.time("imported_at"),
 	}
-	if d.err != nil {
-		return store.RosterEntry{}, fmt.Errorf("decode roster entry: %w", d.err)
-	}
-	return e, nil
+	return wrapResult("decode roster entry", e, d.err)
 }
 
 // PutRosterEntry implements store.Roster.
@@ -78,29 +72,20 @@ func (s *Store) PutRosterEntry(ctx context.Context, e store.RosterEntry) error {
 	if err != nil {
 		return fmt.Errorf("put roster entry: %w", err)
 	}
-	if err := s.putRoster(ctx, "put roster entry", e); err != nil {
-		return fmt.Errorf("put roster entry: %w", err)
-	}
-	return nil
+	return wrapOp("put roster entry", s.putRoster(ctx, "put roster entry", e))
 }
 
 // GetRosterEntry implements store.Roster.
 func (s *Store) GetRosterEntry(ctx context.Context, employeeNumber string) (store.RosterEntry, error) {
 	e, err := s.getRoster(ctx, employeeNumber)
-	if err != nil {
-		return store.RosterEntry{}, fmt.Errorf("get roster entry: %w", err)
-	}
-	return e, nil
+	return wrapResult("get roster entry", e, err)
 }
 
 // FindRosterByEmail implements store.Roster: ROSTEREMAIL#<hash> names the
 // employee number, then the entry is read; both reads are strongly consistent.
 func (s *Store) FindRosterByEmail(ctx context.Context, email string) (store.RosterEntry, error) {
 	e, err := s.findRosterByEmail(ctx, store.NormalizeEmail(email))
-	if err != nil {
-		return store.RosterEntry{}, fmt.Errorf("find roster entry by email: %w", err)
-	}
-	return e, nil
+	return wrapResult("find roster entry by email", e, err)
 }
 
 func (s *Store) findRosterByEmail(ctx context.Context, email string) (store.RosterEntry, error) {
@@ -126,11 +111,7 @@ func (s *Store) getRoster(ctx context.Context, number string) (store.RosterEntry
 	if number == "" {
 		return store.RosterEntry{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, "get roster entry", rosterKey(number))
-	if err != nil {
-		return store.RosterEntry{}, err
-	}
-	return decodeRoster(it)
+	return getDecoded(ctx, s, "get roster entry", rosterKey(number), decodeRoster)
 }
 
 // errRosterChanged means the stored entry no longer has the address read.
@@ -139,7 +120,8 @@ var errRosterChanged = errors.New("roster entry changed concurrently")
 // putRoster writes e over the entry with its employee number, for
 // PutRosterEntry and Import alike, retrying lost races.
 func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) error {
-	for attempt := 1; ; attempt++ {
+	changed := func(err error) bool { return errors.Is(err, errRosterChanged) }
+	return retryRaces(ctx, 0, changed, func() error {
 		var oldp *store.RosterEntry
 		old, err := s.getRoster(ctx, e.EmployeeNumber)
 		switch {
@@ -148,14 +130,8 @@ func (s *Store) putRoster(ctx context.Context, op string, e store.RosterEntry) e
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		err = s.replaceRoster(ctx, op, oldp, e)
-		if !errors.Is(err, errRosterChanged) {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
-	}
+		return s.replaceRoster(ctx, op, oldp, e)
+	})
 }
 
 // replaceRoster writes e over old (nil: no entry yet) on condition that the
@@ -200,7 +176,7 @@ func (s *Store) replaceRoster(ctx context.Context, op string, old *store.RosterE
 // transaction; a lost race reads again.
 func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) error {
 	const op = "delete roster entry"
-	for attempt := 1; ; attempt++ {
+	return retryRaces(ctx, 0, failedCondition, func() error {
 		old, err := s.getRoster(ctx, employeeNumber)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
@@ -211,12 +187,6 @@ func (s *Store) DeleteRosterEntry(ctx context.Context, employeeNumber string) er
 			writes = append(writes, kv.Delete(rosterEmailKey(email),
 				kv.Or(kv.NotExists(), kv.Eq("employee_number", old.EmployeeNumber))))
 		}
-		err = s.transact(ctx, op, writes)
-		if _, _, ok := failedAt(err); !ok {
-			return err
-		}
-		if err := waitctx.Sleep(ctx, casDelay(attempt)); err != nil {
-			return err
-		}
-	}
+		return s.transact(ctx, op, writes)
+	})
 }

@@ -18,14 +18,7 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) error {
 	if err := t.Validate(); err != nil {
 		return fmt.Errorf("create token: %w", err)
 	}
-	err := s.putNew(ctx, "create token", tokenItem(t))
-	if _, failed := conditionFailed(err); failed {
-		return fmt.Errorf("create token: %w", &store.ConflictError{Field: "hash"})
-	}
-	if err != nil {
-		return fmt.Errorf("create token: %w", err)
-	}
-	return nil
+	return wrapOp("create token", failedAs(s.putNew(ctx, "create token", tokenItem(t)), &store.ConflictError{Field: "hash"}))
 }
 
 // ConsumeToken implements store.Tokens: one UpdateItem sets used_at on
@@ -38,17 +31,11 @@ func (s *Store) ConsumeToken(ctx context.Context, hash string, purpose store.Tok
 	}
 	after, err := s.db.Write(ctx, kv.Update(tokenKey(hash), map[string]any{"used_at": timeString(now)}, nil, nil,
 		kv.And(kv.Exists(), kv.Eq("purpose", string(purpose)), kv.Gt(attrExpireNS, unixNano(now)), kv.Lacks("used_at"))))
-	if _, failed := conditionFailed(err); failed {
-		return store.Token{}, fmt.Errorf("consume token: %w", store.ErrNotFound)
-	}
 	if err != nil {
-		return store.Token{}, fmt.Errorf("consume token: %w", err)
+		return store.Token{}, fmt.Errorf("consume token: %w", failedAs(err, store.ErrNotFound))
 	}
 	t, err := decodeToken(after)
-	if err != nil {
-		return store.Token{}, fmt.Errorf("consume token: %w", err)
-	}
-	return t, nil
+	return wrapResult("consume token", t, err)
 }
 
 // ---- sessions
@@ -77,21 +64,14 @@ func (s *Store) GetSession(ctx context.Context, id string, now time.Time) (store
 	if err == nil && sess.Expired(now) {
 		err = store.ErrNotFound
 	}
-	if err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
-	return sess, nil
+	return wrapResult("get session", sess, err)
 }
 
 func (s *Store) getSession(ctx context.Context, op, id string) (store.Session, error) {
 	if id == "" {
 		return store.Session{}, store.ErrNotFound
 	}
-	it, err := s.getItem(ctx, op, sessionKey(id))
-	if err != nil {
-		return store.Session{}, err
-	}
-	return decodeSession(it)
+	return getDecoded(ctx, s, op, sessionKey(id), decodeSession)
 }
 
 // TouchSession implements store.Sessions. The session and its member-partition
@@ -121,10 +101,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, expiresAt, now time
 		// Deleted or expired between the read and the write.
 		return store.Session{}, fmt.Errorf("touch session: %w", store.ErrNotFound)
 	}
-	if err != nil {
-		return store.Session{}, fmt.Errorf("touch session: %w", err)
-	}
-	return sess, nil
+	return wrapResult("touch session", sess, err)
 }
 
 // DeleteSession implements store.Sessions.

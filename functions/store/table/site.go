@@ -33,10 +33,7 @@ func (s *Store) PutSiteDocument(ctx context.Context, doc store.SiteDocument) err
 		"data":      append([]byte{}, doc.Data...),
 		"synced_at": timeAttr(doc.SyncedAt),
 	})
-	if err := s.put(ctx, it); err != nil {
-		return fmt.Errorf("put site document: %w", err)
-	}
-	return nil
+	return wrapOp("put site document", s.put(ctx, it))
 }
 
 // GetSiteDocument implements store.SiteDocuments.
@@ -52,8 +49,5 @@ func (s *Store) GetSiteDocument(ctx context.Context) (store.SiteDocument, error)
 	} else {
 		d.fail("data", "not binary")
 	}
-	if d.err != nil {
-		return store.SiteDocument{}, fmt.Errorf("get site document: %w", d.err)
-	}
-	return doc, nil
+	return wrapResult("get site document", doc, d.err)
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/store"
 	kv "github.com/okaeri/okaeri/functions/store/item"
+	"github.com/okaeri/okaeri/functions/waitctx"
 )
 
 // Attribute and index names of the table.
@@ -104,6 +105,24 @@ func (s *Store) getItem(ctx context.Context, op string, k kv.Key) (item, error) 
 	return it, nil
 }
 
+// getRecord reads the item at k (ErrNotFound if there is none) and
+// returns it decoded, and as it is.
+func getRecord[T any](ctx context.Context, s *Store, op string, k kv.Key, decode func(item) (T, error)) (T, item, error) {
+	it, err := s.getItem(ctx, op, k)
+	if err != nil {
+		var zero T
+		return zero, nil, err
+	}
+	v, err := decode(it)
+	return v, it, err
+}
+
+// getDecoded is getRecord without the item.
+func getDecoded[T any](ctx context.Context, s *Store, op string, k kv.Key, decode func(item) (T, error)) (T, error) {
+	v, _, err := getRecord(ctx, s, op, k, decode)
+	return v, err
+}
+
 // putIfAbsent is a Put that fails if the key is taken.
 func putIfAbsent(it item) kv.Op { return kv.Put(it, kv.NotExists()) }
 
@@ -175,6 +194,32 @@ func conflictOf(err error, fields []string) error {
 	return fmt.Errorf("%w: %w", store.ErrPrecondition, err)
 }
 
+// wrapOp prefixes a failed operation's error with its name.
+func wrapOp(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// wrapResult is wrapOp for an operation with a result: v, or the zero
+// value when err is not nil.
+func wrapResult[T any](op string, v T, err error) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", op, err)
+	}
+	return v, nil
+}
+
+// failedAs is instead when err is a failed condition, err otherwise.
+func failedAs(err, instead error) error {
+	if _, failed := conditionFailed(err); failed {
+		return instead
+	}
+	return err
+}
+
 // putNew is a Put on condition that the key is free.
 func (s *Store) putNew(ctx context.Context, op string, it item) error {
 	return s.write(ctx, putIfAbsent(it))
@@ -182,11 +227,7 @@ func (s *Store) putNew(ctx context.Context, op string, it item) error {
 
 // deleteExisting deletes k, ErrNotFound if there was none.
 func (s *Store) deleteExisting(ctx context.Context, op string, k kv.Key) error {
-	err := s.write(ctx, kv.Delete(k, kv.Exists()))
-	if _, failed := conditionFailed(err); failed {
-		return store.ErrNotFound
-	}
-	return err
+	return failedAs(s.write(ctx, kv.Delete(k, kv.Exists())), store.ErrNotFound)
 }
 
 // queryPage reads one page of q for a store.Page: the cursor comes back
@@ -219,6 +260,56 @@ func (s *Store) queryAll(ctx context.Context, q kv.Query) ([]item, error) {
 	}
 }
 
+// referencedItems reads the list entries q finds (a consistent Query) and
+// then, in one BatchGet, the records they name (keyOf; nil where one is
+// missing).
+func (s *Store) referencedItems(ctx context.Context, q kv.Query, keyOf func(d *decoder) kv.Key) ([]item, error) {
+	refs, err := s.queryAll(ctx, q)
+	if err != nil || len(refs) == 0 {
+		return nil, err
+	}
+	keys := make([]kv.Key, len(refs))
+	for i, ref := range refs {
+		keys[i] = keyOf(&decoder{it: ref})
+	}
+	return s.db.BatchGet(ctx, keys)
+}
+
+// decodeAll decodes every item with decode.
+func decodeAll[T any](items []item, decode func(item) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		v, err := decode(it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// queryAllOf reads every item of q, decoded.
+func queryAllOf[T any](ctx context.Context, s *Store, q kv.Query, decode func(item) (T, error)) ([]T, error) {
+	items, err := s.queryAll(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(items, decode)
+}
+
+// queryPageOf is queryPage with the items decoded.
+func queryPageOf[T any](ctx context.Context, s *Store, q kv.Query, page store.Page, decode func(item) (T, error)) ([]T, string, error) {
+	items, cursor, err := s.queryPage(ctx, q, page)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := decodeAll(items, decode)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, cursor, nil
+}
+
 // casDelay spaces out the re-reads of a compare-and-swap that lost a race.
 // Losing means another writer succeeded, so the item is healthy: short
 // waits keep latency low, and the jitter keeps a crowd of writers from
@@ -232,3 +323,29 @@ func casDelay(attempt int) time.Duration {
 	}
 	return rand.N(ceiling + 1)
 }
+
+// retryRaces calls attempt until it returns an error that lost does not
+// count as a lost race (nil among them), waiting casDelay after each lost
+// one. A limit above 0 gives up after that many lost races in a row; 0
+// never does.
+func retryRaces(ctx context.Context, limit int, lost func(error) bool, attempt func() error) error {
+	for n := 1; limit == 0 || n <= limit; n++ {
+		err := attempt()
+		if !lost(err) {
+			return err
+		}
+		if err := waitctx.Sleep(ctx, casDelay(n)); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("lost %d races in a row", limit)
+}
+
+// failedCondition counts any failed condition as a lost race.
+func failedCondition(err error) bool {
+	_, _, ok := failedAt(err)
+	return ok
+}
+
+// versionChanged counts only errVersionChanged as a lost race.
+func versionChanged(err error) bool { return errors.Is(err, errVersionChanged) }
