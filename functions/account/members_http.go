@@ -109,7 +109,7 @@ var membersTmpl = sync.OnceValue(func() *template.Template {
 <p><button type="submit" class="button">{{.T.search}}</button> <a class="button button-secondary" href="{{.CSV}}">{{.T.csv}}</a></p>
 </form>
 {{if not .R.Members}}<p class="lead">{{if .Searched}}{{.T.none}}{{else}}{{.T.empty}}{{end}}</p>{{else}}
-<div class="table-scroll"><table class="stacked wrap">
+<div class="table-scroll"><table class="stacked names">
 <caption>{{.T.caption}} ({{len .R.Members}}{{if .Next}}+{{end}})</caption>
 <thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.email}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.years}}</th><th scope="col">{{.T.status}}</th></tr></thead>
 <tbody>{{range .R.Members}}<tr><td data-label="{{$.T.name}}"><a href="/hr/members/{{.ID}}"><b>{{.Name}}</b></a>{{if .Kana}}<br><small>{{.Kana}}</small>{{end}}</td><td data-label="{{$.T.email}}">{{.Email}}</td><td data-label="{{$.T.department}}">{{.Department}}</td><td data-label="{{$.T.years}}">{{.Joined}} – {{.Left}}</td><td data-label="{{$.T.status}}">{{index $.T (printf "st_%s" .Status)}}</td></tr>

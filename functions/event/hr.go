@@ -148,7 +148,7 @@ var hrEventsTmpl = sync.OnceValue(func() *template.Template {
 <h1>{{.T.events}}</h1>
 <p>{{.T.events_intro}}</p>
 {{if not .Events}}<p>{{.T.none_events}}</p>{{else}}
-<table class="stacked wrap"><caption>{{.T.events}} ({{len .Events}})</caption>
+<table class="stacked names"><caption>{{.T.events}} ({{len .Events}})</caption>
 <thead><tr><th scope="col">{{.T.event}}</th><th scope="col">{{.T.date}}</th><th scope="col">{{.T.capacity}}</th><th scope="col">{{.T.taken}}</th><th scope="col">{{.T.waiting}}</th></tr></thead>
 <tbody>{{range .Events}}<tr><td data-label="{{$.T.event}}"><a href="/hr/events/{{.ID}}">{{.Title}}</a></td><td data-label="{{$.T.date}}">{{.When}}</td><td data-label="{{$.T.capacity}}">{{.Capacity}}</td><td data-label="{{$.T.taken}}">{{.Taken}}</td><td data-label="{{$.T.waiting}}">{{.Waiting}}</td></tr>
 {{end}}</tbody></table>{{end}}
@@ -174,14 +174,14 @@ var hrEventTmpl = sync.OnceValue(func() *template.Template {
 <p><a class="button button-secondary" href="/hr/events/{{.R.Event.ID}}/rsvps.csv" download>{{.T.csv}}</a></p>
 <h2>{{.T.attendees}} ({{len .R.Attendees}})</h2>
 {{if not .R.Attendees}}<p>{{.T.none}}</p>{{else}}
-<table class="stacked wrap"><thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.at}}</th><th scope="col">{{.T.check}}</th></tr></thead>
+<table class="stacked names"><thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.at}}</th><th scope="col">{{.T.check}}</th></tr></thead>
 <tbody>{{range .R.Attendees}}<tr id="m-{{.MemberID}}"><td data-label="{{$.T.name}}">{{if .Name}}{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}{{else}}{{$.T.erased}}{{end}}</td><td data-label="{{$.T.department}}">{{.Department}}</td><td data-label="{{$.T.guests}}">{{.Guests}}</td><td data-label="{{$.T.at}}">{{call $.Time .CreatedAt}}</td>
 <td data-label="{{$.T.check}}">{{if .AttendedAt.IsZero}}<form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="true"><button type="submit" class="button">{{$.T.checkin}}</button></form>
 {{else}}✓ {{call $.Time .AttendedAt}} <form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="false"><button type="submit" class="button button-secondary">{{$.T.undo}}</button></form>{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}
 <h2>{{.T.waitlist}} ({{len .R.Waitlist}})</h2>
 {{if not .R.Waitlist}}<p>{{.T.none}}</p>{{else}}
-<table class="stacked wrap"><thead><tr><th scope="col">{{.T.position}}</th><th scope="col">{{.T.name}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.at}}</th></tr></thead>
+<table class="stacked names"><thead><tr><th scope="col">{{.T.position}}</th><th scope="col">{{.T.name}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.at}}</th></tr></thead>
 <tbody>{{range .R.Waitlist}}<tr><td data-label="{{$.T.position}}">{{if .Position}}{{.Position}}{{end}}</td><td data-label="{{$.T.name}}">{{if .Name}}{{.Name}}{{else}}{{$.T.erased}}{{end}}</td><td data-label="{{$.T.guests}}">{{.Guests}}</td><td data-label="{{$.T.status}}">{{if eq .Status "offered"}}{{call $.Offered .OfferExpiresAt}}{{else}}{{$.T.waitlisted}}{{end}}</td><td data-label="{{$.T.at}}">{{call $.Time .CreatedAt}}</td></tr>
 {{end}}</tbody></table>{{end}}
 <h2>{{.T.others}} ({{len .R.Others}})</h2>

@@ -199,7 +199,7 @@ const hrFoot = `</div>`
 
 // The tables are partials shared by the pages.
 const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applications}}</p>{{else}}
-<div class="table-scroll"><table class="stacked wrap"><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
+<div class="table-scroll"><table class="stacked names"><caption>{{.T.applications_of}} ({{len .Apps}})</caption>
 <thead><tr><th scope="col">{{.T.applicant}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.applied}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.resume}}</th><th scope="col">{{.T.updated}}</th></tr></thead>
 <tbody>{{range .Apps}}<tr id="application-{{.ID}}">
 <td data-label="{{$.T.applicant}}"><a href="/hr/applications/{{.ID}}">{{if .Applicant.ID}}{{.Applicant.Name}}{{else}}{{$.T.erased}}{{end}}</a></td>
@@ -228,7 +228,7 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
 <p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
-<div class="table-scroll"><table class="stacked wrap"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
+<div class="table-scroll"><table class="stacked names"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
 {{range .Statuses}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">{{.T.total}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
 <tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
