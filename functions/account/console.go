@@ -12,6 +12,7 @@ import (
 
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
+	"golang.org/x/text/width"
 )
 
 // HR's console home (/hr/): what needs doing now, then the numbers. Every
@@ -364,14 +365,14 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 
 // fitLabel is a name shortened to one line of a chart (chartWidth at the
 // charts' 13-unit type): a wide (CJK) character counts 13 units, any other
-// 7.5; a cut name ends in "…".
+// 7.5 (golang.org/x/text/width); a cut name ends in "…".
 func fitLabel(s string) string {
 	const room = 2 * (chartWidth - 16) // in half units
 	used := 0
 	r := []rune(s)
 	for i, c := range r {
 		w := 15
-		if c >= 0x1100 && (c <= 0x115f || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6)) {
+		if k := width.LookupRune(c).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth {
 			w = 26
 		}
 		if used+w > room {
