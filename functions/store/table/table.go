@@ -207,7 +207,7 @@ func wrapOp(op string, err error) error {
 func wrapResult[T any](op string, v T, err error) (T, error) {
 	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("%s: %w", op, err)
+		return zero, wrapOp(op, err)
 	}
 	return v, nil
 }
