@@ -111,9 +111,9 @@ var ownFeatures = map[string][]string{
 }
 
 // markdown are the functions that render Markdown, and so link goldmark:
-// account, which renders bios when profiles are saved. Newsletters are
-// rendered by `okaeri sync`.
-var markdown = map[string]bool{"account": true}
+// directory, which owns profiles and renders bios when they are saved.
+// Newsletters are rendered by `okaeri sync`.
+var markdown = map[string]bool{"directory": true}
 
 // yamlWriters are the functions that write YAML, and so may link
 // gopkg.in/yaml.v3: cms, which serves Decap's config.yml. None reads any.

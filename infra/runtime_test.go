@@ -441,10 +441,10 @@ func TestMissingSessionKeysFailInit(t *testing.T) {
 	}
 }
 
-// A bio is rendered by the function that saves it: the accounts function
-// stores its HTML, and the directory function, which links no Markdown
-// renderer, shows that HTML as it is, on the same store.
-func TestAccountRendersBiosTheDirectoryShows(t *testing.T) {
+// A bio is rendered by the function that saves it, the directory
+// function, which owns profiles; the accounts function (login) serves no
+// profile route and links no Markdown renderer (TestFunctionImports).
+func TestDirectoryRendersBiosWhenSaved(t *testing.T) {
 	t.Parallel()
 	env, db := baseEnv(t, "account")
 	token := seedLogin(t, env, db)
@@ -455,8 +455,16 @@ func TestAccountRendersBiosTheDirectoryShows(t *testing.T) {
 		t.Fatalf("no session cookie: %v", login.Cookies)
 	}
 	cookie := session.Name + "=" + session.Value
-	save := invoke(t, p, request("PATCH", "/api/me", "", `{"bio":"Go と **AWS**。詳しくはhttps://example.jp/blog を。<script>alert(1)</script>[x](javascript:alert(1))",`+
-		`"consent_directory":true,"visible":["bio"]}`, cookie))
+	body := `{"bio":"Go と **AWS**。詳しくはhttps://example.jp/blog を。<script>alert(1)</script>[x](javascript:alert(1))",` +
+		`"consent_directory":true,"visible":["bio"]}`
+	if r := invoke(t, p, request("PATCH", "/api/me/profile", "", body, cookie)); r.StatusCode != http.StatusNotFound {
+		t.Errorf("the accounts function answered a profile save with %d, want 404 (profiles are the directory's)", r.StatusCode)
+	}
+	p.Stop() // the bolt file is the directory's now
+
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "AWS_LAMBDA_FUNCTION_NAME=") })
+	d := start(t, "directory", append(env, "AWS_LAMBDA_FUNCTION_NAME=okaeri-test-directory"))
+	save := invoke(t, d, request("PATCH", "/api/me/profile", "", body, cookie))
 	if save.StatusCode != http.StatusOK {
 		t.Fatalf("save the profile: status %d: %s", save.StatusCode, save.Body)
 	}
@@ -469,10 +477,6 @@ func TestAccountRendersBiosTheDirectoryShows(t *testing.T) {
 		strings.Contains(html, "<script") || strings.Contains(html, "javascript:") {
 		t.Fatalf("stored bio HTML %q", html)
 	}
-	p.Stop() // the bolt file is the directory's now
-
-	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "AWS_LAMBDA_FUNCTION_NAME=") })
-	d := start(t, "directory", append(env, "AWS_LAMBDA_FUNCTION_NAME=okaeri-test-directory"))
 	list := invoke(t, d, request("GET", "/api/directory", "", "", cookie))
 	var dir struct {
 		Members []account.DirectoryEntry `json:"members"`

@@ -63,9 +63,9 @@ type Config struct {
 
 	// RenderBio turns a bio's Markdown into sanitized HTML when a member
 	// saves it, to be stored beside it (store.Profile.BioHTML): bio.Render,
-	// which functions/app sets, so that only the functions that save
-	// profiles link goldmark and the directory renders nothing. nil
-	// refuses to save a bio.
+	// which only what saves profiles sets (the directory function, which
+	// owns the profile, and the okaeri command), so that no other function
+	// links goldmark. nil refuses to save a bio.
 	RenderBio func(md string) string
 }
 

@@ -409,7 +409,7 @@ func TestBiosAreRenderedWhenSaved(t *testing.T) {
 		}
 		return rec
 	}
-	serve("PATCH", "/api/me", `{"bio":"**Go** と AWS。[ブログ](https://example.net/blog) <script>alert(1)</script> [x](javascript:alert(1))","visible":["bio"]}`)
+	serve("PATCH", "/api/me/profile", `{"bio":"**Go** と AWS。[ブログ](https://example.net/blog) <script>alert(1)</script> [x](javascript:alert(1))","visible":["bio"]}`)
 	hidden := "非公開の経歴"
 	if _, err := f.s.UpdateProfile(ctx, b.ID, ProfileInput{Bio: &hidden, Visible: []string{"company"}}); err != nil {
 		t.Fatal(err)
@@ -456,7 +456,7 @@ func TestBiosAreRenderedWhenSaved(t *testing.T) {
 
 	// An edit renders again; clearing the bio clears its HTML.
 	f.s.Config.RenderBio = bio.Render
-	serve("PATCH", "/api/me", `{"bio":"*新しい*自己紹介"}`)
+	serve("PATCH", "/api/me/profile", `{"bio":"*新しい*自己紹介"}`)
 	if page := serve("GET", "/members/directory/", "").Body.String(); !strings.Contains(page, "<p><em>新しい</em>自己紹介</p>") || strings.Contains(page, "ブログ") {
 		t.Errorf("the edited bio is not shown:\n%s", page)
 	}

@@ -122,7 +122,7 @@ func TestDirectoryDefaultsKeepTheConsentsPromise(t *testing.T) {
 	if !strings.Contains(page, "名簿にほかに何を表示するか選んでください") || !strings.Contains(page, `name="visible" value="department"`) {
 		t.Fatalf("the profile does not ask what to show:\n%s", page)
 	}
-	if rec := c.post("/api/me", url.Values{"visible_set": {"true"}, "visible": {"department", "years"}}); rec.Code != http.StatusSeeOther {
+	if rec := c.post("/api/me/profile", url.Values{"visible_set": {"true"}, "visible": {"department", "years"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("keep: %d %s", rec.Code, rec.Body)
 	}
 	if page := c.get("/members/profile/", "text/html").Body.String(); strings.Contains(page, "名簿にほかに何を表示するか") {

@@ -125,11 +125,11 @@ func TestMembersHome(t *testing.T) {
 		t.Errorf("profile after kana and company: %v", profile)
 	}
 	// The visit times are the server's: the profile form cannot set them.
-	req := httptest.NewRequest("POST", "/api/me", strings.NewReader(`{"previousVisitAt":"2000-01-01T00:00:00Z"}`))
+	req := httptest.NewRequest("POST", "/api/me/profile", strings.NewReader(`{"previousVisitAt":"2000-01-01T00:00:00Z"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(cookie)
 	rec := httptest.NewRecorder()
-	Handler{S: f.s}.Routes()["POST /api/me"].ServeHTTP(rec, req)
+	Handler{S: f.s}.Routes()["POST /api/me/profile"].ServeHTTP(rec, req)
 	if after, _ := f.s.Store.GetMember(ctx, aoki.ID); !after.PreviousVisitAt.Equal(first.LastVisitAt) {
 		t.Errorf("a visit time posted to the profile (%d) changed it: %v", rec.Code, after.PreviousVisitAt)
 	}

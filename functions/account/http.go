@@ -22,8 +22,8 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/login/callback":                http.HandlerFunc(h.callback),
 		"POST /api/logout":                        http.HandlerFunc(h.logout),
 		"GET /api/me":                             h.member(h.getMe),
-		"PATCH /api/me":                           h.member(h.patchMe),
-		"POST /api/me":                            h.member(h.patchMe), // the profile form (HTML forms cannot PATCH)
+		"PATCH /api/me/profile":                   h.member(h.patchMe),
+		"POST /api/me/profile":                    h.member(h.patchMe), // the profile form (HTML forms cannot PATCH)
 		"GET /api/me/export":                      h.member(h.export),
 		"GET /api/me/home":                        h.member(h.meHome),
 		"GET /api/me/email/verify":                linkPage("/api/me/email/verify", "link.change"),

@@ -73,9 +73,9 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
 {{if .Unblocked}}<p class="notice" role="status">{{.T.unblocked}}</p>{{end}}
 {{if .Step}}<section class="notice step" aria-labelledby="step-title"><h2 id="step-title">{{.T.step_title}}</h2><p>{{.T.step_body}}</p>
-<form method="post" action="/api/me" class="step-actions"><input type="hidden" name="visible_set" value="true">{{range .Visible}}{{if .On}}<input type="hidden" name="visible" value="{{.Name}}">{{end}}{{end}}
+<form method="post" action="/api/me/profile" class="step-actions"><input type="hidden" name="visible_set" value="true">{{range .Visible}}{{if .On}}<input type="hidden" name="visible" value="{{.Name}}">{{end}}{{end}}
 <a class="button" href="#visible">{{.T.step_choose}}</a> <button type="submit" class="button button-secondary">{{.T.step_keep}}</button></form></section>{{end}}
-<form method="post" action="/api/me" class="form stack">
+<form method="post" action="/api/me/profile" class="form stack">
 <fieldset><legend>{{.T.basics}}</legend>
 <div class="field"><label for="name">{{.T.name}}</label><input id="name" name="name" value="{{.M.Name}}" required maxlength="100" autocomplete="name"></div>
 <div class="field"><label for="kana">{{.T.kana}}</label><input id="kana" name="kana" value="{{.M.Kana}}" maxlength="100"></div>

@@ -109,7 +109,7 @@ func (h Handler) getMe(w http.ResponseWriter, r *http.Request, m store.Member) {
 	httpapi.WriteJSON(w, http.StatusOK, h.S.meView(m))
 }
 
-// ProfileInput is PATCH /api/me: absent fields stay as they are.
+// ProfileInput is PATCH /api/me/profile: absent fields stay as they are.
 type ProfileInput struct {
 	Name      *string `json:"name"`
 	Kana      *string `json:"kana"`

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
-	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/app/core"
 	"github.com/okaeri/okaeri/functions/app/events"
 	"github.com/okaeri/okaeri/functions/app/jobs"
@@ -74,10 +73,6 @@ func FromCore(ctx context.Context, c *core.Core, opt Options) (*App, error) {
 	if a.Newsletters, err = newsletters.New(c); err != nil {
 		return nil, err
 	}
-	// Profiles are saved here, so bios are rendered here, once, when saved
-	// (functions/account/bio); the directory shows the stored HTML and
-	// does not link goldmark.
-	a.Accounts.Config.RenderBio = bio.Render
 	// Erasure and export reach every feature's data.
 	a.Accounts.Erasers = append(a.Accounts.Erasers, a.Jobs, a.Events, a.Newsletters)
 	a.Accounts.Exporters = append(a.Accounts.Exporters, a.Events, a.Jobs, a.Newsletters)

@@ -186,7 +186,7 @@ func TestAccountJourney(t *testing.T) {
 	setValue(t, ctx, `#bio`, "**UI デザイン**を担当しています。作品は [ひだまり](https://example.com/hidamari) に。")
 	check(t, ctx, `#visible-company`, true)
 	check(t, ctx, `#visible-bio`, true)
-	clickAndWait(t, ctx, `form.stack[action="/api/me"] button[type=submit]`)
+	clickAndWait(t, ctx, `form.stack[action="/api/me/profile"] button[type=submit]`)
 	if u := location(t, ctx); u.Path != "/members/profile/" || !strings.Contains(bodyText(t, ctx), "保存しました") {
 		t.Fatalf("after saving the profile: %s", u)
 	}

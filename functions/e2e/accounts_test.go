@@ -283,7 +283,7 @@ func TestAccountJourney(t *testing.T) {
 	}
 
 	// Edit the profile: shown fields, a bio with a link and raw HTML.
-	r = p.do("PATCH", "/api/me", map[string]any{"company": "ミライ工房", "role": "エンジニアリングマネージャー",
+	r = p.do("PATCH", "/api/me/profile", map[string]any{"company": "ミライ工房", "role": "エンジニアリングマネージャー",
 		"bio":    "Go と **AWS** が好きです。[ブログ](https://example.net/blog) <script>alert(1)</script>",
 		"skills": "Go, AWS、Hugo", "open_to_sidework": true, "visible": []string{"company", "bio", "skills", "open_to"}}, auth...)
 	if r.StatusCode != 200 || !strings.Contains(r.body, `**AWS**`) {

@@ -91,7 +91,7 @@ func TestAttacks(t *testing.T) {
 func attackAdminByEmailChange(t *testing.T, a *attacks) {
 	const mine = "climber@example.org"
 	auth, id := a.approvedMember(mine)
-	if r := a.do("PATCH", "/api/me", map[string]string{"email": bossAddr}, auth...); r.StatusCode != 200 {
+	if r := a.do("PATCH", "/api/me/profile", map[string]string{"email": bossAddr}, auth...); r.StatusCode != 200 {
 		t.Fatalf("ask for the change: %d %s", r.StatusCode, r.body)
 	}
 	// The member reads that mailbox and confirms: the address changes ...
@@ -146,7 +146,7 @@ func attackEmailChangeBinding(t *testing.T, a *attacks) {
 	const old, addrA, addrB = "mover@example.org", "mover.a@example.org", "mover.b@example.org"
 	auth, _ := a.approvedMember(old)
 	for _, addr := range []string{addrA, addrB} {
-		if r := a.do("PATCH", "/api/me", map[string]string{"email": addr}, auth...); r.StatusCode != 200 {
+		if r := a.do("PATCH", "/api/me/profile", map[string]string{"email": addr}, auth...); r.StatusCode != 200 {
 			t.Fatalf("change to %s: %d %s", addr, r.StatusCode, r.body)
 		}
 	}
@@ -203,7 +203,7 @@ func attackEmailChangeTaken(t *testing.T, a *attacks) {
 	const mine, free = "prober@example.org", "prober.free@example.org"
 	auth, _ := a.approvedMember(mine)
 	answer := func(addr string) (int, string) {
-		r := a.do("PATCH", "/api/me", map[string]string{"email": addr}, auth...)
+		r := a.do("PATCH", "/api/me/profile", map[string]string{"email": addr}, auth...)
 		return r.StatusCode, strings.ReplaceAll(r.body, addr, "ADDRESS")
 	}
 	takenStatus, taken := answer(admin)
@@ -530,13 +530,13 @@ func attackStrictBodies(t *testing.T, a *attacks) {
 		{"U+200B in a name", "POST", "/api/register", reg("strict-zw@example.org", func(m map[string]any) { m["name"] = "山田\u200b花子" }), "", "name", []string{"strict-zw@example.org"}},
 		{"a BOM in a name", "POST", "/api/register", reg("strict-bom@example.org", func(m map[string]any) { m["name"] = "\ufeff山田 花子" }), "", "name", []string{"strict-bom@example.org"}},
 		{"invalid UTF-8 in a form", "POST", "/api/register", []byte("email=strict-form%40example.org&name=%FF%FE&privacy=on"), "application/x-www-form-urlencoded", "name", []string{"strict-form@example.org"}},
-		{"the profile: duplicate keys", "PATCH", "/api/me", []byte(`{"company":"一","company":"二"}`), "", "company", nil},
-		{"the profile: duplicate email keys", "PATCH", "/api/me", []byte(`{"email":"strict-dup1@example.org","email":"strict-dup2@example.org"}`), "", "email", []string{"strict-dup1@example.org", "strict-dup2@example.org"}},
-		{"the profile: invalid UTF-8", "PATCH", "/api/me", []byte("{\"bio\":\"\xc3\x28\"}"), "", "bio", nil},
-		{"the profile: trailing data", "PATCH", "/api/me", []byte(`{"company":"一"}{"company":"二"}`), "", "", nil},
-		{"the profile: a number for a string", "PATCH", "/api/me", []byte(`{"company":7}`), "", "company", nil},
-		{"the profile: U+202E in a name", "PATCH", "/api/me", jsonOf(map[string]string{"name": "山田\u202e子花"}), "", "name", nil},
-		{"the profile: U+200B in a name", "PATCH", "/api/me", jsonOf(map[string]string{"name": "山田\u200b花子"}), "", "name", nil},
+		{"the profile: duplicate keys", "PATCH", "/api/me/profile", []byte(`{"company":"一","company":"二"}`), "", "company", nil},
+		{"the profile: duplicate email keys", "PATCH", "/api/me/profile", []byte(`{"email":"strict-dup1@example.org","email":"strict-dup2@example.org"}`), "", "email", []string{"strict-dup1@example.org", "strict-dup2@example.org"}},
+		{"the profile: invalid UTF-8", "PATCH", "/api/me/profile", []byte("{\"bio\":\"\xc3\x28\"}"), "", "bio", nil},
+		{"the profile: trailing data", "PATCH", "/api/me/profile", []byte(`{"company":"一"}{"company":"二"}`), "", "", nil},
+		{"the profile: a number for a string", "PATCH", "/api/me/profile", []byte(`{"company":7}`), "", "company", nil},
+		{"the profile: U+202E in a name", "PATCH", "/api/me/profile", jsonOf(map[string]string{"name": "山田\u202e子花"}), "", "name", nil},
+		{"the profile: U+200B in a name", "PATCH", "/api/me/profile", jsonOf(map[string]string{"name": "山田\u200b花子"}), "", "name", nil},
 	}
 	meBefore := a.me(auth)
 	before := a.snapshot()
@@ -624,8 +624,8 @@ func attackBodyLimit(t *testing.T, a *attacks) {
 		{"a registration one byte over", "POST", "/api/register", "application/json", `{"email":"toolarge@example.org","name":"`, httpapi.MaxBodyBytes + 1, nil},
 		{"a registration of 1 GB", "POST", "/api/register", "application/json", `{"email":"toolarge@example.org","name":"`, 1 << 30, nil},
 		{"a login form of 10 MB", "POST", "/api/login", "application/x-www-form-urlencoded", "email=toolarge%40example.org&x=", 10 << 20, nil},
-		{"a profile of 10 MB", "PATCH", "/api/me", "application/json", `{"company":"`, 10 << 20, auth},
-		{"a profile of 10 MB with an Idempotency-Key", "PATCH", "/api/me", "application/json", `{"company":"`, 10 << 20, append([]string{"Idempotency-Key", "too-large"}, auth...)},
+		{"a profile of 10 MB", "PATCH", "/api/me/profile", "application/json", `{"company":"`, 10 << 20, auth},
+		{"a profile of 10 MB with an Idempotency-Key", "PATCH", "/api/me/profile", "application/json", `{"company":"`, 10 << 20, append([]string{"Idempotency-Key", "too-large"}, auth...)},
 	} {
 		resp, took, err := a.rawRequest(c.method, c.path, c.length, c.prefix, append([]string{"Content-Type", c.ctype}, c.hdr...)...)
 		if err != nil {
@@ -742,12 +742,12 @@ func attackIdempotency(t *testing.T, a *attacks) {
 	authB, idB := a.approvedMember("idem.b@example.org")
 	const key = "attack-key-1"
 	body := map[string]string{"company": "重複商事"}
-	rA := a.do("PATCH", "/api/me", body, append(authA, "Idempotency-Key", key)...)
+	rA := a.do("PATCH", "/api/me/profile", body, append(authA, "Idempotency-Key", key)...)
 	if rA.StatusCode != 200 || !strings.Contains(rA.body, idA) {
 		t.Fatalf("A: %d %s", rA.StatusCode, rA.body)
 	}
 	// B, same key and body: B's own request runs, A's answer is not replayed.
-	rB := a.do("PATCH", "/api/me", body, append(authB, "Idempotency-Key", key)...)
+	rB := a.do("PATCH", "/api/me/profile", body, append(authB, "Idempotency-Key", key)...)
 	if rB.StatusCode != 200 || !strings.Contains(rB.body, idB) || strings.Contains(rB.body, idA) || strings.Contains(rB.body, "idem.a@") {
 		t.Errorf("B with A's key: %d %s", rB.StatusCode, rB.body)
 	}
@@ -756,7 +756,7 @@ func attackIdempotency(t *testing.T, a *attacks) {
 	}
 	// Anonymous, and with a forged session cookie: refused, nothing of A's.
 	for _, hdr := range [][]string{nil, {"Cookie", "okaeri_session=forged.forged.forged"}} {
-		r := a.do("PATCH", "/api/me", body, append(hdr, "Idempotency-Key", key)...)
+		r := a.do("PATCH", "/api/me/profile", body, append(hdr, "Idempotency-Key", key)...)
 		if r.StatusCode != 401 || strings.Contains(r.body, idA) || strings.Contains(r.body, "重複商事") {
 			t.Errorf("anonymous with A's key (%v): %d %s", hdr, r.StatusCode, r.body)
 		}
@@ -764,18 +764,18 @@ func attackIdempotency(t *testing.T, a *attacks) {
 	// A 401 is not kept: once logged in, the same key runs for real.
 	const key2 = "attack-key-2"
 	body2 := map[string]string{"company": "ログイン後商事"}
-	if r := a.do("PATCH", "/api/me", body2, "Idempotency-Key", key2); r.StatusCode != 401 {
+	if r := a.do("PATCH", "/api/me/profile", body2, "Idempotency-Key", key2); r.StatusCode != 401 {
 		t.Fatalf("anonymous: %d", r.StatusCode)
 	}
 	fresh := a.session("idem.b@example.org")
-	if r := a.do("PATCH", "/api/me", body2, append(fresh, "Idempotency-Key", key2)...); r.StatusCode != 200 || !strings.Contains(r.body, "ログイン後商事") {
+	if r := a.do("PATCH", "/api/me/profile", body2, append(fresh, "Idempotency-Key", key2)...); r.StatusCode != 200 || !strings.Contains(r.body, "ログイン後商事") {
 		t.Errorf("logged in, the same key: %d %s", r.StatusCode, r.body)
 	}
 	if me := a.me(fresh); me.Profile.Company != "ログイン後商事" {
 		t.Errorf("the retry did not run: company %q", me.Profile.Company)
 	}
 	// A's own retry is replayed, so the key does work.
-	if r := a.do("PATCH", "/api/me", body, append(authA, "Idempotency-Key", key)...); r.StatusCode != 200 || r.body != rA.body {
+	if r := a.do("PATCH", "/api/me/profile", body, append(authA, "Idempotency-Key", key)...); r.StatusCode != 200 || r.body != rA.body {
 		t.Errorf("A's retry: %d %s", r.StatusCode, r.body)
 	}
 	snap := a.snapshot()

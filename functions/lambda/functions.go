@@ -72,12 +72,13 @@ var Functions = []Function{
 		Paths: []string{"/api/preferences"},
 	},
 	{
-		// Saves profiles, so it renders bios (goldmark) as they are saved.
+		// Registration, login, the member's data, preferences and
+		// erasure, HR's console. Profiles are the directory's.
 		Name: "account",
 		Paths: []string{
 			"/api/register", "/api/login", "/api/logout", "/api/me",
 			"/api/hr/registrations", "/api/hr/members", "/api/hr/admins", "/api/hr/mails",
-			"/members/profile", "/en/members/profile", "/members/preferences", "/en/members/preferences",
+			"/members/preferences", "/en/members/preferences",
 			"/hr", "/hr/registrations", "/hr/admins", "/hr/mails", // "/hr": HR's home, /hr/
 		},
 		Table:   ReadWrite,
@@ -88,10 +89,12 @@ var Functions = []Function{
 		Jobs: []Job{{Name: JobLifecycle, Schedule: "rate(1 hour)"}},
 	},
 	{
-		// The members' directory shows bios as the accounts function
-		// rendered them when they were saved: it does not link goldmark.
-		Name:    "directory",
-		Paths:   []string{"/api/directory", "/members/directory", "/en/members/directory"},
+		// Profiles and the directory: a member's bio is rendered when
+		// the profile is saved (goldmark, linked by this function only)
+		// and shown as stored.
+		Name: "directory",
+		Paths: []string{"/api/me/profile", "/members/profile", "/en/members/profile",
+			"/api/directory", "/members/directory", "/en/members/directory"},
 		Table:   ReadWrite, // contact requests are rate-limited and audited
 		Secrets: []string{SecretSessionKeys, SecretSendGridAPIKey},
 	},

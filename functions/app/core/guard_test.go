@@ -195,7 +195,7 @@ func TestGuardLimitsBodiesPerRoute(t *testing.T) {
 // which the browser sends as 12 bytes of percent escapes each.
 func TestMaxBodyBytesFitsTheLargestForm(t *testing.T) {
 	c := newCore(t, nil)
-	c.Accounts.Config.RenderBio = bio.Render // as functions/app wires it
+	c.Accounts.Config.RenderBio = bio.Render // as the directory function wires it
 	srv := serve(t, c, account.Handler{S: c.Accounts}.Routes())
 	member := memberCookie(t, c, "jiro@example.jp")
 	long := func(n int) string { return strings.Repeat("𠮷", n) }
@@ -219,7 +219,7 @@ func TestMaxBodyBytesFitsTheLargestForm(t *testing.T) {
 		t.Errorf("the largest form is %d bytes: MaxBodyBytes %d should be it plus a little slack", len(body), httpapi.MaxBodyBytes)
 	}
 	post := func(body string) (int, string) {
-		req, _ := http.NewRequest("POST", srv.URL+"/api/me", strings.NewReader(body))
+		req, _ := http.NewRequest("POST", srv.URL+"/api/me/profile", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(member)
 		return do(t, req)

@@ -1,8 +1,9 @@
 // Command account is the accounts function as a Lambda: registration,
-// login (with CloudFront signed cookies), the member's data and profile
-// (whose bio it renders when saved), HR's approvals. Erasure and export
-// reach every feature's data, so it builds the whole app; the directory,
-// which shows the stored bios, is its own function.
+// login (with CloudFront signed cookies), the member's data, preferences
+// and erasure, HR's approvals and console. Erasure and export reach every
+// feature's data, so it builds the whole app; profiles (whose bios are
+// rendered when saved, with goldmark) and the directory are the directory
+// function's.
 package main
 
 import (

@@ -1,7 +1,11 @@
-// Command directory is the members' directory as a Lambda: the directory
+// Command directory is the members' profiles and directory as a Lambda:
+// the profile page and its saving (PATCH /api/me/profile), the directory
 // page and API, and contact requests, on the core alone (store, mail,
-// sessions, accounts). Bios are shown as they were rendered when saved
-// (store.Profile.BioHTML), so this function does not link goldmark.
+// sessions, accounts). It renders a bio once, when it is saved, and
+// stores the HTML beside it (store.Profile.BioHTML), so it is the one
+// function that links goldmark (functions/account/bio): the accounts
+// function, whose registration and login every member goes through, does
+// not pay for goldmark's package init.
 package main
 
 import (
@@ -9,6 +13,7 @@ import (
 	"net/http"
 
 	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/app/core"
 	"github.com/okaeri/okaeri/functions/lambda"
 	"github.com/okaeri/okaeri/functions/lambda/boot"
@@ -16,6 +21,7 @@ import (
 
 func main() {
 	boot.Run("directory", core.Options{}, func(_ context.Context, c *core.Core, _ core.Options) (map[string]http.Handler, []lambda.Task, error) {
+		c.Accounts.Config.RenderBio = bio.Render
 		return account.Handler{S: c.Accounts}.Routes(), nil, nil
 	})
 }

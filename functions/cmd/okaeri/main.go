@@ -14,6 +14,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/okaeri/okaeri/functions/account/bio"
 	"github.com/okaeri/okaeri/functions/app"
 	"github.com/okaeri/okaeri/functions/awsenv/chain"
 	"github.com/okaeri/okaeri/functions/config"
@@ -148,5 +149,12 @@ func (e *env) newApp(ctx context.Context, cfg config.Config, opt app.Options) (*
 
 func newApp(ctx context.Context, cfg config.Config, opt app.Options, log *slog.Logger) (*app.App, error) {
 	opt.AWS = chain.Load
-	return app.New(ctx, cfg, opt, log)
+	a, err := app.New(ctx, cfg, opt, log)
+	if err != nil {
+		return nil, err
+	}
+	// Members save their profiles through `okaeri serve`, so bios are
+	// rendered here, once, when saved (on AWS, in the directory function).
+	a.Accounts.Config.RenderBio = bio.Render
+	return a, nil
 }
