@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -486,5 +487,15 @@ func TestDirectoryRendersBiosWhenSaved(t *testing.T) {
 	}
 	if len(dir.Members) != 1 || dir.Members[0].BioHTML != html {
 		t.Errorf("the directory shows %+v, want the stored bio %q", dir.Members, html)
+	}
+	// The profile page and its form, as a member's browser uses them.
+	page := invoke(t, d, request("GET", "/members/profile/", "", "", cookie))
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, `action="/api/me/profile"`) || !strings.Contains(page.Body, "Go と **AWS**") {
+		t.Errorf("the profile page: status %d: %.400s", page.StatusCode, page.Body)
+	}
+	form := request("POST", "/api/me/profile", "", url.Values{"company": {"ミライ工房"}}.Encode(), cookie)
+	form.Headers["content-type"] = "application/x-www-form-urlencoded"
+	if r := invoke(t, d, form); r.StatusCode != http.StatusSeeOther || r.Headers["Location"] != "/members/profile/?saved=1" {
+		t.Errorf("the profile form: status %d, Location %q: %.300s", r.StatusCode, r.Headers["Location"], r.Body)
 	}
 }
