@@ -41,7 +41,8 @@ test: site
 	@if [ -n "$$OKAERI_SKIP_DYNAMODB" ] && [ "$${CI:-}" != "true" ]; then \
 		echo "WARNING: OKAERI_SKIP_DYNAMODB is set: the dynamo engine is NOT tested in this run"; fi
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 12m ./...
+	$(GO) test -count=1 -timeout 12m -skip '^TestLighthouse$$' ./...
+	OKAERI_LIGHTHOUSE_PERFORMANCE=1 $(GO) test -count=1 -timeout 10m -run '^TestLighthouse$$' ./functions/browsertest
 
 ## bench: site build speed, store throughput and latency on both engines, and each Lambda's init over hello-world's (ms) and size, failing when over target
 bench:

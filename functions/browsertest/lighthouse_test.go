@@ -18,21 +18,22 @@ import (
 
 // Lighthouse's targets: 100 for accessibility, best practices and SEO, at
 // least 95 for performance with Lighthouse's default mobile emulation
-// (a mid-range phone on a slow 4G network, simulated). Performance is a
-// speed target, so make test leaves it out (its blocking time is measured
-// on a machine busy with the other test packages) and make bench asserts
-// it (OKAERI_LIGHTHOUSE_PERFORMANCE=1).
+// (a mid-range phone on a slow 4G network, simulated). Performance is
+// asserted with OKAERI_LIGHTHOUSE_PERFORMANCE=1: make test runs this test
+// so on its own, after every other package (beside them its blocking time
+// measures them, not the page), and make bench does the same.
 const (
 	lighthousePerformance = 95
 	lighthouseOther       = 100
 )
 
-// lighthouseRetries is how many more times a page is measured when only its
-// performance is below target: that score depends on how busy the machine
-// is (go test runs other packages beside this one), and Lighthouse's own
-// advice for a noisy machine is several runs. The best run counts; every
-// run is logged.
-const lighthouseRetries = 2
+// lighthouseRetries is how many more times a page is measured when its
+// performance is below target: that score moves from run to run (the
+// blocking time is observed on this machine, then multiplied by 4), and
+// Lighthouse's own advice for variance is several runs. The best run
+// counts, as Lighthouse CI's "optimistic" aggregation does; every run is
+// logged. A page stays red only when five runs all miss.
+const lighthouseRetries = 4
 
 // lighthousePage is one page Lighthouse measures.
 type lighthousePage struct {
@@ -236,7 +237,7 @@ func TestLighthouse(t *testing.T) {
 	}
 	for _, pg := range pages {
 		r := best[pg.Name]
-		perf := "  -" // not measured: make bench does
+		perf := "  -" // not measured in this run
 		if measurePerformance() {
 			perf = fmt.Sprintf("%3d", r.Scores["performance"])
 		}
@@ -269,7 +270,8 @@ func waitQuiet(t *testing.T, max time.Duration) {
 	}
 }
 
-// measurePerformance: this run asserts the performance target (make bench).
+// measurePerformance: this run asserts the performance target (make test's
+// last step, make bench).
 func measurePerformance() bool { return os.Getenv("OKAERI_LIGHTHOUSE_PERFORMANCE") == "1" }
 
 // lighthouseCategories are the categories this run measures.
