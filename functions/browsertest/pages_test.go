@@ -190,3 +190,29 @@ func screenshot(t *testing.T, ctx context.Context) []byte {
 	}
 	return data
 }
+
+// TestFooterAtWindowBottom: on a page shorter than the window (the page
+// after asking for a login link) the footer ends at the window's bottom
+// edge, not above a band of background; on a long page the space above
+// the footer is the footer's own margin (3rem), as it was before the body
+// became a flex column.
+func TestFooterAtWindowBottom(t *testing.T) {
+	ctx := newTab(t)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(viewportWidth, viewportHeight)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/login/sent/", "/en/login/sent/"} {
+		open(t, ctx, path)
+		if content := evaluate[int](t, ctx, `Math.round(document.querySelector("main").lastElementChild.getBoundingClientRect().bottom)`); content > viewportHeight/2 {
+			t.Fatalf("%s: its content ends at %dpx, so it is no short page", path, content)
+		}
+		if bottom := evaluate[int](t, ctx, `Math.round(document.querySelector(".site-footer").getBoundingClientRect().bottom)`); bottom != viewportHeight {
+			t.Errorf("%s: the footer ends at %dpx in a %dpx window", path, bottom, viewportHeight)
+		}
+	}
+	open(t, ctx, "/jobs/")
+	gap := evaluate[int](t, ctx, `Math.round(document.querySelector(".site-footer").getBoundingClientRect().top - document.querySelector("main").lastElementChild.getBoundingClientRect().bottom)`)
+	if rem := evaluate[int](t, ctx, `parseFloat(getComputedStyle(document.documentElement).fontSize) * 3`); gap != rem {
+		t.Errorf("/jobs/: %dpx between the content and the footer, want the footer's margin %dpx", gap, rem)
+	}
+}
