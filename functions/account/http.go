@@ -15,10 +15,10 @@ type Handler struct{ S *Service }
 func (h Handler) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"POST /api/register":                      http.HandlerFunc(h.register),
-		"GET /api/register/verify":                linkPage("/api/register/verify", "link.verify"),
+		"GET /api/register/verify":                h.linkPage("/api/register/verify", "link.verify", store.PurposeVerifyEmail, h.verifyUsed),
 		"POST /api/register/verify":               http.HandlerFunc(h.verify),
 		"POST /api/login":                         http.HandlerFunc(h.login),
-		"GET /api/login/callback":                 linkPage("/api/login/callback", "link.login"),
+		"GET /api/login/callback":                 h.linkPage("/api/login/callback", "link.login", store.PurposeLogin, h.loginUsed),
 		"POST /api/login/callback":                http.HandlerFunc(h.callback),
 		"POST /api/logout":                        http.HandlerFunc(h.logout),
 		"GET /api/me":                             h.member(h.getMe),
@@ -26,9 +26,9 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/me/profile":                    h.member(h.patchMe), // the profile form (HTML forms cannot PATCH)
 		"GET /api/me/export":                      h.member(h.export),
 		"GET /api/me/home":                        h.member(h.meHome),
-		"GET /api/me/email/verify":                linkPage("/api/me/email/verify", "link.change"),
+		"GET /api/me/email/verify":                h.linkPage("/api/me/email/verify", "link.change", "", nil),
 		"POST /api/me/email/verify":               http.HandlerFunc(h.confirmEmail),
-		"GET /api/me/email/undo":                  linkPage("/api/me/email/undo", "link.undo"),
+		"GET /api/me/email/undo":                  h.linkPage("/api/me/email/undo", "link.undo", "", nil),
 		"POST /api/me/email/undo":                 http.HandlerFunc(h.undoEmail),
 		"DELETE /api/me":                          h.member(h.erase),
 		"POST /api/me/erase":                      h.member(h.erase),
@@ -36,7 +36,7 @@ func (h Handler) Routes() map[string]http.Handler {
 		"POST /api/directory/{id}/contact":        h.member(h.contact),
 		"GET /api/directory/{id}":                 h.member(h.directoryEntryAPI),
 		"POST /api/directory/{id}/block":          h.member(h.block),
-		"GET /api/directory/block-sender":         linkPage("/api/directory/block-sender", "link.block_sender"),
+		"GET /api/directory/block-sender":         h.linkPage("/api/directory/block-sender", "link.block_sender", "", nil),
 		"POST /api/directory/block-sender":        h.member(h.blockSender),
 		"DELETE /api/directory/{id}/block":        h.member(h.unblock),
 		"POST /api/directory/{id}/unblock":        h.member(h.unblock), // the forms (HTML forms cannot DELETE)
@@ -126,12 +126,26 @@ func (h Handler) register(w http.ResponseWriter, r *http.Request) {
 // linkPage answers an emailed link opened with GET: a page with one button
 // that posts the token (and the extra query fields named) to action. Only
 // the POST uses the token, so a mail scanner that prefetches links, or a
-// preview, does not use it up.
-func linkPage(action, key string, extra ...string) http.Handler {
+// preview, does not use it up. With used (login and confirmation links),
+// a token that can no longer be used, of that purpose, gets used's answer
+// at once instead of a button that could only fail.
+func (h Handler) linkPage(action, key string, purpose store.TokenPurpose, used func(http.ResponseWriter, *http.Request, string), extra ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lang, q := httpapi.Lang(r), r.URL.Query()
 		if l := q.Get("lang"); l == httpapi.LangEN || l == httpapi.LangJA {
 			lang = l // the language of the mail the link came in
+		}
+		// The token is in this page's URL: keep it out of Referer headers and caches.
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		// A link opened again (a second tap, a mail app that opened it
+		// first) says so at once, as its button would after a click. Only
+		// a read: the button's POST still decides, and if the store cannot
+		// answer now the page offers the button as always.
+		if used != nil {
+			if usable, err := h.S.LinkUsable(r.Context(), q.Get("token"), purpose); err == nil && !usable {
+				used(w, r, lang)
+				return
+			}
 		}
 		form := &httpapi.PageForm{Action: action, Button: httpapi.Message(lang, key+"_button"),
 			Fields: []httpapi.PageField{{Name: "token", Value: q.Get("token")}, {Name: "lang", Value: lang}}}
@@ -140,8 +154,6 @@ func linkPage(action, key string, extra ...string) http.Handler {
 				form.Fields = append(form.Fields, httpapi.PageField{Name: name, Value: v})
 			}
 		}
-		// The token is in this page's URL: keep it out of Referer headers and caches.
-		w.Header().Set("Referrer-Policy", "no-referrer")
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, key+"_title"),
 			Message: httpapi.Message(lang, key), Form: form})
 	})
@@ -182,14 +194,7 @@ func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
 	lang := in.lang(r)
 	m, err := h.S.Verify(r.Context(), in.Token)
 	if linkUsed(err) {
-		if me, _, ok := h.S.Authenticate(r); ok { // verified already, and signed in: straight on
-			http.Redirect(w, r, pathFor(string(me.Language), "/members/"), http.StatusSeeOther)
-			return
-		}
-		httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
-			Message: httpapi.Message(lang, "link_used_verify"), Links: []httpapi.PageLink{
-				{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")},
-				{Href: pathFor(lang, "/register/"), Text: httpapi.Message(lang, "to_register")}}})
+		h.verifyUsed(w, r, lang)
 		return
 	}
 	if err != nil {
@@ -240,16 +245,7 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	m, sess, err := h.S.Callback(r.Context(), in.Token)
 	if linkUsed(err) {
-		// Opened twice (a second tab, a mail app that opened it first):
-		// with a session already, straight on; else a new link.
-		if me, _, ok := h.S.Authenticate(r); ok {
-			http.Redirect(w, r, h.home(me), http.StatusSeeOther)
-			return
-		}
-		lang := in.lang(r)
-		login := pathFor(lang, "/login/")
-		httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
-			Message: httpapi.Message(lang, "link_used_login"), Links: []httpapi.PageLink{{Href: login, Text: httpapi.Message(lang, "link_new_login")}}})
+		h.loginUsed(w, r, in.lang(r))
 		return
 	}
 	if err != nil {
@@ -266,6 +262,31 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 		next = ""
 	}
 	http.Redirect(w, r, httpapi.SafeNext(next, h.home(m)), http.StatusSeeOther)
+}
+
+// verifyUsed answers a used or expired confirmation link: signed in
+// (so verified already), straight on; else how to go on.
+func (h Handler) verifyUsed(w http.ResponseWriter, r *http.Request, lang string) {
+	if me, _, ok := h.S.Authenticate(r); ok {
+		http.Redirect(w, r, pathFor(string(me.Language), "/members/"), http.StatusSeeOther)
+		return
+	}
+	httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
+		Message: httpapi.Message(lang, "link_used_verify"), Links: []httpapi.PageLink{
+			{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")},
+			{Href: pathFor(lang, "/register/"), Text: httpapi.Message(lang, "to_register")}}})
+}
+
+// loginUsed answers a login link opened twice (a second tab, a mail app
+// that opened it first): with a session already, straight on; else a
+// button for a new link.
+func (h Handler) loginUsed(w http.ResponseWriter, r *http.Request, lang string) {
+	if me, _, ok := h.S.Authenticate(r); ok {
+		http.Redirect(w, r, h.home(me), http.StatusSeeOther)
+		return
+	}
+	httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
+		Message: httpapi.Message(lang, "link_used_login"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "link_new_login")}}})
 }
 
 // home is where a member lands after logging in: HR's console for HR.

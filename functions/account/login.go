@@ -112,6 +112,17 @@ func (s *Service) sendWelcome(ctx context.Context, m store.Member) error {
 	})
 }
 
+// LinkUsable reports whether an emailed link's token can still be used for
+// purpose (store.PeekToken: unknown, used and expired read the same). It
+// consumes nothing; an error is the store's, not the link's.
+func (s *Service) LinkUsable(ctx context.Context, token string, purpose store.TokenPurpose) (bool, error) {
+	_, err := s.Store.PeekToken(ctx, store.HashToken(token), purpose, s.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Callback consumes a login token and opens a session. The session's id in
 // the store is the hash of the secret the cookie carries (Session.Secret), so
 // a leaked table or log line cannot be replayed as a cookie.

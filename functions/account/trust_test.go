@@ -295,6 +295,43 @@ func TestLinksOpenedWithGetAreNotConsumed(t *testing.T) {
 	if rec := post(first.Result().Cookies()...); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/members/" {
 		t.Fatalf("POST twice with the session: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
+	// Opened again once used, the link's page says so at once, with no
+	// button that could only fail (in English for an English mail), and
+	// takes a browser that holds the session straight on.
+	get := func(query string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/api/login/callback?"+query, nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		h["GET /api/login/callback"].ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := get("token=" + tok); rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), "このリンクはすでに使われています") ||
+		strings.Contains(rec.Body.String(), `action="/api/login/callback"`) || strings.Contains(rec.Body.String(), tok) {
+		t.Fatalf("GET once used: %d\n%s", rec.Code, rec.Body.String())
+	}
+	if rec := get("token=" + tok + "&lang=en"); rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), "This link has already been used") ||
+		!strings.Contains(rec.Body.String(), `href="/en/login/"`) {
+		t.Fatalf("GET once used, English: %d\n%s", rec.Code, rec.Body.String())
+	}
+	if rec := get("token="+tok, first.Result().Cookies()...); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/members/" {
+		t.Fatalf("GET once used, with the session: %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	// Expired unused: the same page; a confirmation link the same way.
+	if err := f.s.Login(ctx, m.Email, "", "c"); err != nil {
+		t.Fatal(err)
+	}
+	late := f.lastToken(t, m.Email)
+	f.clock.Add(f.s.Config.LoginTTL)
+	if rec := get("token=" + late); rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), "このリンクはすでに使われています") {
+		t.Fatalf("GET expired: %d\n%s", rec.Code, rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	h["GET /api/register/verify"].ServeHTTP(rec, httptest.NewRequest("GET", "/api/register/verify?token="+tok, nil))
+	if rec.Code != http.StatusGone || !strings.Contains(rec.Body.String(), "確認用のリンクは一度だけ使えます") || !strings.Contains(rec.Body.String(), `href="/register/"`) {
+		t.Fatalf("GET a confirmation link with another purpose's token: %d\n%s", rec.Code, rec.Body.String())
+	}
 }
 
 // HR sees each registration beside the roster record and the reason it

@@ -130,9 +130,9 @@ func functionPages(t *testing.T, p fnPortal) []fnPage {
 		status    int
 	}{
 		{"member", "/members/directory/NOSUCHMEMBER/", http.StatusNotFound},
-		{"visitor", p.loginLink, http.StatusOK},                    // the page an emailed login link opens
-		{"visitor", "/api/register/verify?token=x", http.StatusOK}, // the same page for a registration
-		{"member", "/hr/", http.StatusForbidden},                   // not HR
+		{"visitor", p.loginLink, http.StatusOK},                      // the page an emailed login link opens
+		{"visitor", "/api/register/verify?token=x", http.StatusGone}, // a used or expired link: its page at once
+		{"member", "/hr/", http.StatusForbidden},                     // not HR
 		{"hr", "/hr/members/no-such-member", http.StatusNotFound},
 		{"hr", "/hr/applications/no-such-application", http.StatusNotFound},
 		{"visitor", "/api/events/no-such-event/rsvp/invite?token=x", 0},

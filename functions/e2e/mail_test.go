@@ -98,6 +98,12 @@ func (p *portal) linkPage(link string) linkForm {
 	if page.StatusCode != 200 {
 		p.t.Fatalf("GET %s: %d, want the page with the button\n%.500s", redact(link), page.StatusCode, page.body)
 	}
+	return p.linkFormOf(link, page)
+}
+
+// linkFormOf reads the one form of a link's page (see linkPage).
+func (p *portal) linkFormOf(link string, page response) linkForm {
+	p.t.Helper()
 	var forms [][]string
 	for _, f := range formRE.FindAllStringSubmatch(page.body, -1) {
 		if attrs(f[1])["action"] != "/api/logout" { // the header's, for members
@@ -143,10 +149,17 @@ func (p *portal) post(f linkForm, hdr ...string) response {
 }
 
 // followLink opens an emailed link and clicks its one button: the answer is
-// what a person sees after clicking.
+// what a person sees after clicking. A link the page already knows to be
+// used or expired has no button: its page (410, or 303 straight on with a
+// session) is the answer.
 func (p *portal) followLink(link string, hdr ...string) response {
 	p.t.Helper()
-	return p.post(p.linkPage(link), hdr...)
+	link = p.local(link)
+	page := p.do("GET", link, nil, append([]string{"Accept", "text/html"}, hdr...)...)
+	if page.StatusCode != 200 {
+		return page
+	}
+	return p.post(p.linkFormOf(link, page), hdr...)
 }
 
 // redact hides a link's token in failure messages.

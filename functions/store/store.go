@@ -104,6 +104,11 @@ type Tokens interface {
 	// ErrNotFound if it is unknown, of another purpose, expired (ExpiresAt <= now)
 	// or already used: under any concurrency exactly one caller succeeds.
 	ConsumeToken(ctx context.Context, hash string, purpose TokenPurpose, now time.Time) (Token, error)
+	// PeekToken returns the token, consistently read and left unused, when
+	// ConsumeToken at now would take it; ErrNotFound in every case where
+	// it would not. A link's page asks it to say at once that the link is
+	// used or expired; only ConsumeToken decides.
+	PeekToken(ctx context.Context, hash string, purpose TokenPurpose, now time.Time) (Token, error)
 }
 
 // Sessions keeps server-side login sessions, so logout and erasure can revoke them.

@@ -51,6 +51,7 @@ func RunTests(t *testing.T, newStore Factory) {
 		{"TokenAddress", testTokenAddress},
 		{"TokenSingleUse", testTokenSingleUse},
 		{"TokenExpiry", testTokenExpiry},
+		{"TokenPeek", testTokenPeek},
 		{"TokenInvalidRejected", testTokenInvalid},
 		{"Session", testSession},
 		{"SessionDeleteForMember", testSessionDeleteForMember},

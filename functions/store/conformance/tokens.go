@@ -183,3 +183,35 @@ func testSessionDeleteForMember(t *testing.T, s store.Store) {
 		t.Fatalf("DeleteMemberSessions again = %d, %v; want 0", n, err)
 	}
 }
+
+// testTokenPeek: PeekToken answers as ConsumeToken would (unknown, another
+// purpose, expired, used: ErrNotFound) and leaves the token unused.
+func testTokenPeek(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tok := newToken("peek", store.PurposeLogin)
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	at := t0.Add(time.Minute)
+	for i := range 2 { // twice: a peek consumes nothing
+		got, err := s.PeekToken(ctx, tok.Hash, store.PurposeLogin, at)
+		if err != nil {
+			t.Fatalf("peek %d: %v", i+1, err)
+		}
+		sameJSON(t, "peeked token", got, tok)
+	}
+	_, err := s.PeekToken(ctx, tok.Hash, store.PurposeVerifyEmail, at)
+	wantErr(t, "peek with another purpose", err, store.ErrNotFound)
+	_, err = s.PeekToken(ctx, hashOf("unknown"), store.PurposeLogin, at)
+	wantErr(t, "peek unknown", err, store.ErrNotFound)
+	_, err = s.PeekToken(ctx, "", store.PurposeLogin, at)
+	wantErr(t, "peek no hash", err, store.ErrNotFound)
+	_, err = s.PeekToken(ctx, tok.Hash, store.PurposeLogin, tok.ExpiresAt)
+	wantErr(t, "peek at expiry", err, store.ErrNotFound)
+
+	if _, err := s.ConsumeToken(ctx, tok.Hash, store.PurposeLogin, at); err != nil {
+		t.Fatalf("ConsumeToken after peeks: %v", err)
+	}
+	_, err = s.PeekToken(ctx, tok.Hash, store.PurposeLogin, at)
+	wantErr(t, "peek a used token", err, store.ErrNotFound)
+}

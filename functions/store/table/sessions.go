@@ -38,6 +38,19 @@ func (s *Store) ConsumeToken(ctx context.Context, hash string, purpose store.Tok
 	return wrapResult("consume token", t, err)
 }
 
+// PeekToken implements store.Tokens with one consistent read, under the
+// conditions ConsumeToken writes on.
+func (s *Store) PeekToken(ctx context.Context, hash string, purpose store.TokenPurpose, now time.Time) (store.Token, error) {
+	if hash == "" {
+		return store.Token{}, fmt.Errorf("peek token: %w", store.ErrNotFound)
+	}
+	t, err := getDecoded(ctx, s, "peek token", tokenKey(hash), decodeToken)
+	if err == nil && (t.Purpose != purpose || !t.ExpiresAt.After(now) || !t.UsedAt.IsZero()) {
+		err = store.ErrNotFound
+	}
+	return wrapResult("peek token", t, err)
+}
+
 // ---- sessions
 
 // CreateSession implements store.Sessions: the session item and its entry in
