@@ -108,6 +108,17 @@ func TestEveryFunctionPageHasTheSiteFrame(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A link that can still be used shows its one button (200); one that
+	// cannot says so at once (410). Both are pages in the frame.
+	fresh := func(purpose store.TokenPurpose) string {
+		tok := store.NewID()
+		now := time.Now()
+		if err := a.Store.CreateToken(ctx, store.Token{Hash: store.HashToken(tok), Purpose: purpose, Subject: member.ID,
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
 	h := app.Handler(a.Routes(), a.Log)
 
 	type page struct {
@@ -122,8 +133,10 @@ func TestEveryFunctionPageHasTheSiteFrame(t *testing.T) {
 			base = "/en"
 		}
 		pages = append(pages,
-			page{"visitor", "GET", "/api/login/callback?token=x&lang=" + lang, nil, 200},
-			page{"visitor", "GET", "/api/register/verify?token=x&lang=" + lang, nil, 200},
+			page{"visitor", "GET", "/api/login/callback?token=" + fresh(store.PurposeLogin) + "&lang=" + lang, nil, 200},
+			page{"visitor", "GET", "/api/register/verify?token=" + fresh(store.PurposeVerifyEmail) + "&lang=" + lang, nil, 200},
+			page{"visitor", "GET", "/api/login/callback?token=x&lang=" + lang, nil, 410},
+			page{"visitor", "GET", "/api/register/verify?token=x&lang=" + lang, nil, 410},
 			page{"visitor", "POST", "/api/login/callback", url.Values{"token": {"used"}, "lang": {lang}}, 410},
 			page{"visitor", "POST", "/api/register/verify", url.Values{"token": {"used"}, "lang": {lang}}, 410},
 			page{"visitor", "GET", "/api/unsubscribe?token=bad", nil, 400},
