@@ -3,6 +3,7 @@ package site_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"net/url"
 	"os"
@@ -64,6 +65,52 @@ func TestEveryPageHasAShareCard(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(real.public, "images", filepath.Base(u))); err != nil {
 			t.Errorf("%s: og:image %s is not in the build: %v", page, u, err)
+		}
+	}
+}
+
+// Every page names its icons: the SVG favicon, the PNG one for browsers
+// that show no SVG, and the home-screen icon a phone saves (opaque, as iOS
+// fills transparency with black); each is in the build at its size.
+func TestEveryPageHasItsIcons(t *testing.T) {
+	link := regexp.MustCompile(`<link rel="?(icon|apple-touch-icon)"? href="?([^" >]+)"?([^>]*)>`)
+	for _, page := range []string{"index.html", "en/index.html", "jobs/index.html", "login/index.html", "404.html"} {
+		b, err := os.ReadFile(filepath.Join(real.public, page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]bool{}
+		for _, m := range link.FindAllStringSubmatch(string(b), -1) {
+			rel, href, attrs := m[1], m[2], m[3]
+			f, err := os.Open(filepath.Join(real.public, filepath.FromSlash(strings.TrimPrefix(href, "/"))))
+			if err != nil {
+				t.Errorf("%s: %s %s is not in the build: %v", page, rel, href, err)
+				continue
+			}
+			switch {
+			case strings.HasSuffix(href, ".svg"):
+				found["svg"] = true
+			case rel == "icon":
+				cfg, err := png.DecodeConfig(f)
+				if err != nil || !strings.Contains(attrs, fmt.Sprintf("%dx%d", cfg.Width, cfg.Height)) {
+					t.Errorf("%s: icon %s is %dx%d (%v), its link says %q", page, href, cfg.Width, cfg.Height, err, attrs)
+				}
+				found["png"] = true
+			default:
+				img, err := png.Decode(f)
+				if err != nil || img.Bounds().Dx() != 180 || img.Bounds().Dy() != 180 {
+					t.Errorf("%s: touch icon %s: %v, want a 180x180 PNG", page, href, err)
+				} else if _, _, _, a := img.At(0, 0).RGBA(); a != 0xffff {
+					t.Errorf("%s: touch icon %s is transparent at its corner; iOS would show black", page, href)
+				}
+				found["touch"] = true
+			}
+			f.Close()
+		}
+		for _, k := range []string{"svg", "png", "touch"} {
+			if !found[k] {
+				t.Errorf("%s: no %s icon", page, k)
+			}
 		}
 	}
 }
