@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 var (
@@ -31,7 +32,8 @@ func jobCards(html string) []string {
 // TestJobFiltersWithoutJavaScript: each job list links to a static page per
 // employment type, department and location; each such page exists, shows
 // exactly the jobs with that value (as many as its link says), and together
-// the pages of one filter show every job of the list. The public lists never
+// the pages of one filter show every open job of the list. Closed jobs are
+// listed last under their own heading, never counted nor filtered. The public lists never
 // show a members-only job; the members' lists show both kinds.
 func TestJobFiltersWithoutJavaScript(t *testing.T) {
 	pages := readContent(t, filepath.Join(real.root, "content"))
@@ -47,17 +49,32 @@ func TestJobFiltersWithoutJavaScript(t *testing.T) {
 		members bool
 	}{{"jobs/", "ja", false}, {"en/jobs/", "en", false}, {"members/jobs/", "ja", true}, {"en/members/jobs/", "en", true}} {
 		t.Run(list.dir, func(t *testing.T) {
-			html := readFile(t, real.public, list.dir+"index.html")
+			page := readFile(t, real.public, list.dir+"index.html")
+			// Open jobs first; the closed ones only under their own heading.
+			html, closedPart, _ := strings.Cut(page, "id=jobs-closed-title")
 			all := jobCards(html)
-			var want []string
+			var want, wantClosed []string
 			for out, p := range jobs {
 				if p.lang == list.lang && (list.members || !p.membersOnly()) {
-					want = append(want, out)
+					if jobOpen(t, p) {
+						want = append(want, out)
+					} else {
+						wantClosed = append(wantClosed, out)
+					}
 				}
 			}
 			slices.Sort(want)
+			slices.Sort(wantClosed)
 			if !slices.Equal(all, want) {
-				t.Fatalf("the list shows %v\nwant %v", all, want)
+				t.Fatalf("the list shows as open %v\nwant %v", all, want)
+			}
+			if got := jobCards(closedPart); !slices.Equal(got, wantClosed) {
+				t.Errorf("the list shows as closed %v\nwant %v", got, wantClosed)
+			}
+			// The count names the open jobs only.
+			count := regexp.MustCompile(`class=job-count role=status>\D*(\d+)`).FindStringSubmatch(html)
+			if count == nil || count[1] != strconv.Itoa(len(want)) {
+				t.Errorf("the list's count says %v, want %d open", count, len(want))
 			}
 			links := filterLinkRE.FindAllStringSubmatch(html, -1)
 			if len(links) == 0 {
@@ -102,6 +119,17 @@ func TestJobFiltersWithoutJavaScript(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jobOpen says whether a job still takes applications: through the end of
+// its closing day in Tokyo.
+func jobOpen(t *testing.T, p contentPage) bool {
+	d := frontTime(t, p, "closes")
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, tokyo).After(time.Now())
 }
 
 // stripPunct keeps letters and digits, as the generated folder names do.
