@@ -322,6 +322,10 @@ func TestBlockHidesTheBlocker(t *testing.T) {
 	if !strings.Contains(profile, "石田 健二") || !strings.Contains(profile, `action="/api/directory/`+b.ID+`/unblock"`) {
 		t.Fatalf("a's profile does not list the block:\n%s", profile)
 	}
+	// Since when, written as the site writes a date.
+	if !regexp.MustCompile(`\d{4}年\d{1,2}月\d{1,2}日から`).MatchString(profile) {
+		t.Errorf("a's profile does not say since when b is blocked:\n%s", profile)
+	}
 	rec := ca.post("/api/directory/"+b.ID+"/unblock", url.Values{"next": {"/members/profile/?unblocked=1#blocks"}})
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/members/profile/?unblocked=1") {
 		t.Fatalf("unblock: %d %q", rec.Code, rec.Header().Get("Location"))

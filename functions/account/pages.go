@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -167,7 +168,7 @@ func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Mem
 	type blockRow struct{ ID, Name, Since string }
 	var rows []blockRow
 	for _, b := range blocks {
-		rows = append(rows, blockRow{b.ID, b.Name, fmt.Sprintf(T["blocked_on"], b.At.In(jst).Format("2006-01-02"))})
+		rows = append(rows, blockRow{b.ID, b.Name, fmt.Sprintf(T["blocked_on"], brand.Date(lang, b.At))})
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["profile_title"], Section: httpapi.SectionMembers,
 		Other: otherLangPath(lang, "/members/profile/")}, profileTmpl(), map[string]any{

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -273,7 +274,7 @@ func (h Handler) answerView(ctx context.Context, lang, token string, ref store.R
 	T := answerText[lang]
 	p := answerPage{Lang: lang, Base: strings.TrimSuffix(pathFor(lang, "/"), "/"), Token: token, T: T, Job: j,
 		Title: fmt.Sprintf(T["title"], j.TitleIn(lang)), Intro: T["intro_anon"], Type: typeLabel(hrText[lang], j.EmploymentType),
-		Closes: dateIn(j.Closes), Closed: j.Closed(h.S.Now()), Answered: ref.Answer != "", Answer: ref, AnswerLabel: answerLabel(lang, ref.Answer)}
+		Closes: brand.Date(lang, j.Closes), Closed: j.Closed(h.S.Now()), Answered: ref.Answer != "", Answer: ref, AnswerLabel: answerLabel(lang, ref.Answer)}
 	if j.Visibility == store.VisibilityPublic {
 		p.JobURL = JobPath(lang, j)
 	}

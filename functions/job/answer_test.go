@@ -58,7 +58,8 @@ func TestReferredFriendAnswersOnTheLandingPage(t *testing.T) {
 	rec := f.do(request{method: "GET", path: link})
 	page := rec.Body.String()
 	for _, want := range []string{`<html lang="ja"`, "山田 花子さん（当社のアルムナイ）", "バックエンドエンジニア（再入社・正社員）",
-		`name="answer" value="apply"`, `name="answer" value="talk"`, `name="token" value="` + tok + `"`} {
+		`name="answer" value="apply"`, `name="answer" value="talk"`, `name="token" value="` + tok + `"`,
+		"<dd>2027年1月31日</dd>"} { // the closing date as the site writes it
 		if !strings.Contains(page, want) {
 			t.Errorf("landing page lacks %q", want)
 		}
@@ -67,7 +68,7 @@ func TestReferredFriendAnswersOnTheLandingPage(t *testing.T) {
 		t.Fatalf("landing page: %d %v\n%s", rec.Code, rec.Header(), page)
 	}
 	if rec := f.do(request{method: "GET", path: link + "&lang=en"}); !strings.Contains(rec.Body.String(), `<html lang="en"`) ||
-		!strings.Contains(rec.Body.String(), "I would like to talk first") {
+		!strings.Contains(rec.Body.String(), "I would like to talk first") || !strings.Contains(rec.Body.String(), "<dd>January 31, 2027</dd>") {
 		t.Errorf("English landing page:\n%s", rec.Body)
 	}
 
@@ -102,6 +103,7 @@ func TestReferredFriendAnswersOnTheLandingPage(t *testing.T) {
 	// HR sees it on the referral.
 	rec = f.do(request{method: "GET", path: "/hr/jobs/security-review-project", cookie: hr.cookie})
 	if !strings.Contains(rec.Body.String(), `data-answer="talk"`) || !strings.Contains(rec.Body.String(), "まず話を聞きたい") ||
+		!strings.Contains(rec.Body.String(), "2027年1月31日") ||
 		!strings.Contains(rec.Body.String(), "まずお話を伺えますか。") {
 		t.Fatalf("HR's job page does not show the answer:\n%s", rec.Body)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/blob"
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -136,7 +137,7 @@ func (s *Service) hrApplication(ctx context.Context, ms *members, a store.Applic
 
 func (s *Service) hrReferral(ctx context.Context, ms *members, r store.Referral, j store.Job, lang string) HRReferral {
 	return HRReferral{Referral: r, Job: j, Referrer: ms.get(ctx, r.ReferrerID), OutcomeLabel: outcomeLabel(lang, r.Outcome),
-		Relationship: pick(lang, relationshipLabels[r.Relationship], r.Relationship), Date: dateIn(r.CreatedAt),
+		Relationship: pick(lang, relationshipLabels[r.Relationship], r.Relationship), Date: brand.Date(lang, r.CreatedAt),
 		AnswerLabel: answerLabel(lang, r.Answer), AnsweredLabel: dateTime(r.AnsweredAt)}
 }
 
@@ -345,7 +346,7 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		for _, a := range apps {
 			counts[slices.Index(store.ApplicationStatuses, a.Status)]++
 		}
-		rows = append(rows, row{Job: j, Type: typeLabel(data["T"].(map[string]string), j.EmploymentType), Closes: j.Closes.Format("2006-01-02"),
+		rows = append(rows, row{Job: j, Type: typeLabel(data["T"].(map[string]string), j.EmploymentType), Closes: brand.Date(lang, j.Closes),
 			Closed: j.Closed(now), Counts: counts, Total: len(apps), Referrals: len(refs)})
 	}
 	// Open postings first, then by closing date.
@@ -396,7 +397,7 @@ func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Membe
 		rviews = append(rviews, h.S.hrReferral(ctx, ms, ref, j, lang))
 	}
 	data["Title"], data["Job"], data["Apps"], data["Refs"] = j.TitleIn(lang), j, views, rviews
-	data["Type"], data["Closes"], data["Closed"] = typeLabel(data["T"].(map[string]string), j.EmploymentType), j.Closes.Format("2006-01-02"), j.Closed(h.S.Now())
+	data["Type"], data["Closes"], data["Closed"] = typeLabel(data["T"].(map[string]string), j.EmploymentType), brand.Date(lang, j.Closes), j.Closed(h.S.Now())
 	h.hrPage(w, r, hrJobTmpl(), data)
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -68,16 +69,11 @@ type MineView struct {
 	Referrals    []ReferralView    `json:"referrals"`
 }
 
-// dateIn formats a time as a date in Japan, where the company is.
-func dateIn(t time.Time) string {
-	return t.In(japan).Format("2006-01-02")
-}
-
 func applicantView(a store.Application, j store.Job, lang string) ApplicationView {
 	v := ApplicationView{ID: a.ID, JobID: a.JobID, JobTitle: j.TitleIn(lang), Status: string(a.Status),
 		StatusLabel: statusLabel(lang, a.Status), StatusNote: statusNote(lang, a.Status), Message: a.Message, Link: a.Link,
 		Contact: string(a.Contact), Phone: a.Phone, ResumeName: a.ResumeName, CanWithdraw: !a.Status.Final(),
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, AppliedLabel: dateIn(a.CreatedAt)}
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, AppliedLabel: brand.Date(lang, a.CreatedAt)}
 	if j.ID != "" {
 		v.JobURL = JobPath(lang, j)
 	}
@@ -88,7 +84,7 @@ func applicantView(a store.Application, j store.Job, lang string) ApplicationVie
 		if c.From == c.To && c.From != "" {
 			continue // a note only: HR's business
 		}
-		v.History = append(v.History, HistoryView{At: c.At, Status: string(c.To), StatusLabel: statusLabel(lang, c.To), AtLabel: dateIn(c.At)})
+		v.History = append(v.History, HistoryView{At: c.At, Status: string(c.To), StatusLabel: statusLabel(lang, c.To), AtLabel: brand.Date(lang, c.At)})
 	}
 	return v
 }
@@ -96,7 +92,7 @@ func applicantView(a store.Application, j store.Job, lang string) ApplicationVie
 func referrerView(r store.Referral, j store.Job, lang string) ReferralView {
 	v := ReferralView{ID: r.ID, JobID: r.JobID, JobTitle: j.TitleIn(lang), FriendName: r.FriendName, FriendEmail: r.FriendEmail,
 		Relationship: r.Relationship, Outcome: string(r.Outcome), OutcomeLabel: outcomeLabel(lang, r.Outcome),
-		Invited: !r.InvitedAt.IsZero(), Suppressed: r.Suppressed, CreatedAt: r.CreatedAt, DateLabel: dateIn(r.CreatedAt)}
+		Invited: !r.InvitedAt.IsZero(), Suppressed: r.Suppressed, CreatedAt: r.CreatedAt, DateLabel: brand.Date(lang, r.CreatedAt)}
 	if j.ID != "" {
 		v.JobURL = JobPath(lang, j)
 	}

@@ -1,0 +1,22 @@
+package brand
+
+import "time"
+
+// Tokyo is the company's time zone: calendar days (closing dates, the day
+// someone applied) are days in Japan, as on the Hugo site (timeZone in
+// site/hugo.toml).
+var Tokyo = time.FixedZone("JST", 9*60*60)
+
+// dateLayouts are the site's layout_date (site/i18n/*.toml), so a date a
+// function page shows reads as the same date on a Hugo page.
+var dateLayouts = map[string]string{"ja": "2006年1月2日", "en": "January 2, 2006"}
+
+// Date formats t as a calendar day in Tokyo in the reader's language:
+// 2027年1月31日, January 31, 2027.
+func Date(lang string, t time.Time) string {
+	layout, ok := dateLayouts[lang]
+	if !ok {
+		layout = dateLayouts["ja"]
+	}
+	return t.In(Tokyo).Format(layout)
+}
