@@ -93,7 +93,7 @@ var prefsTmpl = sync.OnceValue(func() *template.Template {
 func tokyoTime(t time.Time, lang string) string {
 	t = t.In(jst)
 	if lang == "en" {
-		return t.Format("2 Jan 2006 15:04")
+		return t.Format("Jan 2, 2006, 15:04")
 	}
 	return t.Format("2006年1月2日 15:04")
 }

@@ -157,7 +157,7 @@ func TestJobsJourney(t *testing.T) {
 	}{
 		{"6 MB", "/api/jobs/product-manager-rehire/applications", jobtest.PDF(6 << 20), "big.pdf", hanako, 413, "5MB"},
 		{"an executable renamed .pdf", "/api/jobs/product-manager-rehire/applications", jobtest.Executable(20000), "resume.pdf", hanako, 415, "PDF"},
-		{"a closed job", "/api/jobs/qa-contract-2026/applications", jobtest.PDF(10), "cv.pdf", hanako, 409, "2026-10-31に締め切りました"},
+		{"a closed job", "/api/jobs/qa-contract-2026/applications", jobtest.PDF(10), "cv.pdf", hanako, 409, "2026年10月31日に締め切りました"},
 		{"a members-only job without a session", "/api/jobs/security-review-project/applications", jobtest.PDF(10), "cv.pdf", nil, 401, "ログイン"},
 	} {
 		r, _ := p.upload(tc.path, map[string]string{"message": "応募します"}, tc.name, tc.file, tc.hdr...)

@@ -239,11 +239,11 @@ If you did not ask for this, or would like to come after all, you can RSVP again
 func when(e store.Event, lang string) string {
 	start, end := e.Start.In(tokyo), e.End.In(tokyo)
 	if lang == "en" {
-		s := start.Format("Monday, 2 January 2006, 15:04")
+		s := start.Format("Monday, January 2, 2006, 15:04")
 		if sameDay(start, end) {
 			return s + "–" + end.Format("15:04") + " (JST)"
 		}
-		return s + " – " + end.Format("Monday, 2 January 2006, 15:04") + " (JST)"
+		return s + " – " + end.Format("Monday, January 2, 2006, 15:04") + " (JST)"
 	}
 	s := jaDate(start) + start.Format(" 15:04")
 	if sameDay(start, end) {
@@ -256,7 +256,7 @@ func when(e store.Event, lang string) string {
 func deadline(t time.Time, lang string) string {
 	t = t.In(tokyo)
 	if lang == "en" {
-		return t.Format("Monday, 2 January 2006, 15:04") + " (JST)"
+		return t.Format("Monday, January 2, 2006, 15:04") + " (JST)"
 	}
 	return jaDate(t) + t.Format(" 15:04")
 }
@@ -337,3 +337,8 @@ func (s *Service) sendOffer(ctx context.Context, e store.Event, m store.Member, 
 	d.Link, d.Deadline = s.offerLink(e, o), deadline(o.OfferExpiresAt, lang)
 	return s.send(ctx, m, emailOffer, d)
 }
+
+// closingTime is when RSVPs closed, in an error message in the reader's language.
+type closingTime time.Time
+
+func (t closingTime) In(lang string) string { return deadline(time.Time(t), lang) }

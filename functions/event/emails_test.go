@@ -12,33 +12,46 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// sampleData is a confirmed attendee of an event at a venue.
-var sampleData = emailData{
-	Name: "山田 花子", Title: "ホームカミングデー2026", When: "2026年10月17日（土） 15:00〜18:00", Where: "本社 8階ラウンジ",
-	Guests: 1, Position: 3, OfferTTL: 24 * time.Hour, Deadline: "2026年10月3日（土） 12:00", Capacity: 80,
-	Link:      "https://alumni.example.co.jp/api/events/homecoming-2026/offer?token=TOKEN",
-	ManageURL: "https://alumni.example.co.jp/api/events/homecoming-2026/rsvp/invite?token=TOKEN",
-	PageURL:   "https://alumni.example.co.jp/events/homecoming-2026/", ICS: "https://alumni.example.co.jp/api/events/homecoming-2026.ics?token=TOKEN",
-	Google: "https://calendar.google.com/calendar/render?action=TEMPLATE", Outlook: "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent",
-	QRURL: "https://alumni.example.co.jp/api/events/homecoming-2026/qr?token=TOKEN",
+// sampleEvent is the venue event of the golden files, in both languages.
+var sampleEvent = store.Event{ID: "homecoming-2026",
+	Title:    map[string]string{"ja": "ホームカミングデー2026", "en": "Homecoming Day 2026"},
+	Location: map[string]string{"ja": "本社 8階ラウンジ", "en": "Head office, 8th-floor lounge"},
+	Start:    time.Date(2026, 10, 17, 15, 0, 0, 0, tokyo), End: time.Date(2026, 10, 17, 18, 0, 0, 0, tokyo), Capacity: 80}
+
+// sampleIn is a confirmed attendee of sampleEvent, with what the code
+// fills in for a reader of lang: the title, place and dates in lang.
+func sampleIn(lang string) emailData {
+	return emailData{
+		Name: "山田 花子", Title: title(sampleEvent, lang), When: when(sampleEvent, lang), Where: location(sampleEvent, lang),
+		Guests: 1, Position: 3, OfferTTL: 24 * time.Hour, Deadline: deadline(time.Date(2026, 10, 3, 12, 0, 0, 0, tokyo), lang), Capacity: 80,
+		Link:      "https://alumni.example.co.jp/api/events/homecoming-2026/offer?token=TOKEN",
+		ManageURL: "https://alumni.example.co.jp/api/events/homecoming-2026/rsvp/invite?token=TOKEN",
+		PageURL:   "https://alumni.example.co.jp/events/homecoming-2026/", ICS: "https://alumni.example.co.jp/api/events/homecoming-2026.ics?token=TOKEN",
+		Google: "https://calendar.google.com/calendar/render?action=TEMPLATE", Outlook: "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent",
+		QRURL: "https://alumni.example.co.jp/api/events/homecoming-2026/qr?token=TOKEN",
+	}
 }
 
-// onlineData is a confirmed attendee of an online event: a meeting link, no QR code.
-var onlineData = func() emailData {
-	d := sampleData
-	d.Title, d.Where, d.Online, d.Guests = "オンライン交流会「年末のふりかえり」", "オンライン（Zoom）", true, 0
-	d.OnlineURL, d.QRURL = "https://meet.example.com/j/123", ""
+// sampleData is the Japanese attendee, for the tests of one language.
+var sampleData = sampleIn("ja")
+
+// onlineIn is a confirmed attendee of an online event: a meeting link, no QR code.
+func onlineIn(lang string) emailData {
+	d := sampleIn(lang)
+	d.Title, d.Where = map[string]string{"ja": "オンライン交流会「年末のふりかえり」", "en": "Online get-together: looking back on the year"}[lang],
+		map[string]string{"ja": "オンライン（Zoom）", "en": "Online (Zoom)"}[lang]
+	d.Online, d.Guests, d.OnlineURL, d.QRURL = true, 0, "https://meet.example.com/j/123", ""
 	return d
-}()
+}
 
 // Golden files hold every email in both languages, text and HTML, so a
 // change to any text shows up in review as a diff of what people will
 // read; the confirmation and the reminder also for an online event.
 func TestEmailsMatchGoldenFiles(t *testing.T) {
-	mailtexttest.Golden(t, emailTemplates, sampleData, *update)
+	mailtexttest.Golden(t, emailTemplates, mailtexttest.ByLang{"ja": sampleIn("ja"), "en": sampleIn("en")}, *update)
 	for _, kind := range []emailKind{emailConfirmed, emailReminder} {
 		for _, lang := range []string{"ja", "en"} {
-			mailtexttest.Variant(t, emailTemplates, kind, "online", lang, onlineData, *update)
+			mailtexttest.Variant(t, emailTemplates, kind, "online", lang, onlineIn(lang), *update)
 		}
 	}
 }
@@ -49,14 +62,14 @@ func TestEmailsMatchGoldenFiles(t *testing.T) {
 func TestQRCodeOnlyForVenueEvents(t *testing.T) {
 	for _, kind := range []emailKind{emailConfirmed, emailReminder} {
 		for lang, reception := range map[string]string{"ja": "受付", "en": "At the door"} {
-			venue, err := emailTemplates.Render(kind, lang, sampleData, mailtexttest.Brand)
+			venue, err := emailTemplates.Render(kind, lang, sampleIn(lang), mailtexttest.Brand)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(venue.HTML, `src="`+strings.ReplaceAll(sampleData.QRURL, "&", "&amp;")+`"`) || !strings.Contains(venue.Text, reception) {
+			if !strings.Contains(venue.HTML, `src="`+strings.ReplaceAll(sampleIn(lang).QRURL, "&", "&amp;")+`"`) || !strings.Contains(venue.Text, reception) {
 				t.Errorf("%s/%s at a venue lacks the QR code", kind, lang)
 			}
-			online, err := emailTemplates.Render(kind, lang, onlineData, mailtexttest.Brand)
+			online, err := emailTemplates.Render(kind, lang, onlineIn(lang), mailtexttest.Brand)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +108,7 @@ func TestWhenInJapanTime(t *testing.T) {
 		t.Errorf("ja across midnight: %q", got)
 	}
 	e.End = start.Add(time.Hour)
-	if got := when(e, "en"); got != "Thursday, 31 December 2026, 22:00–23:00 (JST)" {
+	if got := when(e, "en"); got != "Thursday, December 31, 2026, 22:00–23:00 (JST)" {
 		t.Errorf("en: %q", got)
 	}
 	// A time stored in UTC is still shown in Japan time.

@@ -428,7 +428,7 @@ func TestRefusalsStoreNothing(t *testing.T) {
 	}
 	// In English for an English visitor.
 	r := f.do("POST", "/api/events/closed/rsvp", nil, cookie, "Accept-Language", "en")
-	if r.StatusCode != 409 || !strings.Contains(r.body, "RSVPs for this event closed at 2026-09-01 09:00 JST") {
+	if r.StatusCode != 409 || !strings.Contains(r.body, "RSVPs for this event closed on Tuesday, September 1, 2026, 09:00 (JST)") {
 		t.Errorf("English refusal: %d %s", r.StatusCode, r.body)
 	}
 	for _, id := range []string{"open", "closed", "past"} {
@@ -459,7 +459,7 @@ func TestSignedLinkWithoutLogin(t *testing.T) {
 	late.RSVPDeadline = t0.Add(-time.Hour)
 	f.sync(contentEvent("homecoming-2026", 10), late) // sync closes what it is not given
 	if _, err := f.s.Invite(ctx, "past-party", false); err == nil ||
-		!strings.Contains(httpapi.ProblemFor(err, httpapi.LangEN).Detail, "RSVPs for this event closed at") {
+		!strings.Contains(httpapi.ProblemFor(err, httpapi.LangEN).Detail, "RSVPs for this event closed on") {
 		t.Fatalf("invite after the deadline: %v", err)
 	}
 	if _, err := f.st.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {

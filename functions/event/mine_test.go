@@ -106,7 +106,7 @@ func TestMyEventsPage(t *testing.T) {
 	}
 
 	en := f.do("GET", "/en/members/events/", nil, aCookie, "Accept", "text/html")
-	for _, want := range []string{`<html lang="en"`, "Coming up", "Online meetup", "Waitlist, number 1", "Saturday, 17 October 2026, 15:00–18:00 (JST)",
+	for _, want := range []string{`<html lang="en"`, "Coming up", "Online meetup", "Waitlist, number 1", "Saturday, October 17, 2026, 15:00–18:00 (JST)",
 		"Attended (checked in)", "Alumni talk"} {
 		if !strings.Contains(en.body, want) {
 			t.Errorf("en page lacks %q", want)

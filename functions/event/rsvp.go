@@ -107,7 +107,7 @@ func (s *Service) RSVP(ctx context.Context, eventID string, m store.Member, gues
 	case !now.Before(e.Start):
 		return Answer{}, false, httpapi.Errorf(httpapi.ECONFLICT, "event_past")
 	case !now.Before(e.Closes()):
-		return Answer{}, false, httpapi.Errorf(httpapi.ECONFLICT, "rsvp_closed", e.Closes().In(tokyo).Format("2006-01-02 15:04 JST"))
+		return Answer{}, false, httpapi.Errorf(httpapi.ECONFLICT, "rsvp_closed", closingTime(e.Closes()))
 	case guests < 0:
 		return Answer{}, false, httpapi.Invalid(httpapi.FieldError{Field: "guests", Code: "format"})
 	case guests > allowed:

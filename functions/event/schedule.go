@@ -224,7 +224,7 @@ func (s *Service) Invite(ctx context.Context, eventID string, dryRun bool) (Invi
 	if !now.Before(e.Closes()) {
 		// An application error, so that the command says why (in the
 		// operator's language) instead of "try again later".
-		return rep, httpapi.Errorf(httpapi.ECONFLICT, "rsvp_closed", e.Closes().In(tokyo).Format("2006-01-02 15:04 JST"))
+		return rep, httpapi.Errorf(httpapi.ECONFLICT, "rsvp_closed", closingTime(e.Closes()))
 	}
 	page := store.Page{Limit: store.MaxPageLimit}
 	for {

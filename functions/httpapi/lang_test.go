@@ -107,3 +107,29 @@ func TestLoginScriptAgreesWithSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// day is a Localized parameter for the test.
+type day struct{}
+
+func (day) In(lang string) string {
+	if lang == LangEN {
+		return "October 31, 2026"
+	}
+	return "2026年10月31日"
+}
+
+// TestMessageWritesLocalizedParamsInTheReadersLanguage: a date passed to a
+// message is written in the language of the message, and the params are
+// left as they were for the other language.
+func TestMessageWritesLocalizedParamsInTheReadersLanguage(t *testing.T) {
+	params := []any{day{}}
+	if got := Message(LangJA, "job_closed", params...); got != "この求人は2026年10月31日に締め切りました。ご応募ありがとうございました。" {
+		t.Errorf("ja: %q", got)
+	}
+	if got := Message(LangEN, "job_closed", params...); got != "This job closed on October 31, 2026. Thank you for your interest." {
+		t.Errorf("en: %q", got)
+	}
+	if _, ok := params[0].(day); !ok {
+		t.Errorf("the params were changed: %v", params)
+	}
+}

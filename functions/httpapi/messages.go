@@ -129,7 +129,7 @@ var messages = map[string]message{
 	// events: RSVPs, waitlist offers, check-in
 	"event_not_found":       {"このイベントは見つかりませんでした。", "This event does not exist."},
 	"event_past":            {"このイベントはすでに始まっているか、終了しています。", "This event has already started or ended."},
-	"rsvp_closed":           {"このイベントの申し込みは%vに締め切りました。", "RSVPs for this event closed at %v."},
+	"rsvp_closed":           {"このイベントの申し込みは%vに締め切りました。", "RSVPs for this event closed on %v."},
 	"rsvp_link_invalid":     {"このリンクは正しくありません。メールに書かれたリンクをそのまま開くか、ログインしてイベントページからお申し込みください。", "This link is not valid. Open the link exactly as it is in the email, or log in and RSVP from the event page."},
 	"rsvp_link_expired":     {"このリンクは有効期限が切れています。ログインしてイベントページからお申し込みください。", "This link has expired. Log in and RSVP from the event page."},
 	"rsvp_not_found":        {"このイベントへのお申し込みはありません。", "You have no RSVP for this event."},
@@ -255,7 +255,30 @@ func Message(lang, key string, params ...any) string {
 		s = m.en
 	}
 	if len(params) > 0 {
-		return fmt.Sprintf(s, params...)
+		return fmt.Sprintf(s, inLang(lang, params)...)
 	}
 	return s
+}
+
+// Localized is a parameter written differently per language, such as a
+// date: 2027年1月31日 in Japanese, January 31, 2027 in English.
+type Localized interface {
+	In(lang string) string
+}
+
+// inLang resolves the Localized params for lang, leaving params as they were.
+func inLang(lang string, params []any) []any {
+	var out []any
+	for i, p := range params {
+		if l, ok := p.(Localized); ok {
+			if out == nil {
+				out = append([]any(nil), params...)
+			}
+			out[i] = l.In(lang)
+		}
+	}
+	if out == nil {
+		return params
+	}
+	return out
 }

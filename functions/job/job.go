@@ -133,7 +133,7 @@ func closedError(j store.Job) error {
 	if j.Archived {
 		return httpapi.Errorf(httpapi.ECONFLICT, "job_withdrawn")
 	}
-	return &httpapi.Error{Code: httpapi.ECONFLICT, Key: "job_closed", Params: []any{j.Closes.Format("2006-01-02")}}
+	return &httpapi.Error{Code: httpapi.ECONFLICT, Key: "job_closed", Params: []any{closingDay(j.Closes)}}
 }
 
 // storeError maps the store's errors that reach a person.
@@ -224,3 +224,8 @@ func JobPath(lang string, j store.Job) string {
 	}
 	return pathFor(lang, "/jobs/"+j.ID+"/")
 }
+
+// closingDay is a job's last day in an error message, in the reader's language.
+type closingDay time.Time
+
+func (d closingDay) In(lang string) string { return brand.Date(lang, time.Time(d)) }

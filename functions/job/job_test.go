@@ -298,8 +298,8 @@ func TestApplyRefusals(t *testing.T) {
 		status     int
 		detailPart string
 	}{
-		{"closed job", "qa-contract-2026", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, m.cookie, "ja", 409, "2026-10-31に締め切りました"},
-		{"closed job, in English", "qa-contract-2026", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, m.cookie, "en", 409, "This job closed on 2026-10-31"},
+		{"closed job", "qa-contract-2026", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, m.cookie, "ja", 409, "2026年10月31日に締め切りました"},
+		{"closed job, in English", "qa-contract-2026", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, m.cookie, "en", 409, "This job closed on October 31, 2026"},
 		{"members-only job without a session", "security-review-project", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, "", "ja", 401, "ログイン"},
 		{"public job without a session", "backend-engineer-rehire", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, "", "en", 401, "log in"},
 		{"forged session", "backend-engineer-rehire", func() (io.Reader, string) { return multi("cv.pdf", jobtest.PDF(100)) }, account.SessionCookie + "=forged", "ja", 401, "ログイン"},
