@@ -233,7 +233,7 @@ var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
 {{range .Statuses}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">{{.T.total}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
 <tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
-<td data-label="{{$.T.type}}">{{.Type}}</td><td data-label="{{$.T.department}}">{{.Job.Department}}</td><td data-label="{{$.T.closes}}">{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
+<td data-label="{{$.T.type}}">{{.Type}}</td><td data-label="{{$.T.department}}">{{.Job.Department}}</td><td class="date" data-label="{{$.T.closes}}">{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
 {{range $i, $n := .Counts}}<td data-label="{{(index $.Statuses $i).Label}}">{{$n}}</td>{{end}}<td data-label="{{$.T.total}}">{{.Total}}</td><td data-label="{{$.T.referrals}}">{{.Referrals}}</td></tr>
 {{end}}</tbody></table></div>` + hrFoot))
 })
