@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -575,7 +576,7 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 	httpapi.RenderTemplate(w, r, status, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		auditTmpl(), map[string]any{"T": T, "F": f, "P": page, "Rows": rows, "Next": next, "Errors": fieldErrs,
 			"Groups": groups, "Admins": admins, "Resolved": resolved, "Failed": err != nil,
-			"When": hrStamp(lang), "CSV": "/hr/audit.csv?" + f.Query().Encode(),
+			"When": func(t time.Time) string { return brand.DateTime(lang, t) }, "CSV": "/hr/audit.csv?" + f.Query().Encode(),
 			"Menu": httpapi.NewHRMenu(lang, "/hr/audit")})
 }
 
@@ -610,16 +611,6 @@ func (h Handler) hrAuditCSV(w http.ResponseWriter, r *http.Request, admin store.
 	}
 	h.S.audit(r.Context(), "hr:"+admin.ID, "audit.export", "audit")
 	httpapi.WriteCSV(w, "audit.csv", lang, auditColumns, rows)
-}
-
-// hrStamp is hrWhen with the year: the log spans years.
-func hrStamp(lang string) func(time.Time) string {
-	return func(t time.Time) string {
-		if lang == httpapi.LangEN {
-			return t.In(jst).Format("Jan 2, 2006 15:04")
-		}
-		return t.In(jst).Format("2006年1月2日 15:04")
-	}
 }
 
 func (p AuditPage) withRows(rows []AuditRow) AuditPage {

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -89,15 +89,6 @@ var prefsTmpl = sync.OnceValue(func() *template.Template {
 </section>` + pageFoot))
 })
 
-// tokyoTime shows an instant as Japan's calendar and clock.
-func tokyoTime(t time.Time, lang string) string {
-	t = t.In(jst)
-	if lang == "en" {
-		return t.Format("Jan 2, 2006, 15:04")
-	}
-	return t.Format("2006年1月2日 15:04")
-}
-
 func (h Handler) preferencesPage(w http.ResponseWriter, r *http.Request, m store.Member) {
 	lang := pageLang(m, r)
 	T := prefsText[lang]
@@ -109,7 +100,7 @@ func (h Handler) preferencesPage(w http.ResponseWriter, r *http.Request, m store
 			row.Yes, row.No = T["listed"], T["unlisted"]
 		}
 		if ok && !c.At.IsZero() {
-			row.Since = fmt.Sprintf(T["since"], tokyoTime(c.At, lang), c.PolicyVersion)
+			row.Since = fmt.Sprintf(T["since"], brand.DateTime(lang, c.At), c.PolicyVersion)
 		}
 		rows = append(rows, row)
 	}
@@ -123,7 +114,7 @@ func (h Handler) preferencesPage(w http.ResponseWriter, r *http.Request, m store
 		if label == "" {
 			label = c.Purpose
 		}
-		history = append(history, consentRow{When: tokyoTime(c.At, lang), What: label, Choice: choice, Policy: c.PolicyVersion})
+		history = append(history, consentRow{When: brand.DateTime(lang, c.At), What: label, Choice: choice, Policy: c.PolicyVersion})
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers,

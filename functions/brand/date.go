@@ -20,3 +20,18 @@ func Date(lang string, t time.Time) string {
 	}
 	return t.In(Tokyo).Format(layout)
 }
+
+// dateTimeLayouts write a day and a clock time in Tokyo, for the moment
+// something happened or is due (a send, an application, a choice): the
+// year is always there, as a record spans years.
+var dateTimeLayouts = map[string]string{"ja": "2006年1月2日 15:04", "en": "Jan 2, 2006, 15:04"}
+
+// DateTime formats t as a day and time in Tokyo in the reader's language:
+// 2027年1月31日 09:05, Jan 31, 2027, 09:05.
+func DateTime(lang string, t time.Time) string {
+	layout, ok := dateTimeLayouts[lang]
+	if !ok {
+		layout = dateTimeLayouts["ja"]
+	}
+	return t.In(Tokyo).Format(layout)
+}

@@ -33,3 +33,14 @@ func TestDateIsTheSitesLayout(t *testing.T) {
 		t.Errorf("an unknown language gets %q, want Japanese", got)
 	}
 }
+
+// TestDateTimeIsInTokyoAndTheReadersLanguage: a moment reads as Japan's
+// clock, with the year, in the reader's language.
+func TestDateTimeIsInTokyoAndTheReadersLanguage(t *testing.T) {
+	at := time.Date(2027, 1, 31, 15, 5, 0, 0, time.UTC) // 00:05 on 1 February in Tokyo
+	for lang, want := range map[string]string{"ja": "2027年2月1日 00:05", "en": "Feb 1, 2027, 00:05", "fr": "2027年2月1日 00:05"} {
+		if got := DateTime(lang, at); got != want {
+			t.Errorf("DateTime(%s) = %q, want %q", lang, got, want)
+		}
+	}
+}
