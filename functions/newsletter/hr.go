@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -34,13 +35,11 @@ func hrLang(m store.Member) string {
 	return httpapi.LangJA
 }
 
-// tokyo is the time zone HR reads times in.
-var tokyo = time.FixedZone("JST", 9*60*60)
 
 var hrText = map[string]map[string]string{
 	"ja": {
-		"site": "アルムナイネットワーク", "skip": "本文へ移動", "title": "ニュースレター", "intro": "同期済みのニュースレターと配信の状況です（新しい順）。時刻はすべて日本時間です。",
-		"none":    "ニュースレターはまだありません。content/newsletters/ に書いて、okaeri sync で同期してください。",
+		"site": "アルムナイネットワーク", "skip": "本文へ移動", "title": "ニュースレター", "intro": "サイトに取り込んだニュースレターと、その配信の状況です（新しい順）。時刻はすべて日本時間です。",
+		"none":    "ニュースレターはまだありません。CMS（/admin/）の「ニュースレター」で書いて公開すると、ここに表示されます。",
 		"caption": "ニュースレターの配信", "newsletter": "ニュースレター", "subject": "件名", "segment": "配信対象", "send_at": "配信予定",
 		"status": "状態", "started": "開始", "finished": "完了", "running": "実行中", "asap": "開始したらすぐ",
 		"pending": "送信待ち", "back": "ニュースレター一覧へ",
@@ -51,32 +50,32 @@ var hrText = map[string]map[string]string{
 		"report_none": "まだ配信していません。", "last_error": "最後のエラー", "preview": "プレビュー", "preheader": "プレビュー文",
 		"edition_ja": "日本語版", "edition_en": "英語版", "frame": "メールのプレビュー", "text_part": "テキスト版",
 		"no_en":        "英語版はありません。英語を選んだメンバーには日本語版が届きます。",
-		"preview_note": "受信者の名前には見本（山田 花子 様）が入ります。このページでは安全のためメールのスタイルとスクリプトを無効にしているため、見た目は実際のメールと異なります。実際の見た目は okaeri newsletter preview で確認できます。",
+		"preview_note": "受信者の名前には見本（山田 花子 様）が入ります。このページでは安全のためメールのスタイルとスクリプトを無効にしているため、見た目は実際のメールと異なります。実際の見た目は、下の「自分にテスト送信する」で届くメールで確かめてください。",
 		"send":         "配信", "confirm": "プレビューと配信対象を確認しました。この内容で配信します（配信は取り消せません）。",
 		"start": "配信を開始する", "schedule": "配信を予約する", "resume": "配信を再開する",
 		"schedule_note":  "配信予定（%s）の前に押すと予約になり、その時刻に自動で配信されます。",
 		"resume_note":    "前回の続きから配信します。送信済みの人には二度と送りません。",
 		"scheduled_note": "%s に自動で配信されます。", "sending_note": "配信中です。進み具合はこのページを再読み込みすると確認できます。",
-		"done_note": "配信が完了しました。", "uncertain_note": "送信できたか確認できない宛先が %d 件あります。自動では再送しません。SendGrid の Activity で確認し、必要なら okaeri newsletter send %s --resend-uncertain を実行してください。",
+		"done_note": "配信が完了しました。", "uncertain_note": "送信できたか確認できない宛先が %d 件あります。自動では再送しません。SendGrid の管理画面（Activity）で届いたかを確かめ、届いていなければポータルの運用担当者に再送を依頼してください（運用担当者向け：okaeri newsletter send %s --resend-uncertain）。",
 		"reload": "最新の状態に更新", "notice_started": "配信を開始しました。", "notice_scheduled": "配信を予約しました。%s に配信されます。",
 		"notice_already": "この配信はすでに開始されています。同じ内容が二重に送られることはありません。",
 		"seg_all":        "ニュースレターの受け取りに同意したすべてのメンバー", "seg_lang_ja": "日本語を選んだメンバー", "seg_lang_en": "英語を選んだメンバー",
 		"seg_departments": "在籍時の部署：%s", "seg_left": "退職時期：%s〜%s", "seg_open_to": "関心：%s", "sep": "、",
 		"open_rehire": "再入社", "open_sidework": "副業", "open_mentoring": "メンタリング", "open_referrals": "紹介",
 		"st_ready": "未配信", "st_scheduled": "予約済み", "st_sending": "配信中", "st_paused": "一時停止中", "st_done": "配信完了", "st_failed": "停止（エラー）",
-		"actor_cli": "okaeri コマンド", "actor_scheduler": "自動配信", "actor_hr": "事務局",
+		"actor_cli": "運用担当者（管理コマンド）", "actor_scheduler": "自動配信", "actor_hr": "事務局",
 		"test": "テスト送信", "test_button": "自分にテスト送信する",
 		"test_note":     "件名に「【テスト送信】」を付けて、あなたのアドレス（%s）にだけ、あなたの言語の版を送ります。配信は始まらず、配信の状態も変わりません。",
 		"notice_tested": "テスト送信しました。%s に届きます。", "notice_test_wait": "テスト送信は少し前に済んでいます。同じメールが二重に届かないよう、1〜2分待ってからもう一度押してください。",
 		"audience": "今配信すると届く人数", "audience_total": "合計", "audience_ja": "日本語版", "audience_en": "英語版",
 		"audience_suppressed": "配信停止などで除外", "audience_claimed": "すでに送信済み・送信中", "people": "%d 人", "rate": "%s%%",
-		"warn_base_url": "このニュースレターのリンク（%d 件）は %s を指しています。このポータルのアドレス（OKAERI_BASE_URL）は %s です。このまま配信すると、リンクを開いた人が別のサイトに行きます。OKAERI_BASE_URL を正しく設定して okaeri sync を実行し直してください。",
+		"warn_base_url": "このニュースレターのリンク（%d 件）は %s を指しています。このポータルのアドレスは %s です。このまま配信すると、リンクを開いた人が別のサイトに行きます。配信する前に、ポータルの運用担当者にアドレスの設定の確認とニュースレターの取り込み直しを依頼してください（運用担当者向け：OKAERI_BASE_URL を確かめて okaeri sync）。",
 		"warn_overdue":  "配信予定（%s）を %d 分過ぎましたが、まだ始まっていません。定期実行（スケジューラ）が止まっている可能性があります。下のボタンで今すぐ配信するか、運用担当者に連絡してください。",
 		"audience_note": "ニュースレターの受け取りに同意し、配信対象に当てはまり、配信停止リストに載っていないメンバーの数です。実際の配信と同じ方法で、このページを開いた時点の状態から数えています。",
 	},
 	"en": {
-		"site": "Alumni network", "skip": "Skip to content", "title": "Newsletters", "intro": "Synced newsletters and their sends, newest first. All times are Japan time.",
-		"none":    "No newsletters yet. Write one in content/newsletters/ and run okaeri sync.",
+		"site": "Alumni network", "skip": "Skip to content", "title": "Newsletters", "intro": "The newsletters on the site and how their sends went, newest first. All times are Japan time.",
+		"none":    "No newsletters yet. Write one under Newsletters in the CMS (/admin/) and publish it: it appears here.",
 		"caption": "Newsletter sends", "newsletter": "Newsletter", "subject": "Subject", "segment": "Recipients", "send_at": "Scheduled",
 		"status": "Status", "started": "Started", "finished": "Finished", "running": "running", "asap": "As soon as started",
 		"pending": "Pending", "back": "All newsletters",
@@ -87,26 +86,26 @@ var hrText = map[string]map[string]string{
 		"report_none": "Not sent yet.", "last_error": "Last error", "preview": "Preview", "preheader": "Preheader",
 		"edition_ja": "Japanese edition", "edition_en": "English edition", "frame": "Preview of the email", "text_part": "Plain-text part",
 		"no_en":        "There is no English edition. Members who chose English get the Japanese one.",
-		"preview_note": "The recipient's name is a sample (山田 花子 様 / Dear Hanako Yamada). For safety this page turns off the email's styles and scripts, so it looks plainer than the real email; okaeri newsletter preview shows it as sent.",
+		"preview_note": "The recipient's name is a sample (山田 花子 様 / Dear Hanako Yamada). For safety this page turns off the email's styles and scripts, so it looks plainer than the real email: send yourself a test below to see it as sent.",
 		"send":         "Send", "confirm": "I have checked the preview and the recipients. Send it as it is (a send cannot be taken back).",
 		"start": "Start the send", "schedule": "Schedule the send", "resume": "Resume the send",
 		"schedule_note":  "Before its scheduled time (%s) this schedules the send; it goes out by itself then.",
 		"resume_note":    "The send continues where it stopped. Nobody who got it gets it twice.",
 		"scheduled_note": "It goes out by itself at %s.", "sending_note": "Sending. Reload this page to see how far it got.",
-		"done_note": "The send is complete.", "uncertain_note": "%d recipients may or may not have got it; they are never resent automatically. Check SendGrid's Activity feed and, if needed, run okaeri newsletter send %s --resend-uncertain.",
+		"done_note": "The send is complete.", "uncertain_note": "%d recipients may or may not have got it; they are never resent automatically. Check SendGrid's Activity feed and, if they did not get it, ask whoever runs the portal to resend (for them: okaeri newsletter send %s --resend-uncertain).",
 		"reload": "Reload the status", "notice_started": "The send has started.", "notice_scheduled": "The send is scheduled for %s.",
 		"notice_already": "This send had already started. Nobody gets it twice.",
 		"seg_all":        "Every member who agreed to receive the newsletter", "seg_lang_ja": "Members who chose Japanese", "seg_lang_en": "Members who chose English",
 		"seg_departments": "Department: %s", "seg_left": "Left the company: %s to %s", "seg_open_to": "Open to: %s", "sep": ", ",
 		"open_rehire": "re-hire", "open_sidework": "side work", "open_mentoring": "mentoring", "open_referrals": "referrals",
 		"st_ready": "Ready", "st_scheduled": "Scheduled", "st_sending": "Sending", "st_paused": "Paused", "st_done": "Done", "st_failed": "Failed",
-		"actor_cli": "the okaeri command", "actor_scheduler": "the scheduler", "actor_hr": "HR",
+		"actor_cli": "whoever runs the portal (server command)", "actor_scheduler": "the scheduler", "actor_hr": "HR",
 		"test": "Test send", "test_button": "Send a test to myself",
 		"test_note":     "Sends your language's edition to your address (%s) only, with \"[Test]\" before the subject. The send does not start and its status does not change.",
 		"notice_tested": "The test is sent to %s.", "notice_test_wait": "A test went out a moment ago. So that it does not arrive twice, wait a minute or two before pressing again.",
 		"audience": "Who would get it now", "audience_total": "Total", "audience_ja": "Japanese edition", "audience_en": "English edition",
 		"audience_suppressed": "Left out (unsubscribed, bounced)", "audience_claimed": "Already sent or on their way", "people": "%d", "rate": "%s%%",
-		"warn_base_url": "This newsletter's links (%d) point at %s, but this portal's address (OKAERI_BASE_URL) is %s. Sent as it is, readers who open a link land on another site. Set OKAERI_BASE_URL right and run okaeri sync again.",
+		"warn_base_url": "This newsletter's links (%d) point at %s, but this portal's address is %s. Sent as it is, readers who open a link land on another site. Before sending, ask whoever runs the portal to check its address and bring the newsletter in again (for them: check OKAERI_BASE_URL, then okaeri sync).",
 		"warn_overdue":  "The send was due at %s, %d minutes ago, and has not started. The scheduler may have stopped. Start it now with the button below, or tell whoever runs the portal.",
 		"audience_note": "Members who agreed to receive the newsletter, are in its recipients and are not on the suppression list, counted the way the send counts them, as things are when this page was opened.",
 	},
@@ -140,18 +139,18 @@ type hrSend struct {
 // machine-readable form for <time>.
 type hrTime struct{ Text, ISO string }
 
-func timeOf(t time.Time) hrTime {
+func timeOf(lang string, t time.Time) hrTime {
 	if t.IsZero() {
 		return hrTime{}
 	}
-	return hrTime{Text: t.In(tokyo).Format("2006-01-02 15:04"), ISO: t.UTC().Format(time.RFC3339)}
+	return hrTime{Text: brand.DateTime(lang, t), ISO: t.UTC().Format(time.RFC3339)}
 }
 
 func (h Handler) hrSendOf(ctx context.Context, s store.NewsletterSend, eng store.SendEngagement, lang string) hrSend {
 	T := hrText[lang]
 	v := hrSend{Slug: s.Slug, Title: s.Slug, Status: s.Status, StatusLabel: cmp.Or(T["st_"+string(s.Status)], string(s.Status)),
 		Running: s.LeaseOwner != "" && s.LeaseUntil.After(h.S.Now()), Rendered: s.Rendered != nil, Report: s.Report, Error: s.Error,
-		Version: s.Version, SendAt: timeOf(s.SendAt), Started: timeOf(s.StartedAt), Finished: timeOf(s.FinishedAt), Updated: timeOf(s.UpdatedAt), Asap: T["asap"]}
+		Version: s.Version, SendAt: timeOf(lang, s.SendAt), Started: timeOf(lang, s.StartedAt), Finished: timeOf(lang, s.FinishedAt), Updated: timeOf(lang, s.UpdatedAt), Asap: T["asap"]}
 	if s.Rendered != nil {
 		ja := s.Rendered.Editions[store.LanguageJa]
 		v.Title, v.Subject = cmp.Or(ja.Title, s.Slug), ja.Subject
@@ -174,7 +173,8 @@ type hrWarning struct{ ID, Text string }
 // was rendered for another origin than OKAERI_BASE_URL (its links would
 // take readers elsewhere), or its scheduled time passed and it did not
 // start (the scheduler may be down).
-func (h Handler) sendWarnings(s store.NewsletterSend, T map[string]string) []hrWarning {
+func (h Handler) sendWarnings(s store.NewsletterSend, lang string) []hrWarning {
+	T := hrText[lang]
 	var out []hrWarning
 	here := strings.TrimRight(h.S.Config.BaseURL, "/")
 	if s.Rendered != nil && s.Status != store.SendDone {
@@ -187,7 +187,7 @@ func (h Handler) sendWarnings(s store.NewsletterSend, T map[string]string) []hrW
 		}
 	}
 	if now := h.S.Now(); s.Status == store.SendScheduled && !s.SendAt.IsZero() && s.SendAt.Before(now.Add(-overdueAfter)) {
-		out = append(out, hrWarning{"warn-overdue", fmt.Sprintf(T["warn_overdue"], timeOf(s.SendAt).Text, int(now.Sub(s.SendAt).Minutes()))})
+		out = append(out, hrWarning{"warn-overdue", fmt.Sprintf(T["warn_overdue"], timeOf(lang, s.SendAt).Text, int(now.Sub(s.SendAt).Minutes()))})
 	}
 	return out
 }
@@ -325,18 +325,16 @@ var hrListTmpl = sync.OnceValue(func() *template.Template {
 <p>{{.T.intro}}</p>
 {{if not .Sends}}<p>{{.T.none}}</p>{{else}}
 <div class="table-scroll" role="region" aria-labelledby="sends-caption" tabindex="0">
-<table><caption id="sends-caption">{{.T.caption}} ({{len .Sends}})</caption>
-<thead><tr><th scope="col">{{.T.newsletter}}</th><th scope="col">{{.T.subject}}</th><th scope="col">{{.T.segment}}</th><th scope="col">{{.T.send_at}}</th><th scope="col">{{.T.status}}</th>
-<th scope="col">{{.T.went_to}}</th><th scope="col">{{.T.delivered}}</th><th scope="col">{{.T.opened}}</th><th scope="col">{{.T.clicked}}</th><th scope="col">{{.T.unsubscribed}}</th><th scope="col">{{.T.not_delivered}}</th><th scope="col">{{.T.pending}}</th>
-<th scope="col">{{.T.started}}</th><th scope="col">{{.T.finished}}</th></tr></thead>
+<table class="stacked names sends"><caption id="sends-caption">{{.T.caption}} ({{len .Sends}})</caption>
+<thead><tr><th scope="col">{{.T.newsletter}}</th><th scope="col">{{.T.segment}}</th><th scope="col">{{.T.send_at}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.report}}</th></tr></thead>
 <tbody>{{range .Sends}}<tr id="send-{{.Slug}}">
-<td><a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}</td>
-<td>{{if .Subject}}<span lang="ja">{{.Subject}}</span>{{if .SubjectEN}}<br><span lang="en">{{.SubjectEN}}</span>{{end}}{{else}}—{{end}}</td>
-<td>{{range $i, $s := .Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</td>
-<td>{{template "send_at" .}}</td>
-<td data-status="{{.Status}}">{{.StatusLabel}}{{if .Running}} ({{$.T.running}}){{end}}</td>
-{{range .Figures}}<td>{{.Count}}</td>{{end}}<td>{{.Report.Pending}}</td>
-<td>{{template "time" .Started}}</td><td>{{template "time" .Finished}}</td></tr>
+<td data-label="{{$.T.newsletter}}"><div><a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}
+{{if .Subject}}<p class="subject">{{$.T.subject}}：<span lang="ja">{{.Subject}}</span>{{if .SubjectEN}}<br><span lang="en">{{.SubjectEN}}</span>{{end}}</p>{{end}}</div></td>
+<td data-label="{{$.T.segment}}"><div>{{range $i, $s := .Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</div></td>
+<td data-label="{{$.T.send_at}}" class="date">{{template "send_at" .}}</td>
+<td data-label="{{$.T.status}}"><div><span data-status="{{.Status}}">{{.StatusLabel}}{{if .Running}} ({{$.T.running}}){{end}}</span>
+{{if .Started.Text}}<br><small>{{$.T.started}} {{template "time" .Started}}</small>{{end}}{{if .Finished.Text}}<br><small>{{$.T.finished}} {{template "time" .Finished}}</small>{{end}}</div></td>
+<td data-label="{{$.T.report}}">{{if or (index .Figures 0).Count .Report.Pending}}<ul class="figures">{{range .Figures}}<li>{{.Label}} <span class="count">{{.Value}}</span></li>{{end}}{{if .Report.Pending}}<li>{{$.T.pending}} <span class="count">{{printf $.T.people .Report.Pending}}</span></li>{{end}}</ul>{{else}}{{$.T.report_none}}{{end}}</td></tr>
 {{end}}</tbody></table></div>{{end}}` + hrFoot))
 })
 
@@ -481,7 +479,7 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 	if s.Rendered != nil && admin.Email != "" {
 		data["TestNote"] = fmt.Sprintf(T["test_note"], admin.Email)
 	}
-	data["Warnings"] = h.sendWarnings(s, T)
+	data["Warnings"] = h.sendWarnings(s, lang)
 	if s.Report.Uncertain > 0 {
 		data["Uncertain"] = fmt.Sprintf(T["uncertain_note"], s.Report.Uncertain, s.Slug)
 	}

@@ -49,7 +49,7 @@ func TestHRNewsletterReportAndWarnings(t *testing.T) {
 		"配信停止や宛先エラーで除外 1 人、送信失敗 0 人")
 	mustNotContain(t, "the report", page.body, `id="warn-`, "バッチ", "リクエスト")
 	list := request(t, srv, "GET", "/hr/newsletters", nil, admin, browserGet...)
-	mustContain(t, "the list", list.body, "<td>5</td><td>4</td><td>2</td><td>1</td><td>1</td><td>1</td>")
+	mustContain(t, "the list", list.body, `<li>送った人数 <span class="count">5 人</span></li><li>届いた <span class="count">4 人</span></li><li>開封 <span class="count">2 人</span></li><li>クリック <span class="count">1 人</span></li><li>配信停止 <span class="count">1 人</span></li><li>届かなかった <span class="count">1 人</span></li></ul>`)
 
 	// autumn-2026, scheduled for 2026-10-01 10:00 Japan time: an hour late
 	// it has not started; and the portal moved to another address since
@@ -66,6 +66,6 @@ func TestHRNewsletterReportAndWarnings(t *testing.T) {
 	f.svc.Now = func() time.Time { return time.Date(2026, 10, 1, 2, 0, 0, 0, time.UTC) }
 	f.svc.Config.BaseURL = "https://portal.example.co.jp"
 	page = request(t, srv, "GET", "/hr/newsletters/autumn-2026", nil, admin, browserGet...)
-	mustContain(t, "an hour late, rendered elsewhere", page.body, `id="warn-overdue">配信予定（2026-10-01 10:00）を 60 分過ぎましたが`,
-		`id="warn-base-url">このニュースレターのリンク（4 件）は`, "https://alumni.example.co.jp を指しています", "（OKAERI_BASE_URL）は https://portal.example.co.jp です")
+	mustContain(t, "an hour late, rendered elsewhere", page.body, `id="warn-overdue">配信予定（2026年10月1日 10:00）を 60 分過ぎましたが`,
+		`id="warn-base-url">このニュースレターのリンク（4 件）は`, "https://alumni.example.co.jp を指しています", "このポータルのアドレスは https://portal.example.co.jp です")
 }

@@ -162,13 +162,13 @@ func TestHRNewsletterPages(t *testing.T) {
 	if list.status != 200 || list.header.Get("Content-Language") != "ja" {
 		t.Fatalf("list: %d %q", list.status, list.header.Get("Content-Language"))
 	}
-	mustContain(t, "the list", list.body, `<html lang="ja">`, `<a href="/hr/newsletters" aria-current="page">ニュースレター</a>`,
+	mustContain(t, "the list", list.body, `<table class="stacked names sends">`, `<td data-label="送信レポート"><ul class="figures">`, `<html lang="ja">`, `<a href="/hr/newsletters" aria-current="page">ニュースレター</a>`,
 		`href="/hr/events"`, `href="/hr/jobs"`, `href="/hr/registrations"`,
 		`<a href="/hr/newsletters/autumn-2026" lang="ja">アルムナイ通信 2026年秋号</a>`, `<span lang="en">Alumni News, Autumn 2026</span>`,
 		"【アルムナイ通信】秋号", "ニュースレターの受け取りに同意したすべてのメンバー",
-		`<time datetime="2026-10-01T01:00:00Z">2026-10-01 10:00</time>`, `data-status="ready">未配信`,
-		`data-status="failed">停止（エラー）`, "<td>2037</td><td>1000</td><td>0</td><td>0</td><td>0</td><td>1037</td><td>363</td>",
-		`<time datetime="2026-07-01T01:00:00Z">2026-07-01 10:00</time>`, `<time datetime="2026-07-01T01:05:00Z">2026-07-01 10:05</time>`,
+		`<time datetime="2026-10-01T01:00:00Z">2026年10月1日 10:00</time>`, `data-status="ready">未配信`,
+		`data-status="failed">停止（エラー）`, `<li>送った人数 <span class="count">2037 人</span></li><li>届いた <span class="count">1000 人</span></li><li>開封 <span class="count">0 人</span></li><li>クリック <span class="count">0 人</span></li><li>配信停止 <span class="count">0 人</span></li><li>届かなかった <span class="count">1037 人</span></li><li>送信待ち <span class="count">363 人</span></li></ul>`,
+		`<time datetime="2026-07-01T01:00:00Z">2026年7月1日 10:00</time>`, `<time datetime="2026-07-01T01:05:00Z">2026年7月1日 10:05</time>`,
 		`<a href="/hr/newsletters/spring-2026" lang="ja">spring-2026</a>`)
 	order := regexp.MustCompile(`id="send-([a-z0-9-]+)"`).FindAllStringSubmatch(list.body, -1)
 	if len(order) != 3 || order[0][1] != "autumn-2026" || order[1][1] != "summer-2026" || order[2][1] != "spring-2026" {
@@ -192,7 +192,9 @@ func TestHRNewsletterPages(t *testing.T) {
 		"山田 花子 様", "Dear Hanako Yamada,", `<pre class="pre newsletter-text">山田 花子 様`,
 		`<form method="post" action="/api/hr/newsletters/autumn-2026/send" class="form stack">`,
 		`<input type="hidden" name="version" value="`+strconv.FormatInt(autumn.Version, 10)+`">`,
-		`<input type="checkbox" id="confirmed" name="confirmed" value="on" required>`, "配信を予約する", "2026-10-01 10:00")
+		`<input type="checkbox" id="confirmed" name="confirmed" value="on" required>`, "配信を予約する", "2026年10月1日 10:00")
+	// HR is told what to do in words, not commands.
+	mustNotContain(t, "the detail", detail.body, "okaeri newsletter preview")
 	// The email is the frame's document only: nothing of it is markup of the page.
 	mustNotContain(t, "the detail", detail.body, `<html lang="ja" dir="ltr"`, "[[okaeri:", `<div role="article"`, "<script")
 	frames := regexp.MustCompile(`<iframe [^>]*>`).FindAllString(detail.body, -1)
@@ -217,7 +219,7 @@ func TestHRNewsletterPages(t *testing.T) {
 	mustContain(t, "the failed send", summer.body, `id="last-error"`, "400 invalid from address", `id="count-went-to">2037 人<`,
 		`id="count-delivered">1000 人 <span class="rate">(49%)</span>`, `id="count-not-delivered">1037 人 <span class="rate">(51%)</span>`,
 		`id="count-opened">0 人 <span class="rate">(0%)</span>`, "配信停止や宛先エラーで除外 37 人、送信失敗 1000 人、送信できたか不明 0 人",
-		`id="count-pending">まだ送っていない人が 363 人います。`, "okaeri コマンド", "配信を再開する")
+		`id="count-pending">まだ送っていない人が 363 人います。`, "運用担当者（管理コマンド）", "配信を再開する")
 	mustNotContain(t, "the failed send", summer.body, "バッチ", "リクエスト")
 
 	// A slug that is not there: 404, as a problem for an API client and as a page for a browser.
