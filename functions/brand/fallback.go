@@ -7,9 +7,9 @@ import (
 
 // fallbackText is the built-in frame's words per language.
 var fallbackText = map[string]map[string]string{
-	"ja": {"skip": "本文へスキップ", "account": "アカウント", "members": "メンバー", "logout": "ログアウト", "login": "ログイン",
+	"ja": {"skip": "本文へスキップ", "account": "アカウント", "members": "メンバー", "logout": "ログアウト", "login": "ログイン", "hr": "HRホーム",
 		"other": "English", "other_lang": "en", "footer": "フッターメニュー", "privacy": "プライバシーポリシー", "home": "/"},
-	"en": {"skip": "Skip to content", "account": "Account", "members": "Members", "logout": "Log out", "login": "Log in",
+	"en": {"skip": "Skip to content", "account": "Account", "members": "Members", "logout": "Log out", "login": "Log in", "hr": "HR home",
 		"other": "日本語", "other_lang": "ja", "footer": "Footer menu", "privacy": "Privacy policy", "home": "/en/"},
 }
 
@@ -25,7 +25,7 @@ func Fallback() Site {
 	s := Site{Company: c, Frames: map[string]map[string]string{}}
 	for lang, t := range fallbackText {
 		s.Frames[lang] = map[string]string{}
-		for _, who := range []string{Guest, Member, Members} {
+		for _, who := range []string{Guest, Member, Members, HR} {
 			s.Frames[lang][who] = fallbackFrame(c, lang, who, t)
 		}
 	}
@@ -51,6 +51,9 @@ func fallbackFrame(c Company, lang, who string, t map[string]string) string {
 		current = ` class="is-active"`
 	}
 	b.WriteString(`<li><a href="` + t["home"] + `members/"` + current + `>` + t["members"] + `</a></li>`)
+	if who == HR {
+		b.WriteString(`<li><a href="/hr/" class="is-active">` + t["hr"] + `</a></li>`)
+	}
 	if who != Guest {
 		b.WriteString(`<li><form method="post" action="/api/logout"><button type="submit" class="link-button">` + t["logout"] + `</button></form></li>`)
 	}

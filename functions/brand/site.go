@@ -27,7 +27,8 @@ type Site struct {
 const (
 	Guest   = "guest"   // nobody signed in: login and registration in the header
 	Member  = "member"  // a member signed in: logout in the header
-	Members = "members" // a member on a members' or HR page: the Members entry marked too
+	Members = "members" // a member on a members' page: the Members entry marked too
+	HR      = "hr"      // HR on one of HR's pages: HR's entry shown and marked
 )
 
 // The markers in a frame.
@@ -64,8 +65,11 @@ func ParseSite(docs ...[]byte) (Site, error) {
 		return Site{}, errors.New("site document: no frames")
 	}
 	for lang, frames := range s.Frames {
-		for _, who := range []string{Guest, Member, Members} {
+		for _, who := range []string{Guest, Member, Members, HR} {
 			f, ok := frames[who]
+			if !ok && who == HR {
+				continue // synced before HR had a frame: Frame uses the members'
+			}
 			if !ok {
 				return Site{}, fmt.Errorf("site document: no %s frame in %s", who, lang)
 			}
@@ -79,13 +83,17 @@ func ParseSite(docs ...[]byte) (Site, error) {
 	return s, nil
 }
 
-// Frame is the frame for lang and who: Japanese when lang has none.
+// Frame is the frame for lang and who: Japanese when lang has none; the
+// members' frame for HR in a document synced before it had HR's.
 func (s Site) Frame(lang, who string) string {
 	frames, ok := s.Frames[lang]
 	if !ok {
 		frames = s.Frames["ja"]
 	}
-	return frames[who]
+	if f, ok := frames[who]; ok || who != HR {
+		return f
+	}
+	return frames[Members]
 }
 
 // Source is the site document as the functions see it: read from where

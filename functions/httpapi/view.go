@@ -77,6 +77,8 @@ func Render(w http.ResponseWriter, r *http.Request, status int, v View) {
 	}
 	who := brand.Guest
 	switch {
+	case v.Section == SectionMembers && isHRPath(r.URL.Path):
+		who = brand.HR
 	case v.Section == SectionMembers:
 		who = brand.Members
 	case signedIn(r):
@@ -141,4 +143,10 @@ func OtherLangPath(lang, p string) string {
 		return strings.TrimPrefix(p, "/en")
 	}
 	return "/en" + p
+}
+
+// isHRPath says whether path is one of HR's pages (/hr/, /hr/jobs ...),
+// which only an administrator is shown: their header marks HR's home.
+func isHRPath(path string) bool {
+	return path == "/hr" || strings.HasPrefix(path, "/hr/")
 }

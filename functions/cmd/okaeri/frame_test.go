@@ -192,6 +192,15 @@ func TestEveryFunctionPageHasTheSiteFrame(t *testing.T) {
 				t.Errorf("%s: %s %q found %d times, want once", name, what, s, strings.Count(got, s))
 			}
 		}
+		// The header marks where the page belongs: HR's home on HR's
+		// pages (always shown there), the members' entry on members' pages.
+		hrMarked, membersMarked := strings.Contains(got, `<a href="/hr/" class="is-active">`), regexp.MustCompile(`href="(/en)?/members/" class="is-active"`).MatchString(got)
+		switch {
+		case strings.HasPrefix(p.path, "/hr/") && (!hrMarked || membersMarked || strings.Contains(got, "<li data-hr hidden>")):
+			t.Errorf("%s: HR's page does not mark HR's home alone in the header (HR %v, members %v)", name, hrMarked, membersMarked)
+		case strings.Contains(p.path, "/members/") && (hrMarked || !membersMarked):
+			t.Errorf("%s: a members' page does not mark the members' entry alone (HR %v, members %v)", name, hrMarked, membersMarked)
+		}
 		if strings.Contains(got, "アルムナイネットワーク</a>") || strings.Contains(got, "@@") || strings.Contains(got, `style="`) || strings.Contains(got, "<script>") {
 			t.Errorf("%s: another brand, an unfilled marker or inline code:\n%s", name, got)
 		}
