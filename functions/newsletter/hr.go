@@ -35,7 +35,6 @@ func hrLang(m store.Member) string {
 	return httpapi.LangJA
 }
 
-
 var hrText = map[string]map[string]string{
 	"ja": {
 		"site": "アルムナイネットワーク", "skip": "本文へ移動", "title": "ニュースレター", "intro": "サイトに取り込んだニュースレターと、その配信の状況です（新しい順）。時刻はすべて日本時間です。",
