@@ -126,7 +126,7 @@ func (m *members) get(ctx context.Context, id string) store.Member {
 
 func (s *Service) hrApplication(ctx context.Context, ms *members, a store.Application, j store.Job, lang string) HRApplication {
 	v := HRApplication{Application: a, Job: j, Applicant: ms.get(ctx, a.MemberID), StatusLabel: statusLabel(lang, a.Status),
-		Applied: dateTime(a.CreatedAt), Updated: dateTime(a.UpdatedAt)}
+		Applied: brand.DateTime(lang, a.CreatedAt), Updated: brand.DateTime(lang, a.UpdatedAt)}
 	for _, st := range store.ApplicationStatuses {
 		if st == a.Status || store.CanMove(a.Status, st) {
 			v.Targets = append(v.Targets, option{string(st), statusLabel(lang, st), st == a.Status})
@@ -138,11 +138,12 @@ func (s *Service) hrApplication(ctx context.Context, ms *members, a store.Applic
 func (s *Service) hrReferral(ctx context.Context, ms *members, r store.Referral, j store.Job, lang string) HRReferral {
 	return HRReferral{Referral: r, Job: j, Referrer: ms.get(ctx, r.ReferrerID), OutcomeLabel: outcomeLabel(lang, r.Outcome),
 		Relationship: pick(lang, relationshipLabels[r.Relationship], r.Relationship), Date: brand.Date(lang, r.CreatedAt),
-		AnswerLabel: answerLabel(lang, r.Answer), AnsweredLabel: dateTime(r.AnsweredAt)}
+		AnswerLabel: answerLabel(lang, r.Answer), AnsweredLabel: brand.DateTime(lang, r.AnsweredAt)}
 }
 
-// dateTime formats a time in Japan to the minute.
-func dateTime(t time.Time) string { return t.In(japan).Format("2006-01-02 15:04") }
+// csvTime writes a time in Japan to the minute for a spreadsheet, which
+// reads and sorts 2026-10-01 10:00 as a date; pages use brand.DateTime.
+func csvTime(t time.Time) string { return t.In(japan).Format("2006-01-02 15:04") }
 
 var japan = time.FixedZone("JST", 9*3600)
 
@@ -204,7 +205,7 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 <thead><tr><th scope="col">{{.T.applicant}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.applied}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.resume}}</th><th scope="col">{{.T.updated}}</th></tr></thead>
 <tbody>{{range .Apps}}<tr id="application-{{.ID}}">
 <td data-label="{{$.T.applicant}}"><a href="/hr/applications/{{.ID}}">{{if .Applicant.ID}}{{.Applicant.Name}}{{else}}{{$.T.erased}}{{end}}</a></td>
-{{if $.ShowJob}}<td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
+{{if $.ShowJob}}<td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.TitleIn $.Lang}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
 <td data-label="{{$.T.applied}}">{{.Applied}}</td><td data-label="{{$.T.status}}" data-status="{{.Status}}">{{.StatusLabel}}</td>
 <td data-label="{{$.T.resume}}">{{if .Resume}}<a href="/hr/applications/{{.ID}}/resume">{{$.T.download}}</a>{{else}}—{{end}}</td><td data-label="{{$.T.updated}}">{{.Updated}}</td></tr>
 {{end}}</tbody></table></div>{{end}}{{end}}
@@ -214,7 +215,7 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 <tbody>{{range .Refs}}<tr id="referral-{{.ID}}">
 <td>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}{{if .Answer}}<p class="referral-answer" data-answer="{{.Answer}}"><strong>{{.AnswerLabel}}</strong> <small>{{.AnsweredLabel}}</small>{{if .AnswerPhone}}<br><small>{{.AnswerPhone}}</small>{{end}}</p>{{if .AnswerMessage}}<details open><summary>{{$.T.friend_answer}}</summary><p class="pre">{{.AnswerMessage}}</p></details>{{end}}{{end}}</td>
 <td>{{if .Referrer.ID}}<a href="/hr/referrals?referrer={{.Referrer.ID}}">{{.Referrer.Name}}</a>{{else}}{{$.T.erased}}{{end}}</td>
-{{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.Title}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
+{{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.TitleIn $.Lang}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
 <td>{{.Relationship}}</td>
 <td>{{if .Suppressed}}{{$.T.suppressed}}{{else if not .InvitedAt.IsZero}}{{$.T.sent}} {{.Date}}{{else}}{{$.T.not_sent}}{{end}}</td>
 <td>{{if .ErasedAt.IsZero}}<form method="post" action="/api/hr/referrals/{{.ID}}/outcome">
@@ -229,21 +230,22 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
 <p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
-<div class="table-scroll"><table class="stacked names"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
-<thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.type}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.closes}}</th>
-{{range .Statuses}}<th scope="col">{{.Label}}</th>{{end}}<th scope="col">{{.T.total}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
-<tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.Job.ID}}">{{.Job.Title}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}</td>
-<td data-label="{{$.T.type}}">{{.Type}}</td><td data-label="{{$.T.department}}">{{.Job.Department}}</td><td class="date" data-label="{{$.T.closes}}">{{.Closes}}{{if .Job.Archived}} <small>{{$.T.archived}}</small>{{else if .Closed}} <small>{{$.T.closed}}</small>{{end}}</td>
-{{range $i, $n := .Counts}}<td data-label="{{(index $.Statuses $i).Label}}">{{$n}}</td>{{end}}<td data-label="{{$.T.total}}">{{.Total}}</td><td data-label="{{$.T.referrals}}">{{.Referrals}}</td></tr>
+<div class="table-scroll"><table class="stacked names hr-jobs"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
+<thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.closes}}</th><th scope="col">{{.T.applications_of}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
+<tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><div><a href="/hr/jobs/{{.Job.ID}}">{{.Job.TitleIn $.Lang}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}
+<br><small>{{.Type}}{{with .Job.Department}} · {{.}}{{end}}</small></div></td>
+<td class="date" data-label="{{$.T.closes}}"><div>{{.Closes}}{{if .Job.Archived}}<br><span class="badge">{{$.T.archived}}</span>{{else if .Closed}}<br><span class="badge">{{$.T.closed}}</span>{{end}}</div></td>
+<td data-label="{{$.T.applications_of}}">{{if .Total}}<ul class="figures">{{range .Stages}}<li data-status="{{.Status}}">{{.Label}} <span class="count">{{.N}}</span></li>{{end}}<li class="total">{{$.T.total}} <span class="count">{{.Total}}</span></li></ul>{{else}}0{{end}}</td>
+<td data-label="{{$.T.referrals}}">{{.Referrals}}</td></tr>
 {{end}}</tbody></table></div>` + hrFoot))
 })
 
 var hrJobTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-job").Parse(hrTables + hrHead + `
-<dl><dt>{{.T.type}}</dt><dd>{{.Type}}</dd><dt>{{.T.department}}</dt><dd>{{.Job.Department}}</dd><dt>{{.T.location}}</dt><dd>{{.Job.Location}}</dd>
-<dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd>
-<dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} {{.T.archived}}{{else if .Closed}} {{.T.closed}}{{end}}</dd>
-{{if .Job.Contact}}<dt>{{.T.contact}}</dt><dd>{{.Job.Contact}}</dd>{{end}}</dl>
+<dl class="facts"><div><dt>{{.T.type}}</dt><dd>{{.Type}}</dd></div><div><dt>{{.T.department}}</dt><dd>{{.Job.Department}}</dd></div><div><dt>{{.T.location}}</dt><dd>{{.Job.Location}}</dd></div>
+<div><dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd></div>
+<div><dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} <span class="badge">{{.T.archived}}</span>{{else if .Closed}} <span class="badge">{{.T.closed}}</span>{{end}}</dd></div>
+{{if .Job.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Job.Contact}}</dd></div>{{end}}</dl>
 <p><a href="/hr/applications.csv?job={{.Job.ID}}">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv?job={{.Job.ID}}">{{.T.csv}}（{{.T.referrals}}）</a></p>
 <h2>{{.T.applications_of}}</h2>
 {{template "applications" .}}
@@ -259,7 +261,7 @@ var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
 <p class="lead"><span class="badge" data-status="{{.A.Status}}" id="current-status">{{.A.StatusLabel}}</span> {{.T.applied}} {{.A.Applied}}{{if .A.ErasedAt.IsZero}} · <a href="#move">{{.T.move}}</a>{{end}}</p>
 {{if .A.Message}}<h2>{{.T.message}}</h2><p class="pre">{{.A.Message}}</p>{{end}}
 <dl class="facts">
-<div><dt>{{.T.job}}</dt><dd><a href="/hr/jobs/{{.A.JobID}}">{{if .A.Job.Title}}{{.A.Job.Title}}{{else}}{{.A.JobID}}{{end}}</a></dd></div>
+<div><dt>{{.T.job}}</dt><dd><a href="/hr/jobs/{{.A.JobID}}">{{if .A.Job.Title}}{{.A.Job.TitleIn $.Lang}}{{else}}{{.A.JobID}}{{end}}</a></dd></div>
 <div><dt>{{.T.applicant}}</dt><dd>{{if .A.Applicant.ID}}<a href="/hr/members/{{.A.Applicant.ID}}">{{.A.Applicant.Name}}</a>{{if .A.Applicant.Kana}}（{{.A.Applicant.Kana}}）{{end}}{{else}}{{.T.erased}}{{end}}</dd></div>
 {{if .A.Applicant.ID}}<div><dt>{{.T.email}}</dt><dd><a href="mailto:{{.A.Applicant.Email}}">{{.A.Applicant.Email}}</a></dd></div>
 <div><dt>{{.T.department}}</dt><dd>{{.A.Applicant.Department}}</dd></div><div><dt>{{.T.period}}</dt><dd>{{.A.Applicant.Joined}} – {{.A.Applicant.Left}}</dd></div>{{end}}
@@ -326,7 +328,7 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		Job              store.Job
 		Type, Closes     string
 		Closed           bool
-		Counts           []int
+		Stages           []stageCount // the stages with applications, in order
 		Total, Referrals int
 	}
 	now := h.S.Now()
@@ -346,8 +348,15 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		for _, a := range apps {
 			counts[slices.Index(store.ApplicationStatuses, a.Status)]++
 		}
+		var stages []stageCount
+		for i, n := range counts {
+			if n > 0 {
+				st := store.ApplicationStatuses[i]
+				stages = append(stages, stageCount{Status: st, Label: statusLabel(lang, st), N: n})
+			}
+		}
 		rows = append(rows, row{Job: j, Type: typeLabel(data["T"].(map[string]string), j.EmploymentType), Closes: brand.Date(lang, j.Closes),
-			Closed: j.Closed(now), Counts: counts, Total: len(apps), Referrals: len(refs)})
+			Closed: j.Closed(now), Stages: stages, Total: len(apps), Referrals: len(refs)})
 	}
 	// Open postings first, then by closing date.
 	slices.SortStableFunc(rows, func(a, b row) int {
@@ -359,12 +368,15 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		}
 		return a.Job.Closes.Compare(b.Job.Closes)
 	})
-	var statuses []option
-	for _, st := range store.ApplicationStatuses {
-		statuses = append(statuses, option{Value: string(st), Label: statusLabel(lang, st)})
-	}
-	data["Jobs"], data["Statuses"] = rows, statuses
+	data["Jobs"] = rows
 	h.hrPage(w, r, hrJobsTmpl(), data)
+}
+
+// stageCount is how many of a job's applications are at one stage.
+type stageCount struct {
+	Status store.ApplicationStatus
+	Label  string
+	N      int
 }
 
 func (h Handler) hrJob(w http.ResponseWriter, r *http.Request, admin store.Member) {
@@ -485,7 +497,7 @@ func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin sto
 		case c.Actor != "" && c.Actor == a.MemberID:
 			by = v.Applicant.Name
 		}
-		history = append(history, step{At: dateTime(c.At), Label: statusLabel(lang, c.To), By: by, Note: c.Note, Notified: c.Notified})
+		history = append(history, step{At: brand.DateTime(lang, c.At), Label: statusLabel(lang, c.To), By: by, Note: c.Note, Notified: c.Notified})
 	}
 	if v.Applicant.ID != "" {
 		data["Title"] = v.Applicant.Name + " · " + j.TitleIn(lang)
@@ -686,7 +698,7 @@ func (h Handler) hrApplicationsCSV(w http.ResponseWriter, r *http.Request, admin
 			resume = v.ResumeName
 		}
 		rows = append(rows, []string{v.ID, v.JobID, v.Job.TitleIn(lang), name, v.Applicant.Email, v.Applicant.Department, v.StatusLabel,
-			v.Applied, v.Updated, pick(lang, contactLabels[string(v.Contact)], string(v.Contact)), v.Phone, v.Link, resume, v.Message})
+			csvTime(v.CreatedAt), csvTime(v.UpdatedAt), pick(lang, contactLabels[string(v.Contact)], string(v.Contact)), v.Phone, v.Link, resume, v.Message})
 	}
 	h.S.audit(ctx, hrActor(admin), "application.export", "applications")
 	httpapi.WriteCSV(w, "applications.csv", lang, applicationColumns, rows)
@@ -724,7 +736,7 @@ func (h Handler) hrReferralsCSV(w http.ResponseWriter, r *http.Request, admin st
 		case ref.Suppressed:
 			invited = T["suppressed"]
 		case !ref.InvitedAt.IsZero():
-			invited = dateTime(ref.InvitedAt)
+			invited = csvTime(ref.InvitedAt)
 		}
 		rows = append(rows, []string{ref.ID, ref.JobID, v.Job.TitleIn(lang), v.Referrer.Name, ref.FriendName, ref.FriendEmail, v.Relationship,
 			v.Date, invited, v.OutcomeLabel, ref.OutcomeNote, ref.Note})

@@ -155,7 +155,7 @@ func TestHRBoard(t *testing.T) {
 
 	// A card: job, day applied in Japan, move buttons to the next stages and declined.
 	taro := card(cols["received"], b.apps["山田 太郎"].ID)
-	if !strings.Contains(taro, "バックエンドエンジニア（再入社・正社員）") || !strings.Contains(taro, `<time datetime="2026-11-01T10:30:00&#43;09:00">2026-11-01 10:30</time>`) {
+	if !strings.Contains(taro, "バックエンドエンジニア（再入社・正社員）") || !strings.Contains(taro, `<time datetime="2026-11-01T10:30:00&#43;09:00">2026年11月1日 10:30</time>`) {
 		t.Errorf("the card's job and date:\n%s", taro)
 	}
 	if !strings.Contains(taro, `<form method="post" action="/api/hr/applications/`+b.apps["山田 太郎"].ID+`/status"`) ||

@@ -133,11 +133,17 @@ func TestHRExportsSpeakTheHRPagesLanguage(t *testing.T) {
 			if !strings.Contains(page.Body.String(), `<html lang="`+string(tc.lang)+`">`) || !strings.Contains(page.Body.String(), ">"+tc.status+"<") {
 				t.Fatalf("HR's page is not in %s:\n%s", tc.lang, page.Body)
 			}
+			// The job is named in HR's language on each of HR's pages.
+			for _, p := range []string{"/hr/jobs", "/hr/applications", "/hr/jobs/backend-engineer-rehire", "/hr/referrals"} {
+				if body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String(); !strings.Contains(body, ">"+tc.job+"<") {
+					t.Errorf("%s does not name the job %q", p, tc.job)
+				}
+			}
 			apps := readCSV(t, f.do(request{method: "GET", path: "/hr/applications.csv", cookie: hr.cookie}))
 			if strings.Join(apps[0], "|") != strings.Join(tc.apps, "|") {
 				t.Errorf("applications.csv header %q, want %q", apps[0], tc.apps)
 			}
-			if len(apps) != 2 || apps[1][0] != a.ID || apps[1][2] != tc.job || apps[1][3] != "山田 花子" || apps[1][6] != tc.status || apps[1][9] != tc.contact {
+			if len(apps) != 2 || apps[1][0] != a.ID || apps[1][2] != tc.job || apps[1][3] != "山田 花子" || apps[1][6] != tc.status || !strings.HasPrefix(apps[1][7], "2026-11-") || apps[1][9] != tc.contact {
 				t.Errorf("applications.csv rows: %q", apps[1:])
 			}
 			refs := readCSV(t, f.do(request{method: "GET", path: "/hr/referrals.csv", cookie: hr.cookie}))

@@ -520,7 +520,7 @@ func TestHRPipeline(t *testing.T) {
 
 	// HR's pages show the application; the member's page shows the status but never HR's note.
 	if rec := f.do(request{method: "GET", path: "/hr/jobs", cookie: hr.cookie}); rec.Code != http.StatusOK ||
-		!strings.Contains(rec.Body.String(), `<a href="/hr/jobs/backend-engineer-rehire">`) || !strings.Contains(rec.Body.String(), `data-label="受付済み">0</td><td data-label="書類選考中">0</td><td data-label="面接">1</td>`) {
+		!strings.Contains(rec.Body.String(), `<a href="/hr/jobs/backend-engineer-rehire">`) || !strings.Contains(rec.Body.String(), `<ul class="figures"><li data-status="interview">面接 <span class="count">1</span></li><li class="total">応募計 <span class="count">1</span></li></ul>`) {
 		t.Fatalf("/hr/jobs: %d\n%s", rec.Code, rec.Body)
 	}
 	for _, p := range []string{"/hr/jobs/backend-engineer-rehire", "/hr/applications", "/hr/applications?status=interview", "/hr/applications/" + a.ID} {
