@@ -174,6 +174,24 @@ func isCLIActor(a string) bool {
 
 func isSystemActor(a string) bool { return a == "system" || strings.HasPrefix(a, "system:") }
 
+// whoWord reads the "who" filter's words for the actors that are not a
+// member: the page's own (自動処理, Server command, in either language)
+// and the stored names (system, cli) that links and bookmarks carry.
+func whoWord(v string) (string, bool) {
+	for _, who := range []string{whoSystem, whoCLI} {
+		words := []string{who, auditText["ja"]["a_"+who], auditText["en"]["a_"+who]}
+		if who == whoCLI {
+			words = append(words, "管理コマンド")
+		}
+		for _, w := range words {
+			if strings.EqualFold(v, w) {
+				return who, true
+			}
+		}
+	}
+	return "", false
+}
+
 // AuditFilter is what HR asks of the audit log, as parsed from the query.
 type AuditFilter struct {
 	Who, Whom, What string // as the form shows them: an email typed is replaced by the member's id
@@ -242,7 +260,8 @@ func subjectKey(s string) bool {
 
 // ParseAuditFilter reads the viewer's filters. who and whom take a
 // member's email address (looked up, and replaced by the member's id) or
-// an id; who also takes "system" and "cli". Dates default to the last 30
+// an id; who also takes the words for automatic actions and server
+// commands (whoWord), kept as "system" and "cli" in the query. Dates default to the last 30
 // days in Japan time.
 func (h Handler) ParseAuditFilter(ctx context.Context, q url.Values) (AuditFilter, error) {
 	f := AuditFilter{What: strings.TrimSpace(q.Get("what")), Cursor: q.Get("cursor")}
@@ -260,9 +279,10 @@ func (h Handler) ParseAuditFilter(ctx context.Context, q url.Values) (AuditFilte
 		return m.ID, true
 	}
 	if v := strings.TrimSpace(q.Get("who")); v != "" {
+		who, word := whoWord(v)
 		switch {
-		case strings.EqualFold(v, whoSystem), strings.EqualFold(v, whoCLI):
-			f.actor = strings.ToLower(v)
+		case word:
+			f.actor = who
 		case strings.Contains(v, "@"):
 			f.actor, _ = resolve("who", v)
 		case store.ValidID(strings.TrimPrefix(v, "hr:")):
@@ -562,9 +582,16 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 			admins = append(admins, option{Value: m.ID, Text: m.Name})
 		}
 	}
+	// Automatic actions and server commands are offered, and shown in the
+	// field, in words; the query keeps their stored names.
+	admins = append(admins, option{Value: T["a_"+whoSystem]}, option{Value: T["a_"+whoCLI]})
+	who := f.Who
 	n := &auditNames{ctx: r.Context(), s: h.S.Store, lang: lang, cache: map[string]string{}}
 	resolved := map[string]string{}
-	if f.actor != "" && err == nil {
+	switch {
+	case f.actor == whoSystem || f.actor == whoCLI:
+		who = T["a_"+f.actor]
+	case f.actor != "" && err == nil:
 		resolved["who"] = n.actor(f.actor)
 	}
 	if f.subject != "" && err == nil && store.ValidID(f.subject) {
@@ -575,7 +602,7 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 	w.Header().Set("Cache-Control", "no-store")
 	httpapi.RenderTemplate(w, r, status, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		auditTmpl(), map[string]any{"T": T, "F": f, "P": page, "Rows": rows, "Next": next, "Errors": fieldErrs,
-			"Groups": groups, "Admins": admins, "Resolved": resolved, "Failed": err != nil,
+			"Groups": groups, "Admins": admins, "Resolved": resolved, "Who": who, "Failed": err != nil,
 			"When": func(t time.Time) string { return brand.DateTime(lang, t) }, "CSV": "/hr/audit.csv?" + f.Query().Encode(),
 			"Menu": httpapi.NewHRMenu(lang, "/hr/audit")})
 }
@@ -628,8 +655,8 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 <form method="get" action="/hr/audit" class="form audit-filter" role="search" aria-label="{{.T.filter}}">
 {{if .Errors}}<p class="field-error" role="alert">{{.T.fix}}</p>{{end}}
 <div class="field"><label for="who">{{.T.who}}</label>
-<input id="who" name="who" value="{{.F.Who}}" maxlength="254" list="hr-admins" autocomplete="off" aria-describedby="who-hint{{if .Errors.who}} who-error{{end}}"{{if .Errors.who}} aria-invalid="true"{{end}}>
-<datalist id="hr-admins">{{range .Admins}}<option value="{{.Value}}" label="{{.Text}}"></option>{{end}}</datalist>
+<input id="who" name="who" value="{{.Who}}" maxlength="254" list="hr-admins" autocomplete="off" aria-describedby="who-hint{{if .Errors.who}} who-error{{end}}"{{if .Errors.who}} aria-invalid="true"{{end}}>
+<datalist id="hr-admins">{{range .Admins}}<option value="{{.Value}}"{{with .Text}} label="{{.}}"{{end}}></option>{{end}}</datalist>
 <p id="who-hint" class="hint">{{.T.who_hint}}{{with .Resolved.who}} <b>{{.}}</b>{{end}}</p>
 {{with .Errors.who}}<p class="field-error" id="who-error">{{.}}</p>{{end}}</div>
 <div class="field"><label for="whom">{{.T.whom}}</label>
@@ -665,30 +692,30 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 var auditText = map[string]map[string]string{
 	"ja": {"title": "操作の記録", "intro": "だれが・いつ・だれ（何）に・何をしたかの記録です。記録には変更した項目の名前だけが残り、内容（値）は残りません。名前は今のメンバー情報から表示します。",
 		"filter": "記録を絞り込む", "fix": "入力内容を確認してください。",
-		"who": "操作した人", "who_hint": "メンバーのメールアドレスか会員ID。自動の処理は system、okaeri コマンドは cli。",
-		"whom": "対象", "whom_hint": "メンバーのメールアドレスか会員ID、または応募・紹介のID、ニュースレターの名前（スラッグ）。",
+		"who": "操作した人", "who_hint": "メンバーのメールアドレスか会員ID。人ではなく自動で行われた操作は「自動処理」、サーバーで管理者がコマンドを実行した操作は「管理コマンド（サーバー）」と入力するか、候補から選んでください。",
+		"whom": "対象", "whom_hint": "メンバーのメールアドレスか会員ID、または応募・紹介のID、ニュースレターのページのID（ページのアドレスの最後の部分。例: winter-2026）。",
 		"what": "操作", "any": "すべての操作", "all_of": "%s（すべて）",
-		"when": "期間（日本時間）", "from": "から", "to": "まで", "when_hint": "YYYY-MM-DD。指定しなければ今日までの30日間です。",
+		"when": "期間（日本時間）", "from": "から", "to": "まで", "when_hint": "例: 2026-04-01。指定しなければ今日までの30日間です。",
 		"search": "絞り込む", "reset": "条件をクリア", "csv": "この条件でCSV（Excel）",
 		"none": "条件に合う記録はありません。", "none_yet": "ここまでに条件に合う記録はありませんでした。",
 		"caption": "操作の記録（新しい順）", "c_when": "日時", "c_who": "操作した人", "c_what": "操作", "c_whom": "対象", "c_fields": "変更した項目",
 		"capped": "一度に調べるのは1,000件までです。続きを調べるには下のボタンを押してください。",
 		"next":   "さらに表示する", "next_search": "続きを調べる",
-		"erased": "削除されたメンバー", "a_system": "システム（自動）", "a_bootstrap": "システム（最初の管理者の設定）",
-		"a_cli": "コマンド（okaeri）", "a_referral": "紹介された方（メールのリンクから）",
+		"erased": "削除されたメンバー", "a_system": "自動処理", "a_bootstrap": "自動処理（最初の管理者の設定）",
+		"a_cli": "管理コマンド（サーバー）", "a_referral": "紹介された方（メールのリンクから）",
 		"s_members": "メンバー一覧", "s_audit": "操作の記録", "s_applications": "応募の一覧", "s_referrals": "紹介の一覧"},
 	"en": {"title": "Audit log", "intro": "Who did what, to whom, and when. An entry names the fields changed, never their values. Names are shown from the members' records as they are now.",
 		"filter": "Filter the log", "fix": "Please check the fields below.",
-		"who": "Who", "who_hint": "A member's email address or member ID; system for automatic actions, cli for the okaeri command.",
-		"whom": "To whom or what", "whom_hint": "A member's email address or member ID, or an application's or referral's ID, or a newsletter's name (slug).",
+		"who": "Who", "who_hint": "A member's email address or member ID. For what happened by itself, type “Automatic”; for a command an administrator ran on the server, “Server command”; or pick one from the suggestions.",
+		"whom": "To whom or what", "whom_hint": "A member's email address or member ID, an application's or referral's ID, or a newsletter's page ID (the last part of its page's address, e.g. winter-2026).",
 		"what": "What", "any": "Any action", "all_of": "%s (all)",
-		"when": "When (Japan time)", "from": "from", "to": "to", "when_hint": "YYYY-MM-DD. Without dates: the 30 days up to today.",
+		"when": "When (Japan time)", "from": "from", "to": "to", "when_hint": "e.g. 2026-04-01. Without dates: the 30 days up to today.",
 		"search": "Filter", "reset": "Clear", "csv": "CSV of these (Excel)",
 		"none": "No entry matches.", "none_yet": "No entry matched so far.",
 		"caption": "Audit log (newest first)", "c_when": "When", "c_who": "Who", "c_what": "What", "c_whom": "To whom or what", "c_fields": "Fields changed",
 		"capped": "At most 1,000 entries are looked through at a time. Press the button below to look further.",
 		"next":   "Show more", "next_search": "Look further",
-		"erased": "Erased member", "a_system": "System (automatic)", "a_bootstrap": "System (first administrator)",
-		"a_cli": "Command (okaeri)", "a_referral": "The referred friend (from the email link)",
+		"erased": "Erased member", "a_system": "Automatic", "a_bootstrap": "Automatic (first administrator)",
+		"a_cli": "Server command", "a_referral": "The referred friend (from the email link)",
 		"s_members": "Member list", "s_audit": "Audit log", "s_applications": "Applications", "s_referrals": "Referrals"},
 }

@@ -126,8 +126,13 @@ func TestHRAuditLog(t *testing.T) {
 		{q("whom", kato.ID, "to", "2026-10-11"), nil}, // the 30 days up to the 11th: the approval of the 12th is after
 		{q("whom", kato.ID, "from", "2026-10-12", "to", "2026-10-12"), []string{"member.approve"}},
 		{q("who", "cli", "what", "member.add"), []string{"member.add", "member.add", "member.add", "member.add", "member.add"}},
+		// The words the page shows and offers work as well as the stored names.
+		{q("whom", kato.ID, "who", "自動処理"), []string{"newsletter.unsubscribe"}},
+		{q("whom", kato.ID, "who", "automatic"), []string{"newsletter.unsubscribe"}},
+		{q("who", "管理コマンド（サーバー）", "what", "member.add"), []string{"member.add", "member.add", "member.add", "member.add", "member.add"}},
+		{q("who", "Server command", "what", "member.add"), []string{"member.add", "member.add", "member.add", "member.add", "member.add"}},
 	} {
-		got := actions(list(c.query), strings.Contains(c.query, "cli"))
+		got := actions(list(c.query), strings.Contains(c.query, "cli") || strings.Contains(c.query, "member.add"))
 		if strings.Join(got, " ") != strings.Join(c.want, " ") {
 			t.Errorf("%s: %v, want %v", c.query, got, c.want)
 		}
@@ -205,7 +210,7 @@ func TestHRAuditLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	for query, wants := range map[string][]string{
-		"": {"操作の記録", "佐藤 花子", "人事 一郎", "登録を承認した", "削除されたメンバー", "システム（自動）", "ニュースレターの受け取り",
+		"": {"操作の記録", "佐藤 花子", "人事 一郎", "登録を承認した", "削除されたメンバー", "自動処理", "ニュースレターの受け取り",
 			`<a href="/hr/audit" aria-current="page">操作の記録</a>`, "さらに表示する", "2026年11月19日 19:00"},
 		q("whom", "sato.hanako@example.com"): {`value="` + sato.ID + `"`, "佐藤 花子", "管理者にした", "管理者の役割"},
 	} {
@@ -225,8 +230,39 @@ func TestHRAuditLog(t *testing.T) {
 			}
 		}
 	}
-	if page := get(c2, "", "text/html"); !strings.Contains(page.Body.String(), "Audit log") || !strings.Contains(page.Body.String(), "Erased member") {
+	if page := get(c2, "", "text/html"); !strings.Contains(page.Body.String(), "Audit log") || !strings.Contains(page.Body.String(), "Erased member") ||
+		!strings.Contains(page.Body.String(), "<td data-label=\"Who\">Automatic</td>") {
 		t.Errorf("the English page lacks its words")
+	}
+
+	// HR reads no programmer's words: not the stored actor names, not
+	// 「スラッグ」. The field shows and offers the plain words, and the
+	// links keep the stored name, which the filter reads back.
+	for _, c := range []struct {
+		cookie     *http.Cookie
+		who, shown string
+		offered    []string
+		notShown   []string
+	}{
+		{c1, "system", "自動処理", []string{`<option value="自動処理">`, `<option value="管理コマンド（サーバー）">`},
+			[]string{"スラッグ", "system、", " cli", "システム", "コマンド（okaeri）", "YYYY-MM-DD。"}},
+		{c2, "cli", "Server command", []string{`<option value="Automatic">`, `<option value="Server command">`},
+			[]string{"slug", "system for", "cli for", "System (", "Command (okaeri)", "YYYY-MM-DD."}},
+	} {
+		body := get(c.cookie, q("who", c.who), "text/html").Body.String()
+		if !strings.Contains(body, `name="who" value="`+c.shown+`"`) || !strings.Contains(body, "who="+c.who) {
+			t.Errorf("who=%s: the field does not show %q, or the links lost who=%s", c.who, c.shown, c.who)
+		}
+		for _, w := range c.offered {
+			if !strings.Contains(body, w) {
+				t.Errorf("who=%s: the suggestions lack %s", c.who, w)
+			}
+		}
+		for _, w := range c.notShown {
+			if strings.Contains(body, w) {
+				t.Errorf("who=%s: the page shows %q", c.who, w)
+			}
+		}
 	}
 
 	// The CSV: the same filters, names and words, no address; audited.
@@ -236,7 +272,7 @@ func TestHRAuditLog(t *testing.T) {
 	Handler{S: f.s}.Routes()["GET /hr/audit.csv"].ServeHTTP(rec, req)
 	body := rec.Body.String()
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
-	if rec.Code != http.StatusOK || err != nil || len(rows) != 5 || rows[0][0] != "日時" || rows[1][1] != "コマンド（okaeri）" ||
+	if rec.Code != http.StatusOK || err != nil || len(rows) != 5 || rows[0][0] != "日時" || rows[1][1] != "管理コマンド（サーバー）" || rows[1][5] != "hr:cli" ||
 		rows[2][2] != "登録を承認した" || rows[2][3] != "佐藤 花子" || rows[3][4] != "管理者の役割" || strings.Contains(body, "@") {
 		t.Errorf("csv: %d %v %q", rec.Code, err, rows)
 	}

@@ -95,6 +95,25 @@ func directoryEntry(m store.Member) DirectoryEntry {
 	return e
 }
 
+// yearMonth writes a stored month ("2016-04") as people read it: 2016年4月,
+// Apr 2016. Any other value is kept as it is.
+func yearMonth(lang, m string) string {
+	t, err := time.Parse("2006-01", m)
+	if err != nil {
+		return m
+	}
+	if lang == httpapi.LangEN {
+		return t.Format("Jan 2006")
+	}
+	return t.Format("2006年1月")
+}
+
+// employment is the years at the company, joined to left: 2016年4月 –
+// 2022年6月, Apr 2016 – Jun 2022.
+func employment(lang, joined, left string) string {
+	return yearMonth(lang, joined) + " – " + yearMonth(lang, left)
+}
+
 // initials stand in for a photo. A name in kanji or kana starts with the
 // family name, whose first character is the mark (山田 花子: 山); a Latin
 // name gives the first letters of its first and last words (Hanako

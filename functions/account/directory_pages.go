@@ -58,7 +58,7 @@ const directoryCard = `{{define "card"}}<article class="card member-card" id="m-
 {{if .Link}}<h2 id="n-{{.E.ID}}"><a href="{{.Base}}/members/directory/{{.E.ID}}/">{{.E.Name}}</a>{{if .E.Kana}} <small>（{{.E.Kana}}）</small>{{end}}</h2>{{else}}<h1 id="n-{{.E.ID}}">{{.E.Name}}{{if .E.Kana}} <small>（{{.E.Kana}}）</small>{{end}}</h1>{{end}}</div>
 {{if .Self}}<p class="hint">{{.T.you}}</p>{{end}}
 <dl>{{if .E.Department}}<dt>{{.T.v_department}}</dt><dd>{{.E.Department}}</dd>{{end}}
-{{if .E.Years}}<dt>{{.T.years}}</dt><dd>{{.E.Years}}</dd>{{end}}
+{{if .Years}}<dt>{{.T.years}}</dt><dd>{{.Years}}</dd>{{end}}
 {{if .E.Company}}<dt>{{.T.v_company}}</dt><dd>{{.E.Company}}</dd>{{end}}
 {{if .E.Role}}<dt>{{.T.v_role}}</dt><dd>{{.E.Role}}</dd>{{end}}
 {{if .E.Location}}<dt>{{.T.v_location}}</dt><dd>{{.E.Location}}</dd>{{end}}
@@ -125,17 +125,22 @@ type cardView struct {
 	E          DirectoryEntry
 	T          map[string]string
 	Base, Back string
+	Years      string // in the reader's language
 	Tone       int
 	Link, Self bool
 	Open       []string
 	Bio        template.HTML
 }
 
-func newCard(e DirectoryEntry, T map[string]string, base, back string, me string, link bool) cardView {
+func newCard(lang string, e DirectoryEntry, base, back string, me string, link bool) cardView {
+	T := directoryText[lang]
 	c := cardView{E: e, T: T, Base: base, Back: back, Tone: avatarTone(e.ID), Link: link, Self: e.ID == me,
 		// Bios were rendered when saved, raw HTML escaped and unsafe links
 		// dropped (functions/account/bio), so they are safe to insert.
 		Bio: template.HTML(e.BioHTML)}
+	if e.Years != "" {
+		c.Years = employment(lang, e.Joined, e.Left)
+	}
 	if o := e.OpenTo; o != nil {
 		for _, f := range openFlags {
 			if openTo(*o, f) {
@@ -184,7 +189,7 @@ func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.M
 	here := link(p.Page)
 	var cards []cardView
 	for _, e := range p.Members {
-		cards = append(cards, newCard(e, T, base, here+"#m-"+e.ID, m.ID, true))
+		cards = append(cards, newCard(lang, e, base, here+"#m-"+e.ID, m.ID, true))
 	}
 	var prev, next string
 	if p.Page > 1 {
@@ -222,6 +227,6 @@ func (h Handler) directoryMemberPage(w http.ResponseWriter, r *http.Request, m s
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: e.Name + " | " + T["dir_title"], Section: httpapi.SectionMembers,
 		Other: otherLangPath(lang, "/members/directory/"+e.ID+"/")}, directoryMemberTmpl(), map[string]any{
 		"Lang": lang, "T": T, "Base": base, "Menu": httpapi.NewMemberMenu(lang, "/members/directory/"),
-		"Card": newCard(e, T, base, here, m.ID, false), "Notice": directoryNotice(r, T),
+		"Card": newCard(lang, e, base, here, m.ID, false), "Notice": directoryNotice(r, T),
 	})
 }

@@ -116,8 +116,19 @@ func TestDirectoryDefaultsKeepTheConsentsPromise(t *testing.T) {
 	if e.Name != "佐藤 花" || e.Department != "営業部" || e.Years != "2015-04 – 2020-03" || e.Company != "" || e.OpenTo != nil || e.Initials != "佐" {
 		t.Errorf("a new member's entry: %+v", e)
 	}
-	// The profile page asks, once, what else to show; keeping the defaults answers it.
+	// The API keeps the stored months; the pages write them in the reader's language.
 	c := f.client(t, a)
+	for path, want := range map[string]string{
+		"/members/directory/":                 "<dd>2015年4月 – 2020年3月</dd>",
+		"/en/members/directory/":              "<dd>Apr 2015 – Mar 2020</dd>",
+		"/members/directory/" + a.ID + "/":    "<dd>2015年4月 – 2020年3月</dd>",
+		"/en/members/directory/" + a.ID + "/": "<dd>Apr 2015 – Mar 2020</dd>",
+	} {
+		if page := c.get(path, "text/html").Body.String(); !strings.Contains(page, want) || strings.Contains(page, "2015-04") {
+			t.Errorf("%s: the years are not written %q:\n%s", path, want, page)
+		}
+	}
+	// The profile page asks, once, what else to show; keeping the defaults answers it.
 	page := c.get("/members/profile/", "text/html").Body.String()
 	if !strings.Contains(page, "名簿にほかに何を表示するか選んでください") || !strings.Contains(page, `name="visible" value="department"`) {
 		t.Fatalf("the profile does not ask what to show:\n%s", page)

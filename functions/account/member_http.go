@@ -51,11 +51,11 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 		if !ok {
 			continue
 		}
-		consents = append(consents, []string{cmp.Or(T["consent_"+p], p), yesNo(T, c.Given), c.PolicyVersion, date(c.At)})
+		consents = append(consents, []string{cmp.Or(T["consent_"+p], p), yesNo(T, c.Given), policyEdition(lang, c.PolicyVersion), date(c.At)})
 	}
 	for i := len(m.ConsentHistory) - 1; i >= 0; i-- {
 		c := m.ConsentHistory[i]
-		history = append(history, []string{when(c.At), cmp.Or(T["consent_"+c.Purpose], c.Purpose), yesNo(T, c.Given), c.PolicyVersion})
+		history = append(history, []string{when(c.At), cmp.Or(T["consent_"+c.Purpose], c.Purpose), yesNo(T, c.Given), policyEdition(lang, c.PolicyVersion)})
 	}
 	for _, d := range m.Decisions {
 		decisions = append(decisions, []string{when(d.At), cmp.Or(T["st_"+string(d.Status)], string(d.Status)), actorName(d.By)})
@@ -90,7 +90,7 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 		"RSVPs":     hrTable{T["rsvps"], T["none"], []string{T["event"], T["date"], T["status"], T["guests"]}, rsvps},
 		"Audit":     hrTable{T["audit"], T["none"], []string{T["when"], T["by"], T["what"], T["fields"]}, audit},
 		"Apps":      apps, "Refs": refs, "MoreAudit": rec.MoreAudit, "Registered": date(m.CreatedAt), "Updated": when(m.UpdatedAt),
-		"Self": self, "IsHR": isHR, "Lang": T["lang_"+string(m.Language)],
+		"Self": self, "IsHR": isHR, "Lang": T["lang_"+string(m.Language)], "Years": employment(lang, m.Joined, m.Left),
 		"CanSuspend": !self && m.Status == store.StatusApproved, "CanRestore": !self && m.Status == store.StatusSuspended,
 		"CanGrant": !isHR && m.Status == store.StatusApproved, "CanRevoke": !self && isHR && holders > 1,
 		"CanErase": !self, "Notice": T["done_"+r.URL.Query().Get("done")],
@@ -263,7 +263,7 @@ var memberTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.email}}</dt><dd>{{.M.Email}}{{if .M.PendingEmail}}<br><small>{{.T.pending_email}} {{.M.PendingEmail}}</small>{{end}}</dd></div>
 {{if .M.Roman}}<div><dt>{{.T.roman}}</dt><dd>{{.M.Roman}}</dd></div>{{end}}
 <div><dt>{{.T.department}}</dt><dd id="m-department">{{.M.Department}}</dd></div>
-<div><dt>{{.T.years}}</dt><dd id="m-years">{{.M.Joined}} – {{.M.Left}}</dd></div>
+<div><dt>{{.T.years}}</dt><dd id="m-years">{{.Years}}</dd></div>
 {{if .M.EmployeeNumber}}<div><dt>{{.T.employee_number}}</dt><dd>{{.M.EmployeeNumber}}</dd></div>{{end}}
 <div><dt>{{.T.roster}}</dt><dd>{{if .M.RosterNumber}}{{.M.RosterNumber}}{{else}}{{.T.roster_none}}{{end}}</dd></div>
 <div><dt>{{.T.language}}</dt><dd>{{.Lang}}</dd></div>

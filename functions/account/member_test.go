@@ -92,6 +92,15 @@ func TestHRMemberPageAndActions(t *testing.T) {
 			t.Errorf("member page lacks %q", want)
 		}
 	}
+	// Years and the policy's version in words, not as stored (2015-04, 2026-04-01).
+	for _, want := range []string{`<dd id="m-years">2015年4月 – 2020年3月</dd>`, `<td data-label="規約の版">2026年4月1日版</td>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("member page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "2015-04 – ") || strings.Contains(body, ">2026-04-01<") {
+		t.Error("member page shows stored months or the policy's raw version")
+	}
 	if rec := get(satoCookie, "/hr/members/"+hr.ID, "text/html"); rec.Code != http.StatusForbidden {
 		t.Errorf("a member without the role on HR's member page: %d", rec.Code)
 	}

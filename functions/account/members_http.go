@@ -48,7 +48,7 @@ func (h Handler) hrMembers(w http.ResponseWriter, r *http.Request, admin store.M
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		membersTmpl(), map[string]any{"T": T, "F": f, "R": res, "Next": next, "CSV": "/hr/members.csv?" + f.Query().Encode(),
 			"Statuses": statuses, "Opens": opens, "Searched": !f.Empty() || r.URL.Query().Get("cursor") != "",
-			"Date": hrDate(lang), "Done": T["done_"+r.URL.Query().Get("done")], "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
+			"Date": hrDate(lang), "Years": func(joined, left string) string { return employment(lang, joined, left) }, "Done": T["done_"+r.URL.Query().Get("done")], "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
 }
 
 var memberColumns = []httpapi.CSVColumn{{"ID", "ID"}, {"氏名", "Name"}, {"ふりがな", "Kana"}, {"メールアドレス", "Email"}, {"部署", "Department"},
@@ -112,7 +112,7 @@ var membersTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll"><table class="stacked names">
 <caption>{{.T.caption}} ({{len .R.Members}}{{if .Next}}+{{end}})</caption>
 <thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.email}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.years}}</th><th scope="col">{{.T.status}}</th></tr></thead>
-<tbody>{{range .R.Members}}<tr><td data-label="{{$.T.name}}"><a href="/hr/members/{{.ID}}"><b>{{.Name}}</b></a>{{if .Kana}}<br><small>{{.Kana}}</small>{{end}}</td><td data-label="{{$.T.email}}">{{.Email}}</td><td data-label="{{$.T.department}}">{{.Department}}</td><td data-label="{{$.T.years}}">{{.Joined}} – {{.Left}}</td><td data-label="{{$.T.status}}">{{index $.T (printf "st_%s" .Status)}}</td></tr>
+<tbody>{{range .R.Members}}<tr><td data-label="{{$.T.name}}"><a href="/hr/members/{{.ID}}"><b>{{.Name}}</b></a>{{if .Kana}}<br><small>{{.Kana}}</small>{{end}}</td><td data-label="{{$.T.email}}">{{.Email}}</td><td data-label="{{$.T.department}}">{{.Department}}</td><td data-label="{{$.T.years}}">{{call $.Years .Joined .Left}}</td><td data-label="{{$.T.status}}">{{index $.T (printf "st_%s" .Status)}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
 {{if .Next}}<p><a class="button button-secondary" href="{{.Next}}">{{.T.next}}</a></p>{{end}}
 </div>`))

@@ -138,9 +138,18 @@ func TestHRFindsMembers(t *testing.T) {
 	req.AddCookie(cookie)
 	page := httptest.NewRecorder()
 	h["GET /hr/members"].ServeHTTP(page, req)
-	for _, want := range []string{"佐藤 花子", `role="search"`, `aria-current="page"`, "/hr/members.csv?q="} {
+	// Years read as people write them; the CSV keeps the stored months for Excel.
+	for _, want := range []string{"佐藤 花子", `role="search"`, `aria-current="page"`, "/hr/members.csv?q=", `<td data-label="在籍">2010年4月 – 2018年3月</td>`} {
 		if !strings.Contains(page.Body.String(), want) {
 			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.Body.String(), "2010-04") {
+		t.Error("the page shows the stored month 2010-04")
+	}
+	for _, row := range rows[1:] {
+		if row[1] == "佐藤 花子" && (row[5] != "2010-04" || row[6] != "2018-03") {
+			t.Errorf("the CSV's months: %q", row)
 		}
 	}
 }

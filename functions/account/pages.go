@@ -21,7 +21,8 @@ var pageText = map[string]map[string]string{
 		"profile_title": "プロフィール", "saved": "保存しました。", "basics": "基本情報", "name": "氏名", "kana": "フリガナ",
 		"email": "メールアドレス", "email_hint": "変更すると新しいアドレスに確認メールが届きます。確認するまでは今のアドレスが使われます。",
 		"pending": "確認待ちの新しいアドレス", "language": "言語", "now": "現在のこと", "company": "現在の勤務先", "role": "役職・職種",
-		"location": "地域", "bio": "自己紹介（Markdown）", "skills": "スキル（カンマ区切り）", "interests": "関心ごと（カンマ区切り）",
+		"location": "地域", "bio": "自己紹介", "bio_hint": "段落のあいだは1行あけてください。行の頭に「- 」を付けると箇条書きになり、ウェブのアドレスはそのままリンクになります。",
+		"skills": "スキル（「、」で区切って複数書けます）", "interests": "関心ごと（「、」で区切って複数書けます）",
 		"open_to": "興味のあること", "rehire": "再入社（出戻り）", "sidework": "副業・業務委託", "mentoring": "メンタリング", "referrals": "知人の紹介",
 		"consents": "メールと掲載への同意", "consent_hint": "いつでも変更できます。変更は日時とポリシーの版とともに記録されます。",
 		"c_newsletter": "ニュースレターを受け取る", "c_events": "イベントの案内を受け取る", "c_jobs": "求人の案内を受け取る",
@@ -34,7 +35,7 @@ var pageText = map[string]map[string]string{
 		"unblocked": "ブロックを解除しました。",
 		"v_kana":    "フリガナ", "v_department": "在籍時の部署", "v_years": "在籍期間", "v_company": "勤務先", "v_role": "役職・職種",
 		"v_location": "地域", "v_bio": "自己紹介", "v_skills": "スキル", "v_interests": "関心ごと", "v_open_to": "興味のあること",
-		"save": "保存する", "mydata": "わたしのデータ", "export": "登録データをダウンロード（JSON）",
+		"save": "保存する", "mydata": "わたしのデータ", "export": "登録データをダウンロードする", "export_hint": "登録内容、同意の記録、イベントのお申し込み、応募などを1つのファイルにまとめて保存します。ほかのサービスでも読み込める形式（JSON形式）です。",
 		"erase_title": "退会してデータを削除する", "erase_hint": "個人情報をすべて削除し、ログインできなくなります。元に戻せません。",
 		"erase_confirm": "削除することを確認しました", "erase": "データを削除する",
 		"mine": "応募と紹介",
@@ -44,7 +45,8 @@ var pageText = map[string]map[string]string{
 		"profile_title": "Your profile", "saved": "Saved.", "basics": "Basics", "name": "Name", "kana": "Kana",
 		"email": "Email", "email_hint": "A new address gets a confirmation email; your current address stays in use until you confirm.",
 		"pending": "New address waiting for confirmation", "language": "Language", "now": "Now", "company": "Current company", "role": "Role",
-		"location": "Location", "bio": "Bio (Markdown)", "skills": "Skills (comma-separated)", "interests": "Interests (comma-separated)",
+		"location": "Location", "bio": "About you", "bio_hint": "Leave an empty line between paragraphs. Start a line with “- ” for a bulleted list; web addresses become links by themselves.",
+		"skills": "Skills (separate them with commas)", "interests": "Interests (separate them with commas)",
 		"open_to": "Open to", "rehire": "Coming back (re-hire)", "sidework": "Side work and contracts", "mentoring": "Mentoring", "referrals": "Referring friends",
 		"consents": "Email and listing consents", "consent_hint": "Change them any time; each change is recorded with its time and policy version.",
 		"c_newsletter": "Receive the newsletter", "c_events": "Receive event invitations", "c_jobs": "Receive job offers",
@@ -57,7 +59,7 @@ var pageText = map[string]map[string]string{
 		"unblocked": "Unblocked.",
 		"v_kana":    "Kana", "v_department": "Department", "v_years": "Years at the company", "v_company": "Company", "v_role": "Role",
 		"v_location": "Location", "v_bio": "Bio", "v_skills": "Skills", "v_interests": "Interests", "v_open_to": "Open to",
-		"save": "Save", "mydata": "My data", "export": "Download my data (JSON)",
+		"save": "Save", "mydata": "My data", "export": "Download my data", "export_hint": "Saves your record, consent history, event sign-ups, applications and the rest in one file, in a format other services can read (JSON).",
 		"erase_title": "Leave and erase my data", "erase_hint": "Erases all your personal data; you will not be able to log in. This cannot be undone.",
 		"erase_confirm": "I understand my data will be erased", "erase": "Erase my data",
 		"mine": "Applications and referrals",
@@ -88,7 +90,7 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 <div class="field"><label for="company">{{.T.company}}</label><input id="company" name="company" value="{{.M.Profile.Company}}" maxlength="100" autocomplete="organization"></div>
 <div class="field"><label for="role">{{.T.role}}</label><input id="role" name="role" value="{{.M.Profile.Role}}" maxlength="100" autocomplete="organization-title"></div>
 <div class="field"><label for="location">{{.T.location}}</label><input id="location" name="location" value="{{.M.Profile.Location}}" maxlength="100"></div>
-<div class="field"><label for="bio">{{.T.bio}}</label><textarea id="bio" name="bio" rows="6" maxlength="2000">{{.M.Profile.Bio}}</textarea></div>
+<div class="field"><label for="bio">{{.T.bio}}</label><textarea id="bio" name="bio" rows="6" maxlength="2000" aria-describedby="bio-hint">{{.M.Profile.Bio}}</textarea><p id="bio-hint" class="hint">{{.T.bio_hint}}</p></div>
 <div class="field"><label for="skills">{{.T.skills}}</label><input id="skills" name="skills" value="{{.Skills}}"></div>
 <div class="field"><label for="interests">{{.T.interests}}</label><input id="interests" name="interests" value="{{.Interests}}"></div>
 </fieldset>
@@ -107,8 +109,9 @@ var profileTmpl = sync.OnceValue(func() *template.Template {
 {{if .Blocks}}<ul role="list">{{range .Blocks}}<li><form method="post" action="/api/directory/{{.ID}}/unblock"><input type="hidden" name="next" value="{{$.Base}}/members/profile/?unblocked=1#blocks">
 <span>{{.Name}}</span> <span class="hint">{{.Since}}</span> <button type="submit" class="button button-secondary" aria-label="{{$.T.unblock}}: {{.Name}}">{{$.T.unblock}}</button></form></li>
 {{end}}</ul>{{else}}<p>{{.T.blocks_none}}</p>{{end}}</section>
-<section aria-labelledby="mydata"><h2 id="mydata">{{.T.mydata}}</h2>
-<p><a class="button button-secondary" href="/api/me/export" download>{{.T.export}}</a></p>
+<section aria-labelledby="mydata" class="my-data"><h2 id="mydata">{{.T.mydata}}</h2>
+<p class="hint" id="export-hint">{{.T.export_hint}}</p>
+<p><a class="button button-secondary" href="/api/me/export" download aria-describedby="export-hint">{{.T.export}}</a></p>
 <form method="post" action="/api/me/erase" class="danger">
 <h3>{{.T.erase_title}}</h3><p>{{.T.erase_hint}}</p>
 <div class="check"><input type="checkbox" id="confirm" name="confirm" value="yes" required><label for="confirm">{{.T.erase_confirm}}</label></div>

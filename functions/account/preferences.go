@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
@@ -26,7 +27,8 @@ var prefsText = map[string]map[string]string{
 		"how_jobs": "あなたに合いそうな求人が公開されたとき", "how_sidework": "募集があるとき",
 		"how_directory": "メンバーだけが見られる名簿に、氏名と、プロフィールで選んだ項目を掲載します",
 		"on":            "受け取る", "off": "受け取らない", "listed": "掲載する", "unlisted": "掲載しない",
-		"since": "%s から（ポリシー %s）", "never": "まだ選んでいません",
+		"since": "%s に選びました", "since_policy": "%s に選びました（%s）", "never": "まだ選んでいません。選ぶまではお送りしません。", "never_directory": "まだ選んでいません。選ぶまでは掲載しません。",
+		"policy_dated": "%s版のプライバシーポリシー", "policy_named": "プライバシーポリシーの版: %s", "edition": "%s版",
 		"save": "保存する", "saved": "保存しました。",
 		"history": "これまでの変更", "when": "日時", "what": "目的", "choice": "選んだこと", "policy": "ポリシーの版",
 		"no_history": "変更の記録はまだありません。", "profile": "プロフィールと名簿に表示する項目は、プロフィールのページで変更できます。",
@@ -42,7 +44,8 @@ var prefsText = map[string]map[string]string{
 		"how_jobs": "When an opening that may suit you is published", "how_sidework": "When there is one",
 		"how_directory": "Your name and the fields you chose on your profile, in a directory only members see",
 		"on":            "Receive", "off": "Do not receive", "listed": "List me", "unlisted": "Do not list me",
-		"since": "since %s (policy %s)", "never": "not chosen yet",
+		"since": "Chosen on %s", "since_policy": "Chosen on %s, under the %s", "never": "Not chosen yet: nothing is sent until you choose.", "never_directory": "Not chosen yet: you are not listed until you choose.",
+		"policy_dated": "privacy policy of %s", "policy_named": "privacy policy version %s", "edition": "%s",
 		"save": "Save", "saved": "Saved.",
 		"history": "Your changes", "when": "When", "what": "Purpose", "choice": "Choice", "policy": "Policy version",
 		"no_history": "No change recorded yet.", "profile": "Your profile and the fields shown in the directory are on your profile page.",
@@ -56,9 +59,12 @@ var prefsText = map[string]map[string]string{
 // the directory last.
 var prefsPurposes = []string{"newsletter", "events", "jobs", "sidework", "directory"}
 
+// prefsRow is one purpose of the form. Chosen is false when the member
+// never chose (no record, as for a purpose added after they registered):
+// then neither answer is ticked, and saving leaves the purpose unchosen.
 type prefsRow struct {
 	Name, Label, How, Since, Yes, No string
-	On                               bool
+	On, Chosen                       bool
 }
 
 type consentRow struct {
@@ -74,8 +80,8 @@ var prefsTmpl = sync.OnceValue(func() *template.Template {
 <input type="hidden" name="lang" value="{{.Lang}}">
 {{range .Rows}}<fieldset class="preference"><legend>{{.Label}}</legend>
 <p class="hint">{{.How}}</p>
-<div class="check"><input type="radio" id="{{.Name}}-on" name="{{.Name}}" value="on"{{if .On}} checked{{end}}><label for="{{.Name}}-on">{{.Yes}}</label></div>
-<div class="check"><input type="radio" id="{{.Name}}-off" name="{{.Name}}" value="off"{{if not .On}} checked{{end}}><label for="{{.Name}}-off">{{.No}}</label></div>
+<div class="check"><input type="radio" id="{{.Name}}-on" name="{{.Name}}" value="on"{{if and .Chosen .On}} checked{{end}}><label for="{{.Name}}-on">{{.Yes}}</label></div>
+<div class="check"><input type="radio" id="{{.Name}}-off" name="{{.Name}}" value="off"{{if and .Chosen (not .On)}} checked{{end}}><label for="{{.Name}}-off">{{.No}}</label></div>
 <p class="hint">{{.Since}}</p>
 </fieldset>
 {{end}}<p><button type="submit" class="button">{{.T.save}}</button></p>
@@ -97,10 +103,14 @@ func (h Handler) preferencesPage(w http.ResponseWriter, r *http.Request, m store
 		c, ok := m.Consents[p]
 		row := prefsRow{Name: "consent_" + p, Label: T["purpose_"+p], How: T["how_"+p], On: c.Given, Yes: T["on"], No: T["off"], Since: T["never"]}
 		if p == "directory" {
-			row.Yes, row.No = T["listed"], T["unlisted"]
+			row.Yes, row.No, row.Since = T["listed"], T["unlisted"], T["never_directory"]
 		}
 		if ok && !c.At.IsZero() {
-			row.Since = fmt.Sprintf(T["since"], brand.DateTime(lang, c.At), c.PolicyVersion)
+			row.Chosen = true
+			row.Since = fmt.Sprintf(T["since"], brand.DateTime(lang, c.At))
+			if v := policyName(lang, c.PolicyVersion); v != "" {
+				row.Since = fmt.Sprintf(T["since_policy"], brand.DateTime(lang, c.At), v)
+			}
 		}
 		rows = append(rows, row)
 	}
@@ -114,7 +124,7 @@ func (h Handler) preferencesPage(w http.ResponseWriter, r *http.Request, m store
 		if label == "" {
 			label = c.Purpose
 		}
-		history = append(history, consentRow{When: brand.DateTime(lang, c.At), What: label, Choice: choice, Policy: c.PolicyVersion})
+		history = append(history, consentRow{When: brand.DateTime(lang, c.At), What: label, Choice: choice, Policy: policyEdition(lang, c.PolicyVersion)})
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers,
@@ -122,6 +132,42 @@ func (h Handler) preferencesPage(w http.ResponseWriter, r *http.Request, m store
 		"Lang": lang, "T": T, "Base": pageBase(lang), "Menu": httpapi.NewMemberMenu(lang, "/members/preferences/"),
 		"Saved": r.URL.Query().Get("saved") != "", "Rows": rows, "History": history,
 	})
+}
+
+// policyDate reads a privacy policy version that is a date (2026-04-01,
+// or a month, 2026-04) and writes it as the site writes dates; ok is false
+// for any other version, to be shown as it is.
+func policyDate(lang, v string) (string, bool) {
+	if t, err := time.ParseInLocation("2006-01-02", v, brand.Tokyo); err == nil {
+		return brand.Date(lang, t), true
+	}
+	if m := yearMonth(lang, v); m != v {
+		return m, true
+	}
+	return v, false
+}
+
+// policyName names the policy a choice was made under, in a sentence:
+// 2026年4月1日版のプライバシーポリシー, privacy policy of April 1, 2026.
+func policyName(lang, v string) string {
+	if v == "" {
+		return ""
+	}
+	d, ok := policyDate(lang, v)
+	if !ok {
+		return fmt.Sprintf(prefsText[lang]["policy_named"], v)
+	}
+	return fmt.Sprintf(prefsText[lang]["policy_dated"], d)
+}
+
+// policyEdition is the version in a column headed as such: 2026年4月1日版,
+// April 1, 2026, or the version as it is.
+func policyEdition(lang, v string) string {
+	d, ok := policyDate(lang, v)
+	if !ok {
+		return v
+	}
+	return fmt.Sprintf(prefsText[lang]["edition"], d)
 }
 
 // preferencesInput is the preferences form: each purpose on or off; a

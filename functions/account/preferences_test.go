@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/okaeri/okaeri/functions/store"
 )
 
 // /members/preferences/: each purpose with how often it comes and since
@@ -80,5 +82,96 @@ func TestPreferencesPage(t *testing.T) {
 	again, _ := f.s.Store.GetMember(ctx, m.ID)
 	if again.Version != after.Version || len(again.ConsentHistory) != len(after.ConsentHistory) {
 		t.Errorf("a refused form changed the member: version %d → %d", after.Version, again.Version)
+	}
+}
+
+// The form says in words what the member chose and under which policy: a
+// purpose never chosen has neither answer ticked and says what that means
+// (saving the form leaves it unchosen); a choice names its day and the
+// policy's date as the site writes dates, and a version that is not a
+// date is shown as it is.
+func TestPreferencesSayWhatWasChosenInWords(t *testing.T) {
+	f := newFixture(t, ApprovalOpen)
+	ctx := context.Background()
+	m := f.approvedMember(t, "words@example.com")
+	if _, err := f.s.Store.UpdateMember(ctx, m.ID, func(old store.Member) (store.Member, error) {
+		delete(old.Consents, "sidework")
+		delete(old.Consents, "directory")
+		c := old.Consents["events"]
+		c.PolicyVersion = "v3"
+		old.Consents["events"] = c
+		return old, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t, m)
+	if rec := c.post("/api/me/preferences", url.Values{"consent_newsletter": {"on"}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("saving: %d %s", rec.Code, rec.Body)
+	}
+	if got, _ := f.s.Store.GetMember(ctx, m.ID); !got.Consents["sidework"].At.IsZero() || !got.Consents["directory"].At.IsZero() {
+		t.Errorf("saving the newsletter chose for the member: %+v", got.Consents)
+	}
+	for path, c2 := range map[string]struct{ want, not []string }{
+		"/members/preferences/": {
+			want: []string{
+				`id="consent_sidework-on" name="consent_sidework" value="on">`, `id="consent_sidework-off" name="consent_sidework" value="off">`,
+				`id="consent_directory-off" name="consent_directory" value="off">`,
+				"まだ選んでいません。選ぶまではお送りしません。", "まだ選んでいません。選ぶまでは掲載しません。",
+				`id="consent_newsletter-on" name="consent_newsletter" value="on" checked>`,
+				`id="consent_jobs-off" name="consent_jobs" value="off" checked>`,
+				"に選びました（2026年4月1日版のプライバシーポリシー）", "に選びました（プライバシーポリシーの版: v3）",
+				`<td data-label="ポリシーの版">2026年4月1日版</td>`,
+			},
+			not: []string{"ポリシー 2026-04-01", ">2026-04-01<", `value="on" checked><label for="consent_sidework-on"`, `value="off" checked><label for="consent_sidework-off"`},
+		},
+		"/en/members/preferences/": {
+			want: []string{
+				`id="consent_sidework-off" name="consent_sidework" value="off">`,
+				"Not chosen yet: nothing is sent until you choose.", "Not chosen yet: you are not listed until you choose.",
+				", under the privacy policy of April 1, 2026", ", under the privacy policy version v3",
+				`<td data-label="Policy version">April 1, 2026</td>`,
+			},
+			not: []string{"(policy 2026-04-01)", ">2026-04-01<", "not chosen yet"},
+		},
+	} {
+		body := c.get(path, "text/html").Body.String()
+		for _, w := range c2.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s lacks %q", path, w)
+			}
+		}
+		for _, w := range c2.not {
+			if strings.Contains(body, w) {
+				t.Errorf("%s shows %q", path, w)
+			}
+		}
+	}
+}
+
+func TestPolicyVersionsAndMonthsInWords(t *testing.T) {
+	for _, c := range []struct{ lang, v, name, edition string }{
+		{"ja", "2026-04-01", "2026年4月1日版のプライバシーポリシー", "2026年4月1日版"},
+		{"en", "2026-04-01", "privacy policy of April 1, 2026", "April 1, 2026"},
+		{"ja", "2026-01", "2026年1月版のプライバシーポリシー", "2026年1月版"},
+		{"en", "2026-01", "privacy policy of Jan 2026", "Jan 2026"},
+		{"ja", "v3", "プライバシーポリシーの版: v3", "v3"},
+		{"en", "2026-13-01", "privacy policy version 2026-13-01", "2026-13-01"},
+		{"ja", "", "", ""},
+	} {
+		if got := policyName(c.lang, c.v); got != c.name {
+			t.Errorf("policyName(%s, %q) = %q, want %q", c.lang, c.v, got, c.name)
+		}
+		if got := policyEdition(c.lang, c.v); got != c.edition {
+			t.Errorf("policyEdition(%s, %q) = %q, want %q", c.lang, c.v, got, c.edition)
+		}
+	}
+	for _, c := range []struct{ lang, joined, left, want string }{
+		{"ja", "2016-04", "2022-06", "2016年4月 – 2022年6月"},
+		{"en", "2016-04", "2022-06", "Apr 2016 – Jun 2022"},
+		{"ja", "2016", "2022年6月", "2016 – 2022年6月"}, // not a stored month: as it is
+	} {
+		if got := employment(c.lang, c.joined, c.left); got != c.want {
+			t.Errorf("employment(%s, %q, %q) = %q, want %q", c.lang, c.joined, c.left, got, c.want)
+		}
 	}
 }
