@@ -200,7 +200,7 @@ func TestAccountJourney(t *testing.T) {
 		t.Fatalf("directory: %s", txt)
 	}
 	// What the registration promised: department and years, by default.
-	if txt := bodyText(t, ctx); !strings.Contains(txt, "デザイン部") || !strings.Contains(txt, "2014-04 – 2021-09") {
+	if txt := bodyText(t, ctx); !strings.Contains(txt, "デザイン部") || !strings.Contains(txt, "2014年4月 – 2021年9月") {
 		t.Errorf("directory without the department and years she agreed to show: %s", txt)
 	}
 	if txt := bodyText(t, ctx); strings.Contains(txt, "名簿にほかに何を表示するか") {

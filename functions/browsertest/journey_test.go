@@ -130,7 +130,7 @@ func TestNewAlumnaJourney(t *testing.T) {
 
 	// The directory shows what registration promised: department and years.
 	visit(t, her, p.baseURL+"/members/directory/?q="+url.QueryEscape("武田"))
-	if txt := bodyText(t, her); !strings.Contains(txt, alumnaName) || !strings.Contains(txt, "広報部") || !strings.Contains(txt, "2015-04 – 2022-03") {
+	if txt := bodyText(t, her); !strings.Contains(txt, alumnaName) || !strings.Contains(txt, "広報部") || !strings.Contains(txt, "2015年4月 – 2022年3月") {
 		t.Errorf("the directory shows her as:\n%s", txt)
 	}
 

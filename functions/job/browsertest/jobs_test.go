@@ -358,8 +358,9 @@ func TestApplyMoveAndSeeStatus(t *testing.T) {
 	assertAccessible(t, member)
 	saveScreenshot(t, member, "members-jobs-filtered-ja.png")
 
-	// HR's board: a column per stage, stacked on a phone, a row that
-	// scrolls inside the page from 900px; the page never overflows.
+	// HR's board: a column per stage, stacked on a phone, side by side
+	// from 900px, wrapping so every column is inside the window; the page
+	// never overflows.
 	for _, w := range []int64{390, 1280} {
 		step(t, hr, "viewport", chromedp.EmulateViewport(w, 844))
 		open(t, hr, "/hr/applications?job=backend-engineer-rehire")
@@ -373,6 +374,9 @@ func TestApplyMoveAndSeeStatus(t *testing.T) {
 		stacked := eval[bool](t, hr, `(() => { const c = document.querySelectorAll(".board-column"); return c[1].getBoundingClientRect().top > c[0].getBoundingClientRect().bottom })()`)
 		if stacked != (w < 900) {
 			t.Errorf("at %dpx the columns are stacked: %v", w, stacked)
+		}
+		if outside := eval[[]string](t, hr, `[...document.querySelectorAll(".board-column")].filter(c => c.getBoundingClientRect().right > document.documentElement.clientWidth).map(c => c.dataset.status)`); len(outside) > 0 {
+			t.Errorf("at %dpx the columns %q are outside the window", w, outside)
 		}
 		assertAccessible(t, hr)
 		saveScreenshot(t, hr, fmt.Sprintf("hr-board-%d-ja.png", w))
