@@ -37,9 +37,10 @@ func TestHomeRendersInBothLanguages(t *testing.T) {
 	if body := evaluate[string](t, ctx, `document.body.innerText`); !kana.MatchString(body) {
 		t.Errorf("/: no kana in the page's text")
 	}
-	// Japanese headings break between phrases in Chromium, not inside words.
-	if wb := evaluate[string](t, ctx, `getComputedStyle(document.querySelector("h1")).wordBreak`); wb != "auto-phrase" {
-		t.Errorf("/: the Japanese h1 breaks with word-break %q, want auto-phrase", wb)
+	// Japanese headings break only where the build marked a phrase
+	// boundary (TestJapaneseHeadingsBreakOnlyBetweenPhrases).
+	if wb := evaluate[string](t, ctx, `getComputedStyle(document.querySelector("h1")).wordBreak`); wb != "keep-all" {
+		t.Errorf("/: the Japanese h1 breaks with word-break %q, want keep-all", wb)
 	}
 
 	open(t, ctx, "/en/")
@@ -50,8 +51,62 @@ func TestHomeRendersInBothLanguages(t *testing.T) {
 	if !latin.MatchString(h1) {
 		t.Errorf("/en/: h1 %q has no English text", h1)
 	}
-	if wb := evaluate[string](t, ctx, `getComputedStyle(document.querySelector("h1")).wordBreak`); wb == "auto-phrase" {
+	if wb := evaluate[string](t, ctx, `getComputedStyle(document.querySelector("h1")).wordBreak`); wb == "keep-all" {
 		t.Errorf("/en/: the English h1 breaks by Japanese phrases")
+	}
+}
+
+// lineBreaksJS lists, for every Japanese heading and card title of the
+// page, each line break that falls where the build marked no phrase
+// boundary (<wbr>), nor a space or punctuation: a word cut in two.
+const lineBreaksJS = `(() => {
+  const bad = [];
+  for (const h of document.querySelectorAll("h1, h2, h3, .card-title")) {
+    const chars = [], allowed = new Set();
+    const walk = (n) => {
+      for (const c of n.childNodes) {
+        if (c.nodeName === "WBR") { allowed.add(chars.length); continue; }
+        if (c.nodeType === Node.TEXT_NODE) {
+          for (let i = 0; i < c.length; i++) {
+            const r = document.createRange(); r.setStart(c, i); r.setEnd(c, i + 1);
+            const box = r.getClientRects()[0];
+            chars.push({ch: c.data[i], top: box ? box.top : null});
+          }
+        } else walk(c);
+      }
+    };
+    walk(h);
+    const text = chars.map((c) => c.ch).join("");
+    if (!/[\u3040-\u30ff\u4e00-\u9fff]/.test(text)) continue;
+    let top = null;
+    chars.forEach((c, i) => {
+      if (c.top === null || /\s/.test(c.ch)) return;
+      if (top !== null && c.top > top + 4) {
+        const before = text[i - 1] || "";
+        if (!allowed.has(i) && !/[\s、。，．」』）】！？・]/.test(before)) bad.push(text.slice(0, i) + " / " + text.slice(i));
+      }
+      top = c.top;
+    });
+  }
+  return bad;
+})()`
+
+// TestJapaneseHeadingsBreakOnlyBetweenPhrases: on a phone, Japanese
+// headings wrap at the phrase boundaries the build marked, never inside a
+// word (Chromium's own auto-phrase cut 年末のふりか / えり) or after an
+// opening bracket (説明会（ / お昼休み開催）).
+func TestJapaneseHeadingsBreakOnlyBetweenPhrases(t *testing.T) {
+	ctx := newTab(t)
+	for _, w := range []int64{390, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, 844)); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"/", "/events/", "/jobs/", "/stories/", "/news/"} {
+			open(t, ctx, p)
+			if bad := evaluate[[]string](t, ctx, lineBreaksJS); len(bad) > 0 {
+				t.Errorf("%s at %dpx: headings broken inside a phrase: %q", p, w, bad)
+			}
+		}
 	}
 }
 

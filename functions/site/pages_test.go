@@ -241,6 +241,14 @@ func TestJapaneseHeadingsBreakBetweenPhrases(t *testing.T) {
 	if !regexp.MustCompile(`class="?card-title"?><a [^>]*>[^<]+<wbr>`).MatchString(home) {
 		t.Error("the home page's card titles have no phrase boundaries")
 	}
+	// No boundary right after an opening bracket or before a closing one
+	// or punctuation (BudouX gives one in 説明会（お昼休み開催）).
+	kinsoku := regexp.MustCompile(`[「『（【]<wbr>|<wbr>[」』）】、。・]`)
+	for _, f := range []string{"index.html", "events/index.html", "jobs/index.html", "members/index.html"} {
+		if m := kinsoku.FindString(readFile(t, real.public, f)); m != "" {
+			t.Errorf("%s: a phrase boundary beside a bracket: %q", f, m)
+		}
+	}
 	if en := readFile(t, real.public, "en/events/career-talk-2027-01/index.html"); strings.Contains(en, "<wbr>") {
 		t.Error("an English page got <wbr>")
 	}

@@ -1,10 +1,10 @@
 // phrases.mjs: Japanese headings break between phrases (文節), not inside
-// words, in every browser. Chromium does it itself (CSS word-break:
-// auto-phrase, site/assets/css/main.css); for the others this marks the
-// phrase boundaries that BudouX (npm budoux, pinned in scripts/phrases/run)
-// finds with <wbr> in the built site's Japanese headings and card titles,
-// and the stylesheet keeps their words whole (word-break: keep-all) where
-// auto-phrase is not supported.
+// words, the same way in every browser: this marks the phrase boundaries
+// that BudouX (npm budoux, pinned in scripts/phrases/run) finds with <wbr>
+// in the built site's Japanese headings and card titles, and the
+// stylesheet keeps their words whole (word-break: keep-all,
+// site/assets/css/main.css). Chromium's own word-break: auto-phrase is not
+// used: its segmenter split words BudouX keeps (年末のふりか / えり).
 //
 // Usage: node phrases.mjs <budoux package dir> <built site dir>
 // Rewrites the .html files in place; prints how many headings it marked.
@@ -25,12 +25,24 @@ const { model } = require(join(budouxDir, "dist", "data", "models", "ja.js"));
 const parser = new Parser(model);
 
 const japanese = /[\u3040-\u30ff\u3400-\u9fff\uff01-\uff60]/;
+// No line may end on an opening bracket or start with a closing one or a
+// mark of punctuation (禁則): BudouX puts a boundary after 「（」 in
+// 説明会（お昼休み開催）, which left 「説明会（」 alone on a line.
+const opens = /[「『（【〔［｛〈《"'(\[]$/;
+const closes = /^[」』）】〕］｝〉》、。，．・：；！？ー)\]]/;
+function joinPhrases(phrases) {
+  let out = "";
+  phrases.forEach((p, i) => {
+    out += i > 0 && !opens.test(phrases[i - 1]) && !closes.test(p) ? "<wbr>" + p : p;
+  });
+  return out;
+}
 // One text run: phrases joined by <wbr>, entities (&amp;) kept whole.
 function markText(text) {
   if (!japanese.test(text)) return text;
   return text
     .split(/(&#?[a-zA-Z0-9]+;)/)
-    .map((part, i) => (i % 2 === 1 ? part : parser.parse(part).join("<wbr>")))
+    .map((part, i) => (i % 2 === 1 ? part : joinPhrases(parser.parse(part))))
     .join("");
 }
 // An element's inner HTML: only text between tags changes.
