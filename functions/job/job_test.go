@@ -536,7 +536,8 @@ func TestHRPipeline(t *testing.T) {
 		t.Fatalf("a member on /hr/jobs: %d", rec.Code)
 	}
 	page := f.do(request{method: "GET", path: "/members/me/applications/", cookie: m.cookie}).Body.String()
-	if !strings.Contains(page, `data-status="interview"`) || !strings.Contains(page, "面接") || strings.Contains(page, "経験十分") {
+	if !strings.Contains(page, `data-status="interview"`) || !strings.Contains(page, "面接") || strings.Contains(page, "経験十分") ||
+		!strings.Contains(page, `<dl class="facts">`) || strings.Contains(page, "<dl>") {
 		t.Fatalf("member's page:\n%s", page)
 	}
 	if rec := f.do(request{method: "GET", path: "/members/me/applications/"}); rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login/?next=") {

@@ -210,12 +210,12 @@ var applicationsTmpl = sync.OnceValue(func() *template.Template {
 {{if not .V.Applications}}<p>{{.T.no_applications}}</p><p><a class="button" href="{{.Base}}/jobs/">{{.T.browse}}</a></p>{{end}}
 {{range .V.Applications}}<article class="card application" id="application-{{.ID}}">
 <h3>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</h3>
-<dl>
-<dt>{{$.T.applied_on}}</dt><dd><time datetime="{{.CreatedAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.AppliedLabel}}</time></dd>
-<dt>{{$.T.status}}</dt><dd><strong class="status status-{{.Status}}" data-status="{{.Status}}">{{.StatusLabel}}</strong> {{.StatusNote}}</dd>
-<dt>{{$.T.contact}}</dt><dd>{{index $.Contact .Contact}}{{if .Phone}}（{{.Phone}}）{{end}}</dd>
-{{if .ResumeName}}<dt>{{$.T.resume}}</dt><dd>{{.ResumeName}}</dd>{{end}}
-{{if .Link}}<dt>{{$.T.link}}</dt><dd><a href="{{.Link}}" rel="noopener noreferrer">{{.Link}}</a></dd>{{end}}
+<dl class="facts">
+<div><dt>{{$.T.applied_on}}</dt><dd><time datetime="{{.CreatedAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.AppliedLabel}}</time></dd></div>
+<div><dt>{{$.T.status}}</dt><dd><strong class="status status-{{.Status}}" data-status="{{.Status}}">{{.StatusLabel}}</strong> {{.StatusNote}}</dd></div>
+<div><dt>{{$.T.contact}}</dt><dd>{{index $.Contact .Contact}}{{if .Phone}}（{{.Phone}}）{{end}}</dd></div>
+{{if .ResumeName}}<div><dt>{{$.T.resume}}</dt><dd>{{.ResumeName}}</dd></div>{{end}}
+{{if .Link}}<div><dt>{{$.T.link}}</dt><dd><a href="{{.Link}}" rel="noopener noreferrer">{{.Link}}</a></dd></div>{{end}}
 </dl>
 <details><summary>{{$.T.your_message}}</summary><p class="pre">{{.Message}}</p></details>
 <h4>{{$.T.history}}</h4>
@@ -229,10 +229,10 @@ var applicationsTmpl = sync.OnceValue(func() *template.Template {
 {{end}}</section>
 <section aria-labelledby="refs"><h2 id="refs">{{.T.referrals}}</h2>
 {{if not .V.Referrals}}<p>{{.T.no_referrals}}</p>{{else}}
-<div class="table-scroll"><table><caption>{{.T.referrals}}</caption>
+<div class="table-scroll"><table class="stacked names"><caption>{{.T.referrals}}</caption>
 <thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.job}}</th><th scope="col">{{.T.referred_on}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
-<tbody>{{range .V.Referrals}}<tr id="referral-{{.ID}}"><td>{{.FriendName}}</td><td>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</td>
-<td>{{.DateLabel}}</td><td>{{if .Suppressed}}{{$.T.suppressed}}{{else if .Invited}}{{$.T.sent}}{{else}}{{$.T.not_sent}}{{end}}</td><td>{{.OutcomeLabel}}</td></tr>
+<tbody>{{range .V.Referrals}}<tr id="referral-{{.ID}}"><td data-label="{{$.T.friend}}">{{.FriendName}}</td><td data-label="{{$.T.job}}"><div>{{if .JobURL}}<a href="{{.JobURL}}">{{.JobTitle}}</a>{{else}}{{.JobTitle}}{{end}}</div></td>
+<td data-label="{{$.T.referred_on}}" class="date">{{.DateLabel}}</td><td data-label="{{$.T.invited}}">{{if .Suppressed}}{{$.T.suppressed}}{{else if .Invited}}{{$.T.sent}}{{else}}{{$.T.not_sent}}{{end}}</td><td data-label="{{$.T.outcome}}">{{.OutcomeLabel}}</td></tr>
 {{end}}</tbody></table></div>{{end}}</section>
 ` + memberFoot))
 })
