@@ -157,7 +157,7 @@ var hrText = map[string]map[string]string{
 		"closes": "締切", "closed": "締切済み", "archived": "掲載終了", "visibility": "公開範囲", "public": "一般公開",
 		"members": "メンバー限定", "count": "件数", "total": "応募計", "applicant": "応募者", "applied": "応募日時",
 		"updated": "更新日時", "status": "状況", "resume": "履歴書", "download": "ダウンロード", "contact": "連絡方法",
-		"no_applications": "応募はまだありません。", "no_referrals": "紹介はまだありません。", "csv": "CSVでダウンロード",
+		"no_applications": "応募はまだありません。", "no_referrals": "紹介はまだありません。", "csv": "CSVでダウンロード（Excelで開けます）", "csv_apps": "応募をCSVでダウンロード", "csv_refs": "紹介をCSVでダウンロード", "csv_these": "この条件でCSVをダウンロード（Excelで開けます）",
 		"filter": "絞り込む", "all": "すべて", "erased": "（退会済み）", "message": "応募メッセージ", "link": "リンク",
 		"history": "経過", "by": "担当", "note": "メモ（社内用・応募者には表示されません）", "move": "状況を変更する",
 		"move_to": "新しい状況", "notify": "応募者にメールで知らせる", "save": "保存する", "email": "メールアドレス",
@@ -177,7 +177,7 @@ var hrText = map[string]map[string]string{
 		"closes": "Closes", "closed": "Closed", "archived": "Withdrawn", "visibility": "Visibility", "public": "Public",
 		"members": "Members only", "count": "Count", "total": "Applications", "applicant": "Applicant", "applied": "Applied",
 		"updated": "Updated", "status": "Status", "resume": "Résumé", "download": "Download", "contact": "Contact by",
-		"no_applications": "No applications yet.", "no_referrals": "No referrals yet.", "csv": "Download CSV",
+		"no_applications": "No applications yet.", "no_referrals": "No referrals yet.", "csv": "Download CSV (opens in Excel)", "csv_apps": "Download applications as CSV", "csv_refs": "Download referrals as CSV", "csv_these": "Download these as CSV (opens in Excel)",
 		"filter": "Filter", "all": "All", "erased": "(left the network)", "message": "Message", "link": "Link",
 		"history": "History", "by": "By", "note": "Note (internal: never shown to the applicant)", "move": "Change the status",
 		"move_to": "New status", "notify": "Email the applicant about it", "save": "Save", "email": "Email",
@@ -229,7 +229,7 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 
 var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
-<p><a href="/hr/applications.csv">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv">{{.T.csv}}（{{.T.referrals}}）</a></p>
+<p class="actions-row"><a class="button button-secondary" href="/hr/applications.csv">{{.T.csv_apps}}</a> <a class="button button-secondary" href="/hr/referrals.csv">{{.T.csv_refs}}</a></p>
 <div class="table-scroll"><table class="stacked names hr-jobs"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.closes}}</th><th scope="col">{{.T.applications_of}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
 <tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><div><a href="/hr/jobs/{{.Job.ID}}">{{.Job.TitleIn $.Lang}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}
@@ -246,7 +246,7 @@ var hrJobTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd></div>
 <div><dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} <span class="badge">{{.T.archived}}</span>{{else if .Closed}} <span class="badge">{{.T.closed}}</span>{{end}}</dd></div>
 {{if .Job.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Job.Contact}}</dd></div>{{end}}</dl>
-<p><a href="/hr/applications.csv?job={{.Job.ID}}">{{.T.csv}}（{{.T.applications}}）</a> · <a href="/hr/referrals.csv?job={{.Job.ID}}">{{.T.csv}}（{{.T.referrals}}）</a></p>
+<p class="actions-row"><a class="button button-secondary" href="/hr/applications.csv?job={{.Job.ID}}">{{.T.csv_apps}}</a> <a class="button button-secondary" href="/hr/referrals.csv?job={{.Job.ID}}">{{.T.csv_refs}}</a></p>
 <h2>{{.T.applications_of}}</h2>
 {{template "applications" .}}
 <h2>{{.T.referrals_of}}</h2>
@@ -285,7 +285,7 @@ var hrReferralsTmpl = sync.OnceValue(func() *template.Template {
 {{if .ByAlumnus}}<div class="table-scroll"><table><caption>{{.T.by_alumnus}}</caption>
 <thead><tr><th scope="col">{{.T.referrer}}</th><th scope="col">{{.T.count}}</th><th scope="col">{{.T.hires}}</th></tr></thead>
 <tbody>{{range .ByAlumnus}}<tr><td><a href="/hr/referrals?referrer={{.ID}}">{{.Name}}</a></td><td>{{.Count}}</td><td>{{.Hired}}</td></tr>{{end}}</tbody></table></div>{{end}}
-<p><a href="/hr/referrals.csv">{{.T.csv}}</a></p>
+<p><a class="button button-secondary" href="/hr/referrals.csv">{{.T.csv}}</a></p>
 {{template "referrals" .}}` + hrFoot))
 })
 

@@ -239,7 +239,7 @@ var hrBoardTmpl = sync.OnceValue(func() *template.Template {
 <div class="field"><label for="from">{{.T.from}}</label><input type="date" id="from" name="from" value="{{.Filter.From}}"></div>
 <div class="field"><label for="to">{{.T.to}}</label><input type="date" id="to" name="to" value="{{.Filter.To}}"></div>
 <p><button type="submit" class="button">{{.T.filter}}</button>{{if .Query}} <a href="/hr/applications">{{.T.clear}}</a>{{end}}</p></form>
-<p><a href="/hr/applications.csv{{if .Query}}?{{.Query}}{{end}}" id="csv">{{.T.csv}}</a></p>
+<p><a class="button button-secondary" href="/hr/applications.csv{{if .Query}}?{{.Query}}{{end}}" id="csv">{{if .Query}}{{.T.csv_these}}{{else}}{{.T.csv}}{{end}}</a></p>
 <p class="hint">{{.T.board_hint}}</p>
 <div class="board" data-board>
 {{range .Columns}}<section class="board-column" data-status="{{.Status}}" aria-labelledby="stage-{{.Status}}">

@@ -181,7 +181,7 @@ func TestHRBoard(t *testing.T) {
 	if !strings.Contains(body, `<script src="/js/hr-board.js" defer></script>`) || strings.Contains(body, "<script>") || strings.Contains(body, ` style="`) {
 		t.Error("the board's script is one same-origin file, no inline script or style")
 	}
-	if !strings.Contains(body, `<a href="/hr/applications.csv" id="csv">`) {
+	if !strings.Contains(body, `<a class="button button-secondary" href="/hr/applications.csv" id="csv">CSVでダウンロード（Excelで開けます）</a>`) {
 		t.Error("the CSV link without a filter")
 	}
 
@@ -206,7 +206,7 @@ func TestHRBoard(t *testing.T) {
 		t.Errorf("the board after the move (job filter kept): interview\n%s", cols["interview"])
 	}
 	if !strings.Contains(page, `<input type="hidden" name="back" value="/hr/applications?job=backend-engineer-rehire">`) ||
-		!strings.Contains(page, `href="/hr/applications.csv?job=backend-engineer-rehire"`) {
+		!strings.Contains(page, `href="/hr/applications.csv?job=backend-engineer-rehire" id="csv">この条件でCSVをダウンロード（Excelで開けます）</a>`) {
 		t.Errorf("the filtered board's forms and CSV link keep the filter")
 	}
 
