@@ -270,7 +270,7 @@ var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
 {{if .A.Link}}<div><dt>{{.T.link}}</dt><dd><a href="{{.A.Link}}" rel="noopener noreferrer">{{.A.Link}}</a></dd></div>{{end}}
 </dl>
 <h2>{{.T.history}}</h2>
-<ol class="history">{{range .History}}<li><time>{{.At}}</time> {{.Label}}{{if .By}} · {{.By}}{{end}}{{if .Notified}} · {{$.T.notified}}{{end}}{{if .Note}}<p class="pre">{{.Note}}</p>{{end}}</li>{{end}}</ol>
+<ol class="history">{{range .History}}<li><time datetime="{{.ISO}}">{{.At}}</time> {{.Label}}{{if .By}} · {{.By}}{{end}}{{if .Notified}} · {{$.T.notified}}{{end}}{{if .Note}}<p class="pre">{{.Note}}</p>{{end}}</li>{{end}}</ol>
 {{if .A.ErasedAt.IsZero}}<h2 id="move">{{.T.move}}</h2>
 <form method="post" action="/api/hr/applications/{{.A.ID}}/status" class="form stack">
 <div class="field"><label for="to">{{.T.move_to}}</label><select id="to" name="status">{{range .A.Targets}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
@@ -485,8 +485,8 @@ func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin sto
 	ms := &members{s: h.S, cache: map[string]store.Member{}}
 	v := h.S.hrApplication(ctx, ms, a, j, lang)
 	type step struct {
-		At, Label, By, Note string
-		Notified            bool
+		At, ISO, Label, By, Note string
+		Notified                 bool
 	}
 	var history []step
 	for _, c := range a.History {
@@ -497,7 +497,7 @@ func (h Handler) hrApplication(w http.ResponseWriter, r *http.Request, admin sto
 		case c.Actor != "" && c.Actor == a.MemberID:
 			by = v.Applicant.Name
 		}
-		history = append(history, step{At: brand.DateTime(lang, c.At), Label: statusLabel(lang, c.To), By: by, Note: c.Note, Notified: c.Notified})
+		history = append(history, step{At: brand.DateTime(lang, c.At), ISO: c.At.UTC().Format(time.RFC3339), Label: statusLabel(lang, c.To), By: by, Note: c.Note, Notified: c.Notified})
 	}
 	if v.Applicant.ID != "" {
 		data["Title"] = v.Applicant.Name + " · " + j.TitleIn(lang)
