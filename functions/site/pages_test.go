@@ -3,6 +3,8 @@ package site_test
 import (
 	"encoding/json"
 	"fmt"
+	"html"
+	"html/template"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/brand"
+	"github.com/okaeri/okaeri/functions/httpapi"
 )
 
 var (
@@ -251,5 +254,43 @@ func TestJapaneseHeadingsBreakBetweenPhrases(t *testing.T) {
 	}
 	if en := readFile(t, real.public, "en/events/career-talk-2027-01/index.html"); strings.Contains(en, "<wbr>") {
 		t.Error("an English page got <wbr>")
+	}
+}
+
+// TestMembersMenuIsTheFunctionPagesMenu: the members' home and their job
+// list (Hugo pages) carry the members' menu with the very entries, words
+// and order of the one the functions draw on the members' own pages, so
+// the menu does not change or vanish as a member moves between them.
+func TestMembersMenuIsTheFunctionPagesMenu(t *testing.T) {
+	entry := regexp.MustCompile(`<a href="?([^" >]+)"?( aria-current="?page"?)?>([^<]+)</a>`)
+	menu := func(page string) []string {
+		start := strings.Index(page, `class="sub-nav"`)
+		if start < 0 {
+			start = strings.Index(page, `class=sub-nav`)
+		}
+		if start < 0 {
+			return nil
+		}
+		block := page[start:]
+		block = block[:strings.Index(block, "</nav>")]
+		var out []string
+		for _, m := range entry.FindAllStringSubmatch(block, -1) {
+			out = append(out, m[1]+map[bool]string{true: " (current)", false: ""}[m[2] != ""]+" "+html.UnescapeString(m[3]))
+		}
+		return out
+	}
+	for _, tc := range []struct{ lang, file, current string }{
+		{"ja", "members/index.html", "/members/"}, {"en", "en/members/index.html", "/members/"},
+		{"ja", "members/jobs/index.html", ""}, {"ja", "members/jobs/type/rehire/index.html", ""},
+	} {
+		var want strings.Builder
+		tmpl := template.Must(template.New("nav").Parse(httpapi.MemberNav))
+		if err := tmpl.Execute(&want, map[string]any{"Menu": httpapi.NewMemberMenu(tc.lang, tc.current)}); err != nil {
+			t.Fatal(err)
+		}
+		got, exp := menu(readFile(t, real.public, tc.file)), menu(want.String())
+		if len(exp) != 6 || !slices.Equal(got, exp) {
+			t.Errorf("%s: the members' menu is\n%q\nwant the function pages'\n%q", tc.file, got, exp)
+		}
 	}
 }
