@@ -299,12 +299,15 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 	for i, m := range c.Months {
 		monthLabels[i] = monthLabel(m, lang, i == 0 || strings.HasSuffix(m, "-01"))
 	}
-	charts = append(charts, chart{ID: "members", Title: T["c_members"], Desc: fmt.Sprintf(T["d_members"], len(c.Months)),
+	draw := func(c chart, kind func(chart) template.HTML) {
+		charts = append(charts, drawOrSayEmpty(c, kind, T["no_data"]))
+	}
+	draw(chart{ID: "members", Title: T["c_members"], Desc: fmt.Sprintf(T["d_members"], len(c.Months)),
 		Labels: monthLabels, Table: T["table"], Series: []series{
-			{T["registered"], c.Registered}, {T["approved"], c.Approvals}, {T["active"], c.Active}}}.columns())
-	charts = append(charts, chart{ID: "funnel", Title: T["c_funnel"], Desc: T["d_funnel"], Table: T["table"],
+			{T["registered"], c.Registered}, {T["approved"], c.Approvals}, {T["active"], c.Active}}}, chart.columns)
+	draw(chart{ID: "funnel", Title: T["c_funnel"], Desc: T["d_funnel"], Table: T["table"],
 		Labels: []string{T["f_registered"], T["f_verified"], T["f_approved"]},
-		Series: []series{{T["people"], []int64{c.Funnel["registered"], c.Funnel["verified"], c.Funnel["approved"]}}}}.rows())
+		Series: []series{{T["people"], []int64{c.Funnel["registered"], c.Funnel["verified"], c.Funnel["approved"]}}}}, chart.rows)
 	if len(c.Events) > 0 {
 		var labels []string
 		var fill, attend []int64
@@ -317,25 +320,25 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 				attend = append(attend, 0)
 			}
 		}
-		charts = append(charts, chart{ID: "events", Title: T["c_events"], Desc: T["d_events"], Table: T["table"], Percent: true, LabelsAbove: true,
-			Labels: labels, Series: []series{{T["fill"], fill}, {T["attendance"], attend}}}.rows())
+		draw(chart{ID: "events", Title: T["c_events"], Desc: T["d_events"], Table: T["table"], Percent: true, LabelsAbove: true,
+			Labels: labels, Series: []series{{T["fill"], fill}, {T["attendance"], attend}}}, chart.rows)
 	}
 	var stageLabels []string
 	var stageValues []int64
 	for _, st := range store.ApplicationStatuses {
-		stageLabels = append(stageLabels, T["stage_"+string(st)])
+		stageLabels = append(stageLabels, httpapi.StageLabel(lang, string(st)))
 		stageValues = append(stageValues, c.Stages[string(st)])
 	}
-	charts = append(charts, chart{ID: "stages", Title: T["c_stages"], Desc: T["d_stages"], Table: T["table"],
-		Labels: stageLabels, Series: []series{{T["applications"], stageValues}}}.rows())
+	draw(chart{ID: "stages", Title: T["c_stages"], Desc: T["d_stages"], Table: T["table"],
+		Labels: stageLabels, Series: []series{{T["applications"], stageValues}}}, chart.rows)
 	quarterLabels := make([]string, len(c.Quarters))
 	for i, q := range c.Quarters {
 		quarterLabels[i] = quarterLabel(q, lang)
 	}
-	charts = append(charts, chart{ID: "rehires", Title: T["c_rehires"], Desc: fmt.Sprintf(T["d_rehires"], len(c.Quarters)), Table: T["table"],
-		Labels: quarterLabels, Series: []series{{T["applied"], c.Applied}, {T["rehired"], c.Rehired}}}.columns())
-	charts = append(charts, chart{ID: "referrals", Title: T["c_referrals"], Desc: fmt.Sprintf(T["d_referrals"], len(c.Quarters)), Table: T["table"],
-		Labels: quarterLabels, Series: []series{{T["referred"], c.Referred}, {T["ref_hired"], c.RefHired}}}.columns())
+	draw(chart{ID: "rehires", Title: T["c_rehires"], Desc: fmt.Sprintf(T["d_rehires"], len(c.Quarters)), Table: T["table"],
+		Labels: quarterLabels, Series: []series{{T["applied"], c.Applied}, {T["rehired"], c.Rehired}}}, chart.columns)
+	draw(chart{ID: "referrals", Title: T["c_referrals"], Desc: fmt.Sprintf(T["d_referrals"], len(c.Quarters)), Table: T["table"],
+		Labels: quarterLabels, Series: []series{{T["referred"], c.Referred}, {T["ref_hired"], c.RefHired}}}, chart.columns)
 	if len(c.Sends) > 0 {
 		var labels []string
 		var sent, opened, clicked, unsubscribed, held []int64
@@ -346,8 +349,8 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 			unsubscribed = append(unsubscribed, s.Engagement.Unsubscribed)
 			held = append(held, int64(s.Report.Suppressed+s.Report.Failed+s.Report.Uncertain))
 		}
-		charts = append(charts, chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"], Labels: labels, LabelsAbove: true,
-			Series: []series{{T["delivered"], sent}, {T["opened"], opened}, {T["clicked"], clicked}, {T["unsubscribed"], unsubscribed}, {T["not_delivered"], held}}}.rows())
+		draw(chart{ID: "sends", Title: T["c_sends"], Desc: T["d_sends"], Table: T["table"], Labels: labels, LabelsAbove: true,
+			Series: []series{{T["delivered"], sent}, {T["opened"], opened}, {T["clicked"], clicked}, {T["unsubscribed"], unsubscribed}, {T["not_delivered"], held}}}, chart.rows)
 	}
 	var waiting []reviewRow
 	if c.Waiting > 0 {
@@ -363,17 +366,45 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 			"Menu":    httpapi.NewHRMenu(lang, "/hr/")})
 }
 
+// drawOrSayEmpty is c drawn by kind, or, when every value is 0, its
+// title, what it will show and noData ("まだデータがありません"): an
+// empty plot says nothing to a reader who cannot tell a zero from a chart
+// that failed to draw.
+func drawOrSayEmpty(c chart, kind func(chart) template.HTML, noData string) template.HTML {
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v != 0 {
+				return kind(c)
+			}
+		}
+	}
+	var b strings.Builder
+	if err := emptyChartTmpl().Execute(&b, map[string]any{"C": c, "NoData": noData}); err != nil {
+		return template.HTML(template.HTMLEscapeString(err.Error()))
+	}
+	return template.HTML(b.String()) // #nosec G203 -- html/template escaped every value
+}
+
+var emptyChartTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("empty-chart").Parse(`<figure class="chart chart-empty" aria-labelledby="{{.C.ID}}-cap">
+<figcaption id="{{.C.ID}}-cap">{{.C.Title}}</figcaption>
+<p class="chart-none">{{.NoData}}</p>
+<p class="hint">{{.C.Desc}}</p>
+</figure>`))
+})
+
 // fitLabel is a name shortened to one line of a chart (chartWidth at the
-// charts' 13-unit type): a wide (CJK) character counts 13 units, any other
-// 7.5 (golang.org/x/text/width); a cut name ends in "…".
+// charts' largest type, 14 units on a phone): a wide (CJK) character
+// counts 14 units, any other 8 (golang.org/x/text/width); a cut name ends
+// in "…".
 func fitLabel(s string) string {
 	const room = 2 * (chartWidth - 16) // in half units
 	used := 0
 	r := []rune(s)
 	for i, c := range r {
-		w := 15
+		w := 16
 		if k := width.LookupRune(c).Kind(); k == width.EastAsianWide || k == width.EastAsianFullwidth {
-			w = 26
+			w = 28
 		}
 		if used+w > room {
 			return string(r[:max(i-1, 0)]) + "…"
@@ -469,10 +500,8 @@ var consoleText = map[string]map[string]string{
 		"c_events": "イベントの申込率と出席率", "d_events": "最近と今後のイベントごとの、定員に対する申込（席）の割合と、申込に対する出席の割合。",
 		"fill": "申込率", "attendance": "出席率",
 		"c_stages": "応募の状況", "d_stages": "いま各段階にある応募の数。", "applications": "応募",
-		"stage_received": "受付", "stage_screening": "書類選考", "stage_interview": "面接", "stage_offer": "内定", "stage_hired": "入社",
-		"stage_declined": "見送り", "stage_withdrawn": "辞退",
-		"c_rehires": "応募と出戻り採用（四半期別）", "d_rehires": "直近%d 四半期の応募数と、入社に進んだ（出戻り採用）数。",
-		"applied": "応募", "rehired": "出戻り採用",
+		"c_rehires": "応募と採用決定（四半期別）", "d_rehires": "直近%d 四半期の応募数と、採用決定になった数。",
+		"applied": "応募", "rehired": "採用決定", "no_data": "まだデータがありません",
 		"c_referrals": "紹介（四半期別）", "d_referrals": "直近%d 四半期にメンバーが紹介した数と、紹介から採用された数。",
 		"referred": "紹介", "ref_hired": "採用",
 		"c_sends": "ニュースレター", "d_sends": "最近の配信ごとの、届いた人数、開封・クリック・配信停止した人数（同じ人は 1 人と数えます）、届かなかった（配信停止中・失敗）人数。",
@@ -498,10 +527,8 @@ var consoleText = map[string]map[string]string{
 		"c_events": "Events: fill and attendance", "d_events": "For recent and coming events, seats taken as a share of capacity, and attendance as a share of seats taken.",
 		"fill": "Fill", "attendance": "Attendance",
 		"c_stages": "Applications by stage", "d_stages": "How many applications are at each stage now.", "applications": "Applications",
-		"stage_received": "Received", "stage_screening": "Screening", "stage_interview": "Interview", "stage_offer": "Offer", "stage_hired": "Hired",
-		"stage_declined": "Declined", "stage_withdrawn": "Withdrawn",
-		"c_rehires": "Applications and re-hires by quarter", "d_rehires": "Applications, and applicants hired back (re-hires), in each of the last %d quarters.",
-		"applied": "Applications", "rehired": "Re-hires",
+		"c_rehires": "Applications and hires by quarter", "d_rehires": "Applications, and applicants hired, in each of the last %d quarters.",
+		"applied": "Applications", "rehired": "Hired", "no_data": "No data yet",
 		"c_referrals": "Referrals by quarter", "d_referrals": "Referrals members made, and referred friends hired, in each of the last %d quarters.",
 		"referred": "Referrals", "ref_hired": "Hired",
 		"c_sends": "Newsletters", "d_sends": "For recent sends, how many members it reached, how many opened it, clicked a link and unsubscribed with its link (each person once), and how many it did not reach (suppressed or failed).",

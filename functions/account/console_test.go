@@ -146,10 +146,28 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 			t.Errorf("HR's home lacks %q", want)
 		}
 	}
-	// Seven charts (members, funnel, events, stages, re-hires, referrals,
-	// newsletters), each with its title, description and table.
-	if n := strings.Count(page, `<figure class="chart"`); n != 7 || strings.Count(page, "<title id=") != 7 || strings.Count(page, "<details class=\"chart-data\">") != 7 {
-		t.Errorf("%d charts", n)
+	// Seven charts (members, funnel, events, stages, hires, referrals,
+	// newsletters), each with its title, description and table; the
+	// referrals' has no data yet and says so instead of drawing nothing.
+	if n := strings.Count(page, `<figure class="chart"`); n != 6 || strings.Count(page, "<title id=") != 6 || strings.Count(page, "<details class=\"chart-data\">") != 6 {
+		t.Errorf("%d charts drawn, want 6", n)
+	}
+	if n := strings.Count(page, `<figure class="chart chart-empty"`); n != 1 ||
+		!strings.Contains(page, `<figcaption id="referrals-cap">紹介（四半期別）</figcaption>
+<p class="chart-none">まだデータがありません</p>`) {
+		t.Errorf("%d empty charts; the referrals' does not say it has no data yet", n)
+	}
+	// The stages in the words of the job pages and board (httpapi.StageLabel).
+	for _, want := range []string{`<th scope="row">受付済み</th><td>1</td>`, `<th scope="row">書類選考中</th>`, `<th scope="row">採用決定</th>`,
+		`<th scope="row">取り下げ</th>`, "応募と採用決定（四半期別）"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HR's home lacks %q", want)
+		}
+	}
+	for _, old := range []string{">受付<", ">入社<", ">辞退<", "出戻り採用"} {
+		if strings.Contains(page, old) {
+			t.Errorf("HR's home still says %q", old)
+		}
 	}
 	hint := ""
 	for _, ck := range rec.Result().Cookies() {
@@ -202,8 +220,8 @@ func TestChartBarsAreToScale(t *testing.T) {
 	for in, want := range map[string]string{
 		"関西アルムナイ交流会":                   "関西アルムナイ交流会",
 		"Homecoming day 2026 in Tokyo": "Homecoming day 2026 in Tokyo",
-		strings.Repeat("交", 40):        strings.Repeat("交", 25) + "…",
-		strings.Repeat("a", 60):        strings.Repeat("a", 44) + "…",
+		strings.Repeat("交", 40):        strings.Repeat("交", 23) + "…",
+		strings.Repeat("a", 60):        strings.Repeat("a", 42) + "…",
 	} {
 		if got := fitLabel(in); got != want {
 			t.Errorf("fitLabel(%q) = %q, want %q", in, got, want)
@@ -211,5 +229,58 @@ func TestChartBarsAreToScale(t *testing.T) {
 	}
 	if strings.Contains(string(chart{ID: "z", Title: "<b>", Desc: "d", Labels: []string{"<i>"}, Series: []series{{"n", []int64{1}}}}.columns()), "<b>") {
 		t.Error("a title is not escaped")
+	}
+}
+
+// TestConsoleSpeaksTheJobPagesWordsAndSaysWhenEmpty: on a new portal, HR's
+// home in English names the stages as the job pages do, and each chart
+// with nothing to show yet says "No data yet" instead of an empty plot.
+func TestConsoleSpeaksTheJobPagesWordsAndSaysWhenEmpty(t *testing.T) {
+	f := newFixture(t, ApprovalManual)
+	ctx := context.Background()
+	hr, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
+		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/hr/", nil)
+	req.Header.Set("Accept", "text/html")
+	req.AddCookie(f.sessionCookie(t, hr))
+	rec := httptest.NewRecorder()
+	Handler{S: f.s}.Routes()["GET /hr/{$}"].ServeHTTP(rec, req)
+	page := rec.Body.String()
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /hr/: %d %s", rec.Code, page)
+	}
+	// Nobody applied or referred: the stages, hires and referrals are empty.
+	for _, id := range []string{"stages", "rehires", "referrals"} {
+		if !regexp.MustCompile(`<figure class="chart chart-empty" aria-labelledby="` + id + `-cap">\n<figcaption id="` + id + `-cap">[^<]+</figcaption>\n<p class="chart-none">No data yet</p>`).MatchString(page) {
+			t.Errorf("the empty %s chart does not say No data yet", id)
+		}
+	}
+	if strings.Contains(page, `aria-labelledby="stages-title`) {
+		t.Error("the empty stages chart is still drawn")
+	}
+	if !strings.Contains(page, `<figcaption id="rehires-cap">Applications and hires by quarter</figcaption>`) {
+		t.Error("the hires chart is not named as the job pages name the stage (Hired)")
+	}
+	// With one application, the stages chart is drawn in the job pages' words.
+	if err := f.s.Store.PutJob(ctx, store.Job{ID: "backend", Title: "Backend", EmploymentType: store.EmploymentRehire, Department: "開発部",
+		Location: "東京", Closes: f.clock.Now().AddDate(0, 1, 0), Visibility: store.VisibilityMembers, Contact: "careers@example.co.jp", SyncedAt: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.s.Store.Apply(ctx, store.Application{JobID: "backend", MemberID: hr.ID, Message: "Hello again.", Contact: store.ContactEmail}, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	Handler{S: f.s}.Routes()["GET /hr/{$}"].ServeHTTP(rec, req)
+	page = rec.Body.String()
+	for _, want := range []string{`<th scope="row">Received</th><td>1</td>`, `<th scope="row">Not selected</th>`, `<th scope="row">Hired</th>`, `<th scope="row">Withdrawn</th>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HR's home in English lacks %q", want)
+		}
+	}
+	if strings.Contains(page, ">Declined<") {
+		t.Error(`HR's home says "Declined" where the job pages say "Not selected"`)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -114,8 +115,8 @@ func (s *Service) CheckIn(ctx context.Context, eventID, memberID string, attende
 var hrText = map[string]map[string]string{
 	"ja": {
 		"site": "アルムナイネットワーク", "skip": "本文へ移動", "events": "イベント（事務局）",
-		"events_intro": "同期済みのイベントと申し込み状況です。", "event": "イベント", "date": "日時", "capacity": "定員",
-		"taken": "確保済みの席", "waiting": "キャンセル待ち", "open": "参加者を見る", "none_events": "イベントはまだありません。`okaeri sync` で同期してください。",
+		"events_intro": "サイトに公開中のイベントと、それぞれの申し込み状況です。", "event": "イベント", "date": "日時", "capacity": "定員",
+		"taken": "確保済みの席", "waiting": "キャンセル待ち", "open": "参加者を見る", "none_events": "イベントはまだありません。イベントのページを公開したのにここに出ない場合は、サイトの管理者にサイトの更新を依頼してください（管理者向け：okaeri sync）。",
 		"counts": "集計", "confirmed": "参加確定", "seats": "席（同伴者を含む）", "offered": "案内中", "waitlisted": "キャンセル待ち",
 		"cancelled": "取り消し", "lapsed": "期限切れ", "attended": "出席", "seats_left": "残席",
 		"attendees": "参加者", "waitlist": "キャンセル待ち（順番）", "others": "取り消し・期限切れ",
@@ -124,11 +125,12 @@ var hrText = map[string]map[string]string{
 		"offer_until": "%sまで案内中", "csv": "CSVで書き出す（Excel対応）", "none": "いません。",
 		"checkin_title": "受付", "checkin_done": "出席を記録しました。", "checkin_already": "すでに出席済みです（%s）。",
 		"not_confirmed": "この方の参加は確定していません。", "back": "参加者一覧へ",
+		"ended": "終了", "now_on": "開催中",
 	},
 	"en": {
 		"site": "Alumni network", "skip": "Skip to content", "events": "Events (HR)",
-		"events_intro": "Synced events and their RSVPs.", "event": "Event", "date": "When", "capacity": "Capacity",
-		"taken": "Seats taken", "waiting": "Waitlist", "open": "See attendees", "none_events": "No events yet. Run `okaeri sync`.",
+		"events_intro": "The events on the site, and their RSVPs.", "event": "Event", "date": "When", "capacity": "Capacity",
+		"taken": "Seats taken", "waiting": "Waitlist", "open": "See attendees", "none_events": "No events yet. If you have published an event page and it does not show here, ask the site's administrator to update the site (for them: okaeri sync).",
 		"counts": "Counts", "confirmed": "Confirmed", "seats": "Seats (with guests)", "offered": "Offered", "waitlisted": "Waitlisted",
 		"cancelled": "Cancelled", "lapsed": "Lapsed", "attended": "Attended", "seats_left": "Seats left",
 		"attendees": "Attendees", "waitlist": "Waitlist (in order)", "others": "Cancelled and lapsed",
@@ -137,28 +139,52 @@ var hrText = map[string]map[string]string{
 		"offer_until": "offered until %s", "csv": "Export CSV (opens in Excel)", "none": "Nobody.",
 		"checkin_title": "Check-in", "checkin_done": "Attendance recorded.", "checkin_already": "Already checked in (%s).",
 		"not_confirmed": "This RSVP is not confirmed.", "back": "Back to the attendee list",
+		"ended": "Ended", "now_on": "Happening now",
 	},
 }
 
 // hrHead starts every HR page's content, inside the site's frame.
 const hrHead = `<div class="wrap hr">` + httpapi.HRNav
 
+// phaseBadge draws a *phase (nil for an event to come) in the site's
+// badges: 終了 as on the event's own page and like the job list's 募集終了
+// (badge-muted), 開催中 in the plain badge.
+const phaseBadge = `{{define "phase"}}{{with .}} <span class="badge{{if .Ended}} badge-muted{{end}}">{{.Label}}</span>{{end}}{{end}}`
+
+// phase is an event under way or over, as its badge says it.
+type phase struct {
+	Ended bool
+	Label string
+}
+
+// eventPhase is e's phase at now, named by T's ended and now_on; nil
+// before it starts.
+func eventPhase(e store.Event, now time.Time, T map[string]string) *phase {
+	switch {
+	case !now.Before(e.End):
+		return &phase{Ended: true, Label: T["ended"]}
+	case !now.Before(e.Start):
+		return &phase{Label: T["now_on"]}
+	}
+	return nil
+}
+
 var hrEventsTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("hr-events").Parse(hrHead + `
+	return template.Must(template.New("hr-events").Parse(phaseBadge + hrHead + `
 <h1>{{.T.events}}</h1>
 <p>{{.T.events_intro}}</p>
 {{if not .Events}}<p>{{.T.none_events}}</p>{{else}}
 <table class="stacked names"><caption>{{.T.events}} ({{len .Events}})</caption>
 <thead><tr><th scope="col">{{.T.event}}</th><th scope="col">{{.T.date}}</th><th scope="col">{{.T.capacity}}</th><th scope="col">{{.T.taken}}</th><th scope="col">{{.T.waiting}}</th></tr></thead>
-<tbody>{{range .Events}}<tr><td data-label="{{$.T.event}}"><a href="/hr/events/{{.ID}}">{{.Title}}</a></td><td data-label="{{$.T.date}}">{{.When}}</td><td data-label="{{$.T.capacity}}">{{.Capacity}}</td><td data-label="{{$.T.taken}}">{{.Taken}}</td><td data-label="{{$.T.waiting}}">{{.Waiting}}</td></tr>
+<tbody>{{range .Events}}<tr><td data-label="{{$.T.event}}"><a href="/hr/events/{{.ID}}">{{.Title}}</a></td><td data-label="{{$.T.date}}"><span>{{.When}}{{template "phase" .Phase}}</span></td><td data-label="{{$.T.capacity}}">{{.Capacity}}</td><td data-label="{{$.T.taken}}">{{.Taken}}</td><td data-label="{{$.T.waiting}}">{{.Waiting}}</td></tr>
 {{end}}</tbody></table>{{end}}
 </div>`))
 })
 
 var hrEventTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("hr-event").Parse(hrHead + `
+	return template.Must(template.New("hr-event").Parse(phaseBadge + hrHead + `
 <h1>{{.Title}}</h1>
-<p>{{.When}}</p>
+<p>{{.When}}{{template "phase" .Phase}}</p>
 {{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
 <h2>{{.T.counts}}</h2>
 <dl class="facts counts">
@@ -175,9 +201,9 @@ var hrEventTmpl = sync.OnceValue(func() *template.Template {
 <h2>{{.T.attendees}} ({{len .R.Attendees}})</h2>
 {{if not .R.Attendees}}<p>{{.T.none}}</p>{{else}}
 <table class="stacked names"><thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.at}}</th><th scope="col">{{.T.check}}</th></tr></thead>
-<tbody>{{range .R.Attendees}}<tr id="m-{{.MemberID}}"><td data-label="{{$.T.name}}">{{if .Name}}{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}{{else}}{{$.T.erased}}{{end}}</td><td data-label="{{$.T.department}}">{{.Department}}</td><td data-label="{{$.T.guests}}">{{.Guests}}</td><td data-label="{{$.T.at}}">{{call $.Time .CreatedAt}}</td>
-<td data-label="{{$.T.check}}">{{if .AttendedAt.IsZero}}<form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="true"><button type="submit" class="button">{{$.T.checkin}}</button></form>
-{{else}}✓ {{call $.Time .AttendedAt}} <form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="false"><button type="submit" class="button button-secondary">{{$.T.undo}}</button></form>{{end}}</td></tr>
+<tbody>{{range .R.Attendees}}<tr id="m-{{.MemberID}}"><td data-label="{{$.T.name}}"><span>{{if .Name}}{{.Name}}{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}{{else}}{{$.T.erased}}{{end}}</span></td><td data-label="{{$.T.department}}">{{.Department}}</td><td data-label="{{$.T.guests}}">{{.Guests}}</td><td data-label="{{$.T.at}}">{{call $.Time .CreatedAt}}</td>
+<td data-label="{{$.T.check}}"><div>{{if .AttendedAt.IsZero}}<form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="true"><button type="submit" class="button">{{$.T.checkin}}</button></form>
+{{else}}<span>✓ {{call $.Time .AttendedAt}}</span> <form method="post" action="/api/hr/events/{{$.R.Event.ID}}/checkin"><input type="hidden" name="member_id" value="{{.MemberID}}"><input type="hidden" name="attended" value="false"><button type="submit" class="button button-secondary">{{$.T.undo}}</button></form>{{end}}</div></td></tr>
 {{end}}</tbody></table>{{end}}
 <h2>{{.T.waitlist}} ({{len .R.Waitlist}})</h2>
 {{if not .R.Waitlist}}<p>{{.T.none}}</p>{{else}}
@@ -190,9 +216,9 @@ var hrEventTmpl = sync.OnceValue(func() *template.Template {
 })
 
 var hrCheckInTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("hr-checkin").Parse(hrHead + `
+	return template.Must(template.New("hr-checkin").Parse(phaseBadge + hrHead + `
 <h1>{{.T.checkin_title}}</h1>
-<p><strong>{{.Title}}</strong> — {{.When}}</p>
+<p><strong>{{.Title}}</strong> — {{.When}}{{template "phase" .Phase}}</p>
 <p class="checkin-name">{{.A.Name}}{{if .A.Kana}} <small>（{{.A.Kana}}）</small>{{end}}{{if .A.Guests}} ＋{{.A.Guests}}{{end}}</p>
 {{if .Notice}}<p class="notice" role="status">{{.Notice}}</p>{{end}}
 {{if .CanCheckIn}}<form method="post" action="/api/hr/events/{{.ID}}/checkin">
@@ -217,11 +243,13 @@ func (h Handler) hrEvents(w http.ResponseWriter, r *http.Request, admin store.Me
 	}
 	type row struct {
 		ID, Title, When          string
+		Phase                    *phase
 		Capacity, Taken, Waiting int
 	}
 	var rows []row
+	now := h.S.Now()
 	for _, e := range events {
-		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), e.Capacity, e.Taken, e.Waiting})
+		rows = append(rows, row{e.ID, title(e, lang), when(e, lang), eventPhase(e, now, hrText[lang]), e.Capacity, e.Taken, e.Waiting})
 	}
 	writeHTML(w, r, hrEventsTmpl(), httpapi.SectionMembers, hrText[lang]["events"], map[string]any{"Lang": lang, "T": hrText[lang], "Title": hrText[lang]["events"],
 		"Menu": httpapi.NewHRMenu(lang, "/hr/events"), "Events": rows})
@@ -245,10 +273,20 @@ func (h Handler) hrEvent(w http.ResponseWriter, r *http.Request, admin store.Mem
 	}
 	writeHTML(w, r, hrEventTmpl(), httpapi.SectionMembers, title(ro.Event, lang), map[string]any{
 		"Lang": lang, "T": T, "Title": title(ro.Event, lang), "When": when(ro.Event, lang), "Menu": httpapi.NewHRMenu(lang, ""),
-		"R": ro, "Notice": notice,
-		"Time":    func(t time.Time) string { return t.In(tokyo).Format("2006-01-02 15:04") },
-		"Offered": func(t time.Time) string { return fmt.Sprintf(T["offer_until"], t.In(tokyo).Format("01-02 15:04")) },
+		"R": ro, "Notice": notice, "Phase": eventPhase(ro.Event, h.S.Now(), T),
+		"Time": func(t time.Time) template.HTML { return timeElement(lang, t) },
+		"Offered": func(t time.Time) template.HTML {
+			return template.HTML(fmt.Sprintf(T["offer_until"], timeElement(lang, t))) // #nosec G203 -- T is ours, timeElement escapes
+		},
 	})
+}
+
+// timeElement writes t for HR as the site writes a day and time
+// (brand.DateTime: 2026年10月17日 15:00, Oct 17, 2026, 15:00), in a
+// <time> whose datetime keeps the instant for machines.
+func timeElement(lang string, t time.Time) template.HTML {
+	return template.HTML(`<time datetime="` + template.HTMLEscapeString(t.In(tokyo).Format(time.RFC3339)) + `">` + // #nosec G203 -- both parts escaped
+		template.HTMLEscapeString(brand.DateTime(lang, t)) + `</time>`)
 }
 
 // rsvpColumns are the columns of an event's rsvps.csv.
@@ -320,12 +358,12 @@ func (h Handler) hrCheckInPage(w http.ResponseWriter, r *http.Request, admin sto
 		a.Name, a.Kana = m.Name, m.Kana
 	}
 	data := map[string]any{"Lang": lang, "T": T, "Title": title(e, lang), "When": when(e, lang), "Menu": httpapi.NewHRMenu(lang, ""),
-		"ID": e.ID, "Token": token, "A": a}
+		"ID": e.ID, "Token": token, "A": a, "Phase": eventPhase(e, h.S.Now(), T)}
 	switch {
 	case rsvp.Status != store.RSVPConfirmed:
 		data["Notice"] = T["not_confirmed"]
 	case !rsvp.AttendedAt.IsZero():
-		data["Notice"] = fmt.Sprintf(T["checkin_already"], rsvp.AttendedAt.In(tokyo).Format("15:04"))
+		data["Notice"] = fmt.Sprintf(T["checkin_already"], brand.DateTime(lang, rsvp.AttendedAt))
 	case r.URL.Query().Get("done") != "":
 		data["Notice"] = T["checkin_done"]
 	default:

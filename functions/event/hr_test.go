@@ -205,3 +205,81 @@ func wantQR(t *testing.T, data []byte, text string) {
 		}
 	}
 }
+
+// TestHREventPagesReadAsTheSiteAndMarkEndedEvents: HR's event pages write
+// moments as the site does (brand.DateTime, the instant kept in <time
+// datetime>), speak to HR without the operator's words, and mark an event
+// under way (開催中) and over (終了, the site's muted badge), on HR's list
+// and pages and on the member's own RSVP page; an event to come has none.
+func TestHREventPagesReadAsTheSiteAndMarkEndedEvents(t *testing.T) {
+	f := newFixture(t)
+	_, hrNone := f.member(adminEmail, "人事 担当", store.LanguageJa)
+	empty := f.do("GET", "/hr/events", nil, hrNone, "Accept", "text/html")
+	if !strings.Contains(empty.body, "サイトの管理者にサイトの更新を依頼してください") || strings.Contains(empty.body, "`okaeri sync`") {
+		t.Errorf("the empty list does not tell HR whom to ask:\n%s", empty.body)
+	}
+
+	later := contentEvent("year-end", 10)
+	later.Start, later.End = later.Start.AddDate(0, 2, 0), later.End.AddDate(0, 2, 0)
+	f.sync(contentEvent("homecoming-2026", 10), later)
+	a, ca := f.member("a@example.com", "青木 一郎", store.LanguageJa)
+	f.do("POST", "/api/events/homecoming-2026/rsvp", nil, ca) // at t0, 2026-09-01 10:00 in Tokyo
+
+	f.clock.Add(46*24*time.Hour + 6*time.Hour) // 2026-10-17 16:00: the homecoming is on
+	// HR in each language, logged in now (a session from t0 would have idled out).
+	hr := func(email string, lang store.Language) string {
+		t.Helper()
+		m, cookie := f.member(email, "人事", lang)
+		if _, err := f.st.UpdateMember(context.Background(), m.ID, func(m store.Member) (store.Member, error) {
+			m.Roles = []store.Role{store.RoleHR}
+			return m, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return cookie
+	}
+	hrJA, hrEN := hr("hr-ja@example.co.jp", store.LanguageJa), hr("hr-en@example.co.jp", store.LanguageEn)
+	row := func(page, id string) string {
+		t.Helper()
+		m := regexp.MustCompile(`<tr><td data-label="[^"]*"><a href="/hr/events/` + id + `">.*?</tr>`).FindString(page)
+		if m == "" {
+			t.Fatalf("no row for %s in:\n%s", id, page)
+		}
+		return m
+	}
+	list := f.do("GET", "/hr/events", nil, hrJA, "Accept", "text/html").body
+	if !strings.Contains(list, "サイトに公開中のイベント") || strings.Contains(list, "同期済み") {
+		t.Errorf("the list's intro speaks of syncing:\n%s", list)
+	}
+	if r := row(list, "homecoming-2026"); !strings.Contains(r, `<span class="badge">開催中</span>`) {
+		t.Errorf("the event under way is not marked 開催中: %s", r)
+	}
+	if r := row(list, "year-end"); strings.Contains(r, "badge") {
+		t.Errorf("an event to come has a badge: %s", r)
+	}
+
+	f.clock.Add(3 * time.Hour) // 19:00, an hour after its end
+	for _, tc := range []struct{ cookie, ended, at string }{
+		{hrJA, `<span class="badge badge-muted">終了</span>`, `<time datetime="2026-09-01T10:00:00+09:00">2026年9月1日 10:00</time>`},
+		{hrEN, `<span class="badge badge-muted">Ended</span>`, `<time datetime="2026-09-01T10:00:00+09:00">Sep 1, 2026, 10:00</time>`},
+	} {
+		list := f.do("GET", "/hr/events", nil, tc.cookie, "Accept", "text/html").body
+		if r := row(list, "homecoming-2026"); !strings.Contains(r, tc.ended) {
+			t.Errorf("the past event is not marked %s: %s", tc.ended, r)
+		}
+		if r := row(list, "year-end"); strings.Contains(r, "badge") {
+			t.Errorf("an event to come has a badge: %s", r)
+		}
+		page := f.do("GET", "/hr/events/homecoming-2026", nil, tc.cookie, "Accept", "text/html").body
+		if !strings.Contains(page, tc.ended) || !strings.Contains(page, tc.at) || strings.Contains(page, "2026-09-01 10:00") {
+			t.Errorf("HR's event page lacks %s or writes the RSVP's time otherwise than %s:\n%s", tc.ended, tc.at, page)
+		}
+	}
+	// The member's page from an emailed link says the event is over.
+	e, _ := f.st.GetEvent(context.Background(), "homecoming-2026")
+	token := f.s.link(purposeRSVP, e, a.ID, f.clock.Now().Add(time.Hour))
+	r := f.do("GET", "/api/events/homecoming-2026/rsvp/invite?token="+url.QueryEscape(token), nil, "", "Accept", "text/html")
+	if r.StatusCode != 200 || !strings.Contains(r.body, `<span class="badge badge-muted">終了</span>`) {
+		t.Errorf("the member's page of a past event: %d\n%s", r.StatusCode, r.body)
+	}
+}

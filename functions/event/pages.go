@@ -28,7 +28,7 @@ var pageText = map[string]map[string]string{
 		"offer_title": "お席をご用意しました", "offer_until": "確定期限", "offer_done_title": "参加が確定しました",
 		"offer_done": "参加が確定しました。確認のメールをお送りしました。", "offer_already": "参加はすでに確定しています。",
 		"done_confirmed": "参加が確定しました。確認のメールをお送りしました。", "done_waitlisted": "キャンセル待ちで受け付けました。",
-		"done_cancelled": "お申し込みを取り消しました。",
+		"done_cancelled": "お申し込みを取り消しました。", "ended": "終了", "now_on": "開催中",
 	},
 	"en": {
 		"when": "When", "where": "Where", "seats_left": "Seats left",
@@ -43,7 +43,7 @@ var pageText = map[string]map[string]string{
 		"offer_title": "A seat is yours if you want it", "offer_until": "Confirm by", "offer_done_title": "You're confirmed",
 		"offer_done": "Your seat is confirmed. We have emailed you the details.", "offer_already": "Your seat is already confirmed.",
 		"done_confirmed": "You're confirmed. We have emailed you the details.", "done_waitlisted": "You're on the waitlist.",
-		"done_cancelled": "Your RSVP is cancelled.",
+		"done_cancelled": "Your RSVP is cancelled.", "ended": "Ended", "now_on": "Happening now",
 	},
 }
 
@@ -53,10 +53,10 @@ const emailPageHead = `<div class="wrap narrow">`
 const emailPageFoot = `</div>`
 
 var invitePageTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("invite").Parse(emailPageHead + `
+	return template.Must(template.New("invite").Parse(phaseBadge + emailPageHead + `
 <header class="page-header"><h1>{{.Title}}</h1></header>
 <dl class="facts">
-<div><dt>{{.T.when}}</dt><dd>{{.When}}</dd></div>
+<div><dt>{{.T.when}}</dt><dd>{{.When}}{{template "phase" .Phase}}</dd></div>
 <div><dt>{{.T.where}}</dt><dd>{{.Where}}</dd></div>
 <div><dt>{{.T.seats_left}}</dt><dd>{{if .SeatsLeft}}{{.SeatsValue}}{{else}}{{.T.full}}{{end}}</dd></div>
 </dl>
@@ -84,11 +84,11 @@ var invitePageTmpl = sync.OnceValue(func() *template.Template {
 })
 
 var offerPageTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("offer").Parse(emailPageHead + `
+	return template.Must(template.New("offer").Parse(phaseBadge + emailPageHead + `
 <header class="page-header"><h1>{{.T.offer_title}}</h1></header>
 <p><strong>{{.Title}}</strong></p>
 <dl class="facts">
-<div><dt>{{.T.when}}</dt><dd>{{.When}}</dd></div>
+<div><dt>{{.T.when}}</dt><dd>{{.When}}{{template "phase" .Phase}}</dd></div>
 <div><dt>{{.T.where}}</dt><dd>{{.Where}}</dd></div>
 {{if .Until}}<div><dt>{{.T.offer_until}}</dt><dd>{{.Until}}</dd></div>{{end}}
 </dl>
@@ -137,7 +137,7 @@ func (h Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Lang": lang, "T": T, "Home": langPath(lang, "/"), "ID": e.ID, "Title": title(e, lang), "When": when(e, lang),
 		"Where": location(e, lang), "SeatsLeft": e.SeatsLeft(), "SeatsValue": fmt.Sprintf(T["seats_value"], e.SeatsLeft()),
-		"Token": token, "Page": pagePath(e, lang), "OnlineURL": a.OnlineURL, "Calendar": a.Calendar,
+		"Token": token, "Page": pagePath(e, lang), "OnlineURL": a.OnlineURL, "Calendar": a.Calendar, "Phase": eventPhase(e, now, T),
 	}
 	if done := r.URL.Query().Get("rsvp"); done != "" {
 		data["Done"] = T["done_"+done]
@@ -211,6 +211,7 @@ func (h Handler) offerPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{
 		"Lang": lang, "T": pageText[lang], "Home": langPath(lang, "/"), "ID": e.ID, "Title": title(e, lang),
 		"When": when(e, lang), "Where": location(e, lang), "Token": token, "Page": pagePath(e, lang), "Already": already,
+		"Phase": eventPhase(e, now, pageText[lang]),
 	}
 	if !already {
 		data["Until"] = deadline(rsvp.OfferExpiresAt, lang)
