@@ -45,7 +45,7 @@ var hrText = map[string]map[string]string{
 		"went_to": "送った人数", "delivered": "届いた", "not_delivered": "届かなかった", "opened": "開封", "clicked": "クリック", "unsubscribed": "配信停止",
 		"rate_note": "割合は、送った人数（届いた人と届かなかった人の合計）に対する割合です。開封・クリック・配信停止は、それぞれ人数で数えています（同じ人が何度開いても 1 人）。配信停止はこのニュースレターのリンクから止めた人です。開封はメールソフトが画像を読み込んだときに数えるため、実際より少なく出ることがあります。",
 		"why_not":   "届かなかった内訳：配信停止や宛先エラーで除外 %d 人、送信失敗 %d 人、送信できたか不明 %d 人。", "pending_note": "まだ送っていない人が %d 人います。",
-		"summary": "概要", "slug": "ファイル名", "actor": "開始した人", "updated": "最終更新", "report": "送信レポート",
+		"summary": "概要", "edit": "内容の編集", "edit_link": "CMSでこのニュースレターを開く", "actor": "開始した人", "updated": "最終更新", "report": "送信レポート",
 		"report_none": "まだ配信していません。", "last_error": "最後のエラー", "preview": "プレビュー", "preheader": "プレビュー文",
 		"edition_ja": "日本語版", "edition_en": "英語版", "frame": "メールのプレビュー", "text_part": "テキスト版",
 		"no_en":        "英語版はありません。英語を選んだメンバーには日本語版が届きます。",
@@ -81,7 +81,7 @@ var hrText = map[string]map[string]string{
 		"went_to": "Sent to", "delivered": "Delivered", "not_delivered": "Not delivered", "opened": "Opened", "clicked": "Clicked", "unsubscribed": "Unsubscribed",
 		"rate_note": "Rates are of everyone the send was for (delivered and not delivered together). Opened, clicked and unsubscribed count people: someone who opens it five times counts once. Unsubscribed counts those who stopped it with this newsletter's link. An open counts when the mail app loads the images, so the real figure may be higher.",
 		"why_not":   "Not delivered: %d left out (unsubscribed or a bad address), %d failed, %d uncertain.", "pending_note": "%d people have not been sent it yet.",
-		"summary": "Summary", "slug": "File name", "actor": "Started by", "updated": "Last updated", "report": "Send report",
+		"summary": "Summary", "edit": "Editing", "edit_link": "Open this newsletter in the CMS", "actor": "Started by", "updated": "Last updated", "report": "Send report",
 		"report_none": "Not sent yet.", "last_error": "Last error", "preview": "Preview", "preheader": "Preheader",
 		"edition_ja": "Japanese edition", "edition_en": "English edition", "frame": "Preview of the email", "text_part": "Plain-text part",
 		"no_en":        "There is no English edition. Members who chose English get the Japanese one.",
@@ -306,6 +306,10 @@ func newestFirst(sends []store.NewsletterSend) {
 	})
 }
 
+// cmsEntries is where HR's CMS (/admin/, Decap) opens a newsletter by its
+// slug: the newsletters collection (functions/cms, schema.Newsletters).
+const cmsEntries = "/admin/#/collections/newsletters/entries/"
+
 // hrHead starts every HR page's content, inside the site's frame.
 const hrHead = `<div class="wrap hr">` + httpapi.HRNav
 
@@ -355,7 +359,7 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.finished}}</dt><dd>{{template "time" .S.Finished}}</dd></div>
 {{if .S.Actor}}<div><dt>{{.T.actor}}</dt><dd>{{.S.Actor}}</dd></div>{{end}}
 <div><dt>{{.T.updated}}</dt><dd>{{template "time" .S.Updated}}</dd></div>
-<div><dt>{{.T.slug}}</dt><dd><code>content/newsletters/{{.S.Slug}}.md</code></dd></div>
+<div><dt>{{.T.edit}}</dt><dd><a href="{{.CMS}}{{.S.Slug}}">{{.T.edit_link}}</a></dd></div>
 </dl>
 <h2>{{.T.report}}</h2>
 {{if .Sent}}<dl class="facts counts">
@@ -460,6 +464,7 @@ func (h Handler) hrNewsletter(w http.ResponseWriter, r *http.Request, admin stor
 	data := h.hrData(lang, "")
 	data["Title"], data["S"] = v.Title, v
 	data["NotRendered"] = httpapi.Message(lang, "newsletter_not_rendered")
+	data["CMS"] = cmsEntries
 	q := r.URL.Query()
 	switch {
 	case q.Get("started") != "" && s.Status == store.SendScheduled:

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/okaeri/okaeri/functions/account"
+	"github.com/okaeri/okaeri/functions/cms"
+	"github.com/okaeri/okaeri/functions/content/schema"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/idempotency"
 	"github.com/okaeri/okaeri/functions/newsletter"
@@ -193,8 +195,16 @@ func TestHRNewsletterPages(t *testing.T) {
 		`<form method="post" action="/api/hr/newsletters/autumn-2026/send" class="form stack">`,
 		`<input type="hidden" name="version" value="`+strconv.FormatInt(autumn.Version, 10)+`">`,
 		`<input type="checkbox" id="confirmed" name="confirmed" value="on" required>`, "配信を予約する", "2026年10月1日 10:00")
-	// HR is told what to do in words, not commands.
-	mustNotContain(t, "the detail", detail.body, "okaeri newsletter preview")
+	// HR is told what to do in words, not commands, and opens the
+	// newsletter in the CMS's own collection rather than by its file name.
+	mustNotContain(t, "the detail", detail.body, "okaeri newsletter preview", "content/newsletters/")
+	collection := ""
+	for _, k := range schema.Schema {
+		if k.Name == schema.Newsletters {
+			collection = cms.CollectionName(k, false)
+		}
+	}
+	mustContain(t, "the detail", detail.body, `<a href="/admin/#/collections/`+collection+`/entries/autumn-2026">CMSでこのニュースレターを開く</a>`)
 	// The email is the frame's document only: nothing of it is markup of the page.
 	mustNotContain(t, "the detail", detail.body, `<html lang="ja" dir="ltr"`, "[[okaeri:", `<div role="article"`, "<script")
 	frames := regexp.MustCompile(`<iframe [^>]*>`).FindAllString(detail.body, -1)
