@@ -483,7 +483,7 @@ var auditFieldLabels = map[string][2]string{
 	"profile.skills":            {"スキル", "Skills"},
 	"profile.interests":         {"関心ごと", "Interests"},
 	"profile.visible":           {"名簿に表示する項目", "Fields shown in the directory"},
-	"profile.open_to.rehire":    {"復職への関心", "Open to rehire"},
+	"profile.open_to.rehire":    {"再入社への関心", "Open to re-hire"},
 	"profile.open_to.referrals": {"紹介への関心", "Open to referrals"},
 	"profile.open_to.sidework":  {"副業への関心", "Open to side work"},
 	"profile.open_to.mentoring": {"メンタリングへの関心", "Open to mentoring"},

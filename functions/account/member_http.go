@@ -72,7 +72,7 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 	type link struct{ Href, Text, Date, Status string }
 	var apps, refs []link
 	for _, a := range rec.Applications {
-		apps = append(apps, link{"/hr/applications/" + a.ID, cmp.Or(rec.Jobs[a.JobID].TitleIn(lang), a.JobID), date(a.CreatedAt), cmp.Or(T["app_"+string(a.Status)], string(a.Status))})
+		apps = append(apps, link{"/hr/applications/" + a.ID, cmp.Or(rec.Jobs[a.JobID].TitleIn(lang), a.JobID), date(a.CreatedAt), httpapi.StageLabel(lang, string(a.Status))})
 	}
 	for _, x := range rec.Referrals {
 		refs = append(refs, link{"", cmp.Or(rec.Jobs[x.JobID].TitleIn(lang), x.JobID), date(x.CreatedAt), cmp.Or(T["ref_"+string(x.Outcome)], string(x.Outcome))})
@@ -355,8 +355,7 @@ var memberText = map[string]map[string]string{
 		"consent_privacy": "プライバシーポリシー", "consent_newsletter": "ニュースレター", "consent_events": "イベントの案内", "consent_jobs": "求人の案内",
 		"consent_directory": "名簿への掲載", "consent_sidework": "副業・業務委託の案内",
 		"rsvp_confirmed": "参加", "rsvp_waitlisted": "キャンセル待ち", "rsvp_offered": "空席のご案内中", "rsvp_cancelled": "キャンセル", "rsvp_lapsed": "期限切れ",
-		"app_received": "受付", "app_screening": "書類選考", "app_interview": "面接", "app_offer": "内定", "app_hired": "入社", "app_declined": "見送り", "app_withdrawn": "取り下げ",
-		"ref_referred": "紹介済み", "ref_contacted": "連絡済み", "ref_applied": "応募あり", "ref_hired": "入社", "ref_not-hired": "不採用", "ref_declined": "辞退",
+		"ref_referred": "紹介済み", "ref_contacted": "連絡済み", "ref_applied": "応募あり", "ref_hired": "採用", "ref_not-hired": "不採用", "ref_declined": "辞退",
 		"actions": "操作", "correct": "部署・在籍期間を訂正する", "correct_note": "ご本人から訂正の依頼があったときに使います。名簿の照合はやり直しません。",
 		"joined": "入社年月", "left": "退職年月", "correct_confirm": "ご本人の依頼に基づく訂正であることを確認しました", "correct_button": "訂正する",
 		"suspend": "利用を停止する", "suspend_note": "すぐにログインが切れ、再開するまでログインできなくなります。ニュースレターやイベントの案内も届かなくなります。データは消えません。",
@@ -384,7 +383,6 @@ var memberText = map[string]map[string]string{
 		"consent_privacy": "Privacy policy", "consent_newsletter": "Newsletter", "consent_events": "Event news", "consent_jobs": "Job news",
 		"consent_directory": "Listed in the directory", "consent_sidework": "Side-work news",
 		"rsvp_confirmed": "Attending", "rsvp_waitlisted": "Waitlisted", "rsvp_offered": "Seat offered", "rsvp_cancelled": "Cancelled", "rsvp_lapsed": "Offer lapsed",
-		"app_received": "Received", "app_screening": "Screening", "app_interview": "Interview", "app_offer": "Offer", "app_hired": "Hired", "app_declined": "Declined", "app_withdrawn": "Withdrawn",
 		"ref_referred": "Referred", "ref_contacted": "Contacted", "ref_applied": "Applied", "ref_hired": "Hired", "ref_not-hired": "Not hired", "ref_declined": "Declined",
 		"actions": "Actions", "correct": "Correct the department or years", "correct_note": "Use this when the member asks for a correction. The roster match is not redone.",
 		"joined": "Joined (year and month)", "left": "Left (year and month)", "correct_confirm": "I confirm the member asked for this correction", "correct_button": "Correct",

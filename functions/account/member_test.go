@@ -86,7 +86,7 @@ func TestHRMemberPageAndActions(t *testing.T) {
 	}
 	body := page.Body.String()
 	for _, want := range []string{"sato@example.com", "承認済み", "プライバシーポリシー", "ホームカミングデー", "参加",
-		`href="/hr/applications/` + app.ID + `"`, "バックエンドエンジニア", "受付", "操作の記録", "承認", `action="/api/hr/members/` + sato.ID + `/suspend"`,
+		`href="/hr/applications/` + app.ID + `"`, "バックエンドエンジニア", "受付済み", "操作の記録", "承認", `action="/api/hr/members/` + sato.ID + `/suspend"`,
 		`action="/api/hr/members/` + sato.ID + `/erase"`, `aria-current="page">メンバー</a>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("member page lacks %q", want)

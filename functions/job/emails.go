@@ -131,17 +131,6 @@ A note from {{.FromName}}:
 	},
 }
 
-// statusLabels name the pipeline's statuses for people.
-var statusLabels = map[store.ApplicationStatus][2]string{
-	store.ApplicationReceived:  {"受付済み", "Received"},
-	store.ApplicationScreening: {"書類選考中", "Screening"},
-	store.ApplicationInterview: {"面接", "Interview"},
-	store.ApplicationOffer:     {"内定", "Offer"},
-	store.ApplicationHired:     {"採用決定", "Hired"},
-	store.ApplicationDeclined:  {"見送り", "Not selected"},
-	store.ApplicationWithdrawn: {"取り下げ", "Withdrawn"},
-}
-
 // statusNotes tell the applicant what a status means for them.
 var statusNotes = map[store.ApplicationStatus][2]string{
 	store.ApplicationReceived:  {"内容を確認しています。", "We are reading your application."},
@@ -153,8 +142,9 @@ var statusNotes = map[store.ApplicationStatus][2]string{
 	store.ApplicationWithdrawn: {"応募は取り下げられました。", "The application has been withdrawn."},
 }
 
+// statusLabel names a stage in the words every page uses (httpapi.StageLabel).
 func statusLabel(lang string, s store.ApplicationStatus) string {
-	return pick(lang, statusLabels[s], string(s))
+	return httpapi.StageLabel(lang, string(s))
 }
 func statusNote(lang string, s store.ApplicationStatus) string { return pick(lang, statusNotes[s], "") }
 
