@@ -45,7 +45,7 @@ var hrText = map[string]map[string]string{
 		"went_to": "送った人数", "delivered": "届いた", "not_delivered": "届かなかった", "opened": "開封", "clicked": "クリック", "unsubscribed": "配信停止",
 		"rate_note": "割合は、送った人数（届いた人と届かなかった人の合計）に対する割合です。開封・クリック・配信停止は、それぞれ人数で数えています（同じ人が何度開いても 1 人）。配信停止はこのニュースレターのリンクから止めた人です。開封はメールソフトが画像を読み込んだときに数えるため、実際より少なく出ることがあります。",
 		"why_not":   "届かなかった内訳：配信停止や宛先エラーで除外 %d 人、送信失敗 %d 人、送信できたか不明 %d 人。", "pending_note": "まだ送っていない人が %d 人います。",
-		"summary": "概要", "edit": "内容の編集", "edit_link": "CMSでこのニュースレターを開く", "actor": "開始した人", "updated": "最終更新", "report": "送信レポート",
+		"summary": "概要", "edit": "内容の編集", "colon": "：", "edit_link": "CMSでこのニュースレターを開く", "actor": "開始した人", "updated": "最終更新", "report": "送信レポート",
 		"report_none": "まだ配信していません。", "last_error": "最後のエラー", "preview": "プレビュー", "preheader": "プレビュー文",
 		"edition_ja": "日本語版", "edition_en": "英語版", "frame": "メールのプレビュー", "text_part": "テキスト版",
 		"no_en":        "英語版はありません。英語を選んだメンバーには日本語版が届きます。",
@@ -81,7 +81,7 @@ var hrText = map[string]map[string]string{
 		"went_to": "Sent to", "delivered": "Delivered", "not_delivered": "Not delivered", "opened": "Opened", "clicked": "Clicked", "unsubscribed": "Unsubscribed",
 		"rate_note": "Rates are of everyone the send was for (delivered and not delivered together). Opened, clicked and unsubscribed count people: someone who opens it five times counts once. Unsubscribed counts those who stopped it with this newsletter's link. An open counts when the mail app loads the images, so the real figure may be higher.",
 		"why_not":   "Not delivered: %d left out (unsubscribed or a bad address), %d failed, %d uncertain.", "pending_note": "%d people have not been sent it yet.",
-		"summary": "Summary", "edit": "Editing", "edit_link": "Open this newsletter in the CMS", "actor": "Started by", "updated": "Last updated", "report": "Send report",
+		"summary": "Summary", "edit": "Editing", "colon": ": ", "edit_link": "Open this newsletter in the CMS", "actor": "Started by", "updated": "Last updated", "report": "Send report",
 		"report_none": "Not sent yet.", "last_error": "Last error", "preview": "Preview", "preheader": "Preheader",
 		"edition_ja": "Japanese edition", "edition_en": "English edition", "frame": "Preview of the email", "text_part": "Plain-text part",
 		"no_en":        "There is no English edition. Members who chose English get the Japanese one.",
@@ -332,7 +332,7 @@ var hrListTmpl = sync.OnceValue(func() *template.Template {
 <thead><tr><th scope="col">{{.T.newsletter}}</th><th scope="col">{{.T.segment}}</th><th scope="col">{{.T.send_at}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.report}}</th></tr></thead>
 <tbody>{{range .Sends}}<tr id="send-{{.Slug}}">
 <td data-label="{{$.T.newsletter}}"><div><a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}
-{{if .Subject}}<p class="subject">{{$.T.subject}}：<span lang="ja">{{.Subject}}</span>{{if .SubjectEN}}<br><span lang="en">{{.SubjectEN}}</span>{{end}}</p>{{end}}</div></td>
+{{if .Subject}}<p class="subject">{{$.T.subject}}{{$.T.colon}}<span lang="ja">{{.Subject}}</span>{{if .SubjectEN}}<br><span lang="en">{{.SubjectEN}}</span>{{end}}</p>{{end}}</div></td>
 <td data-label="{{$.T.segment}}"><div>{{range $i, $s := .Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</div></td>
 <td data-label="{{$.T.send_at}}" class="date">{{template "send_at" .}}</td>
 <td data-label="{{$.T.status}}"><div><span data-status="{{.Status}}">{{.StatusLabel}}{{if .Running}} ({{$.T.running}}){{end}}</span>

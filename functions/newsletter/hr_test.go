@@ -305,7 +305,7 @@ func TestHRNewsletterPages(t *testing.T) {
 	}
 	list = request(t, srv, "GET", "/hr/newsletters", nil, admin, browserGet...)
 	mustContain(t, "the English list", list.body, `<html lang="en">`, "<h1>Newsletters</h1>", `data-status="done">Done`, `data-status="sending">Sending`,
-		"Every member who agreed to receive the newsletter", `href="/en/members/"`, `aria-current="page">Newsletters</a>`)
+		"Every member who agreed to receive the newsletter", `<p class="subject">Subject: <span lang="ja">`, `href="/en/members/"`, `aria-current="page">Newsletters</a>`)
 	p = request(t, srv, "GET", "/hr/newsletters/spring-2026", nil, admin, browserGet...)
 	mustContain(t, "the English detail", p.body, `<html lang="en">`, "Run okaeri sync again", "Send report")
 }
