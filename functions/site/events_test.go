@@ -65,6 +65,11 @@ func TestEventPagesCarryRSVPForms(t *testing.T) {
 				t.Errorf("%s: no %s", p.rel, w)
 			}
 		}
+		// 終了 / Ended once the event is over (its end), as the function
+		// pages say, not from its start.
+		if ended := frontTime(t, p, "end").Before(time.Now()); strings.Contains(html, `class="badge badge-muted">`) != ended {
+			t.Errorf("%s: ended %v, yet the 終了 badge shown is %v", p.rel, ended, !ended)
+		}
 		s := rsvpScriptRE.FindStringSubmatch(html)
 		if s == nil {
 			t.Errorf("%s: no fingerprinted events script", p.rel)
