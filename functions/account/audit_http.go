@@ -681,7 +681,7 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll"><table class="audit stacked">
 <caption>{{.T.caption}} ({{len .Rows}}{{if .Next}}+{{end}})</caption>
 <thead><tr><th scope="col">{{.T.c_when}}</th><th scope="col">{{.T.c_who}}</th><th scope="col">{{.T.c_what}}</th><th scope="col">{{.T.c_whom}}</th><th scope="col">{{.T.c_fields}}</th></tr></thead>
-<tbody>{{range .Rows}}<tr><td data-label="{{$.T.c_when}}">{{call $.When .At}}</td><td data-label="{{$.T.c_who}}">{{.ActorName}}</td><td data-label="{{$.T.c_what}}">{{.ActionLabel}}</td><td data-label="{{$.T.c_whom}}">{{.SubjectName}}</td><td data-label="{{$.T.c_fields}}">{{range $i, $f := .FieldNames}}{{if $i}}、{{end}}{{$f}}{{end}}</td></tr>
+<tbody>{{range .Rows}}<tr><td data-label="{{$.T.c_when}}">{{call $.When .At}}</td><td data-label="{{$.T.c_who}}">{{.ActorName}}</td><td data-label="{{$.T.c_what}}">{{.ActionLabel}}</td><td data-label="{{$.T.c_whom}}">{{.SubjectName}}</td><td data-label="{{$.T.c_fields}}">{{range $i, $f := .FieldNames}}{{if $i}}{{$.T.field_sep}}{{end}}{{$f}}{{else}}—{{end}}</td></tr>
 {{end}}</tbody></table></div>{{end}}
 {{if .P.Capped}}<p>{{.T.capped}}</p>{{end}}
 {{if .Next}}<p><a class="button button-secondary" href="{{.Next}}">{{if .P.Capped}}{{.T.next_search}}{{else}}{{.T.next}}{{end}}</a></p>{{end}}
@@ -696,7 +696,7 @@ var auditText = map[string]map[string]string{
 		"whom": "対象", "whom_hint": "メンバーのメールアドレスか会員ID、または応募・紹介のID、ニュースレターのページのID（ページのアドレスの最後の部分。例: winter-2026）。",
 		"what": "操作", "any": "すべての操作", "all_of": "%s（すべて）",
 		"when": "期間（日本時間）", "from": "から", "to": "まで", "when_hint": "例: 2026-04-01。指定しなければ今日までの30日間です。",
-		"search": "絞り込む", "reset": "条件をクリア", "csv": "この条件でCSVをダウンロード（Excelで開けます）",
+		"search": "絞り込む", "reset": "条件をクリア", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "field_sep": "、",
 		"none": "条件に合う記録はありません。", "none_yet": "ここまでに条件に合う記録はありませんでした。",
 		"caption": "操作の記録（新しい順）", "c_when": "日時", "c_who": "操作した人", "c_what": "操作", "c_whom": "対象", "c_fields": "変更した項目",
 		"capped": "一度に調べるのは1,000件までです。続きを調べるには下のボタンを押してください。",
@@ -710,7 +710,7 @@ var auditText = map[string]map[string]string{
 		"whom": "To whom or what", "whom_hint": "A member's email address or member ID, an application's or referral's ID, or a newsletter's page ID (the last part of its page's address, e.g. winter-2026).",
 		"what": "What", "any": "Any action", "all_of": "%s (all)",
 		"when": "When (Japan time)", "from": "from", "to": "to", "when_hint": "e.g. 2026-04-01. Without dates: the 30 days up to today.",
-		"search": "Filter", "reset": "Clear", "csv": "Download these as CSV (opens in Excel)",
+		"search": "Filter", "reset": "Clear", "csv": "Download these as CSV (opens in Excel)", "field_sep": ", ",
 		"none": "No entry matches.", "none_yet": "No entry matched so far.",
 		"caption": "Audit log (newest first)", "c_when": "When", "c_who": "Who", "c_what": "What", "c_whom": "To whom or what", "c_fields": "Fields changed",
 		"capped": "At most 1,000 entries are looked through at a time. Press the button below to look further.",

@@ -194,6 +194,7 @@ var hrText = map[string]map[string]string{
 
 // hrHead starts every HR page's content, inside the site's frame.
 const hrHead = `<div class="wrap hr">` + httpapi.HRNav + `
+{{with .Job}}<p class="back"><a href="/hr/jobs">← {{$.T.title_jobs}}</a></p>{{end}}
 <h1>{{.Title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}`
 

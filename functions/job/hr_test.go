@@ -138,6 +138,9 @@ func TestHRExportsSpeakTheHRPagesLanguage(t *testing.T) {
 				if body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String(); !strings.Contains(body, ">"+tc.job+"<") {
 					t.Errorf("%s does not name the job %q", p, tc.job)
 				}
+				if body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String(); strings.Contains(body, `<p class="back"><a href="/hr/jobs">`) != (p == "/hr/jobs/backend-engineer-rehire") {
+					t.Errorf("%s: a back link to the jobs list only on a job's page", p)
+				}
 			}
 			apps := readCSV(t, f.do(request{method: "GET", path: "/hr/applications.csv", cookie: hr.cookie}))
 			if strings.Join(apps[0], "|") != strings.Join(tc.apps, "|") {

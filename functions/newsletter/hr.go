@@ -377,7 +377,7 @@ var hrSendTmpl = sync.OnceValue(func() *template.Template {
 <div><dt lang="{{$.Lang}}">{{$.T.subject}}</dt><dd>{{.Subject}}</dd></div>
 {{if .Preheader}}<div><dt lang="{{$.Lang}}">{{$.T.preheader}}</dt><dd>{{.Preheader}}</dd></div>{{end}}
 </dl>
-<iframe class="newsletter-preview" title="{{.Frame}}" sandbox srcdoc="{{.HTML}}"></iframe>
+<div class="newsletter-frame" role="region" aria-label="{{.Frame}}" tabindex="0"><iframe class="newsletter-preview" title="{{.Frame}}" sandbox srcdoc="{{.HTML}}"></iframe></div>
 <h4 lang="{{$.Lang}}">{{$.T.text_part}}</h4>
 <pre class="pre newsletter-text">{{.Text}}</pre>
 </section>

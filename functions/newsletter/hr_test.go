@@ -189,7 +189,7 @@ func TestHRNewsletterPages(t *testing.T) {
 	}
 	mustContain(t, "the detail", detail.body, `<h1 lang="ja">アルムナイ通信 2026年秋号</h1>`, `id="send-status" data-status="ready">未配信`,
 		"10月17日のホームカミングデー、参加受付中です。", // the preheader, beside the frame
-		`<section class="newsletter-edition" lang="ja"`, `<section class="newsletter-edition" lang="en"`,
+		`<section class="newsletter-edition" lang="ja"`, `<div class="newsletter-frame" role="region" aria-label="メールのプレビュー (日本語版)" tabindex="0"><iframe`, `<section class="newsletter-edition" lang="en"`,
 		`<iframe class="newsletter-preview" title="メールのプレビュー (日本語版)" sandbox srcdoc="&lt;!DOCTYPE html&gt;`,
 		"山田 花子 様", "Dear Hanako Yamada,", `<pre class="pre newsletter-text">山田 花子 様`,
 		`<form method="post" action="/api/hr/newsletters/autumn-2026/send" class="form stack">`,

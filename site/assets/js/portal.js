@@ -48,7 +48,7 @@
         var a = ((mine && mine.applications) || []).filter(function (x) { return x.job_id === id && x.status !== "withdrawn"; })[0];
         if (!a) { return; }
         var lang = document.documentElement.lang === "en" ? "en" : "ja";
-        var day = new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" }).format(new Date(a.created_at));
+        var day = new Intl.DateTimeFormat(lang === "en" ? "en-US" : "ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" }).format(new Date(a.created_at));
         var note = applyBox.querySelector("[data-job-applied]");
         note.textContent = applyBox.getAttribute("data-msg-applied").replace("{date}", day) + " ";
         note.appendChild(link(applyBox.getAttribute("data-follow") + "#application-" + encodeURIComponent(a.id), applyBox.getAttribute("data-msg-follow")));
@@ -118,7 +118,7 @@
         li.classList.toggle("is-new", isNew);
       });
       if (!count) { list.forEach(function (li, i) { li.hidden = i >= 5; }); }
-      var date = since.toLocaleDateString(lang === "en" ? "en-GB" : "ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" });
+      var date = since.toLocaleDateString(lang === "en" ? "en-US" : "ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" });
       var c = news.querySelector("[data-new-count]");
       c.textContent = news.getAttribute(count ? "data-msg-count" : "data-msg-none").replace("{n}", count).replace("{date}", date);
       c.hidden = false;
