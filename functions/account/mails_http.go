@@ -30,11 +30,11 @@ var mailsTmpl = sync.OnceValue(func() *template.Template {
 
 var mailsText = map[string]map[string]string{
 	"ja": {"title": "自動メール",
-		"intro":  "会員の登録の節目に、事務局から自動で送るメールです。どれも一人に一度だけ（年に一度の確認は一年に一度）送り、配信停止や不達のアドレスには送りません。止めている間に時期が来た方には送りません。再開すると、それから時期が来た方に送ります。",
+		"intro":  "メンバーの登録の節目に、事務局から自動で送るメールです。どれも一人に一度だけ（年に一度の確認は一年に一度）送り、配信停止や不達のアドレスには送りません。止めている間に時期が来た方には送りません。再開すると、それから時期が来た方に送ります。",
 		"legend": "送るメール", "save": "保存する", "saved": "自動メールの設定を保存しました。",
 		"welcome": "承認のお知らせ（おかえりなさいメール）", "welcome_hint": "承認した直後。ワンクリックのログインと、はじめの3つのこと。",
 		"nudge": "プロフィール入力のお願い", "nudge_hint": "承認から7日後に、プロフィールが空のままで、任意のお知らせに1つ以上同意している方へ。",
-		"yearly": "年に一度の登録内容の確認", "yearly_hint": "承認した日から毎年。プロフィールと同意の見直しのお願い（すべての承認済み会員へ）。"},
+		"yearly": "年に一度の登録内容の確認", "yearly_hint": "承認した日から毎年。プロフィールと同意の見直しのお願い（承認済みのすべてのメンバーへ）。"},
 	"en": {"title": "Automatic mails",
 		"intro":  "Mails the office sends by itself at milestones of a membership. Each goes once per member (the yearly check once a year), never to an unsubscribed or bouncing address. Members who fall due while a mail is off do not get it; switched on again, it goes to those who fall due from then on.",
 		"legend": "Mails to send", "save": "Save", "saved": "The automatic mails were saved.",

@@ -345,7 +345,7 @@ var memberText = map[string]map[string]string{
 		"years": "在籍", "employee_number": "社員番号（本人入力）", "roster": "照合した退職者名簿", "roster_none": "照合していません",
 		"language": "言語", "lang_ja": "日本語", "lang_en": "英語", "registered": "登録日", "updated": "最終更新",
 		"profile": "プロフィール", "company": "現在の勤務先", "role": "役職・職種", "location": "地域", "open": "関心",
-		"consents": "同意", "consents_caption": "現在の同意", "purpose": "目的", "given": "同意", "policy": "規約の版", "since": "日付",
+		"consents": "同意", "consents_caption": "現在の同意", "purpose": "目的", "given": "同意", "policy": "ポリシーの版", "since": "日付",
 		"history": "同意の変更履歴", "when": "日時", "decisions": "審査の記録", "decision": "判断", "by": "操作した人",
 		"rsvps": "イベント", "event": "イベント", "date": "開催日", "status": "状態", "guests": "同伴者",
 		"apps": "応募", "refs": "紹介した方", "audit": "操作の記録（新しい順）", "what": "内容", "fields": "項目",

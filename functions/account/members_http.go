@@ -51,7 +51,7 @@ func (h Handler) hrMembers(w http.ResponseWriter, r *http.Request, admin store.M
 			"Date": hrDate(lang), "Years": func(joined, left string) string { return employment(lang, joined, left) }, "Done": T["done_"+r.URL.Query().Get("done")], "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
 }
 
-var memberColumns = []httpapi.CSVColumn{{"ID", "ID"}, {"氏名", "Name"}, {"ふりがな", "Kana"}, {"メールアドレス", "Email"}, {"部署", "Department"},
+var memberColumns = []httpapi.CSVColumn{{"ID", "ID"}, {"氏名", "Name"}, {"フリガナ", "Kana"}, {"メールアドレス", "Email"}, {"部署", "Department"},
 	{"入社", "Joined"}, {"退職", "Left"}, {"状態", "Status"}, {"再入社に関心", "Open to re-hire"}, {"紹介に協力", "Open to referrals"}, {"登録日", "Registered"}}
 
 // hrMembersCSV exports the members the search keeps, for Excel (BOM,
@@ -119,7 +119,7 @@ var membersTmpl = sync.OnceValue(func() *template.Template {
 })
 
 var membersText = map[string]map[string]string{
-	"ja": {"title": "メンバー", "q": "氏名・ふりがな・メール・部署で探す", "q_hint": "例: さとう、sato@example.com", "more": "条件を追加する",
+	"ja": {"title": "メンバー", "q": "氏名・フリガナ・メール・部署で探す", "q_hint": "例: さとう、sato@example.com", "more": "条件を追加する",
 		"status": "状態", "any": "すべて", "department": "部署", "joined": "入社年", "left": "退職年", "from": "から", "to": "まで",
 		"open": "関心", "search": "検索する", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "none": "条件に合うメンバーはいません。条件を減らしてお試しください。",
 		"empty": "メンバーはまだいません。", "caption": "メンバー", "name": "氏名", "email": "メールアドレス", "years": "在籍", "next": "さらに表示する",

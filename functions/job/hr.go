@@ -154,7 +154,7 @@ var hrText = map[string]map[string]string{
 		"skip": "本文へ移動", "jobs": "求人と応募", "applications": "すべての応募",
 		"referrals": "紹介", "registrations": "登録申請", "title_jobs": "求人と応募の状況", "title_applications": "すべての応募",
 		"title_referrals": "アルムナイからの紹介", "job": "求人", "type": "雇用形態", "department": "部署", "location": "勤務地",
-		"closes": "締切", "closed": "締切済み", "archived": "掲載終了", "visibility": "公開範囲", "public": "一般公開",
+		"closes": "締切", "closed": "募集終了", "archived": "掲載終了", "visibility": "公開範囲", "public": "一般公開",
 		"members": "メンバー限定", "count": "件数", "total": "応募計", "applicant": "応募者", "applied": "応募日時",
 		"updated": "更新日時", "status": "状況", "resume": "履歴書", "download": "ダウンロード", "contact": "連絡方法",
 		"no_applications": "応募はまだありません。", "no_referrals": "紹介はまだありません。", "csv": "CSVでダウンロード（Excelで開けます）", "csv_apps": "応募をCSVでダウンロード", "csv_refs": "紹介をCSVでダウンロード", "csv_these": "この条件でCSVをダウンロード（Excelで開けます）",
