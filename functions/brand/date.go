@@ -13,13 +13,7 @@ var dateLayouts = map[string]string{"ja": "2006年1月2日", "en": "January 2, 2
 
 // Date formats t as a calendar day in Tokyo in the reader's language:
 // 2027年1月31日, January 31, 2027.
-func Date(lang string, t time.Time) string {
-	layout, ok := dateLayouts[lang]
-	if !ok {
-		layout = dateLayouts["ja"]
-	}
-	return t.In(Tokyo).Format(layout)
-}
+func Date(lang string, t time.Time) string { return inTokyo(dateLayouts, lang, t) }
 
 // dateTimeLayouts write a day and a clock time in Tokyo, for the moment
 // something happened or is due (a send, an application, a choice): the
@@ -28,10 +22,13 @@ var dateTimeLayouts = map[string]string{"ja": "2006年1月2日 15:04", "en": "Ja
 
 // DateTime formats t as a day and time in Tokyo in the reader's language:
 // 2027年1月31日 09:05, Jan 31, 2027, 09:05.
-func DateTime(lang string, t time.Time) string {
-	layout, ok := dateTimeLayouts[lang]
+func DateTime(lang string, t time.Time) string { return inTokyo(dateTimeLayouts, lang, t) }
+
+// inTokyo formats t in Tokyo with lang's layout, Japanese's when lang has none.
+func inTokyo(layouts map[string]string, lang string, t time.Time) string {
+	layout, ok := layouts[lang]
 	if !ok {
-		layout = dateTimeLayouts["ja"]
+		layout = layouts["ja"]
 	}
 	return t.In(Tokyo).Format(layout)
 }
