@@ -13,7 +13,8 @@ func StoreJobs(jobs []Job) []store.Job {
 		out = append(out, store.Job{
 			ID: cj.ID, Title: cj.Title[Japanese], TitleEn: cj.Title[English],
 			EmploymentType: store.EmploymentType(cj.EmploymentType),
-			Department:     cj.Department[Japanese], Location: cj.Location[Japanese],
+			Department:     cj.Department[Japanese], DepartmentEn: cj.Department[English],
+			Location: cj.Location[Japanese], LocationEn: cj.Location[English],
 			Visibility: cj.Visibility, Closes: cj.Closes, Contact: cj.Contact,
 		}.Normalized())
 	}

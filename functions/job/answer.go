@@ -209,8 +209,8 @@ var answerTmpl = sync.OnceValue(func() *template.Template {
 <p class="lead">{{.Intro}}</p>
 <dl class="facts">
 <div><dt>{{.T.type}}</dt><dd>{{.Type}}</dd></div>
-{{if .Job.Department}}<div><dt>{{.T.department}}</dt><dd>{{.Job.Department}}</dd></div>{{end}}
-{{if .Job.Location}}<div><dt>{{.T.location}}</dt><dd>{{.Job.Location}}</dd></div>{{end}}
+{{if .Job.Department}}<div><dt>{{.T.department}}</dt><dd>{{.Job.DepartmentIn .Lang}}</dd></div>{{end}}
+{{if .Job.Location}}<div><dt>{{.T.location}}</dt><dd>{{.Job.LocationIn .Lang}}</dd></div>{{end}}
 <div><dt>{{.T.closes}}</dt><dd>{{.Closes}}</dd></div>
 </dl>
 {{if .JobURL}}<p><a href="{{.JobURL}}">{{.T.details}}</a></p>{{end}}

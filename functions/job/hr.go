@@ -234,7 +234,7 @@ var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 <div class="table-scroll"><table class="stacked names hr-jobs"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.closes}}</th><th scope="col">{{.T.applications_of}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
 <tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><div><a href="/hr/jobs/{{.Job.ID}}">{{.Job.TitleIn $.Lang}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}
-<br><small>{{.Type}}{{with .Job.Department}} · {{.}}{{end}}</small></div></td>
+<br><small>{{.Type}}{{with .Job.DepartmentIn $.Lang}} · {{.}}{{end}}</small></div></td>
 <td class="date" data-label="{{$.T.closes}}"><div>{{.Closes}}{{if .Job.Archived}}<br><span class="badge">{{$.T.archived}}</span>{{else if .Closed}}<br><span class="badge">{{$.T.closed}}</span>{{end}}</div></td>
 <td data-label="{{$.T.applications_of}}">{{if .Total}}<ul class="figures">{{range .Stages}}<li data-status="{{.Status}}">{{.Label}} <span class="count">{{.N}}</span></li>{{end}}<li class="total">{{$.T.total}} <span class="count">{{.Total}}</span></li></ul>{{else}}0{{end}}</td>
 <td data-label="{{$.T.referrals}}">{{.Referrals}}</td></tr>
@@ -243,7 +243,7 @@ var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 
 var hrJobTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-job").Parse(hrTables + hrHead + `
-<dl class="facts"><div><dt>{{.T.type}}</dt><dd>{{.Type}}</dd></div><div><dt>{{.T.department}}</dt><dd>{{.Job.Department}}</dd></div><div><dt>{{.T.location}}</dt><dd>{{.Job.Location}}</dd></div>
+<dl class="facts"><div><dt>{{.T.type}}</dt><dd>{{.Type}}</dd></div><div><dt>{{.T.department}}</dt><dd>{{.Job.DepartmentIn $.Lang}}</dd></div><div><dt>{{.T.location}}</dt><dd>{{.Job.LocationIn $.Lang}}</dd></div>
 <div><dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd></div>
 <div><dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} <span class="badge">{{.T.archived}}</span>{{else if .Closed}} <span class="badge">{{.T.closed}}</span>{{end}}</dd></div>
 {{if .Job.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Job.Contact}}</dd></div>{{end}}</dl>

@@ -94,15 +94,18 @@ func TestHRExportsSpeakTheHRPagesLanguage(t *testing.T) {
 		apps, refs                        []string
 		job, status, contact              string
 		relationship, outcome, suppressed string
+		department, location              string
 	}{
 		{store.LanguageJa,
 			[]string{"応募ID", "求人ID", "求人", "応募者", "メールアドレス", "在籍時の部署", "状況", "応募日時", "更新日時", "連絡方法", "電話番号", "リンク", "履歴書", "応募メッセージ"},
 			[]string{"紹介ID", "求人ID", "求人", "紹介者", "紹介された方", "メールアドレス", "関係", "紹介日", "案内メール", "結果", "結果のメモ", "紹介者のひとこと"},
-			"バックエンドエンジニア（再入社・正社員）", "面接", "メール", "元同僚・同僚", "採用", "配信停止中（未送信）"},
+			"バックエンドエンジニア（再入社・正社員）", "面接", "メール", "元同僚・同僚", "採用", "配信停止中（未送信）",
+			"プロダクト開発部", "東京都渋谷区"},
 		{store.LanguageEn,
 			[]string{"Application ID", "Job ID", "Job", "Applicant", "Email", "Department", "Status", "Applied", "Updated", "Contact by", "Phone", "Link", "Résumé", "Message"},
 			[]string{"Referral ID", "Job ID", "Job", "Referred by", "Friend", "Email", "Relationship", "Referred", "Invitation", "Outcome", "Outcome note", "Note from the referrer"},
-			"Backend engineer (re-hire)", "Interview", "Email", "Colleague", "Hired", "Unsubscribed (not sent)"},
+			"Backend engineer (re-hire)", "Interview", "Email", "Colleague", "Hired", "Unsubscribed (not sent)",
+			"Product Development", "Shibuya, Tokyo"},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {
 			f := newFixture(t)
@@ -140,6 +143,13 @@ func TestHRExportsSpeakTheHRPagesLanguage(t *testing.T) {
 				}
 				if body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String(); strings.Contains(body, `<p class="back"><a href="/hr/jobs">`) != (p == "/hr/jobs/backend-engineer-rehire") {
 					t.Errorf("%s: a back link to the jobs list only on a job's page", p)
+				}
+			}
+			// So are its department and location.
+			jobPage := f.do(request{method: "GET", path: "/hr/jobs/backend-engineer-rehire", cookie: hr.cookie}).Body.String()
+			for _, want := range []string{"<dd>" + tc.department + "</dd>", "<dd>" + tc.location + "</dd>"} {
+				if !strings.Contains(jobPage, want) {
+					t.Errorf("HR's job page lacks %s", want)
 				}
 			}
 			apps := readCSV(t, f.do(request{method: "GET", path: "/hr/applications.csv", cookie: hr.cookie}))

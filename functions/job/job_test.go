@@ -84,8 +84,8 @@ func (f *fixture) clock() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f
 
 func openJob(id, visibility string) store.Job {
 	return store.Job{ID: id, Title: "バックエンドエンジニア（再入社・正社員）", TitleEn: "Backend engineer (re-hire)",
-		EmploymentType: store.EmploymentRehire, Department: "プロダクト開発部", Location: "東京都渋谷区",
-		Visibility: visibility, Closes: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), Contact: "careers@example.co.jp"}
+		EmploymentType: store.EmploymentRehire, Department: "プロダクト開発部", DepartmentEn: "Product Development",
+		Location: "東京都渋谷区", LocationEn: "Shibuya, Tokyo", Visibility: visibility, Closes: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), Contact: "careers@example.co.jp"}
 }
 
 func (f *fixture) putJob(j store.Job) {

@@ -39,6 +39,8 @@ func TestSyncRepositoryContent(t *testing.T) {
 			t.Fatalf("job %s: %v", cj.ID, err)
 		}
 		if j.Title != cj.Title[content.Japanese] || j.TitleEn != cj.Title[content.English] || string(j.EmploymentType) != cj.EmploymentType ||
+			j.Department != cj.Department[content.Japanese] || j.DepartmentEn != cj.Department[content.English] ||
+			j.Location != cj.Location[content.Japanese] || j.LocationEn != cj.Location[content.English] ||
 			j.Visibility != cj.Visibility || !j.Closes.Equal(cj.Closes) || j.Contact != cj.Contact || j.Archived {
 			t.Errorf("job %s stored as %+v", cj.ID, j)
 		}

@@ -121,9 +121,11 @@ type Job struct {
 	Title          string         `json:"title"`   // Japanese
 	TitleEn        string         `json:"titleEn"` // English; "" when there is no translation
 	EmploymentType EmploymentType `json:"employmentType"`
-	Department     string         `json:"department"`
-	Location       string         `json:"location"`
-	Visibility     string         `json:"visibility"` // VisibilityPublic or VisibilityMembers
+	Department     string         `json:"department"`             // Japanese
+	DepartmentEn   string         `json:"departmentEn,omitempty"` // English; "" when there is no translation
+	Location       string         `json:"location"`               // Japanese
+	LocationEn     string         `json:"locationEn,omitempty"`   // English; "" when there is no translation
+	Visibility     string         `json:"visibility"`             // VisibilityPublic or VisibilityMembers
 	// Closes is the closing date (midnight UTC of that calendar day); the
 	// job takes applications until that day ends in Japan (see Deadline).
 	Closes  time.Time `json:"closes"`
@@ -149,11 +151,20 @@ func (j Job) Deadline() time.Time {
 func (j Job) Closed(now time.Time) bool { return j.Archived || !now.Before(j.Deadline()) }
 
 // TitleIn is the title in lang, falling back to Japanese.
-func (j Job) TitleIn(lang string) string {
-	if lang == string(LanguageEn) && j.TitleEn != "" {
-		return j.TitleEn
+func (j Job) TitleIn(lang string) string { return inLanguage(lang, j.Title, j.TitleEn) }
+
+// DepartmentIn is the department in lang, falling back to Japanese.
+func (j Job) DepartmentIn(lang string) string { return inLanguage(lang, j.Department, j.DepartmentEn) }
+
+// LocationIn is the location in lang, falling back to Japanese.
+func (j Job) LocationIn(lang string) string { return inLanguage(lang, j.Location, j.LocationEn) }
+
+// inLanguage is en for English when there is one, else ja.
+func inLanguage(lang, ja, en string) string {
+	if lang == string(LanguageEn) && en != "" {
+		return en
 	}
-	return j.Title
+	return ja
 }
 
 // ApplicationStatus is where an application is in HR's pipeline.
@@ -356,7 +367,9 @@ func (j Job) Normalized() Job {
 	j.Title = strings.TrimSpace(j.Title)
 	j.TitleEn = strings.TrimSpace(j.TitleEn)
 	j.Department = strings.TrimSpace(j.Department)
+	j.DepartmentEn = strings.TrimSpace(j.DepartmentEn)
 	j.Location = strings.TrimSpace(j.Location)
+	j.LocationEn = strings.TrimSpace(j.LocationEn)
 	j.Contact = strings.TrimSpace(j.Contact)
 	if !j.Closes.IsZero() {
 		y, m, d := j.Closes.UTC().Date()
@@ -380,7 +393,9 @@ func (j Job) Validate() error {
 		errs = append(errs, invalid("employmentType", codeFor(string(j.EmploymentType))))
 	}
 	errs = append(errs, validateText("department", j.Department, maxText, true)...)
+	errs = append(errs, validateText("departmentEn", j.DepartmentEn, maxText, false)...)
 	errs = append(errs, validateText("location", j.Location, maxText, true)...)
+	errs = append(errs, validateText("locationEn", j.LocationEn, maxText, false)...)
 	if j.Visibility != VisibilityPublic && j.Visibility != VisibilityMembers {
 		errs = append(errs, invalid("visibility", codeFor(j.Visibility)))
 	}

@@ -46,7 +46,8 @@ var closesDay = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
 func newJob(id string) store.Job {
 	return store.Job{
 		ID: id, Title: "バックエンドエンジニア（再入社）", TitleEn: "Backend engineer (re-hire)",
-		EmploymentType: store.EmploymentRehire, Department: "開発部", Location: "東京（リモート可）",
+		EmploymentType: store.EmploymentRehire, Department: "開発部", DepartmentEn: "Engineering",
+		Location: "東京（リモート可）", LocationEn: "Tokyo (remote OK)",
 		Visibility: store.VisibilityPublic, Closes: closesDay, Contact: "careers@example.co.jp", SyncedAt: t0,
 	}
 }
@@ -84,6 +85,7 @@ func testJobPutGetList(t *testing.T, s store.Store) {
 	}
 	b, a := newJob("sre-contract"), newJob("backend-engineer-rehire")
 	b.EmploymentType, b.Visibility, b.Contact, b.TitleEn = store.EmploymentContract, store.VisibilityMembers, "", ""
+	b.DepartmentEn, b.LocationEn = "", ""
 	// A closing date given with a time of day is kept as its calendar day.
 	a.Closes = time.Date(2026, 6, 30, 18, 0, 0, 0, time.UTC)
 	mustPutJob(t, s, b)

@@ -82,6 +82,8 @@ func jobItem(j store.Job) item {
 		"synced_at":       timeAttr(j.SyncedAt),
 	})
 	putStr(it, "title_en", j.TitleEn)
+	putStr(it, "department_en", j.DepartmentEn)
+	putStr(it, "location_en", j.LocationEn)
 	putStr(it, "contact", j.Contact)
 	if j.Archived {
 		it["archived"] = true
@@ -97,7 +99,9 @@ func decodeJob(it item) (store.Job, error) {
 		TitleEn:        d.str("title_en"),
 		EmploymentType: store.EmploymentType(d.str("employment_type")),
 		Department:     d.str("department"),
+		DepartmentEn:   d.str("department_en"),
 		Location:       d.str("location"),
+		LocationEn:     d.str("location_en"),
 		Visibility:     d.str("visibility"),
 		Closes:         d.time("closes"),
 		Contact:        d.str("contact"),
