@@ -1,6 +1,7 @@
 package account
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"html/template"
@@ -258,14 +259,74 @@ func subjectKey(s string) bool {
 	return true
 }
 
+// auditNameMax is the longest name the who and whom filters look up.
+const auditNameMax = 100
+
+// memberNamed finds the one member whose name, kana or roman name is v
+// (spaces, width and kana kind aside), or, when none is, the one whose
+// name contains it, reading at most searchMaxRead members (as HR's member
+// search). found is false when nobody matches; many counts the members
+// matching when more than one does.
+func (h Handler) memberNamed(ctx context.Context, v string) (id string, found bool, many int, err error) {
+	res, err := h.S.SearchMembers(ctx, MemberFilter{Q: v}, "", searchPage, searchMaxRead)
+	if err != nil {
+		return "", false, 0, err
+	}
+	q := fold(v)
+	var exact, part []store.Member
+	for _, m := range res.Members {
+		names := []string{fold(m.Name), fold(m.Kana), fold(m.Roman)}
+		switch {
+		case slices.Contains(names, q):
+			exact = append(exact, m)
+		case slices.ContainsFunc(names, func(n string) bool { return n != "" && strings.Contains(n, q) }):
+			part = append(part, m)
+		}
+	}
+	for _, ms := range [][]store.Member{exact, part} {
+		switch len(ms) {
+		case 0:
+			continue
+		case 1:
+			return ms[0].ID, true, 0, nil
+		}
+		return "", false, len(ms), nil
+	}
+	return "", false, 0, nil
+}
+
 // ParseAuditFilter reads the viewer's filters. who and whom take a
-// member's email address (looked up, and replaced by the member's id) or
-// an id; who also takes the words for automatic actions and server
-// commands (whoWord), kept as "system" and "cli" in the query. Dates default to the last 30
-// days in Japan time.
+// member's email address or name (looked up, and replaced by the member's
+// id, which the page's links carry) or an id; whom also takes an
+// application's, a referral's or a newsletter's id, and who the words for
+// automatic actions and server commands (whoWord), kept as "system" and
+// "cli" in the query. Dates default to the last 30 days in Japan time.
 func (h Handler) ParseAuditFilter(ctx context.Context, q url.Values) (AuditFilter, error) {
 	f := AuditFilter{What: strings.TrimSpace(q.Get("what")), Cursor: q.Get("cursor")}
 	var errs []httpapi.FieldError
+	// byName looks v up as a member's name: ok with the member's id;
+	// else, when other says v may be something else, "" and true; else
+	// the field's error.
+	byName := func(field, v string, other bool) (string, bool) {
+		if fe := checkText(field, v, auditNameMax, false); fe != nil {
+			errs = append(errs, httpapi.FieldError{Field: field, Code: "member_name", Params: []any{auditNameMax}})
+			return "", false
+		}
+		id, found, many, err := h.memberNamed(ctx, v)
+		switch {
+		case err != nil:
+			errs = append(errs, httpapi.FieldError{Field: field, Code: "format"})
+		case found:
+			return id, true
+		case many > 0:
+			errs = append(errs, httpapi.FieldError{Field: field, Code: "many_members", Params: []any{v, many}})
+		case other:
+			return "", true
+		default:
+			errs = append(errs, httpapi.FieldError{Field: field, Code: "no_member"})
+		}
+		return "", false
+	}
 	resolve := func(field, v string) (string, bool) {
 		m, err := h.S.Store.GetMemberByEmail(ctx, v)
 		switch {
@@ -288,7 +349,7 @@ func (h Handler) ParseAuditFilter(ctx context.Context, q url.Values) (AuditFilte
 		case store.ValidID(strings.TrimPrefix(v, "hr:")):
 			f.actor = strings.TrimPrefix(v, "hr:")
 		default:
-			errs = append(errs, httpapi.FieldError{Field: "who", Code: "actor"})
+			f.actor, _ = byName("who", v, false)
 		}
 		f.Who = v
 		if f.actor != "" {
@@ -299,10 +360,14 @@ func (h Handler) ParseAuditFilter(ctx context.Context, q url.Values) (AuditFilte
 		switch {
 		case strings.Contains(v, "@"):
 			f.subject, _ = resolve("whom", v)
-		case subjectKey(v):
+		case store.ValidID(v):
 			f.subject = v
 		default:
-			errs = append(errs, httpapi.FieldError{Field: "whom", Code: "format"})
+			// A name first; else an application's, a referral's or a
+			// newsletter's id ("winter-2026").
+			if id, ok := byName("whom", v, subjectKey(v)); ok {
+				f.subject = cmp.Or(id, v)
+			}
 		}
 		f.Whom = v
 		if f.subject != "" {
@@ -483,10 +548,10 @@ var auditFieldLabels = map[string][2]string{
 	"profile.skills":            {"スキル", "Skills"},
 	"profile.interests":         {"関心ごと", "Interests"},
 	"profile.visible":           {"名簿に表示する項目", "Fields shown in the directory"},
-	"profile.open_to.rehire":    {"再入社への関心", "Open to re-hire"},
-	"profile.open_to.referrals": {"紹介への関心", "Open to referrals"},
-	"profile.open_to.sidework":  {"副業への関心", "Open to side work"},
-	"profile.open_to.mentoring": {"メンタリングへの関心", "Open to mentoring"},
+	"profile.open_to.rehire":    {openToLabel("ja", "rehire"), openToLabel("en", "rehire")},
+	"profile.open_to.referrals": {openToLabel("ja", "referrals"), openToLabel("en", "referrals")},
+	"profile.open_to.sidework":  {openToLabel("ja", "sidework"), openToLabel("en", "sidework")},
+	"profile.open_to.mentoring": {openToLabel("ja", "mentoring"), openToLabel("en", "mentoring")},
 }
 
 func auditFieldLabel(lang, f string) string {
@@ -692,8 +757,8 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 var auditText = map[string]map[string]string{
 	"ja": {"title": "操作の記録", "intro": "だれが・いつ・だれ（何）に・何をしたかの記録です。記録には変更した項目の名前だけが残り、内容（値）は残りません。名前は今のメンバー情報から表示します。",
 		"filter": "記録を絞り込む", "fix": "入力内容を確認してください。",
-		"who": "操作した人", "who_hint": "メンバーのメールアドレスか会員ID。人ではなく自動で行われた操作は「自動処理」、サーバーで管理者がコマンドを実行した操作は「管理コマンド（サーバー）」と入力するか、候補から選んでください。",
-		"whom": "対象", "whom_hint": "メンバーのメールアドレスか会員ID、または応募・紹介のID、ニュースレターのページのID（ページのアドレスの最後の部分。例: winter-2026）。",
+		"who": "操作した人", "who_hint": "メンバーのメールアドレス、名前か会員ID。人ではなく自動で行われた操作は「自動処理」、サーバーで管理者がコマンドを実行した操作は「管理コマンド（サーバー）」と入力するか、候補から選んでください。",
+		"whom": "対象", "whom_hint": "メンバーのメールアドレス、名前か会員ID、または応募・紹介のID、ニュースレターのページのID（ページのアドレスの最後の部分。例: winter-2026）。",
 		"what": "操作", "any": "すべての操作", "all_of": "%s（すべて）",
 		"when": "期間（日本時間）", "from": "から", "to": "まで", "when_hint": "例: 2026-04-01。指定しなければ今日までの30日間です。",
 		"search": "絞り込む", "reset": "条件をクリア", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "field_sep": "、",
@@ -706,8 +771,8 @@ var auditText = map[string]map[string]string{
 		"s_members": "メンバー一覧", "s_audit": "操作の記録", "s_applications": "応募の一覧", "s_referrals": "紹介の一覧"},
 	"en": {"title": "Audit log", "intro": "Who did what, to whom, and when. An entry names the fields changed, never their values. Names are shown from the members' records as they are now.",
 		"filter": "Filter the log", "fix": "Please check the fields below.",
-		"who": "Who", "who_hint": "A member's email address or member ID. For what happened by itself, type “Automatic”; for a command an administrator ran on the server, “Server command”; or pick one from the suggestions.",
-		"whom": "To whom or what", "whom_hint": "A member's email address or member ID, an application's or referral's ID, or a newsletter's page ID (the last part of its page's address, e.g. winter-2026).",
+		"who": "Who", "who_hint": "A member's email address, name or member ID. For what happened by itself, type “Automatic”; for a command an administrator ran on the server, “Server command”; or pick one from the suggestions.",
+		"whom": "To whom or what", "whom_hint": "A member's email address, name or member ID, an application's or referral's ID, or a newsletter's page ID (the last part of its page's address, e.g. winter-2026).",
 		"what": "What", "any": "Any action", "all_of": "%s (all)",
 		"when": "When (Japan time)", "from": "from", "to": "to", "when_hint": "e.g. 2026-04-01. Without dates: the 30 days up to today.",
 		"search": "Filter", "reset": "Clear", "csv": "Download these as CSV (opens in Excel)", "field_sep": ", ",

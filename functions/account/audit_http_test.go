@@ -131,6 +131,12 @@ func TestHRAuditLog(t *testing.T) {
 		{q("whom", kato.ID, "who", "automatic"), []string{"newsletter.unsubscribe"}},
 		{q("who", "管理コマンド（サーバー）", "what", "member.add"), []string{"member.add", "member.add", "member.add", "member.add", "member.add"}},
 		{q("who", "Server command", "what", "member.add"), []string{"member.add", "member.add", "member.add", "member.add", "member.add"}},
+		// A member's name, as HR knows them: exactly (spaces and width
+		// aside), or a part of it that only one member's name has.
+		{q("who", "人事　一郎"), []string{"member.approve", "member.undo"}},
+		{q("whom", "佐藤花子"), []string{"member.approve", "role.grant", "member.update"}},
+		{q("whom", "花子"), []string{"member.approve", "role.grant", "member.update"}},
+		{q("who", "二郎", "what", "member.*"), []string{"member.reject"}},
 	} {
 		got := actions(list(c.query), strings.Contains(c.query, "cli") || strings.Contains(c.query, "member.add"))
 		if strings.Join(got, " ") != strings.Join(c.want, " ") {
@@ -175,6 +181,8 @@ func TestHRAuditLog(t *testing.T) {
 		q("who", "nobody@example.com"):               "who",
 		q("whom", "nobody@example.com"):              "whom",
 		q("who", "not an id"):                        "who",
+		q("whom", "一郎"):                              "whom", // 人事 一郎 and 加藤 一郎
+		q("who", strings.Repeat("名", 101)):           "who",
 		q("what", "member.approve", "cursor", "zzz"): "cursor",
 	} {
 		rec := get(c1, query, "application/json")
@@ -194,6 +202,15 @@ func TestHRAuditLog(t *testing.T) {
 	}
 	if page := get(c2, q("from", "2026/11/01"), "text/html"); !strings.Contains(page.Body.String(), "Enter a date as YYYY-MM-DD") {
 		t.Errorf("bad date on the English page: %s", page.Body)
+	}
+	// Two members answer to a part of a name: HR is told how many, and
+	// to give the address instead; in English too.
+	if page := get(c1, q("whom", "一郎"), "text/html"); page.Code != http.StatusBadRequest ||
+		!strings.Contains(page.Body.String(), "「一郎」に当てはまるメンバーが2人います。メールアドレスで入力してください。") {
+		t.Errorf("an ambiguous name: %d %s", page.Code, page.Body)
+	}
+	if page := get(c2, q("whom", "一郎"), "text/html"); !strings.Contains(page.Body.String(), "More than one member matches “一郎” (2 of them). Enter their email address instead.") {
+		t.Errorf("an ambiguous name on the English page: %s", page.Body)
 	}
 
 	// Only HR; a visitor is sent to log in.

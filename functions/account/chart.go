@@ -71,32 +71,41 @@ type valueText struct {
 	Text string
 }
 
-// niceMax is the smallest of 1, 2, 2.5 and 5 times a power of ten that is
-// at least v (at least 1): the axis' top.
-func niceMax(v int64) int64 {
-	if v <= 1 {
-		return 1
-	}
+// maxTicks is the most steps a column chart's axis is cut into.
+const maxTicks = 4
+
+// niceScale is the axis for values up to v: a step of 1, 2 or 5 times a
+// power of ten, the smallest that reaches v in at most maxTicks steps, and
+// the top, a whole number of steps at or above v (at least one step). So
+// the gridlines are equal steps of whole numbers: 0/1/2/3 for 3, 0/2/4/6
+// for 5, 0/5/10 for 10, 0/100/200/300 for 260.
+func niceScale(v int64) (top, step int64) {
+	v = max(v, 1)
 	for p := int64(1); ; p *= 10 {
 		for _, m := range []int64{1, 2, 5} {
-			if m*p >= v {
-				return m * p
+			step = m * p
+			if n := (v + step - 1) / step; n <= maxTicks {
+				return n * step, step
 			}
 		}
 	}
 }
 
+// barLength is v's share of full (pixels) on an axis ending at top: 0
+// for 0, so a zero draws no bar, and at least 1 for any other value, so a
+// small one is not mistaken for none.
+func barLength(v, top int64, full int) int {
+	if v <= 0 || top <= 0 {
+		return 0
+	}
+	return max(1, int(v*int64(full)/top))
+}
+
 // columns draws c as grouped columns over its labels (months, quarters).
 func (c chart) columns() template.HTML {
-	top := int64(100)
+	top, step := int64(100), int64(25)
 	if !c.Percent {
-		top = 1
-		for _, s := range c.Series {
-			for _, v := range s.Values {
-				top = max(top, v)
-			}
-		}
-		top = niceMax(top)
+		top, step = niceScale(c.largest())
 	}
 	plotW := chartWidth - plotLeft - plotRight
 	group := plotW / max(1, len(c.Labels))
@@ -105,15 +114,17 @@ func (c chart) columns() template.HTML {
 	for i := range c.Labels {
 		for k, s := range c.Series {
 			v := s.Values[i]
-			h := int(v * plotHeight / top)
+			h := barLength(v, top, plotHeight)
+			if h == 0 {
+				continue // the table and the bar's neighbours say 0
+			}
 			x := plotLeft + i*group + 3 + k*barW
 			bars = append(bars, bar{X: x, Y: plotTop + plotHeight - h, W: barW - 1, H: h,
 				Class: "s" + strconv.Itoa(k), Label: fmt.Sprintf("%s %s: %d", c.Labels[i], s.Name, v)})
 		}
 	}
 	var ticks []tick
-	for _, f := range []int64{0, 1, 2} {
-		v := top * f / 2
+	for v := int64(0); v <= top; v += step {
 		ticks = append(ticks, tick{Y: plotTop + plotHeight - int(v*plotHeight/top), Text: c.format(v)})
 	}
 	// Every label when they fit, else every other (the table has them all).
@@ -136,12 +147,7 @@ func (c chart) columns() template.HTML {
 func (c chart) rows() template.HTML {
 	top := int64(100)
 	if !c.Percent {
-		top = 1
-		for _, s := range c.Series {
-			for _, v := range s.Values {
-				top = max(top, v)
-			}
-		}
+		top = max(1, c.largest())
 	}
 	const valueW, rowGap = 44, 10
 	labelW, labelH, labelX, anchor := 124, 0, 116, "end"
@@ -160,15 +166,28 @@ func (c chart) rows() template.HTML {
 		}
 		for k, s := range c.Series {
 			v := s.Values[i]
-			w := int(v * int64(plotW) / top)
+			w := barLength(v, top, plotW)
 			by := y + labelH + k*barH
-			r.Bars = append(r.Bars, bar{X: labelW, Y: by, W: max(w, 1), H: barH - 2, Class: "s" + strconv.Itoa(k),
-				Label: fmt.Sprintf("%s %s: %s", l, s.Name, c.format(v))})
-			r.Texts = append(r.Texts, valueText{X: labelW + max(w, 1) + 4, Y: by + barH - 4, Text: c.format(v)})
+			if w > 0 { // a zero draws no mark; its number still says 0
+				r.Bars = append(r.Bars, bar{X: labelW, Y: by, W: w, H: barH - 2, Class: "s" + strconv.Itoa(k),
+					Label: fmt.Sprintf("%s %s: %s", l, s.Name, c.format(v))})
+			}
+			r.Texts = append(r.Texts, valueText{X: labelW + w + 4, Y: by + barH - 4, Text: c.format(v)})
 		}
 		rows = append(rows, r)
 	}
 	return c.render(map[string]any{"Kind": "rows", "Width": chartWidth, "Rows": rows, "Height": plotTop + len(c.Labels)*rowH + 4, "LabelX": labelX, "Anchor": anchor})
+}
+
+// largest is the largest value of c's series (0 when none).
+func (c chart) largest() int64 {
+	var top int64
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			top = max(top, v)
+		}
+	}
+	return top
 }
 
 func (c chart) format(v int64) string {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 	"golang.org/x/text/width"
@@ -28,7 +29,7 @@ type Console struct {
 	Received  int64          `json:"applicationsReceived"` // at stage received
 	Offers    []ConsoleOffer `json:"offers"`               // open seat offers, per upcoming event
 	Scheduled []ConsoleSend  `json:"scheduled"`            // sends waiting for their time
-	Ready     []ConsoleSend  `json:"ready"`                // synced, neither started nor scheduled: HR's to start
+	Ready     []ConsoleSend  `json:"ready"`                // synced, neither started nor scheduled: HR's to start (Missed: its planned time passed)
 	Overdue   []ConsoleSend  `json:"overdue"`              // scheduled, the time passed, not started
 	Stuck     []ConsoleSend  `json:"stuck"`                // failed, paused, or sending with no runner
 
@@ -77,6 +78,9 @@ type ConsoleSend struct {
 	Status store.SendStatus `json:"status"`
 	SendAt time.Time        `json:"sendAt,omitzero"`
 	Report store.SendReport `json:"report"`
+	// Missed: a ready send whose planned time (SendAt) has passed. Nothing
+	// starts a ready send by itself, so it waits for HR however late it is.
+	Missed bool `json:"plannedTimePassed,omitempty"`
 	// Engagement: members who opened, clicked, unsubscribed with its link
 	// (counters kept by the events; only for the sends in Sends).
 	Engagement store.SendEngagement `json:"engagement"`
@@ -218,6 +222,7 @@ func (s *Service) Console(ctx context.Context, lang string) (Console, error) {
 		case ns.Status == store.SendScheduled:
 			c.Scheduled = append(c.Scheduled, cs)
 		case ns.Status == store.SendReady:
+			cs.Missed = !ns.SendAt.IsZero() && !ns.SendAt.After(now)
 			c.Ready = append(c.Ready, cs)
 		case ns.Status == store.SendFailed || ns.Status == store.SendPaused,
 			ns.Status == store.SendSending && ns.LeaseUntil.Before(now.Add(-sendGrace)):
@@ -293,7 +298,9 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 		return
 	}
 	T := consoleText[lang]
-	when := hrWhen(lang)
+	// Times with their year (brand.DateTime), as the newsletter pages
+	// write them: a planned send can be months away or months late.
+	when := func(t time.Time) string { return brand.DateTime(lang, t) }
 	charts := []template.HTML{}
 	monthLabels := make([]string, len(c.Months))
 	for i, m := range c.Months {
@@ -460,8 +467,9 @@ var consoleTmpl = sync.OnceValue(func() *template.Template {
 {{if .C.Received}}<li class="card"><p class="figure"><span class="n">{{.C.Received}}</span> {{.T.unit_apps}}</p><p>{{.T.received}}</p><p><a class="button" href="/hr/applications?status=received">{{.T.see_apps}}</a></p></li>{{end}}
 {{range .C.Offers}}<li class="card"><p class="figure"><span class="n">{{.Count}}</span> {{$.T.unit_offers}}</p><p>{{printf $.T.offers .Title (call $.When .Soonest)}}</p><p><a class="button button-secondary" href="/hr/events/{{.EventID}}">{{$.T.see_event}}</a></p></li>{{end}}
 {{range .C.Overdue}}<li class="card warn"><p class="figure">{{$.T.overdue}}</p><p>{{printf $.T.overdue_text .Title (call $.When .SendAt)}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
+{{range .C.Ready}}{{if .Missed}}<li class="card warn"><p class="figure">{{$.T.missed}}</p><p>{{printf $.T.missed_text .Title (call $.When .SendAt)}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.open_send}}</a></p></li>{{end}}{{end}}
 {{range .C.Stuck}}<li class="card warn"><p class="figure">{{$.T.stuck}}</p><p>{{printf $.T.stuck_text .Title}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
-{{range .C.Ready}}<li class="card"><p class="figure">{{$.T.ready}}</p><p>{{if .SendAt.IsZero}}{{printf $.T.ready_text .Title}}{{else}}{{printf $.T.ready_at .Title (call $.When .SendAt)}}{{end}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.start_send}}</a></p></li>{{end}}
+{{range .C.Ready}}{{if not .Missed}}<li class="card"><p class="figure">{{$.T.ready}}</p><p>{{if .SendAt.IsZero}}{{printf $.T.ready_text .Title}}{{else}}{{printf $.T.ready_at .Title (call $.When .SendAt)}}{{end}}</p><p><a class="button" href="/hr/newsletters/{{.Slug}}">{{$.T.start_send}}</a></p></li>{{end}}{{end}}
 {{range .C.Scheduled}}<li class="card"><p class="figure">{{$.T.scheduled}}</p><p>{{printf $.T.scheduled_text .Title (call $.When .SendAt)}}</p><p><a class="button button-secondary" href="/hr/newsletters/{{.Slug}}">{{$.T.see_send}}</a></p></li>{{end}}
 </ul>{{end}}
 </section>
@@ -490,6 +498,7 @@ var consoleText = map[string]map[string]string{
 		"scheduled": "予約済みの配信", "scheduled_text": "「%s」は %s に配信されます。",
 		"ready": "配信を待っているニュースレター", "ready_text": "「%s」は準備ができています。内容を確認して、配信を始めるか予約してください。",
 		"ready_at": "「%s」（予定 %s）は準備ができています。内容を確認して、配信を始めるか予約してください。", "start_send": "確認して配信する",
+		"missed": "予定時刻を過ぎたニュースレター", "missed_text": "「%s」は %s に配信する予定でしたが、その時刻を過ぎても配信されていません（自動では始まりません）。配信ページを開き、内容を確認してから「配信を開始する」を押してください。", "open_send": "配信ページを開く",
 		"numbers": "数字で見る", "k_approved": "メンバー（承認済み）", "k_active": "直近90日のアクティブ", "k_waiting": "審査待ち", "k_received": "未対応の応募",
 		"active_note": "アクティブ：ログインした、またはログインしたままポータルを使ったメンバー（1人1回）。",
 		"table":       "数値を表で見る", "people": "人数",
@@ -517,6 +526,7 @@ var consoleText = map[string]map[string]string{
 		"scheduled": "Send scheduled", "scheduled_text": "“%s” goes out %s.",
 		"ready": "Newsletter ready to send", "ready_text": "“%s” is ready. Check it, then start or schedule the send.",
 		"ready_at": "“%s” (planned for %s) is ready. Check it, then start or schedule the send.", "start_send": "Check and send",
+		"missed": "Planned time passed", "missed_text": "“%s” was planned to go out %s. That time has passed and it has not been sent (it does not start by itself). Open its send page, check it, then press “Start the send”.", "open_send": "Open the send page",
 		"numbers": "The numbers", "k_approved": "Members (approved)", "k_active": "Active, last 90 days", "k_waiting": "Waiting for review", "k_received": "New applications",
 		"active_note": "Active: a member who logged in, or used the portal while logged in (each member once).",
 		"table":       "Show the numbers as a table", "people": "People",

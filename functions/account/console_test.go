@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,19 +194,51 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 	}
 }
 
-// A column's height is its value's share of the axis' top, which is a
-// round number at or above the largest value; a percentage's top is 100.
+// A column's height is its value's share of the axis' top, a whole
+// number of equal steps (1, 2 or 5 times a power of ten) at or above the
+// largest value; a zero draws no bar; a percentage's top is 100.
 func TestChartBarsAreToScale(t *testing.T) {
-	for v, want := range map[int64]int64{0: 1, 1: 1, 3: 5, 10: 10, 11: 20, 260: 500, 999: 1000} {
-		if got := niceMax(v); got != want {
-			t.Errorf("niceMax(%d) = %d, want %d", v, got, want)
+	for v, want := range map[int64][2]int64{0: {1, 1}, 1: {1, 1}, 3: {3, 1}, 4: {4, 1}, 5: {6, 2}, 10: {10, 5},
+		11: {15, 5}, 260: {300, 100}, 999: {1000, 500}} {
+		if top, step := niceScale(v); top != want[0] || step != want[1] {
+			t.Errorf("niceScale(%d) = %d by %d, want %d by %d", v, top, step, want[0], want[1])
 		}
 	}
 	svg := string(chart{ID: "x", Title: "t", Desc: "d", Labels: []string{"a", "b", "c"},
 		Series: []series{{"n", []int64{0, 5, 10}}}}.columns())
 	heights := regexp.MustCompile(`<rect class="s0" x="\d+" y="\d+" width="\d+" height="(\d+)">`).FindAllStringSubmatch(svg, -1)
-	if len(heights) != 3 || heights[0][1] != "0" || heights[1][1] != "90" || heights[2][1] != "180" {
-		t.Errorf("column heights %v, want 0, 90, 180", heights)
+	if len(heights) != 2 || heights[0][1] != "90" || heights[1][1] != "180" {
+		t.Errorf("column heights %v, want 90, 180 and no bar for the 0", heights)
+	}
+	// The gridlines are equal steps of whole numbers: a top of 5 is drawn
+	// as 0/2/4/6, not 0/2/5.
+	for _, c := range []struct {
+		values []int64
+		want   string
+	}{{[]int64{0, 3, 5}, "0 2 4 6"}, {[]int64{1, 3}, "0 1 2 3"}, {[]int64{4, 10}, "0 5 10"}, {[]int64{2, 4}, "0 1 2 3 4"}} {
+		svg := string(chart{ID: "g", Title: "t", Desc: "d", Labels: []string{"a", "b", "c"}[:len(c.values)],
+			Series: []series{{"n", c.values}}}.columns())
+		ticks := regexp.MustCompile(`<line class="grid" x1="\d+" x2="\d+" y1="(\d+)" y2="\d+"/><text class="tick"[^>]*>(\d+)</text>`).FindAllStringSubmatch(svg, -1)
+		var texts []string
+		gaps := map[int]bool{}
+		for i, m := range ticks {
+			texts = append(texts, m[2])
+			if i > 0 {
+				prev, _ := strconv.Atoi(ticks[i-1][1])
+				y, _ := strconv.Atoi(m[1])
+				gaps[prev-y] = true
+			}
+		}
+		if strings.Join(texts, " ") != c.want || len(gaps) != 1 {
+			t.Errorf("values %v: ticks %v (gaps %v), want %s in equal steps", c.values, texts, gaps, c.want)
+		}
+	}
+	// Rows: a zero draws no 1-pixel mark, its number still says 0.
+	zero := string(chart{ID: "r", Title: "t", Desc: "d", Labels: []string{"a", "b"},
+		Series: []series{{"n", []int64{0, 4}}}}.rows())
+	if n := strings.Count(zero, "<rect "); n != 1 || !strings.Contains(zero, `<text class="value" x="128" y="22">0</text>`) ||
+		!strings.Contains(zero, `<th scope="row">a</th><td>0</td>`) {
+		t.Errorf("a zero row: %d bars, want 1 (for the 4), with 0 written beside the axis and in the table: %s", n, zero)
 	}
 	rows := string(chart{ID: "y", Title: "t", Desc: "d", Labels: []string{"a"}, Percent: true,
 		Series: []series{{"fill", []int64{50}}}}.rows())
@@ -282,5 +315,75 @@ func TestConsoleSpeaksTheJobPagesWordsAndSaysWhenEmpty(t *testing.T) {
 	}
 	if strings.Contains(page, ">Declined<") {
 		t.Error(`HR's home says "Declined" where the job pages say "Not selected"`)
+	}
+}
+
+// A ready newsletter whose planned time has passed waits for HR however
+// late it is (nothing starts a ready send by itself): HR's home says
+// plainly that the time passed and to open the send page, as a warning,
+// with the year, since the plan may be last year's; a ready send still to
+// come keeps its plain card, with its year too.
+func TestConsoleSaysAReadySendsPlannedTimePassed(t *testing.T) {
+	f := newFixture(t, ApprovalManual)
+	ctx := context.Background()
+	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hrEN, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
+		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Now is 2026-11-21 19:00 in Japan.
+	late := time.Date(2025, 12, 1, 10, 0, 0, 0, jst)
+	coming := time.Date(2027, 1, 8, 9, 30, 0, 0, jst)
+	for slug, at := range map[string]time.Time{"winter-2025": late, "new-year": coming} {
+		if _, err := f.s.Store.CreateNewsletterSend(ctx, store.NewsletterSend{Slug: slug, Status: store.SendReady,
+			Source: map[string]string{"ja": "---\ntitle: " + slug + "\n---\n本文"}, SendAt: at, Actor: "cli"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(m store.Member, accept string) string {
+		t.Helper()
+		req := httptest.NewRequest("GET", "/hr/", nil)
+		req.Header.Set("Accept", accept)
+		req.AddCookie(f.sessionCookie(t, m))
+		rec := httptest.NewRecorder()
+		Handler{S: f.s}.Routes()["GET /hr/{$}"].ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /hr/: %d %s", rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	var c Console
+	if err := json.Unmarshal([]byte(get(hr, "application/json")), &c); err != nil {
+		t.Fatal(err)
+	}
+	missed := map[string]bool{}
+	for _, s := range c.Ready {
+		missed[s.Slug] = s.Missed
+	}
+	if len(c.Ready) != 2 || !missed["winter-2025"] || missed["new-year"] {
+		t.Errorf("ready %+v; want winter-2025 with its planned time passed, new-year not", c.Ready)
+	}
+	for lang, page := range map[string]string{"ja": get(hr, "text/html"), "en": get(hrEN, "text/html")} {
+		wants := map[string][]string{
+			"ja": {`<li class="card warn"><p class="figure">予定時刻を過ぎたニュースレター</p><p>「winter-2025」は 2025年12月1日 10:00 に配信する予定でしたが、その時刻を過ぎても配信されていません`,
+				"配信ページを開き", `<a class="button" href="/hr/newsletters/winter-2025">配信ページを開く</a>`, "（予定 2027年1月8日 09:30）は準備ができています"},
+			"en": {`<li class="card warn"><p class="figure">Planned time passed</p><p>“winter-2025” was planned to go out Dec 1, 2025, 10:00. That time has passed and it has not been sent`,
+				"Open its send page", `<a class="button" href="/hr/newsletters/winter-2025">Open the send page</a>`, "(planned for Jan 8, 2027, 09:30) is ready"},
+		}[lang]
+		for _, want := range wants {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: HR's home lacks %q", lang, want)
+			}
+		}
+		// The late one is not also shown as just ready, nor without its year.
+		for _, old := range []string{"「winter-2025」（予定", "“winter-2025” (planned", "予定 12月1日", "Dec 1, 10:00"} {
+			if strings.Contains(page, old) {
+				t.Errorf("%s: HR's home still says %q", lang, old)
+			}
+		}
 	}
 }

@@ -156,7 +156,7 @@ Log in with the button below.
 {{heading "はじめにおすすめの3つのこと"}}
 
 {{heading "1. プロフィールを整える"}}
-いまのお仕事や、再入社・副業・業務委託に関心があるかを書いておくと、会社やほかのアルムナイとつながりやすくなります。名簿に載せるかどうかも選べます。
+いまのお仕事や、興味のあること（再入社・副業・業務委託など）をプロフィールに書いておくと、会社やほかのアルムナイとつながりやすくなります。名簿に載せるかどうかも選べます。
 {{secondary "プロフィールへ" .Profile}}
 
 {{heading "2. イベントに参加する"}}
@@ -177,7 +177,7 @@ The button below logs you straight in (once, for {{duration .TTL}}; after that, 
 {{heading "Three things to do first"}}
 
 {{heading "1. Fill in your profile"}}
-Say what you do now and whether re-joining, side work or contract work interests you: it helps the company and other alumni find you. You choose whether the directory lists you.
+Say what you do now and what you are open to (coming back, side work and contracts, and more): it helps the company and other alumni find you. You choose whether the directory lists you.
 {{secondary "Your profile" .Profile}}
 
 {{heading "2. Join an event"}}

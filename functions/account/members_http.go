@@ -52,7 +52,7 @@ func (h Handler) hrMembers(w http.ResponseWriter, r *http.Request, admin store.M
 }
 
 var memberColumns = []httpapi.CSVColumn{{"ID", "ID"}, {"氏名", "Name"}, {"フリガナ", "Kana"}, {"メールアドレス", "Email"}, {"部署", "Department"},
-	{"入社", "Joined"}, {"退職", "Left"}, {"状態", "Status"}, {"再入社に関心", "Open to re-hire"}, {"紹介に協力", "Open to referrals"}, {"登録日", "Registered"}}
+	{"入社", "Joined"}, {"退職", "Left"}, {"状態", "Status"}, {openToLabel("ja", "rehire"), openToLabel("en", "rehire")}, {openToLabel("ja", "referrals"), openToLabel("en", "referrals")}, {"登録日", "Registered"}}
 
 // hrMembersCSV exports the members the search keeps, for Excel (BOM,
 // formula guard), at most csvMaxRows rows.
@@ -121,16 +121,16 @@ var membersTmpl = sync.OnceValue(func() *template.Template {
 var membersText = map[string]map[string]string{
 	"ja": {"title": "メンバー", "q": "氏名・フリガナ・メール・部署で探す", "q_hint": "例: さとう、sato@example.com", "more": "条件を追加する",
 		"status": "状態", "any": "すべて", "department": "部署", "joined": "入社年", "left": "退職年", "from": "から", "to": "まで",
-		"open": "関心", "search": "検索する", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "none": "条件に合うメンバーはいません。条件を減らしてお試しください。",
+		"open": openToWords["ja"]["open_to"], "search": "検索する", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "none": "条件に合うメンバーはいません。条件を減らしてお試しください。",
 		"empty": "メンバーはまだいません。", "caption": "メンバー", "name": "氏名", "email": "メールアドレス", "years": "在籍", "next": "さらに表示する",
 		"st_approved": "承認済み", "st_verified": "審査待ち", "st_suspended": "利用停止", "st_rejected": "却下", "st_pending": "メール未確認",
-		"open_rehire": "再入社", "open_referrals": "紹介", "open_sidework": "副業・業務委託", "open_mentoring": "メンタリング",
+		"open_rehire": openToWords["ja"]["rehire"], "open_referrals": openToWords["ja"]["referrals"], "open_sidework": openToWords["ja"]["sidework"], "open_mentoring": openToWords["ja"]["mentoring"],
 		"done_erased": "メンバーを削除しました。ご本人に完了のメールを送りました。"},
 	"en": {"title": "Members", "q": "Find by name, kana, email or department", "q_hint": "e.g. sato, sato@example.com", "more": "More filters",
 		"status": "Status", "any": "Any", "department": "Department", "joined": "Year joined", "left": "Year left", "from": "from", "to": "to",
-		"open": "Open to", "search": "Search", "csv": "Download these as CSV (opens in Excel)", "none": "No member matches. Try fewer filters.",
+		"open": openToWords["en"]["open_to"], "search": "Search", "csv": "Download these as CSV (opens in Excel)", "none": "No member matches. Try fewer filters.",
 		"empty": "No members yet.", "caption": "Members", "name": "Name", "email": "Email", "years": "Employed", "next": "Show more",
 		"st_approved": "Approved", "st_verified": "Waiting for review", "st_suspended": "Suspended", "st_rejected": "Rejected", "st_pending": "Email not confirmed",
-		"open_rehire": "Re-hire", "open_referrals": "Referrals", "open_sidework": "Side work", "open_mentoring": "Mentoring",
+		"open_rehire": openToWords["en"]["rehire"], "open_referrals": openToWords["en"]["referrals"], "open_sidework": openToWords["en"]["sidework"], "open_mentoring": openToWords["en"]["mentoring"],
 		"done_erased": "The member is erased, and was mailed that it is done."},
 }

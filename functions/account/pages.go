@@ -15,6 +15,24 @@ import (
 // The profile and directory pages are rendered here, not by Hugo, because
 // they show one member's own data and must work without JavaScript.
 
+// openToWords name the open-to choices (Profile.OpenTo) and the field
+// itself as the member's profile form does; the directory and HR's member
+// pages, list, CSV and audit log take the same words from here.
+var openToWords = map[string]map[string]string{
+	"ja": {"open_to": "興味のあること", "rehire": "再入社（出戻り）", "sidework": "副業・業務委託", "mentoring": "メンタリング", "referrals": "知人の紹介"},
+	"en": {"open_to": "Open to", "rehire": "Coming back (re-hire)", "sidework": "Side work and contracts", "mentoring": "Mentoring", "referrals": "Referring friends"},
+}
+
+// openToLabel is one open-to choice with the field's name, for a column
+// or a changed field: 興味のあること：知人の紹介, Open to: Referring friends.
+func openToLabel(lang, flag string) string {
+	sep := "："
+	if lang == "en" {
+		sep = ": "
+	}
+	return openToWords[lang]["open_to"] + sep + openToWords[lang][flag]
+}
+
 var pageText = map[string]map[string]string{
 	"ja": {
 		"home": "メンバートップ", "profile": "プロフィール", "directory": "アルムナイ名簿", "nav": "メンバーメニュー",
@@ -23,7 +41,8 @@ var pageText = map[string]map[string]string{
 		"pending": "確認待ちの新しいアドレス", "language": "言語", "now": "現在のこと", "company": "現在の勤務先", "role": "役職・職種",
 		"location": "地域", "bio": "自己紹介", "bio_hint": "段落のあいだは1行あけてください。行の頭に「- 」を付けると箇条書きになり、ウェブのアドレスはそのままリンクになります。",
 		"skills": "スキル（「、」で区切って複数書けます）", "interests": "関心ごと（「、」で区切って複数書けます）",
-		"open_to": "興味のあること", "rehire": "再入社（出戻り）", "sidework": "副業・業務委託", "mentoring": "メンタリング", "referrals": "知人の紹介",
+		"open_to": openToWords["ja"]["open_to"], "rehire": openToWords["ja"]["rehire"], "sidework": openToWords["ja"]["sidework"],
+		"mentoring": openToWords["ja"]["mentoring"], "referrals": openToWords["ja"]["referrals"],
 		"consents": "メールと掲載への同意", "consent_hint": "いつでも変更できます。変更は日時とポリシーの版とともに記録されます。",
 		"c_newsletter": "ニュースレターを受け取る", "c_events": "イベントの案内を受け取る", "c_jobs": "求人の案内を受け取る",
 		"c_directory": "アルムナイ名簿に掲載する", "c_sidework": "副業・業務委託の案内を受け取る",
@@ -34,7 +53,7 @@ var pageText = map[string]map[string]string{
 		"blocks_none": "ブロックしている人はいません。名簿の各メンバーの「この人に表示しない（ブロック）」から追加できます。", "unblock": "ブロックを解除する", "blocked_on": "%sから",
 		"unblocked": "ブロックを解除しました。",
 		"v_kana":    "フリガナ", "v_department": "在籍時の部署", "v_years": "在籍期間", "v_company": "勤務先", "v_role": "役職・職種",
-		"v_location": "地域", "v_bio": "自己紹介", "v_skills": "スキル", "v_interests": "関心ごと", "v_open_to": "興味のあること",
+		"v_location": "地域", "v_bio": "自己紹介", "v_skills": "スキル", "v_interests": "関心ごと", "v_open_to": openToWords["ja"]["open_to"],
 		"save": "保存する", "mydata": "わたしのデータ", "export": "登録データをダウンロードする", "export_hint": "登録内容、同意の記録、イベントのお申し込み、応募などを1つのファイルにまとめて保存します。ほかのサービスでも読み込める形式（JSON形式）です。",
 		"erase_title": "退会してデータを削除する", "erase_hint": "個人情報をすべて削除し、ログインできなくなります。元に戻せません。",
 		"erase_confirm": "削除することを確認しました", "erase": "データを削除する",
@@ -47,7 +66,8 @@ var pageText = map[string]map[string]string{
 		"pending": "New address waiting for confirmation", "language": "Language", "now": "Now", "company": "Current company", "role": "Role",
 		"location": "Location", "bio": "About you", "bio_hint": "Leave an empty line between paragraphs. Start a line with “- ” for a bulleted list; web addresses become links by themselves.",
 		"skills": "Skills (separate them with commas)", "interests": "Interests (separate them with commas)",
-		"open_to": "Open to", "rehire": "Coming back (re-hire)", "sidework": "Side work and contracts", "mentoring": "Mentoring", "referrals": "Referring friends",
+		"open_to": openToWords["en"]["open_to"], "rehire": openToWords["en"]["rehire"], "sidework": openToWords["en"]["sidework"],
+		"mentoring": openToWords["en"]["mentoring"], "referrals": openToWords["en"]["referrals"],
 		"consents": "Email and listing consents", "consent_hint": "Change them any time; each change is recorded with its time and policy version.",
 		"c_newsletter": "Receive the newsletter", "c_events": "Receive event invitations", "c_jobs": "Receive job offers",
 		"c_directory": "List me in the alumni directory", "c_sidework": "Receive side-work offers",
@@ -58,7 +78,7 @@ var pageText = map[string]map[string]string{
 		"blocks_none": "You block nobody. Use “Hide me from this person (block)” on a member in the directory to add someone.", "unblock": "Unblock", "blocked_on": "since %s",
 		"unblocked": "Unblocked.",
 		"v_kana":    "Kana", "v_department": "Department", "v_years": "Years at the company", "v_company": "Company", "v_role": "Role",
-		"v_location": "Location", "v_bio": "Bio", "v_skills": "Skills", "v_interests": "Interests", "v_open_to": "Open to",
+		"v_location": "Location", "v_bio": "Bio", "v_skills": "Skills", "v_interests": "Interests", "v_open_to": openToWords["en"]["open_to"],
 		"save": "Save", "mydata": "My data", "export": "Download my data", "export_hint": "Saves your record, consent history, event sign-ups, applications and the rest in one file, in a format other services can read (JSON).",
 		"erase_title": "Leave and erase my data", "erase_hint": "Erases all your personal data; you will not be able to log in. This cannot be undone.",
 		"erase_confirm": "I understand my data will be erased", "erase": "Erase my data",
