@@ -196,9 +196,9 @@ var hrEventTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.waitlisted}}</dt><dd id="count-waitlisted">{{.R.Counts.Waitlisted}}</dd></div>
 <div><dt>{{.T.cancelled}}</dt><dd id="count-cancelled">{{.R.Counts.Cancelled}}</dd></div>
 <div><dt>{{.T.attended}}</dt><dd id="count-attended">{{.R.Counts.Attended}}</dd></div>
-<div><dt>{{.T.seats_left}}</dt><dd id="count-seats-left">{{.R.Counts.SeatsLeft}}</dd></div>
+{{if not (and .Phase .Phase.Ended)}}<div><dt>{{.T.seats_left}}</dt><dd id="count-seats-left">{{.R.Counts.SeatsLeft}}</dd></div>{{end}}
 </dl>
-<p><a class="button button-secondary" href="/hr/events/{{.R.Event.ID}}/rsvps.csv" download>{{.T.csv}}</a></p>
+{{if or .R.Attendees .R.Waitlist .R.Others}}<p><a class="button button-secondary" href="/hr/events/{{.R.Event.ID}}/rsvps.csv" download>{{.T.csv}}</a></p>{{end}}
 <h2>{{.T.attendees}} ({{len .R.Attendees}})</h2>
 {{if not .R.Attendees}}<p>{{.T.none}}</p>{{else}}
 <table class="stacked names"><thead><tr><th scope="col">{{.T.name}}</th><th scope="col">{{.T.department}}</th><th scope="col">{{.T.guests}}</th><th scope="col">{{.T.at}}</th><th scope="col">{{.T.check}}</th></tr></thead>

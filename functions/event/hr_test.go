@@ -277,12 +277,20 @@ func TestHREventPagesReadAsTheSiteAndMarkEndedEvents(t *testing.T) {
 		if !strings.Contains(page, tc.ended) || !strings.Contains(page, tc.at) || strings.Contains(page, "2026-09-01 10:00") {
 			t.Errorf("HR's event page lacks %s or writes the RSVP's time otherwise than %s:\n%s", tc.ended, tc.at, page)
 		}
+		// Seats left mean nothing once it is over; the download is there
+		// for its RSVPs, and not for an event nobody answered yet.
+		if strings.Contains(page, "count-seats-left") || !strings.Contains(page, "rsvps.csv") {
+			t.Errorf("the past event's page shows seats left or lacks its CSV:\n%s", page)
+		}
+		if next := f.do("GET", "/hr/events/year-end", nil, tc.cookie, "Accept", "text/html").body; !strings.Contains(next, "count-seats-left") || strings.Contains(next, "rsvps.csv") {
+			t.Errorf("the event to come lacks its seats left or offers a CSV of no one:\n%s", next)
+		}
 	}
 	// The member's page from an emailed link says the event is over.
 	e, _ := f.st.GetEvent(context.Background(), "homecoming-2026")
 	token := f.s.link(purposeRSVP, e, a.ID, f.clock.Now().Add(time.Hour))
 	r := f.do("GET", "/api/events/homecoming-2026/rsvp/invite?token="+url.QueryEscape(token), nil, "", "Accept", "text/html")
-	if r.StatusCode != 200 || !strings.Contains(r.body, `<span class="badge badge-muted">終了</span>`) {
+	if r.StatusCode != 200 || !strings.Contains(r.body, `<span class="badge badge-muted">終了</span>`) || strings.Contains(r.body, "残席") {
 		t.Errorf("the member's page of a past event: %d\n%s", r.StatusCode, r.body)
 	}
 }

@@ -58,7 +58,7 @@ var invitePageTmpl = sync.OnceValue(func() *template.Template {
 <dl class="facts">
 <div><dt>{{.T.when}}</dt><dd>{{.When}}{{template "phase" .Phase}}</dd></div>
 <div><dt>{{.T.where}}</dt><dd>{{.Where}}</dd></div>
-<div><dt>{{.T.seats_left}}</dt><dd>{{if .SeatsLeft}}{{.SeatsValue}}{{else}}{{.T.full}}{{end}}</dd></div>
+{{if not (and .Phase .Phase.Ended)}}<div><dt>{{.T.seats_left}}</dt><dd>{{if .SeatsLeft}}{{.SeatsValue}}{{else}}{{.T.full}}{{end}}</dd></div>{{end}}
 </dl>
 <section id="rsvp" aria-labelledby="rsvp-heading" class="callout">
 <h2 id="rsvp-heading">{{.T.your_rsvp}}</h2>

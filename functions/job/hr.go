@@ -166,7 +166,7 @@ var hrText = map[string]map[string]string{
 		"not_sent": "未送信", "by_alumnus": "アルムナイごとの紹介", "hires": "採用", "notified": "通知済み",
 		"saved": "保存しました。", "applications_of": "応募", "referrals_of": "紹介", "show": "詳細",
 		"type_rehire": "再入社", "type_contract": "業務委託", "type_sidework": "副業", "type_project": "プロジェクト",
-		"stage": "選考段階", "from": "応募日（から）", "to": "応募日（まで）", "clear": "条件を解除", "none": "なし", "unit": "件",
+		"stage": "選考段階", "from": "応募日（から）", "to": "応募日（まで）", "clear": "条件を解除", "none": "なし", "unit": "件", "none_match": "この条件に当てはまる応募はありません。",
 		"moved": "%sさんを「%s」に移しました。", "moved_anon": "応募を「%s」に移しました。",
 		"board_hint": "段階ごとに応募を並べています。カードのボタンで次の段階へ移せます（マウスでは別の列へドラッグしても移せます）。",
 	},
@@ -186,7 +186,7 @@ var hrText = map[string]map[string]string{
 		"not_sent": "Not sent", "by_alumnus": "Referrals by alumnus", "hires": "Hired", "notified": "emailed",
 		"saved": "Saved.", "applications_of": "Applications", "referrals_of": "Referrals", "show": "Open",
 		"type_rehire": "Re-hire", "type_contract": "Contract", "type_sidework": "Side work", "type_project": "Project",
-		"stage": "Stage", "from": "Applied from", "to": "Applied until", "clear": "Clear the filters", "none": "None", "unit": " in this stage",
+		"stage": "Stage", "from": "Applied from", "to": "Applied until", "clear": "Clear the filters", "none": "None", "unit": " in this stage", "none_match": "No applications match these filters.",
 		"moved": "Moved %s to “%s”.", "moved_anon": "Moved the application to “%s”.",
 		"board_hint": "Applications by stage. A card's buttons move it on (with a mouse you can also drag it to another column).",
 	},
@@ -247,7 +247,7 @@ var hrJobTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.visibility}}</dt><dd>{{if eq .Job.Visibility "members"}}{{.T.members}}{{else}}{{.T.public}}{{end}}</dd></div>
 <div><dt>{{.T.closes}}</dt><dd>{{.Closes}}{{if .Job.Archived}} <span class="badge">{{.T.archived}}</span>{{else if .Closed}} <span class="badge">{{.T.closed}}</span>{{end}}</dd></div>
 {{if .Job.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Job.Contact}}</dd></div>{{end}}</dl>
-<p class="actions-row"><a class="button button-secondary" href="/hr/applications.csv?job={{.Job.ID}}">{{.T.csv_apps}}</a> <a class="button button-secondary" href="/hr/referrals.csv?job={{.Job.ID}}">{{.T.csv_refs}}</a></p>
+{{if or .Apps .Refs}}<p class="actions-row">{{if .Apps}}<a class="button button-secondary" href="/hr/applications.csv?job={{.Job.ID}}">{{.T.csv_apps}}</a>{{end}} {{if .Refs}}<a class="button button-secondary" href="/hr/referrals.csv?job={{.Job.ID}}">{{.T.csv_refs}}</a>{{end}}</p>{{end}}
 <h2>{{.T.applications_of}}</h2>
 {{template "applications" .}}
 <h2>{{.T.referrals_of}}</h2>
@@ -286,7 +286,7 @@ var hrReferralsTmpl = sync.OnceValue(func() *template.Template {
 {{if .ByAlumnus}}<div class="table-scroll"><table><caption>{{.T.by_alumnus}}</caption>
 <thead><tr><th scope="col">{{.T.referrer}}</th><th scope="col">{{.T.count}}</th><th scope="col">{{.T.hires}}</th></tr></thead>
 <tbody>{{range .ByAlumnus}}<tr><td><a href="/hr/referrals?referrer={{.ID}}">{{.Name}}</a></td><td>{{.Count}}</td><td>{{.Hired}}</td></tr>{{end}}</tbody></table></div>{{end}}
-<p><a class="button button-secondary" href="/hr/referrals.csv">{{.T.csv}}</a></p>
+{{if .Refs}}<p><a class="button button-secondary" href="/hr/referrals.csv">{{.T.csv}}</a></p>{{end}}
 {{template "referrals" .}}` + hrFoot))
 })
 
@@ -430,7 +430,7 @@ func (h Handler) hrApplications(w http.ResponseWriter, r *http.Request, admin st
 		jobOptions = append(jobOptions, option{j.ID, j.TitleIn(lang), j.ID == filter.Job})
 	}
 	data["Columns"], data["Statuses"], data["JobOptions"], data["Filter"] = h.S.boardColumns(views, filter.Stage, lang), statuses, jobOptions, filter
-	data["Query"] = template.URL(filter.query().Encode())
+	data["Count"], data["Query"] = len(views), template.URL(filter.query().Encode())
 	data["BoardBack"] = filter.url()
 	data["Moved"] = h.S.movedNotice(ctx, r.URL.Query(), lang)
 	h.hrPage(w, r, hrBoardTmpl(), data)

@@ -239,6 +239,7 @@ var hrBoardTmpl = sync.OnceValue(func() *template.Template {
 <div class="field"><label for="from">{{.T.from}}</label><input type="date" id="from" name="from" value="{{.Filter.From}}"></div>
 <div class="field"><label for="to">{{.T.to}}</label><input type="date" id="to" name="to" value="{{.Filter.To}}"></div>
 <p><button type="submit" class="button">{{.T.filter}}</button>{{if .Query}} <a href="/hr/applications">{{.T.clear}}</a>{{end}}</p></form>
+{{if not .Count}}<p class="board-none" id="board-none">{{if .Query}}{{.T.none_match}}{{else}}{{.T.no_applications}}{{end}}</p>{{else}}
 <p><a class="button button-secondary" href="/hr/applications.csv{{if .Query}}?{{.Query}}{{end}}" id="csv">{{if .Query}}{{.T.csv_these}}{{else}}{{.T.csv}}{{end}}</a></p>
 <p class="hint">{{.T.board_hint}}</p>
 <div class="board" data-board>
@@ -257,5 +258,5 @@ var hrBoardTmpl = sync.OnceValue(func() *template.Template {
 </ol>{{else}}<p class="board-empty">{{$.T.none}}</p>{{end}}
 </section>
 {{end}}</div>
-<script src="/js/hr-board.js" defer></script>` + hrFoot))
+<script src="/js/hr-board.js" defer></script>{{end}}` + hrFoot))
 })

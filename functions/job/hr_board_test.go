@@ -295,6 +295,14 @@ func TestHRBoardFilters(t *testing.T) {
 		t.Errorf("job and to: %d cards", n)
 	}
 
+	// A filter nothing matches says so once, instead of seven empty
+	// columns, and offers no CSV of nothing; the form stays to change it.
+	empty := b.get("/hr/applications?from=2027-01-01").Body.String()
+	if !strings.Contains(empty, `<p class="board-none" id="board-none">この条件に当てはまる応募はありません。</p>`) ||
+		strings.Contains(empty, "data-board") || strings.Contains(empty, `id="csv"`) || !strings.Contains(empty, `id="from" name="from" value="2027-01-01"`) {
+		t.Errorf("the board with no match:\n%s", empty)
+	}
+
 	for _, tc := range []struct {
 		query, field, code, lang, message string
 	}{
@@ -355,5 +363,21 @@ func TestHRBoardEnglish(t *testing.T) {
 	}
 	if page := b.get(rec.Header().Get("Location")).Body.String(); !strings.Contains(page, "Moved 山田 太郎 to “Screening”.") {
 		t.Fatalf("no English notice:\n%s", page)
+	}
+}
+
+// TestHRBoardBeforeAnyApplication: a board with no application yet says so
+// once, in HR's language, with no columns and no CSV button.
+func TestHRBoardBeforeAnyApplication(t *testing.T) {
+	for _, tc := range []struct {
+		lang store.Language
+		want string
+	}{{store.LanguageJa, "応募はまだありません。"}, {store.LanguageEn, "No applications yet."}} {
+		f := newFixture(t)
+		b := boardFixture{fixture: f, hr: f.member(hrAdmin, "人事 担当", tc.lang)}
+		page := b.get("/hr/applications").Body.String()
+		if strings.Count(page, tc.want) != 1 || strings.Contains(page, "board-column") || strings.Contains(page, `id="csv"`) {
+			t.Errorf("%s: the empty board:\n%s", tc.lang, page)
+		}
 	}
 }

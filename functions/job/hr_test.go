@@ -152,6 +152,14 @@ func TestHRExportsSpeakTheHRPagesLanguage(t *testing.T) {
 					t.Errorf("HR's job page lacks %s", want)
 				}
 			}
+			// Its downloads are there for what it has, and a posting
+			// nobody answered offers none.
+			if !strings.Contains(jobPage, "/hr/applications.csv?job=backend-engineer-rehire") || !strings.Contains(jobPage, "/hr/referrals.csv?job=backend-engineer-rehire") {
+				t.Errorf("HR's job page lacks its downloads:\n%s", jobPage)
+			}
+			if other := f.do(request{method: "GET", path: "/hr/jobs/security-review-project", cookie: hr.cookie}).Body.String(); strings.Contains(other, ".csv") {
+				t.Errorf("a job with no application or referral offers a CSV:\n%s", other)
+			}
 			apps := readCSV(t, f.do(request{method: "GET", path: "/hr/applications.csv", cookie: hr.cookie}))
 			if strings.Join(apps[0], "|") != strings.Join(tc.apps, "|") {
 				t.Errorf("applications.csv header %q, want %q", apps[0], tc.apps)
