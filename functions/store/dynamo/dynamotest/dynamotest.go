@@ -33,17 +33,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/okaeri/okaeri/functions/store"
 	"github.com/okaeri/okaeri/functions/store/dynamo"
+	"github.com/okaeri/okaeri/functions/store/item/dynamodb/dynamodbtest"
 )
 
-// Environment variables read here.
+// Environment variables read here (dynamodbtest's).
 const (
-	EnvEndpoint = "OKAERI_DYNAMODB_ENDPOINT" // use this DynamoDB instead of starting one
-	EnvSkip     = "OKAERI_SKIP_DYNAMODB"     // "1": skip (never honoured when CI=true)
+	EnvEndpoint = dynamodbtest.EnvEndpoint // use this DynamoDB instead of starting one
+	EnvSkip     = dynamodbtest.EnvSkip     // "1": skip (never honoured when CI=true)
 )
 
 // startTimeout covers a first run, which fetches the emulator from npm.
@@ -55,7 +52,7 @@ func Main(m *testing.M) int {
 	if os.Getenv(EnvEndpoint) != "" {
 		return m.Run()
 	}
-	if skipAllowed() {
+	if dynamodbtest.SkipAllowed() {
 		fmt.Fprintf(os.Stderr, "\n%s\n!!! %s=1: every DynamoDB test in this package is SKIPPED, the dynamo engine is NOT tested.\n%s\n\n",
 			strings.Repeat("!", 100), EnvSkip, strings.Repeat("!", 100))
 		return m.Run()
@@ -73,17 +70,6 @@ func Main(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "dynamotest: stopping DynamoDB Local: %v\n", err)
 	}
 	return code
-}
-
-// skipAllowed reports whether the developer opted out and is not in CI
-// (CI=true on GitHub Actions, GitLab, CircleCI and most others; any value
-// but "", "0" and "false" counts).
-func skipAllowed() bool {
-	switch strings.ToLower(os.Getenv("CI")) {
-	case "", "0", "false":
-		return os.Getenv(EnvSkip) == "1"
-	}
-	return false
 }
 
 // Start runs scripts/dynamodb-local for this process and returns the
@@ -149,38 +135,12 @@ func findScript() (string, error) {
 }
 
 // Config returns a dynamo.Config for a new, empty table with a unique name
-// on the test DynamoDB, deleted when the test ends, so tests can run in parallel.
+// on the test DynamoDB, deleted when the test ends, so tests can run in
+// parallel (dynamodbtest.Config, for the whole store).
 func Config(t testing.TB) dynamo.Config {
 	t.Helper()
-	endpoint := os.Getenv(EnvEndpoint)
-	if endpoint == "" {
-		if skipAllowed() {
-			t.Skipf("SKIPPED: %s=1, the dynamo engine is not tested", EnvSkip)
-		}
-		t.Fatalf("no DynamoDB: call dynamotest.Main from TestMain, or set %s", EnvEndpoint)
-	}
-	cfg := dynamo.Config{
-		Table:    "okaeri-test-" + strings.ToLower(store.NewID()),
-		Region:   "us-east-1",
-		Endpoint: endpoint,
-	}
-	ctx := context.Background()
-	client, err := dynamo.NewClient(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := dynamo.CreateTable(ctx, client, cfg.Table); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// t's context has ended by now; deleting the table must still happen.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(cfg.Table)}); err != nil {
-			t.Errorf("delete table %s: %v", cfg.Table, err)
-		}
-	})
-	return cfg
+	c := dynamodbtest.Config(t)
+	return dynamo.Config{Table: c.Table, Region: c.Region, Endpoint: c.Endpoint}
 }
 
 // NewStore returns a store on a fresh table (see Config); adjust changes the

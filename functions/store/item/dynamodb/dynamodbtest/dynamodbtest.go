@@ -16,11 +16,22 @@ import (
 	itemdynamodb "github.com/okaeri/okaeri/functions/store/item/dynamodb"
 )
 
-// Environment variables, the same as dynamotest's.
+// Environment variables read here and by dynamotest.Main.
 const (
-	EnvEndpoint = "OKAERI_DYNAMODB_ENDPOINT"
-	EnvSkip     = "OKAERI_SKIP_DYNAMODB"
+	EnvEndpoint = "OKAERI_DYNAMODB_ENDPOINT" // the DynamoDB to test against
+	EnvSkip     = "OKAERI_SKIP_DYNAMODB"     // "1": skip (never honoured when CI=true)
 )
+
+// SkipAllowed reports whether the developer opted out and is not in CI
+// (CI=true on GitHub Actions, GitLab, CircleCI and most others; any value
+// but "", "0" and "false" counts).
+func SkipAllowed() bool {
+	switch strings.ToLower(os.Getenv("CI")) {
+	case "", "0", "false":
+		return os.Getenv(EnvSkip) == "1"
+	}
+	return false
+}
 
 // Config returns the configuration of a new, empty table with a unique
 // name, deleted when the test ends, so tests can run in parallel.
@@ -28,7 +39,7 @@ func Config(t testing.TB) itemdynamodb.Config {
 	t.Helper()
 	endpoint := os.Getenv(EnvEndpoint)
 	if endpoint == "" {
-		if ci := os.Getenv("CI"); os.Getenv(EnvSkip) == "1" && (ci == "" || ci == "0" || ci == "false") {
+		if SkipAllowed() {
 			t.Skipf("SKIPPED: %s=1, DynamoDB is not tested", EnvSkip)
 		}
 		t.Fatalf("no DynamoDB: call dynamotest.Main from TestMain, or set %s", EnvEndpoint)
