@@ -262,6 +262,20 @@ func subjectKey(s string) bool {
 // auditNameMax is the longest name the who and whom filters look up.
 const auditNameMax = 100
 
+// auditNamedSuggestions is how many administrators the who field
+// suggests by name (each is one look-up); the rest by id.
+const auditNamedSuggestions = 20
+
+// namedBy reports whether typing name in the who or whom field finds the
+// member id, and nobody else.
+func (h Handler) namedBy(ctx context.Context, name, id string) bool {
+	if name == "" || checkText("who", name, auditNameMax, false) != nil {
+		return false
+	}
+	got, found, _, err := h.memberNamed(ctx, name)
+	return err == nil && found && got == id
+}
+
 // memberNamed finds the one member whose name, kana or roman name is v
 // (spaces, width and kana kind aside), or, when none is, the one whose
 // name contains it, reading at most searchMaxRead members (as HR's member
@@ -601,7 +615,7 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 	if err != nil {
 		e := httpapi.AsError(err)
 		if wantsJSON || e.Code != httpapi.EINVALID {
-			h.fail(w, r, err, "/hr/audit")
+			h.failIn(w, r, err, "/hr/audit", lang)
 			return
 		}
 		status = e.Code.Status()
@@ -643,31 +657,48 @@ func (h Handler) hrAudit(w http.ResponseWriter, r *http.Request, admin store.Mem
 	}
 	var admins []option
 	if hrs, err := h.S.Store.ListMembersByRole(r.Context(), store.RoleHR); err == nil {
-		for _, m := range hrs {
+		for i, m := range hrs {
+			// A suggestion fills in the name, not an id HR cannot read,
+			// when the name finds the administrator again.
+			if i < auditNamedSuggestions && h.namedBy(r.Context(), m.Name, m.ID) {
+				admins = append(admins, option{Value: m.Name})
+				continue
+			}
 			admins = append(admins, option{Value: m.ID, Text: m.Name})
 		}
 	}
 	// Automatic actions and server commands are offered, and shown in the
 	// field, in words; the query keeps their stored names.
 	admins = append(admins, option{Value: T["a_"+whoSystem]}, option{Value: T["a_"+whoCLI]})
-	who := f.Who
+	// A member the fields found shows as their name, as HR would type
+	// it, when the name finds them again; else as the id, with the name
+	// beside. The links keep the id.
+	who, whom := f.Who, f.Whom
 	n := &auditNames{ctx: r.Context(), s: h.S.Store, lang: lang, cache: map[string]string{}}
 	resolved := map[string]string{}
 	switch {
 	case f.actor == whoSystem || f.actor == whoCLI:
 		who = T["a_"+f.actor]
 	case f.actor != "" && err == nil:
-		resolved["who"] = n.actor(f.actor)
+		if name := n.actor(f.actor); h.namedBy(r.Context(), name, f.actor) {
+			who = name
+		} else {
+			resolved["who"] = name
+		}
 	}
 	if f.subject != "" && err == nil && store.ValidID(f.subject) {
 		if m, err := h.S.Store.GetMember(r.Context(), f.subject); err == nil {
-			resolved["whom"] = m.Name
+			if h.namedBy(r.Context(), m.Name, m.ID) {
+				whom = m.Name
+			} else {
+				resolved["whom"] = m.Name
+			}
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpapi.RenderTemplate(w, r, status, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		auditTmpl(), map[string]any{"T": T, "F": f, "P": page, "Rows": rows, "Next": next, "Errors": fieldErrs,
-			"Groups": groups, "Admins": admins, "Resolved": resolved, "Who": who, "Failed": err != nil,
+			"Groups": groups, "Admins": admins, "Resolved": resolved, "Who": who, "Whom": whom, "Failed": err != nil,
 			"When": func(t time.Time) string { return brand.DateTime(lang, t) }, "CSV": "/hr/audit.csv?" + f.Query().Encode(),
 			"Menu": httpapi.NewHRMenu(lang, "/hr/audit")})
 }
@@ -684,7 +715,7 @@ func (h Handler) hrAuditCSV(w http.ResponseWriter, r *http.Request, admin store.
 	q.Del("cursor")
 	f, err := h.ParseAuditFilter(r.Context(), q)
 	if err != nil {
-		h.fail(w, r, err, "/hr/audit")
+		h.failIn(w, r, err, "/hr/audit", lang)
 		return
 	}
 	es, _, err := h.auditEntries(r.Context(), f, auditCSVBounds)
@@ -725,7 +756,7 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 <p id="who-hint" class="hint">{{.T.who_hint}}{{with .Resolved.who}} <b>{{.}}</b>{{end}}</p>
 {{with .Errors.who}}<p class="field-error" id="who-error">{{.}}</p>{{end}}</div>
 <div class="field"><label for="whom">{{.T.whom}}</label>
-<input id="whom" name="whom" value="{{.F.Whom}}" maxlength="254" autocomplete="off" aria-describedby="whom-hint{{if .Errors.whom}} whom-error{{end}}"{{if .Errors.whom}} aria-invalid="true"{{end}}>
+<input id="whom" name="whom" value="{{.Whom}}" maxlength="254" autocomplete="off" aria-describedby="whom-hint{{if .Errors.whom}} whom-error{{end}}"{{if .Errors.whom}} aria-invalid="true"{{end}}>
 <p id="whom-hint" class="hint">{{.T.whom_hint}}{{with .Resolved.whom}} <b>{{.}}</b>{{end}}</p>
 {{with .Errors.whom}}<p class="field-error" id="whom-error">{{.}}</p>{{end}}</div>
 <div class="field"><label for="what">{{.T.what}}</label>

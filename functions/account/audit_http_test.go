@@ -229,7 +229,9 @@ func TestHRAuditLog(t *testing.T) {
 	for query, wants := range map[string][]string{
 		"": {"操作の記録", "佐藤 花子", "人事 一郎", "登録を承認した", "削除されたメンバー", "自動処理", "ニュースレターの受け取り",
 			`<a href="/hr/audit" aria-current="page">操作の記録</a>`, "さらに表示する", "2026年11月19日 19:00"},
-		q("whom", "sato.hanako@example.com"): {`value="` + sato.ID + `"`, "佐藤 花子", "管理者にした", "管理者の役割"},
+		// The field shows the name HR can read (it finds her again); the
+		// links carry the id.
+		q("whom", "sato.hanako@example.com"): {`name="whom" value="佐藤 花子"`, "whom=" + sato.ID, "管理者にした", "管理者の役割"},
 	} {
 		page := get(c1, query, "text/html")
 		body := page.Body.String()
@@ -251,6 +253,18 @@ func TestHRAuditLog(t *testing.T) {
 		!strings.Contains(page.Body.String(), "<td data-label=\"Who\">Automatic</td>") ||
 		!strings.Contains(page.Body.String(), `<td data-label="Fields changed">—</td>`) {
 		t.Errorf("the English page lacks its words, or a row without fields shows an empty cell")
+	}
+
+	// A member's id, as the member's page links to the log, shows in the
+	// who field as the name, and the suggestions fill in names, not ids.
+	// An id whose name finds nobody (an erased member) stays as it is.
+	whoBody := get(c1, q("who", hr1.ID), "text/html").Body.String()
+	if !strings.Contains(whoBody, `name="who" value="人事 一郎"`) || !strings.Contains(whoBody, "who="+hr1.ID) ||
+		!strings.Contains(whoBody, `<option value="人事 二郎"></option>`) || strings.Contains(whoBody, `<option value="`+hr2.ID+`"`) {
+		t.Errorf("who=<id>: the field or the suggestions show ids, or the links lost the id")
+	}
+	if body := get(c1, q("whom", kato.ID), "text/html").Body.String(); !strings.Contains(body, `name="whom" value="`+kato.ID+`"`) {
+		t.Errorf("whom=<an erased member's id>: the field does not keep the id")
 	}
 
 	// HR reads no programmer's words: not the stored actor names, not

@@ -368,7 +368,7 @@ func (h Handler) hrHome(w http.ResponseWriter, r *http.Request, admin store.Memb
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		consoleTmpl(), map[string]any{"T": T, "C": c, "Charts": charts, "When": when, "Admin": admin.Name,
-			"Waiting": waiting, "RT": reviewText[lang], "Notice": h.readNotice(r.Context(), r, lang, "/hr/"),
+			"Waiting": waiting, "RT": reviewText[lang], "Years": yearsFunc(lang), "Notice": h.readNotice(r.Context(), r, lang, "/hr/"),
 			"Nothing": c.Waiting == 0 && c.Received == 0 && len(c.Offers) == 0 && len(c.Overdue) == 0 && len(c.Stuck) == 0 && len(c.Scheduled) == 0 && len(c.Ready) == 0,
 			"Menu":    httpapi.NewHRMenu(lang, "/hr/")})
 }
@@ -460,7 +460,7 @@ var consoleTmpl = sync.OnceValue(func() *template.Template {
 {{if .Nothing}}<p class="lead">{{.T.nothing}}</p>{{else}}
 <ul class="cards todo">
 {{if .C.Waiting}}<li class="card"><p class="figure"><span class="n">{{.C.Waiting}}</span> {{.T.unit_regs}}</p><p>{{.T.waiting}}</p>
-{{with .Waiting}}<ul class="quick-review">{{range .}}<li>{{with .Member}}<span><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br><small>{{.Department}} {{.Joined}} – {{.Left}}</small></span>{{end}}
+{{with .Waiting}}<ul class="quick-review">{{range .}}<li>{{with .Member}}<span><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br><small>{{.Department}} {{call $.Years .Joined .Left}}</small></span>{{end}}
 <small class="reason">{{index $.RT (printf "reason_%s" .Match.Reason)}}</small>
 <form method="post" action="/api/hr/registrations/{{.Member.ID}}/approve"><input type="hidden" name="back" value="/hr/"><button type="submit" class="button button-small" aria-label="{{printf $.T.approve_who .Member.Name}}">{{$.RT.approve}}</button></form></li>{{end}}</ul>{{end}}
 <p><a class="button{{if .Waiting}} button-secondary{{end}}" href="/hr/registrations">{{.T.review}}</a></p></li>{{end}}

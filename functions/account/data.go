@@ -38,7 +38,7 @@ func (h Handler) member(next memberHandler) http.Handler {
 func (h Handler) admin(next memberHandler) http.Handler {
 	return h.member(func(w http.ResponseWriter, r *http.Request, m store.Member) {
 		if !h.S.IsAdmin(m) {
-			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(string(m.Language), "/members/"))
+			h.failIn(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(string(m.Language), "/members/"), string(m.Language))
 			return
 		}
 		m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only

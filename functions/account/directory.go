@@ -114,6 +114,11 @@ func employment(lang, joined, left string) string {
 	return yearMonth(lang, joined) + " – " + yearMonth(lang, left)
 }
 
+// yearsFunc is employment for a template: {{call $.Years .Joined .Left}}.
+func yearsFunc(lang string) func(joined, left string) string {
+	return func(joined, left string) string { return employment(lang, joined, left) }
+}
+
 // initials stand in for a photo. A name in kanji or kana starts with the
 // family name, whose first character is the mark (山田 花子: 山); a Latin
 // name gives the first letters of its first and last words (Hanako

@@ -20,7 +20,7 @@ var directoryText = map[string]map[string]string{
 		"open_to": openToWords["ja"]["open_to"], "filter_hint": "本人が表示している項目だけで絞り込みます。",
 		"showing": "%d〜%d人目を表示しています", "none": "該当するメンバーはいません。", "pages": "ページ",
 		"prev": "前のページ", "next": "次のページ", "page_n": "%dページ目",
-		"v_department": "在籍時の部署", "years": "在籍", "v_company": "勤務先", "v_role": "役職・職種", "v_location": "地域",
+		"v_department": "在籍時の部署", "years": "在籍期間", "v_company": "勤務先", "v_role": "役職・職種", "v_location": "地域",
 		"v_skills": "スキル", "v_interests": "関心ごと", "v_open_to": openToWords["ja"]["open_to"],
 		"rehire": openToWords["ja"]["rehire"], "sidework": openToWords["ja"]["sidework"], "mentoring": openToWords["ja"]["mentoring"], "referrals": openToWords["ja"]["referrals"],
 		"contact": "メッセージを送る", "message": "メッセージ", "send": "送信",
@@ -168,12 +168,12 @@ func (h Handler) directoryPage(w http.ResponseWriter, r *http.Request, m store.M
 	base := pageBase(lang)
 	q, err := ParseDirectoryQuery(r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err, base+"/members/directory/")
+		h.failIn(w, r, err, base+"/members/directory/", lang)
 		return
 	}
 	p, err := h.S.Directory(r.Context(), m, q)
 	if err != nil {
-		h.fail(w, r, err, base+"/members/directory/")
+		h.failIn(w, r, err, base+"/members/directory/", lang)
 		return
 	}
 	link := func(page int) string {
@@ -219,7 +219,7 @@ func (h Handler) directoryMemberPage(w http.ResponseWriter, r *http.Request, m s
 	base := pageBase(lang)
 	e, err := h.S.DirectoryMember(r.Context(), m, r.PathValue("id"))
 	if err != nil {
-		h.fail(w, r, err, base+"/members/directory/")
+		h.failIn(w, r, err, base+"/members/directory/", lang)
 		return
 	}
 	here := base + "/members/directory/" + e.ID + "/"

@@ -119,7 +119,7 @@ func TestDirectoryDefaultsKeepTheConsentsPromise(t *testing.T) {
 	// The API keeps the stored months; the pages write them in the reader's language.
 	c := f.client(t, a)
 	for path, want := range map[string]string{
-		"/members/directory/":                 "<dd>2015年4月 – 2020年3月</dd>",
+		"/members/directory/":                 "<dt>在籍期間</dt><dd>2015年4月 – 2020年3月</dd>", // the profile's word for it
 		"/en/members/directory/":              "<dd>Apr 2015 – Mar 2020</dd>",
 		"/members/directory/" + a.ID + "/":    "<dd>2015年4月 – 2020年3月</dd>",
 		"/en/members/directory/" + a.ID + "/": "<dd>Apr 2015 – Mar 2020</dd>",

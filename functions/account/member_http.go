@@ -23,7 +23,7 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 	T := memberText[lang]
 	rec, err := h.S.Record(ctx, r.PathValue("id"))
 	if err != nil {
-		h.fail(w, r, err, "/hr/members")
+		h.failIn(w, r, err, "/hr/members", lang)
 		return
 	}
 	h.S.audit(ctx, "hr:"+admin.ID, "member.read", rec.Member.ID)
@@ -78,7 +78,7 @@ func (h Handler) hrMember(w http.ResponseWriter, r *http.Request, admin store.Me
 		refs = append(refs, link{"", cmp.Or(rec.Jobs[x.JobID].TitleIn(lang), x.JobID), date(x.CreatedAt), cmp.Or(T["ref_"+string(x.Outcome)], string(x.Outcome))})
 	}
 	for _, e := range rec.Audit {
-		audit = append(audit, []string{when(e.At), actorName(e.Actor), actionLabel(lang, e.Action), strings.Join(fieldNames(lang, e.Fields), T["sep"])})
+		audit = append(audit, []string{when(e.At), actorName(e.Actor), actionLabel(lang, e.Action), cmp.Or(strings.Join(fieldNames(lang, e.Fields), T["sep"]), "—")})
 	}
 	self := m.ID == admin.ID
 	isHR := m.HasRole(store.RoleHR)
@@ -342,7 +342,7 @@ var memberTmpl = sync.OnceValue(func() *template.Template {
 var memberText = map[string]map[string]string{
 	"ja": {"title": "メンバー", "back": "メンバー一覧へ", "hr_role": "管理者", "you": "（あなたです）",
 		"basics": "登録内容", "email": "メールアドレス", "pending_email": "確認待ちの新しいアドレス:", "roman": "ローマ字", "department": "部署",
-		"years": "在籍", "employee_number": "社員番号（本人入力）", "roster": "照合した退職者名簿", "roster_none": "照合していません",
+		"years": "在籍期間", "employee_number": "社員番号（本人入力）", "roster": "照合した退職者名簿", "roster_none": "照合していません",
 		"language": "言語", "lang_ja": "日本語", "lang_en": "英語", "registered": "登録日", "updated": "最終更新",
 		"profile": "プロフィール", "company": "現在の勤務先", "role": "役職・職種", "location": "地域", "open": openToWords["ja"]["open_to"],
 		"consents": "同意", "consents_caption": "現在の同意", "purpose": "目的", "given": "同意", "policy": "ポリシーの版", "since": "日付",

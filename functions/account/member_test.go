@@ -93,7 +93,7 @@ func TestHRMemberPageAndActions(t *testing.T) {
 		}
 	}
 	// Years and the policy's version in words, not as stored (2015-04, 2026-04-01).
-	for _, want := range []string{`<dd id="m-years">2015年4月 – 2020年3月</dd>`, `<td data-label="ポリシーの版">2026年4月1日版</td>`} {
+	for _, want := range []string{`<dt>在籍期間</dt><dd id="m-years">2015年4月 – 2020年3月</dd>`, `<td data-label="ポリシーの版">2026年4月1日版</td>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("member page lacks %q", want)
 		}

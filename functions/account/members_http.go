@@ -14,13 +14,13 @@ func (h Handler) hrMembers(w http.ResponseWriter, r *http.Request, admin store.M
 	lang := hrLang(admin)
 	f, err := ParseMemberFilter(r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err, "/hr/members")
+		h.failIn(w, r, err, "/hr/members", lang)
 		return
 	}
 	res, err := h.S.SearchMembers(r.Context(), f, r.URL.Query().Get("cursor"), searchPage, searchMaxRead)
 	if err != nil {
 		if e := httpapi.AsError(err); e.Code == httpapi.EINVALID {
-			h.fail(w, r, err, "/hr/members")
+			h.failIn(w, r, err, "/hr/members", lang)
 			return
 		}
 		h.fail(w, r, httpapi.Internal(err), "")
@@ -48,7 +48,7 @@ func (h Handler) hrMembers(w http.ResponseWriter, r *http.Request, admin store.M
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers},
 		membersTmpl(), map[string]any{"T": T, "F": f, "R": res, "Next": next, "CSV": "/hr/members.csv?" + f.Query().Encode(),
 			"Statuses": statuses, "Opens": opens, "Searched": !f.Empty() || r.URL.Query().Get("cursor") != "",
-			"Date": hrDate(lang), "Years": func(joined, left string) string { return employment(lang, joined, left) }, "Done": T["done_"+r.URL.Query().Get("done")], "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
+			"Date": hrDate(lang), "Years": yearsFunc(lang), "Done": T["done_"+r.URL.Query().Get("done")], "Menu": httpapi.NewHRMenu(lang, "/hr/members")})
 }
 
 var memberColumns = []httpapi.CSVColumn{{"ID", "ID"}, {"氏名", "Name"}, {"フリガナ", "Kana"}, {"メールアドレス", "Email"}, {"部署", "Department"},
@@ -60,7 +60,7 @@ func (h Handler) hrMembersCSV(w http.ResponseWriter, r *http.Request, admin stor
 	lang := hrLang(admin)
 	f, err := ParseMemberFilter(r.URL.Query())
 	if err != nil {
-		h.fail(w, r, err, "/hr/members")
+		h.failIn(w, r, err, "/hr/members", lang)
 		return
 	}
 	var rows [][]string
@@ -122,7 +122,7 @@ var membersText = map[string]map[string]string{
 	"ja": {"title": "メンバー", "q": "氏名・フリガナ・メール・部署で探す", "q_hint": "例: さとう、sato@example.com", "more": "条件を追加する",
 		"status": "状態", "any": "すべて", "department": "部署", "joined": "入社年", "left": "退職年", "from": "から", "to": "まで",
 		"open": openToWords["ja"]["open_to"], "search": "検索する", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "none": "条件に合うメンバーはいません。条件を減らしてお試しください。",
-		"empty": "メンバーはまだいません。", "caption": "メンバー", "name": "氏名", "email": "メールアドレス", "years": "在籍", "next": "さらに表示する",
+		"empty": "メンバーはまだいません。", "caption": "メンバー", "name": "氏名", "email": "メールアドレス", "years": "在籍期間", "next": "さらに表示する",
 		"st_approved": "承認済み", "st_verified": "審査待ち", "st_suspended": "利用停止", "st_rejected": "却下", "st_pending": "メール未確認",
 		"open_rehire": openToWords["ja"]["rehire"], "open_referrals": openToWords["ja"]["referrals"], "open_sidework": openToWords["ja"]["sidework"], "open_mentoring": openToWords["ja"]["mentoring"],
 		"done_erased": "メンバーを削除しました。ご本人に完了のメールを送りました。"},

@@ -139,7 +139,7 @@ func TestHRFindsMembers(t *testing.T) {
 	page := httptest.NewRecorder()
 	h["GET /hr/members"].ServeHTTP(page, req)
 	// Years read as people write them; the CSV keeps the stored months for Excel.
-	for _, want := range []string{"佐藤 花子", `role="search"`, `aria-current="page"`, "/hr/members.csv?q=", `<td data-label="在籍">2010年4月 – 2018年3月</td>`} {
+	for _, want := range []string{"佐藤 花子", `role="search"`, `aria-current="page"`, "/hr/members.csv?q=", `<td data-label="在籍期間">2010年4月 – 2018年3月</td>`} {
 		if !strings.Contains(page.Body.String(), want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -185,7 +185,7 @@ func (h Handler) profilePage(w http.ResponseWriter, r *http.Request, m store.Mem
 	}
 	blocks, err := h.S.Blocks(r.Context(), m)
 	if err != nil {
-		h.fail(w, r, err, "")
+		h.failIn(w, r, err, "", lang)
 		return
 	}
 	type blockRow struct{ ID, Name, Since string }

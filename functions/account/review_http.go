@@ -300,8 +300,8 @@ var reviewTmpl = sync.OnceValue(func() *template.Template {
 <tbody>
 {{range .Rows}}<tr>
 {{with .Member}}<td><input type="checkbox" name="ids" value="{{.ID}}" form="bulk" id="pick-{{.ID}}" aria-label="{{printf $.RT.pick .Name}}"></td>
-<td><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br>{{.Email}}<br>{{.Department}} / {{.Joined}} – {{.Left}}{{if .EmployeeNumber}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}{{end}}</td>{{end}}
-<td data-label="{{$.RT.roster}}">{{with .Match.Entry}}<b>{{.Name}}</b><br>{{if .Email}}{{.Email}}{{else}}{{$.RT.no_email}}{{end}}<br>{{.Department}} / {{.Joined}} – {{.Left}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}<br>{{else}}{{$.RT.no_record}}<br>{{end}}<strong>{{index $.RT (printf "reason_%s" .Match.Reason)}}</strong></td>
+<td><b>{{.Name}}</b>{{if .Kana}} <small>（{{.Kana}}）</small>{{end}}<br>{{.Email}}<br>{{.Department}} / {{call $.Years .Joined .Left}}{{if .EmployeeNumber}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}{{end}}</td>{{end}}
+<td data-label="{{$.RT.roster}}">{{with .Match.Entry}}<b>{{.Name}}</b><br>{{if .Email}}{{.Email}}{{else}}{{$.RT.no_email}}{{end}}<br>{{.Department}} / {{call $.Years .Joined .Left}}<br>{{$.RT.empno}}: {{.EmployeeNumber}}<br>{{else}}{{$.RT.no_record}}<br>{{end}}<strong>{{index $.RT (printf "reason_%s" .Match.Reason)}}</strong></td>
 {{with .Member}}<td data-label="{{$.RT.registered}}">{{call $.Date .CreatedAt}}</td>
 <td>
 <form method="post" action="/api/hr/registrations/{{.ID}}/approve"><input type="hidden" name="back" value="/hr/registrations"><button type="submit" class="button">{{$.RT.approve}}</button></form>
@@ -434,5 +434,5 @@ func (h Handler) hrRegistrations(w http.ResponseWriter, r *http.Request, admin s
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: reviewText[lang]["title"], Section: httpapi.SectionMembers},
 		reviewTmpl(), map[string]any{"RT": reviewText[lang], "Rows": rows, "History": history,
 			"Notice": h.readNotice(r.Context(), r, lang, "/hr/registrations"),
-			"Date":   hrDate(lang), "When": hrWhen(lang), "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
+			"Date":   hrDate(lang), "When": hrWhen(lang), "Years": yearsFunc(lang), "Menu": httpapi.NewHRMenu(lang, "/hr/registrations")})
 }

@@ -114,7 +114,7 @@ var adminsTmpl = sync.OnceValue(func() *template.Template {
 <h2>{{.T.caption}} ({{len .Admins}})</h2>
 <ul class="cards" role="list">
 {{range .Admins}}<li class="card"><h3 class="card-title">{{.Name}}</h3><p class="card-meta">{{.Email}}</p>
-{{if eq .ID $.Self}}<p>{{$.T.you}}</p>{{else}}<form method="post" action="/api/hr/admins/{{.ID}}/revoke">
+{{if eq .ID $.Self}}<p>{{if eq (len $.Admins) 1}}{{$.T.you_only}}{{else}}{{$.T.you}}{{end}}</p>{{else}}<form method="post" action="/api/hr/admins/{{.ID}}/revoke">
 <div class="check"><input type="checkbox" id="confirm-{{.ID}}" name="confirm" value="yes" required><label for="confirm-{{.ID}}">{{$.T.confirm}}</label></div>
 <p><button type="submit" class="button button-secondary">{{$.T.revoke}}</button></p></form>{{end}}</li>
 {{end}}</ul>
@@ -132,13 +132,15 @@ var adminsText = map[string]map[string]string{
 	"ja": {"title": "管理者", "skip": "本文へ移動",
 		"intro":   "事務局のページを使える方の一覧です。管理者の役割は、このページで付与・解除したときだけ変わり、すべて記録に残ります。ご本人がメールアドレスを変えても役割は変わりません。",
 		"caption": "管理者", "name": "氏名", "email": "メールアドレス", "action": "操作", "you": "あなたです（ご自身の役割はほかの管理者が解除できます）",
-		"confirm": "解除してよいことを確認しました", "revoke": "役割を解除する",
+		"you_only": "あなたです。ほかに管理者がいないため、この役割は解除できません。ほかの方を下で追加できます。",
+		"confirm":  "解除してよいことを確認しました", "revoke": "役割を解除する",
 		"grant_title": "管理者を追加する", "grant_label": "承認済みメンバーのメールアドレス", "grant_confirm": "この方に事務局の全ページを見せてよいことを確認しました", "grant": "管理者にする",
 		"granted": "管理者の役割を付与しました。", "revoked": "管理者の役割を解除しました。"},
 	"en": {"title": "Administrators", "skip": "Skip to content",
 		"intro":   "People who can use the HR pages. The role changes only when it is granted or revoked on this page, and every change is recorded. A person changing their own email address never changes it.",
 		"caption": "Administrators", "name": "Name", "email": "Email", "action": "Action", "you": "This is you (another administrator can revoke your role)",
-		"confirm": "I confirm the removal", "revoke": "Revoke the role",
+		"you_only": "This is you. As the only administrator, your role cannot be revoked; you can add someone below.",
+		"confirm":  "I confirm the removal", "revoke": "Revoke the role",
 		"grant_title": "Add an administrator", "grant_label": "Email of an approved member", "grant_confirm": "I confirm this person may see every HR page", "grant": "Make administrator",
 		"granted": "The administrator role was granted.", "revoked": "The administrator role was revoked."},
 }

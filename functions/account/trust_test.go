@@ -393,8 +393,9 @@ func TestHRPagesShowTheRosterAndManageRoles(t *testing.T) {
 	if rec := as(hr, "POST", "/api/hr/admins", url.Values{"member": {"plain@example.com"}, "confirm": {"yes"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("grant: %d %s", rec.Code, rec.Body)
 	}
-	if page := as(hr, "GET", "/hr/admins", nil).Body.String(); !strings.Contains(page, "plain@example.com") {
-		t.Errorf("the new administrator is not listed")
+	if page := as(hr, "GET", "/hr/admins", nil).Body.String(); !strings.Contains(page, "plain@example.com") ||
+		!strings.Contains(page, "ほかの管理者が解除できます") || strings.Contains(page, "ほかに管理者がいないため") {
+		t.Errorf("the new administrator is not listed, or HR's own card still says they are the only one")
 	}
 	if rec := as(plain, "POST", "/api/hr/admins/"+hr.ID+"/revoke", url.Values{"confirm": {"yes"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("revoke: %d %s", rec.Code, rec.Body)
