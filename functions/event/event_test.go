@@ -522,6 +522,11 @@ func TestSignedLinkWithoutLogin(t *testing.T) {
 	if !strings.Contains(r.body, "参加が確定しました") || !strings.Contains(r.body, "参加を取り消す") || !strings.Contains(r.body, "meet.example.com") {
 		t.Fatalf("page after RSVP: %s", r.body)
 	}
+	// The calendar buttons say what the confirmation's buttons say, the
+	// page the email's link opens: no engineer's "iCalendar".
+	if !strings.Contains(r.body, ">Googleカレンダー</a>") || !strings.Contains(r.body, ">iPhone・その他（.ics）</a>") || strings.Contains(r.body, "iCalendar") {
+		t.Errorf("the calendar buttons of the page after RSVP differ from the email's:\n%s", r.body)
+	}
 	r = f.do("POST", "/api/events/homecoming-2026/rsvp/cancel", url.Values{"token": {token}}, "")
 	if r.StatusCode != 303 {
 		t.Fatalf("cancel by link: %d %s", r.StatusCode, r.body)

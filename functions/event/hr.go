@@ -124,7 +124,7 @@ var hrText = map[string]map[string]string{
 		"checkin": "出席にする", "undo": "取り消す", "erased": "（削除済み）", "position": "順番", "status": "状態",
 		"offer_until": "%sまで案内中", "csv": "CSVでダウンロード（Excelで開けます）", "none": "いません。",
 		"checkin_title": "受付", "checkin_done": "出席を記録しました。", "checkin_already": "すでに出席済みです（%s）。",
-		"not_confirmed": "この方の参加は確定していません。", "back": "参加者一覧へ", "back_events": "← イベント一覧へ",
+		"not_confirmed": "この方の参加は確定していません。", "back": "参加者一覧へ", "back_events": "イベント一覧へ",
 		"ended": "終了", "now_on": "開催中",
 	},
 	"en": {
@@ -138,7 +138,7 @@ var hrText = map[string]map[string]string{
 		"checkin": "Check in", "undo": "Undo", "erased": "(erased)", "position": "Place", "status": "Status",
 		"offer_until": "offered until %s", "csv": "Download CSV (opens in Excel)", "none": "Nobody.",
 		"checkin_title": "Check-in", "checkin_done": "Attendance recorded.", "checkin_already": "Already checked in (%s).",
-		"not_confirmed": "This RSVP is not confirmed.", "back": "Back to the attendee list", "back_events": "← All events",
+		"not_confirmed": "This RSVP is not confirmed.", "back": "Back to the attendee list", "back_events": "All events",
 		"ended": "Ended", "now_on": "Happening now",
 	},
 }

@@ -24,7 +24,7 @@ var pageText = map[string]map[string]string{
 		"rsvp":   "参加を申し込む", "guests": "同伴者の人数", "guests_none": "なし", "guests_n": "%d名",
 		"closed": "申し込みは締め切りました。", "past": "このイベントは開始済みです。",
 		"cancel": "参加を取り消す", "cancel_wait": "キャンセル待ちを取り消す", "confirm_offer": "参加を確定する",
-		"online": "参加用URL", "calendar": "カレンダーに追加", "to_event": "イベントページへ",
+		"online": "参加用URL", "calendar": "カレンダーに追加", "cal_google": "Googleカレンダー", "cal_ics": "iPhone・その他（.ics）", "to_event": "イベントページへ",
 		"offer_title": "お席をご用意しました", "offer_until": "確定期限", "offer_done_title": "参加が確定しました",
 		"offer_done": "参加が確定しました。確認のメールをお送りしました。", "offer_already": "参加はすでに確定しています。",
 		"done_confirmed": "参加が確定しました。確認のメールをお送りしました。", "done_waitlisted": "キャンセル待ちで受け付けました。",
@@ -39,7 +39,7 @@ var pageText = map[string]map[string]string{
 		"rsvp":   "RSVP", "guests": "Guests", "guests_none": "None", "guests_n": "%d",
 		"closed": "RSVPs are closed.", "past": "This event has started.",
 		"cancel": "Cancel my RSVP", "cancel_wait": "Leave the waitlist", "confirm_offer": "Confirm my seat",
-		"online": "Join online", "calendar": "Add to calendar", "to_event": "Go to the event page",
+		"online": "Join online", "calendar": "Add to calendar", "cal_google": "Google Calendar", "cal_ics": "Apple and others (.ics)", "to_event": "Go to the event page",
 		"offer_title": "A seat is yours if you want it", "offer_until": "Confirm by", "offer_done_title": "You're confirmed",
 		"offer_done": "Your seat is confirmed. We have emailed you the details.", "offer_already": "Your seat is already confirmed.",
 		"done_confirmed": "You're confirmed. We have emailed you the details.", "done_waitlisted": "You're on the waitlist.",
@@ -65,7 +65,7 @@ var invitePageTmpl = sync.OnceValue(func() *template.Template {
 {{if .Done}}<p class="notice" role="status">{{.Done}}</p>{{end}}
 <p>{{.Status}}</p>
 {{if .OnlineURL}}<p>{{.T.online}}: <a href="{{.OnlineURL}}">{{.OnlineURL}}</a></p>{{end}}
-{{with .Calendar}}<p>{{$.T.calendar}}:</p><p class="actions"><a class="button button-secondary" href="{{.Google}}">Google</a> <a class="button button-secondary" href="{{.Outlook}}">Outlook</a> <a class="button button-secondary" href="{{.ICS}}">iCalendar (.ics)</a></p>{{end}}
+{{with .Calendar}}<p>{{$.T.calendar}}:</p><p class="actions"><a class="button button-secondary" href="{{.Google}}">{{$.T.cal_google}}</a> <a class="button button-secondary" href="{{.Outlook}}">Outlook</a> <a class="button button-secondary" href="{{.ICS}}">{{$.T.cal_ics}}</a></p>{{end}}
 {{if .CanRSVP}}<form method="post" action="/api/events/{{.ID}}/rsvp" class="form">
 <input type="hidden" name="token" value="{{.Token}}">
 {{if .Guests}}<div class="field"><label for="guests">{{.T.guests}}</label><select id="guests" name="guests">

@@ -194,7 +194,7 @@ var hrText = map[string]map[string]string{
 
 // hrHead starts every HR page's content, inside the site's frame.
 const hrHead = `<div class="wrap hr">` + httpapi.HRNav + `
-{{with .Job}}<p class="back"><a href="/hr/jobs">← {{$.T.title_jobs}}</a></p>{{end}}
+{{with .Job}}<p class="back"><a href="/hr/jobs">{{$.T.title_jobs}}</a></p>{{end}}
 <h1>{{.Title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}`
 
@@ -211,17 +211,17 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 <td data-label="{{$.T.resume}}">{{if .Resume}}<a href="/hr/applications/{{.ID}}/resume">{{$.T.download}}</a>{{else}}—{{end}}</td><td data-label="{{$.T.updated}}">{{.Updated}}</td></tr>
 {{end}}</tbody></table></div>{{end}}{{end}}
 {{define "referrals"}}{{if not .Refs}}<p>{{.T.no_referrals}}</p>{{else}}
-<div class="table-scroll"><table><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
+<div class="table-scroll"><table class="stacked names referrals"><caption>{{.T.referrals_of}} ({{len .Refs}})</caption>
 <thead><tr><th scope="col">{{.T.friend}}</th><th scope="col">{{.T.referrer}}</th>{{if .ShowJob}}<th scope="col">{{.T.job}}</th>{{end}}<th scope="col">{{.T.relationship}}</th><th scope="col">{{.T.invited}}</th><th scope="col">{{.T.outcome}}</th></tr></thead>
 <tbody>{{range .Refs}}<tr id="referral-{{.ID}}">
-<td>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}{{if .Answer}}<p class="referral-answer" data-answer="{{.Answer}}"><strong>{{.AnswerLabel}}</strong> <small>{{.AnsweredLabel}}</small>{{if .AnswerPhone}}<br><small>{{.AnswerPhone}}</small>{{end}}</p>{{if .AnswerMessage}}<details open><summary>{{$.T.friend_answer}}</summary><p class="pre">{{.AnswerMessage}}</p></details>{{end}}{{end}}</td>
-<td>{{if .Referrer.ID}}<a href="/hr/referrals?referrer={{.Referrer.ID}}">{{.Referrer.Name}}</a>{{else}}{{$.T.erased}}{{end}}</td>
-{{if $.ShowJob}}<td><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.TitleIn $.Lang}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
-<td>{{.Relationship}}</td>
-<td>{{if .Suppressed}}{{$.T.suppressed}}{{else if not .InvitedAt.IsZero}}{{$.T.sent}} {{.Date}}{{else}}{{$.T.not_sent}}{{end}}</td>
-<td>{{if .ErasedAt.IsZero}}<form method="post" action="/api/hr/referrals/{{.ID}}/outcome">
+<td data-label="{{$.T.friend}}"><div>{{if .FriendName}}{{.FriendName}}<br><small>{{.FriendEmail}}</small>{{else}}{{$.T.erased}}{{end}}{{if .Note}}<details><summary>{{$.T.referral_note}}</summary><p class="pre">{{.Note}}</p></details>{{end}}{{if .Answer}}<p class="referral-answer" data-answer="{{.Answer}}"><strong>{{.AnswerLabel}}</strong> <small>{{.AnsweredLabel}}</small>{{if .AnswerPhone}}<br><small>{{.AnswerPhone}}</small>{{end}}</p>{{if .AnswerMessage}}<details open><summary>{{$.T.friend_answer}}</summary><p class="pre">{{.AnswerMessage}}</p></details>{{end}}{{end}}</div></td>
+<td data-label="{{$.T.referrer}}">{{if .Referrer.ID}}<a href="/hr/referrals?referrer={{.Referrer.ID}}">{{.Referrer.Name}}</a>{{else}}{{$.T.erased}}{{end}}</td>
+{{if $.ShowJob}}<td data-label="{{$.T.job}}"><a href="/hr/jobs/{{.JobID}}">{{if .Job.Title}}{{.Job.TitleIn $.Lang}}{{else}}{{.JobID}}{{end}}</a></td>{{end}}
+<td data-label="{{$.T.relationship}}">{{.Relationship}}</td>
+<td data-label="{{$.T.invited}}">{{if .Suppressed}}{{$.T.suppressed}}{{else if not .InvitedAt.IsZero}}{{$.T.sent}} {{.Date}}{{else}}{{$.T.not_sent}}{{end}}</td>
+<td data-label="{{$.T.outcome}}">{{if .ErasedAt.IsZero}}<form method="post" action="/api/hr/referrals/{{.ID}}/outcome">
 <input type="hidden" name="back" value="{{$.Back}}">
-<label for="outcome-{{.ID}}">{{$.T.outcome}}</label>
+<label for="outcome-{{.ID}}" class="visually-hidden">{{$.T.outcome}}</label>
 <select id="outcome-{{.ID}}" name="outcome">{{$cur := .Outcome}}{{range $.Outcomes}}<option value="{{.Value}}"{{if eq .Value (printf "%s" $cur)}} selected{{end}}>{{.Label}}</option>{{end}}</select>
 <label for="outcome-note-{{.ID}}">{{$.T.outcome_note}}</label>
 <input id="outcome-note-{{.ID}}" name="note" value="{{.OutcomeNote}}" maxlength="2000">
@@ -256,7 +256,7 @@ var hrJobTmpl = sync.OnceValue(func() *template.Template {
 
 var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-application").Parse(`<div class="wrap hr application-page">` + httpapi.HRNav + `
-<p class="back"><a href="/hr/applications?job={{.A.JobID}}">← {{.T.title_applications}}</a></p>
+<p class="back"><a href="/hr/applications?job={{.A.JobID}}">{{.T.title_applications}}</a></p>
 <h1>{{.Title}}</h1>
 {{if .Saved}}<p class="notice" role="status">{{.T.saved}}</p>{{end}}
 <p class="lead"><span class="badge" data-status="{{.A.Status}}" id="current-status">{{.A.StatusLabel}}</span> {{.T.applied}} {{.A.Applied}}{{if .A.ErasedAt.IsZero}} · <a href="#move">{{.T.move}}</a>{{end}}</p>

@@ -144,6 +144,24 @@ func TestHRExportsSpeakTheHRPagesLanguage(t *testing.T) {
 				if body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String(); strings.Contains(body, `<p class="back"><a href="/hr/jobs">`) != (p == "/hr/jobs/backend-engineer-rehire") {
 					t.Errorf("%s: a back link to the jobs list only on a job's page", p)
 				}
+				// The site's .back a::before draws the arrow: the text has none.
+				if body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String(); strings.Contains(body, `">← `) {
+					t.Errorf("%s: a back link draws a second arrow", p)
+				}
+			}
+			// On a phone the referrals are cards of "label value" lines,
+			// as the applications are: a six-column table squeezed into
+			// 390 px broke every word.
+			for _, p := range []string{"/hr/referrals", "/hr/jobs/backend-engineer-rehire"} {
+				body := f.do(request{method: "GET", path: p, cookie: hr.cookie}).Body.String()
+				_, table, _ := strings.Cut(body, `<table class="stacked names referrals">`)
+				table, _, _ = strings.Cut(table, "</table>")
+				if table == "" || strings.Contains(table, "<td>") || !strings.Contains(table, `<td data-label="`+hrText[string(tc.lang)]["friend"]+`"><div>`) {
+					t.Errorf("%s: the referrals are not a stacked table with a label in each cell:\n%s", p, table)
+				}
+			}
+			if body := f.do(request{method: "GET", path: "/hr/applications/" + a.ID, cookie: hr.cookie}).Body.String(); strings.Contains(body, `">← `) {
+				t.Errorf("the application's back link draws a second arrow")
 			}
 			// So are its department and location.
 			jobPage := f.do(request{method: "GET", path: "/hr/jobs/backend-engineer-rehire", cookie: hr.cookie}).Body.String()

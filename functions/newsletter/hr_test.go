@@ -204,7 +204,7 @@ func TestHRNewsletterPages(t *testing.T) {
 			collection = cms.CollectionName(k, false)
 		}
 	}
-	mustContain(t, "the detail", detail.body, `<a href="/admin/#/collections/`+collection+`/entries/autumn-2026">CMSでこのニュースレターを開く</a>`)
+	mustContain(t, "the detail", detail.body, `<a href="/admin/#/collections/`+collection+`/entries/autumn-2026">「コンテンツの編集」でこのニュースレターを開く</a>`)
 	// The email is the frame's document only: nothing of it is markup of the page.
 	mustNotContain(t, "the detail", detail.body, `<html lang="ja" dir="ltr"`, "[[okaeri:", `<div role="article"`, "<script")
 	frames := regexp.MustCompile(`<iframe [^>]*>`).FindAllString(detail.body, -1)
