@@ -233,12 +233,12 @@ func (s *Service) movedNotice(ctx context.Context, q url.Values, lang string) st
 var hrBoardTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-applications").Parse(hrHead + `
 {{if .Moved}}<p class="notice" role="status" id="moved">{{.Moved}}</p>{{end}}
-<form method="get" action="/hr/applications" class="form search board-filter">
+{{if or .Count .Query}}<form method="get" action="/hr/applications" class="form search board-filter">
 <div class="field"><label for="job">{{.T.job}}</label><select id="job" name="job"><option value="">{{.T.all}}</option>{{range .JobOptions}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
 <div class="field"><label for="stage">{{.T.stage}}</label><select id="stage" name="stage"><option value="">{{.T.all}}</option>{{range .Statuses}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}</select></div>
 <div class="field"><label for="from">{{.T.from}}</label><input type="date" id="from" name="from" value="{{.Filter.From}}"></div>
 <div class="field"><label for="to">{{.T.to}}</label><input type="date" id="to" name="to" value="{{.Filter.To}}"></div>
-<p><button type="submit" class="button">{{.T.filter}}</button>{{if .Query}} <a href="/hr/applications">{{.T.clear}}</a>{{end}}</p></form>
+<p><button type="submit" class="button">{{.T.filter}}</button>{{if .Query}} <a href="/hr/applications">{{.T.clear}}</a>{{end}}</p></form>{{end}}
 {{if not .Count}}<p class="board-none" id="board-none">{{if .Query}}{{.T.none_match}}{{else}}{{.T.no_applications}}{{end}}</p>{{else}}
 <p><a class="button button-secondary" href="/hr/applications.csv{{if .Query}}?{{.Query}}{{end}}" id="csv">{{if .Query}}{{.T.csv_these}}{{else}}{{.T.csv}}{{end}}</a></p>
 <p class="hint">{{.T.board_hint}}</p>
