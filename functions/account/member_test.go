@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -216,6 +217,10 @@ func TestHRMemberPageAndActions(t *testing.T) {
 		if !strings.Contains(trail, want) {
 			t.Errorf("the audit trail on the page lacks %q", want)
 		}
+	}
+	// Its times carry the year, as /hr/audit's do: a record spans years.
+	if !regexp.MustCompile(`>20\d\d年\d{1,2}月\d{1,2}日 \d{1,2}:\d\d<`).MatchString(trail) || regexp.MustCompile(`>\d{1,2}月\d{1,2}日 \d{1,2}:\d\d<`).MatchString(trail) {
+		t.Errorf("the audit trail's times lack their year:\n%s", trail)
 	}
 
 	// Erase: confirmed only; then the member is gone and the list says so.

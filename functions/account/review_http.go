@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/brand"
 	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -367,23 +368,15 @@ func hrLang(admin store.Member) string {
 	return httpapi.LangJA
 }
 
-// hrDate and hrWhen format times for HR's pages in Japan time.
+// hrDate and hrWhen format times for HR's pages in Japan time, as the
+// site writes them (brand.Date: 2026年12月6日, brand.DateTime: 2026年12月6日
+// 0:34), the year always there: a member's record spans years.
 func hrDate(lang string) func(time.Time) string {
-	return func(t time.Time) string {
-		if lang == httpapi.LangEN {
-			return t.In(jst).Format("Jan 2, 2006")
-		}
-		return t.In(jst).Format("2006年1月2日")
-	}
+	return func(t time.Time) string { return brand.Date(lang, t) }
 }
 
 func hrWhen(lang string) func(time.Time) string {
-	return func(t time.Time) string {
-		if lang == httpapi.LangEN {
-			return t.In(jst).Format("Jan 2, 15:04")
-		}
-		return t.In(jst).Format("1月2日 15:04")
-	}
+	return func(t time.Time) string { return brand.DateTime(lang, t) }
 }
 
 // reviewRow is a registration beside what the roster says of it.
