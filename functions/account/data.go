@@ -23,7 +23,7 @@ func (h Handler) member(next memberHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, _, ok := h.S.Authenticate(r)
 		if !ok {
-			if acceptsHTML(r) && r.Method == http.MethodGet {
+			if httpapi.AcceptsHTML(r) && r.Method == http.MethodGet {
 				http.Redirect(w, r, pathFor(httpapi.Lang(r), "/login/")+"?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}

@@ -84,42 +84,16 @@ func pathFor(lang, p string) string {
 	return p
 }
 
-// fail answers an error as problem+json, or as a page for form posts.
+// fail answers an error as problem+json, or as a page for a browser.
 func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
-	if httpapi.IsForm(r) || r.Method == http.MethodGet && acceptsHTML(r) {
-		httpapi.WriteFormError(w, r, err, back)
-		return
-	}
-	httpapi.WriteError(w, r, h.S.Log, err)
+	httpapi.Fail(w, r, h.S.Log, err, back)
 }
 
 // failIn is fail on a page whose language is known (the path's on a
 // member's page, the member's own, HR's choice): the error page is in
 // that language, not the browser's.
 func (h Handler) failIn(w http.ResponseWriter, r *http.Request, err error, back, lang string) {
-	h.fail(w, withLang(r, lang), err, back)
-}
-
-// withLang is r as if its language cookie said lang.
-func withLang(r *http.Request, lang string) *http.Request {
-	r2 := r.Clone(r.Context())
-	r2.Header.Del("Cookie")
-	for _, c := range r.Cookies() {
-		if c.Name != httpapi.LangCookie {
-			r2.AddCookie(c)
-		}
-	}
-	r2.AddCookie(&http.Cookie{Name: httpapi.LangCookie, Value: lang})
-	return r2
-}
-
-func acceptsHTML(r *http.Request) bool {
-	for _, a := range r.Header.Values("Accept") {
-		if len(a) >= 9 && a[:9] == "text/html" {
-			return true
-		}
-	}
-	return false
+	httpapi.FailIn(w, r, h.S.Log, err, back, lang)
 }
 
 func (h Handler) register(w http.ResponseWriter, r *http.Request) {

@@ -55,7 +55,7 @@ func (h Handler) admin(next memberHandler) http.Handler {
 		m, _, ok := h.Accounts.Authenticate(r)
 		lang := httpapi.Lang(r)
 		if !ok {
-			if r.Method == http.MethodGet && acceptsHTML(r) {
+			if r.Method == http.MethodGet && httpapi.AcceptsHTML(r) {
 				http.Redirect(w, r, langPath(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -78,18 +78,10 @@ func langPath(lang, p string) string {
 	return p
 }
 
-func acceptsHTML(r *http.Request) bool {
-	return strings.HasPrefix(r.Header.Get("Accept"), "text/html")
-}
-
 // fail answers an error as problem+json, or as a page for form posts and
 // pages opened from an email.
 func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
-	if httpapi.IsForm(r) || r.Method == http.MethodGet && acceptsHTML(r) {
-		httpapi.WriteFormError(w, r, err, back)
-		return
-	}
-	httpapi.WriteError(w, r, h.S.Log, err)
+	httpapi.Fail(w, r, h.S.Log, err, back)
 }
 
 // rsvpInput is the body of POST /api/events/{id}/rsvp (JSON or a form).

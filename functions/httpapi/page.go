@@ -136,8 +136,10 @@ func WritePage(w http.ResponseWriter, r *http.Request, status int, p Page) {
 // WriteFormError answers a failed form post with a page listing what is
 // wrong, in the visitor's language, and a link back to the form.
 func WriteFormError(w http.ResponseWriter, r *http.Request, err error, back string) {
-	e := AsError(err)
-	lang := Lang(r)
+	writeFormError(w, r, AsError(err), back, Lang(r))
+}
+
+func writeFormError(w http.ResponseWriter, r *http.Request, e *Error, back, lang string) {
 	p := ProblemFor(e, lang)
 	page := Page{Lang: lang, Title: p.Title, Message: p.Detail}
 	for _, f := range p.Errors {
@@ -148,11 +150,7 @@ func WriteFormError(w http.ResponseWriter, r *http.Request, err error, back stri
 	} else { // always a way back
 		page.Links = append(page.Links, PageLink{Href: HomePath(lang), Text: Message(lang, "to_home")})
 	}
-	for k, vs := range e.Headers {
-		for _, v := range vs {
-			w.Header().Add(k, v)
-		}
-	}
+	addHeaders(w, e)
 	WritePage(w, r, p.Status, page)
 }
 

@@ -115,20 +115,12 @@ func loginURL(lang, next string) string {
 // wantsPage reports whether the answer should be a page rather than JSON: a
 // browser's form post (it asks for text/html), not an API client's.
 func wantsPage(r *http.Request) bool {
-	if !httpapi.IsForm(r) {
-		return false
-	}
-	accept := r.Header.Get("Accept")
-	return !strings.Contains(accept, "application/json") && !strings.Contains(accept, "application/problem+json")
+	return httpapi.IsForm(r) && httpapi.WantsPage(r)
 }
 
 // fail answers an error as problem+json, or as a page with a link back.
 func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
-	if wantsPage(r) || r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") {
-		httpapi.WriteFormError(w, r, err, back)
-		return
-	}
-	httpapi.WriteError(w, r, h.S.Log, err)
+	httpapi.Fail(w, r, h.S.Log, err, back)
 }
 
 // formLang is the language of the page a form was posted from: its hidden

@@ -40,7 +40,7 @@ func (h Handler) admin(next func(w http.ResponseWriter, r *http.Request, m store
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m, _, ok := h.Accounts.Authenticate(r)
 		switch {
-		case !ok && r.Method == http.MethodGet && acceptsHTML(r):
+		case !ok && r.Method == http.MethodGet && httpapi.AcceptsHTML(r):
 			http.Redirect(w, r, pathFor(httpapi.Lang(r), "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		case !ok:
 			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), pathFor(httpapi.Lang(r), "/login/"))
@@ -173,15 +173,7 @@ func problem(err error) error {
 // fail answers an error: as a page with a link back for a browser (a form
 // post, or a page it asked for), as problem+json otherwise.
 func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
-	err = problem(err)
-	if !httpapi.IsForm(r) && !(r.Method == http.MethodGet && acceptsHTML(r)) {
-		httpapi.WriteError(w, r, h.S.Log, err)
-		return
-	}
-	if e := httpapi.AsError(err); e.Code == httpapi.EINTERNAL {
-		h.S.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", e.Cause)
-	}
-	httpapi.WriteFormError(w, r, err, back)
+	httpapi.Fail(w, r, h.S.Log, problem(err), back)
 }
 
 // Start marks a send to go (or scheduled, when its send_at is later) and,

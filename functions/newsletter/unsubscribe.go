@@ -183,7 +183,7 @@ func (h Handler) unsubscribeGet(w http.ResponseWriter, r *http.Request) {
 func (h Handler) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 	memberLang, err := h.S.Unsubscribe(r.Context(), r.URL.Query().Get("token"))
 	lang := langOf(r, memberLang)
-	browser := acceptsHTML(r)
+	browser := httpapi.AcceptsHTML(r)
 	switch {
 	case errors.Is(err, ErrBadToken):
 		e := httpapi.Errorf(httpapi.EINVALID, "link_invalid")
@@ -219,13 +219,4 @@ func pathFor(lang, p string) string {
 		return "/en" + p
 	}
 	return p
-}
-
-func acceptsHTML(r *http.Request) bool {
-	for _, a := range r.Header.Values("Accept") {
-		if strings.HasPrefix(a, "text/html") {
-			return true
-		}
-	}
-	return false
 }
