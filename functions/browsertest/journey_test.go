@@ -107,10 +107,12 @@ func TestNewAlumnaJourney(t *testing.T) {
 	// An RSVP, then her page lists the event.
 	const event = "/events/online-meetup-2026-12/"
 	visit(t, her, p.baseURL+event)
-	waitFor(t, her, "the RSVP form", `(() => { const f = document.querySelector("form[data-rsvp-create]"); return !!f && !f.hidden })()`)
+	// The page first says she has no RSVP; wait for that, then for the
+	// POST's own answer (the cancel form), not just any status text.
+	waitFor(t, her, "the RSVP form", `(() => { const f = document.querySelector("form[data-rsvp-create]"); const s = document.querySelector("[data-rsvp-status]"); return !!f && !f.hidden && !!s && !s.hidden })()`)
 	title := evaluate[string](t, her, `document.querySelector("h1").textContent`)
 	click(t, her, "form[data-rsvp-create] button[type=submit]")
-	waitFor(t, her, "the RSVP's answer", `(() => { const s = document.querySelector("[data-rsvp-status]"); return !!s && !s.hidden && s.textContent.trim() !== "" })()`)
+	waitFor(t, her, "the RSVP's answer", `(() => { const c = document.querySelector("form[data-rsvp-cancel]"); const f = document.querySelector("form[data-rsvp-create]"); return !!c && !c.hidden && f.hidden })()`)
 	visit(t, her, p.baseURL+"/members/")
 	waitFor(t, her, "the event on her page", `(() => { const l = document.querySelector("[data-home-events]"); return !!l && l.textContent.includes(`+strconv.Quote(title)+`) })()`)
 
