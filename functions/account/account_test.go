@@ -236,10 +236,7 @@ func TestReviewersHearOfWaitingRegistrations(t *testing.T) {
 	f.s.Config.Admins = []string{"hr@example.co.jp", "hr-en@example.co.jp"}
 	// hr-en holds HR's role; a member at an OKAERI_ADMINS address without
 	// the role is no reviewer.
-	if _, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
-		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}}); err != nil {
-		t.Fatal(err)
-	}
+	f.hrEN(t)
 	if _, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "former-hr@example.co.jp", Name: "元HR", Status: store.StatusApproved,
 		Language: store.LanguageJa, Department: "人事部", Joined: "2010-04", Left: "2011-03"}); err != nil {
 		t.Fatal(err)
@@ -673,4 +670,36 @@ func TestWelcomeMailLogsInOnceAndOnlyItsMember(t *testing.T) {
 	if _, _, err := f.s.Callback(ctx, ctok); code(err) != httpapi.EINVALID {
 		t.Errorf("an expired welcome link worked: %v", err)
 	}
+}
+
+// hr is hr@example.co.jp, approved by hand and given HR's role, in Japanese.
+func (f *fixture) hr(t *testing.T) store.Member {
+	t.Helper()
+	m, err := f.s.SetRole(t.Context(), "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// hrEN is hr-en@example.co.jp, a member holding HR's role who reads English.
+func (f *fixture) hrEN(t *testing.T) store.Member {
+	t.Helper()
+	m, err := f.s.Store.CreateMember(t.Context(), store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
+		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// page is what a browser logged in as m gets for GET path from route.
+func (f *fixture) page(t *testing.T, m store.Member, route, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Accept", "text/html")
+	req.AddCookie(f.sessionCookie(t, m))
+	rec := httptest.NewRecorder()
+	Handler{S: f.s}.Routes()[route].ServeHTTP(rec, req)
+	return rec
 }

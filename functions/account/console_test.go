@@ -23,10 +23,7 @@ func TestConsoleShowsWhatNeedsDoingAndTheNumbers(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
 	now := f.clock.Now()
-	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hr := f.hr(t)
 	plain := f.approvedByHand(t, "plain@example.com")
 	for _, email := range []string{"wait1@example.com", "wait2@example.com"} {
 		if err := f.s.Register(ctx, input(email), "c"); err != nil {
@@ -271,16 +268,8 @@ func TestChartBarsAreToScale(t *testing.T) {
 func TestConsoleSpeaksTheJobPagesWordsAndSaysWhenEmpty(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
-	hr, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
-		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest("GET", "/hr/", nil)
-	req.Header.Set("Accept", "text/html")
-	req.AddCookie(f.sessionCookie(t, hr))
-	rec := httptest.NewRecorder()
-	Handler{S: f.s}.Routes()["GET /hr/{$}"].ServeHTTP(rec, req)
+	hr := f.hrEN(t)
+	rec := f.page(t, hr, "GET /hr/{$}", "/hr/")
 	page := rec.Body.String()
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /hr/: %d %s", rec.Code, page)
@@ -305,8 +294,7 @@ func TestConsoleSpeaksTheJobPagesWordsAndSaysWhenEmpty(t *testing.T) {
 	if _, _, err := f.s.Store.Apply(ctx, store.Application{JobID: "backend", MemberID: hr.ID, Message: "Hello again.", Contact: store.ContactEmail}, f.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	rec = httptest.NewRecorder()
-	Handler{S: f.s}.Routes()["GET /hr/{$}"].ServeHTTP(rec, req)
+	rec = f.page(t, hr, "GET /hr/{$}", "/hr/")
 	page = rec.Body.String()
 	for _, want := range []string{`<th scope="row">Received</th><td>1</td>`, `<th scope="row">Not selected</th>`, `<th scope="row">Hired</th>`, `<th scope="row">Withdrawn</th>`} {
 		if !strings.Contains(page, want) {
@@ -326,15 +314,8 @@ func TestConsoleSpeaksTheJobPagesWordsAndSaysWhenEmpty(t *testing.T) {
 func TestConsoleSaysAReadySendsPlannedTimePassed(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
-	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hrEN, err := f.s.Store.CreateMember(ctx, store.Member{ID: store.NewID(), Email: "hr-en@example.co.jp", Name: "HR", Status: store.StatusApproved,
-		Language: store.LanguageEn, Department: "人事部", Joined: "2010-04", Left: "2011-03", Roles: []store.Role{store.RoleHR}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hr := f.hr(t)
+	hrEN := f.hrEN(t)
 	// Now is 2026-11-21 19:00 in Japan.
 	late := time.Date(2025, 12, 1, 10, 0, 0, 0, jst)
 	coming := time.Date(2027, 1, 8, 9, 30, 0, 0, jst)

@@ -109,10 +109,7 @@ func TestHRPagesWriteMonthsInWords(t *testing.T) {
 // language, the HR-only answer to a member in the member's language.
 func TestErrorPagesFollowThePagesLanguage(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
-	hr, err := f.s.SetRole(t.Context(), "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hr := f.hr(t)
 	hrCookie, memberCookie := f.sessionCookie(t, hr), f.sessionCookie(t, f.approvedByHand(t, "member@example.com"))
 	mux := http.NewServeMux()
 	for pattern, h := range (Handler{S: f.s}).Routes() {
@@ -143,15 +140,7 @@ func TestErrorPagesFollowThePagesLanguage(t *testing.T) {
 // The only administrator is not told that another one can revoke them.
 func TestTheOnlyAdministratorIsToldSo(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
-	hr, err := f.s.SetRole(t.Context(), "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest("GET", "/hr/admins", nil)
-	req.Header.Set("Accept", "text/html")
-	req.AddCookie(f.sessionCookie(t, hr))
-	rec := httptest.NewRecorder()
-	Handler{S: f.s}.Routes()["GET /hr/admins"].ServeHTTP(rec, req)
+	rec := f.page(t, f.hr(t), "GET /hr/admins", "/hr/admins")
 	if page := rec.Body.String(); !strings.Contains(page, "ほかに管理者がいないため") || strings.Contains(page, "ほかの管理者が解除できます") {
 		t.Errorf("the only administrator's card does not say so: %d", rec.Code)
 	}

@@ -23,10 +23,7 @@ import (
 func TestHRMemberPageAndActions(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
-	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hr := f.hr(t)
 	hrCookie := f.sessionCookie(t, hr)
 	sato := f.approvedByHand(t, "sato@example.com")
 	satoCookie := f.sessionCookie(t, sato)

@@ -19,10 +19,7 @@ import (
 func TestHRFindsMembers(t *testing.T) {
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
-	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hr := f.hr(t)
 	cookie := f.sessionCookie(t, hr)
 	plain := f.sessionCookie(t, f.approvedByHand(t, "plain@example.com"))
 	mk := func(email, name, kana, dept, joined, left string, rehire bool) {

@@ -30,10 +30,7 @@ func newReviewFixture(t *testing.T, emails ...string) *reviewFixture {
 	t.Helper()
 	f := newFixture(t, ApprovalManual)
 	ctx := context.Background()
-	hr, err := f.s.SetRole(ctx, "operator", f.approvedByHand(t, "hr@example.co.jp").ID, store.RoleHR, true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hr := f.hr(t)
 	rf := &reviewFixture{fixture: f, hr: f.sessionCookie(t, hr), hrID: hr.ID}
 	for _, email := range emails {
 		if err := f.s.Register(ctx, input(email), "c"); err != nil {
