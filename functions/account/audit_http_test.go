@@ -254,6 +254,13 @@ func TestHRAuditLog(t *testing.T) {
 		!strings.Contains(page.Body.String(), `<td data-label="Fields changed">—</td>`) {
 		t.Errorf("the English page lacks its words, or a row without fields shows an empty cell")
 	}
+	// HR finds a member by address or name; the hints do not ask for ids
+	// HR never sees (the member's page links to the log with one).
+	for _, c := range []*http.Cookie{c1, c2} {
+		if page := get(c, "", "text/html").Body.String(); strings.Contains(page, "会員ID") || strings.Contains(page, "member ID") {
+			t.Errorf("the filter's hints ask for a member ID")
+		}
+	}
 
 	// A member's id, as the member's page links to the log, shows in the
 	// who field as the name, and the suggestions fill in names, not ids.
