@@ -24,10 +24,10 @@ func (h Handler) member(next memberHandler) http.Handler {
 		m, _, ok := h.S.Authenticate(r)
 		if !ok {
 			if httpapi.AcceptsHTML(r) && r.Method == http.MethodGet {
-				http.Redirect(w, r, pathFor(httpapi.Lang(r), "/login/")+"?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, httpapi.PathIn(httpapi.Lang(r), "/login/")+"?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), pathFor(httpapi.Lang(r), "/login/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), httpapi.PathIn(httpapi.Lang(r), "/login/"))
 			return
 		}
 		next(w, r, m)
@@ -38,7 +38,7 @@ func (h Handler) member(next memberHandler) http.Handler {
 func (h Handler) admin(next memberHandler) http.Handler {
 	return h.member(func(w http.ResponseWriter, r *http.Request, m store.Member) {
 		if !h.S.IsAdmin(m) {
-			h.failIn(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(string(m.Language), "/members/"), string(m.Language))
+			h.failIn(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), httpapi.PathIn(string(m.Language), "/members/"), string(m.Language))
 			return
 		}
 		m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
@@ -173,18 +173,18 @@ func (h Handler) erase(w http.ResponseWriter, r *http.Request, m store.Member) {
 	if httpapi.IsForm(r) {
 		var in eraseInput
 		if err := httpapi.Decode(w, r, &in); err != nil || in.Confirm != "yes" {
-			h.fail(w, r, httpapi.Invalid(httpapi.FieldError{Field: "confirm", Code: "must_true"}), pathFor(lang, "/members/profile/"))
+			h.fail(w, r, httpapi.Invalid(httpapi.FieldError{Field: "confirm", Code: "must_true"}), httpapi.PathIn(lang, "/members/profile/"))
 			return
 		}
 	}
 	if err := h.S.Erase(r.Context(), m.ID, m.ID); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/profile/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/profile/"))
 		return
 	}
 	h.S.ClearSessionCookie(w)
 	if httpapi.IsForm(r) {
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "erased_title"),
-			Message: httpapi.Message(lang, "erased"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
+			Message: httpapi.Message(lang, "erased"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -247,15 +247,15 @@ func (h Handler) contact(w http.ResponseWriter, r *http.Request, m store.Member)
 	var in contactInput
 	lang := string(m.Language)
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/directory/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/directory/"))
 		return
 	}
 	if err := h.S.Contact(r.Context(), m, r.PathValue("id"), in.Message); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/directory/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/directory/"))
 		return
 	}
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, pathFor(lang, "/members/directory/")+"?sent=1", http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(lang, "/members/directory/")+"?sent=1", http.StatusSeeOther)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
@@ -276,18 +276,18 @@ func (h Handler) blockSender(w http.ResponseWriter, r *http.Request, m store.Mem
 	var in linkInput
 	lang := string(m.Language)
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/directory/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/directory/"))
 		return
 	}
 	v, ok := h.S.Keys.Verify(in.Token)
 	recipient, sender, okParts := strings.Cut(strings.TrimPrefix(v, blockSenderPrefix), "~")
 	if !ok || !strings.HasPrefix(v, blockSenderPrefix) || !okParts || recipient != m.ID || sender == m.ID {
-		h.fail(w, r, httpapi.Errorf(httpapi.ENOTFOUND, "link_invalid"), pathFor(lang, "/members/directory/"))
+		h.fail(w, r, httpapi.Errorf(httpapi.ENOTFOUND, "link_invalid"), httpapi.PathIn(lang, "/members/directory/"))
 		return
 	}
 	_, created, err := h.S.Store.Block(r.Context(), store.Block{Blocker: m.ID, Blocked: sender, At: h.S.Now()})
 	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: the sender was erased meanwhile
-		h.fail(w, r, httpapi.Internal(err), pathFor(lang, "/members/directory/"))
+		h.fail(w, r, httpapi.Internal(err), httpapi.PathIn(lang, "/members/directory/"))
 		return
 	}
 	if created {
@@ -297,5 +297,5 @@ func (h Handler) blockSender(w http.ResponseWriter, r *http.Request, m store.Mem
 		lang = string(m.Language)
 	}
 	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "blocked_sender_title"),
-		Message: httpapi.Message(lang, "blocked_sender"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
+		Message: httpapi.Message(lang, "blocked_sender"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
 }

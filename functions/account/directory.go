@@ -537,7 +537,7 @@ func (h Handler) unblock(w http.ResponseWriter, r *http.Request, m store.Member)
 
 func (h Handler) blockOrUnblock(w http.ResponseWriter, r *http.Request, m store.Member, on bool) {
 	lang := string(m.Language)
-	back := pathFor(lang, "/members/directory/")
+	back := httpapi.PathIn(lang, "/members/directory/")
 	var in blockInput
 	if r.Method == http.MethodPost {
 		if err := httpapi.Decode(w, r, &in); err != nil {

@@ -105,7 +105,7 @@ func ProfileCompleteness(m store.Member, lang string) Completeness {
 		if st.done(m) {
 			c.Done++
 		} else if c.Next == nil {
-			c.Next = &ProfileStep{Field: st.field, Label: stepText[lang][st.field], Href: pathFor(lang, "/members/profile/") + "#" + st.field}
+			c.Next = &ProfileStep{Field: st.field, Label: stepText[lang][st.field], Href: httpapi.PathIn(lang, "/members/profile/") + "#" + st.field}
 		}
 	}
 	c.Percent = c.Done * 100 / c.Of

@@ -76,14 +76,6 @@ func (h Handler) Routes() map[string]http.Handler {
 	}
 }
 
-// pathFor gives a site path in the visitor's language.
-func pathFor(lang, p string) string {
-	if lang == httpapi.LangEN {
-		return "/en" + p
-	}
-	return p
-}
-
 // fail answers an error as problem+json, or as a page for a browser.
 func (h Handler) fail(w http.ResponseWriter, r *http.Request, err error, back string) {
 	httpapi.Fail(w, r, h.S.Log, err, back)
@@ -100,18 +92,18 @@ func (h Handler) register(w http.ResponseWriter, r *http.Request) {
 	lang := httpapi.Lang(r)
 	var in RegisterInput
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/register/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/register/"))
 		return
 	}
 	if in.Language == "en" || in.Language == "ja" {
 		lang = in.Language
 	}
 	if err := h.S.Register(r.Context(), in, ClientKey(r)); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/register/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/register/"))
 		return
 	}
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, pathFor(lang, "/register/sent/"), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(lang, "/register/sent/"), http.StatusSeeOther)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "message": httpapi.Message(lang, "register_accepted")})
@@ -174,7 +166,7 @@ func (in linkInput) lang(r *http.Request) string {
 func (h Handler) linkToken(w http.ResponseWriter, r *http.Request) (linkInput, bool) {
 	var in linkInput
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return in, false
 	}
 	return in, true
@@ -192,17 +184,17 @@ func (h Handler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(lang, "/register/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(lang, "/register/"))
 		return
 	}
 	lang = string(m.Language)
 	if m.Status == store.StatusApproved {
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_approved_title"),
-			Message: httpapi.Message(lang, "verified_approved"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
+			Message: httpapi.Message(lang, "verified_approved"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
 		return
 	}
 	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "verified_pending_title"),
-		Message: httpapi.Message(lang, "verified_pending"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
+		Message: httpapi.Message(lang, "verified_pending"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 }
 
 type loginInput struct {
@@ -215,18 +207,18 @@ func (h Handler) login(w http.ResponseWriter, r *http.Request) {
 	lang := httpapi.Lang(r)
 	var in loginInput
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/login/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/login/"))
 		return
 	}
 	if in.Lang == httpapi.LangEN || in.Lang == httpapi.LangJA {
 		lang = in.Lang
 	}
 	if err := h.S.Login(r.Context(), in.Email, in.Next, ClientKey(r)); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/login/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/login/"))
 		return
 	}
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, pathFor(lang, "/login/sent/"), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(lang, "/login/sent/"), http.StatusSeeOther)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "message": httpapi.Message(lang, "login_accepted")})
@@ -243,7 +235,7 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/login/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/login/"))
 		return
 	}
 	h.S.SetSessionCookie(w, sess)
@@ -262,13 +254,13 @@ func (h Handler) callback(w http.ResponseWriter, r *http.Request) {
 // (so verified already), straight on; else how to go on.
 func (h Handler) verifyUsed(w http.ResponseWriter, r *http.Request, lang string) {
 	if me, _, ok := h.S.Authenticate(r); ok {
-		http.Redirect(w, r, pathFor(string(me.Language), "/members/"), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(string(me.Language), "/members/"), http.StatusSeeOther)
 		return
 	}
 	httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
 		Message: httpapi.Message(lang, "link_used_verify"), Links: []httpapi.PageLink{
-			{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")},
-			{Href: pathFor(lang, "/register/"), Text: httpapi.Message(lang, "to_register")}}})
+			{Href: httpapi.PathIn(lang, "/login/"), Text: httpapi.Message(lang, "to_login")},
+			{Href: httpapi.PathIn(lang, "/register/"), Text: httpapi.Message(lang, "to_register")}}})
 }
 
 // loginUsed answers a login link opened twice (a second tab, a mail app
@@ -280,7 +272,7 @@ func (h Handler) loginUsed(w http.ResponseWriter, r *http.Request, lang string) 
 		return
 	}
 	httpapi.WritePage(w, r, http.StatusGone, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "link_used_title"),
-		Message: httpapi.Message(lang, "link_used_login"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "link_new_login")}}})
+		Message: httpapi.Message(lang, "link_used_login"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/login/"), Text: httpapi.Message(lang, "link_new_login")}}})
 }
 
 // home is where a member lands after logging in: HR's console for HR.
@@ -288,7 +280,7 @@ func (h Handler) home(m store.Member) string {
 	if h.S.IsAdmin(m) {
 		return "/hr/"
 	}
-	return pathFor(string(m.Language), "/members/")
+	return httpapi.PathIn(string(m.Language), "/members/")
 }
 
 // linkUsed: an emailed link's token is unknown, used or expired (they
@@ -302,7 +294,7 @@ func (h Handler) logout(w http.ResponseWriter, r *http.Request) {
 	h.S.Logout(r)
 	h.S.ClearSessionCookie(w)
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, pathFor(httpapi.Lang(r), "/"), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(httpapi.Lang(r), "/"), http.StatusSeeOther)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

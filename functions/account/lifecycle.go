@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/okaeri/okaeri/functions/httpapi"
 	omail "github.com/okaeri/okaeri/functions/mail"
 	"github.com/okaeri/okaeri/functions/store"
 )
@@ -202,7 +203,7 @@ func (s *Service) lifecycleMail(ctx context.Context, m store.Member, key string,
 		return false, err
 	}
 	lang := string(m.Language)
-	base := s.Config.BaseURL + pathFor(lang, "")
+	base := s.Config.BaseURL + httpapi.PathIn(lang, "")
 	if err := s.send(ctx, omail.Address{Name: m.Name, Email: m.Email}, kind, lang, emailData{
 		Name: m.Name, Profile: base + "/members/profile/", Preferences: base + "/members/preferences/",
 	}); err != nil {

@@ -182,14 +182,14 @@ type preferencesInput struct {
 }
 
 func (h Handler) savePreferences(w http.ResponseWriter, r *http.Request, m store.Member) {
-	back := pathFor(string(m.Language), "/members/preferences/")
+	back := httpapi.PathIn(string(m.Language), "/members/preferences/")
 	var in preferencesInput
 	if err := httpapi.Decode(w, r, &in); err != nil {
 		h.fail(w, r, err, back)
 		return
 	}
 	if in.Lang == "en" || in.Lang == "ja" {
-		back = pathFor(in.Lang, "/members/preferences/")
+		back = httpapi.PathIn(in.Lang, "/members/preferences/")
 	}
 	updated, err := h.S.UpdateProfile(r.Context(), m.ID, ProfileInput{ConsentNewsletter: in.Newsletter, ConsentEvents: in.Events,
 		ConsentJobs: in.Jobs, ConsentSidework: in.Sidework, ConsentDirectory: in.Directory})

@@ -425,16 +425,16 @@ func (h Handler) patchMe(w http.ResponseWriter, r *http.Request, m store.Member)
 	lang := string(m.Language)
 	var in ProfileInput
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/profile/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/profile/"))
 		return
 	}
 	updated, err := h.S.UpdateProfile(r.Context(), m.ID, in)
 	if err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/profile/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/profile/"))
 		return
 	}
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, pathFor(string(updated.Language), "/members/profile/")+"?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(string(updated.Language), "/members/profile/")+"?saved=1", http.StatusSeeOther)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, h.S.meView(updated))
@@ -447,12 +447,12 @@ func (h Handler) confirmEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := h.S.ConfirmEmailChange(r.Context(), in.Token)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/members/profile/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/members/profile/"))
 		return
 	}
 	lang := string(m.Language)
 	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_changed_title"),
-		Message: httpapi.Message(lang, "email_changed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
+		Message: httpapi.Message(lang, "email_changed"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/members/profile/"), Text: httpapi.Message(lang, "to_profile")}}})
 }
 
 func (h Handler) undoEmail(w http.ResponseWriter, r *http.Request) {
@@ -462,11 +462,11 @@ func (h Handler) undoEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	m, err := h.S.UndoEmailChange(r.Context(), in.Token)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(httpapi.Lang(r), "/login/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/login/"))
 		return
 	}
 	lang := string(m.Language)
 	h.S.ClearSessionCookie(w)
 	httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "email_undone_title"),
-		Message: httpapi.Message(lang, "email_undone"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
+		Message: httpapi.Message(lang, "email_undone"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/login/"), Text: httpapi.Message(lang, "to_login")}}})
 }

@@ -115,7 +115,7 @@ func (h Handler) admin(next memberHandler) http.Handler {
 		page := r.Method == http.MethodGet && r.URL.Path == "/admin/"
 		if !ok {
 			if page {
-				http.Redirect(w, r, langPath(lang, "/login/")+"?next="+url.QueryEscape("/admin/"), http.StatusSeeOther)
+				http.Redirect(w, r, httpapi.PathIn(lang, "/login/")+"?next="+url.QueryEscape("/admin/"), http.StatusSeeOther)
 				return
 			}
 			httpapi.WriteError(w, r, h.Log, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"))
@@ -124,7 +124,7 @@ func (h Handler) admin(next memberHandler) http.Handler {
 		if !h.Accounts.IsAdmin(m) {
 			if page {
 				w.Header().Set("Content-Security-Policy", httpapi.ContentSecurityPolicy)
-				httpapi.WriteFormError(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), langPath(string(m.Language), "/members/"))
+				httpapi.WriteFormError(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), httpapi.PathIn(string(m.Language), "/members/"))
 				return
 			}
 			httpapi.WriteError(w, r, h.Log, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"))
@@ -132,13 +132,6 @@ func (h Handler) admin(next memberHandler) http.Handler {
 		}
 		next(w, r, m)
 	})
-}
-
-func langPath(lang, p string) string {
-	if lang == httpapi.LangEN {
-		return "/en" + p
-	}
-	return p
 }
 
 // memberLang is the language HR reads the CMS in: their own.

@@ -56,26 +56,19 @@ func (h Handler) admin(next memberHandler) http.Handler {
 		lang := httpapi.Lang(r)
 		if !ok {
 			if r.Method == http.MethodGet && httpapi.AcceptsHTML(r) {
-				http.Redirect(w, r, langPath(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, httpapi.PathIn(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), langPath(lang, "/login/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), httpapi.PathIn(lang, "/login/"))
 			return
 		}
 		if !h.Accounts.IsAdmin(m) {
-			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), langPath(memberLang(m), "/members/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), httpapi.PathIn(memberLang(m), "/members/"))
 			return
 		}
 		m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
 		next(w, r, m)
 	})
-}
-
-func langPath(lang, p string) string {
-	if lang == httpapi.LangEN {
-		return "/en" + p
-	}
-	return p
 }
 
 // fail answers an error as problem+json, or as a page for form posts and
@@ -125,7 +118,7 @@ func (h Handler) back(r *http.Request, in rsvpInput, eventID string, viaLink boo
 	if e, err := h.S.Store.GetEvent(r.Context(), eventID); err == nil {
 		return pagePath(e, lang)
 	}
-	return langPath(lang, "/events/")
+	return httpapi.PathIn(lang, "/events/")
 }
 
 // formLang is the language of the page a form was posted from.
@@ -221,7 +214,7 @@ func (h Handler) cancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if httpapi.IsForm(r) && in.From == fromMine && !viaLink {
-		http.Redirect(w, r, langPath(formLang(r, in), "/members/events/")+"?cancelled="+url.QueryEscape(id), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(formLang(r, in), "/members/events/")+"?cancelled="+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	}
 	if httpapi.IsForm(r) {

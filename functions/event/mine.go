@@ -133,7 +133,7 @@ func (s *Service) MemberHome(ctx context.Context, m store.Member, lang string) (
 	if err != nil {
 		return "events", nil, err
 	}
-	return "events", HomeEvents{Upcoming: mine.Upcoming, Page: langPath(lang, "/members/events/")}, nil
+	return "events", HomeEvents{Upcoming: mine.Upcoming, Page: httpapi.PathIn(lang, "/members/events/")}, nil
 }
 
 func pageLangOf(lang string) string {
@@ -155,10 +155,10 @@ func (h Handler) member(next memberHandler) http.Handler {
 			}
 			if r.Method == http.MethodGet {
 				w.Header().Set("Cache-Control", "no-store")
-				http.Redirect(w, r, langPath(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				http.Redirect(w, r, httpapi.PathIn(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), langPath(lang, "/login/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), httpapi.PathIn(lang, "/login/"))
 			return
 		}
 		next(w, r, m)
@@ -217,7 +217,7 @@ func (h Handler) myEventsPage(w http.ResponseWriter, r *http.Request, m store.Me
 	}
 	v, err := h.S.mine(r.Context(), m, lang)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(lang, "/members/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(lang, "/members/"))
 		return
 	}
 	T := myText[lang]
@@ -226,8 +226,8 @@ func (h Handler) myEventsPage(w http.ResponseWriter, r *http.Request, m store.Me
 		notice = T["cancelled_notice"]
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers,
-		Other: httpapi.OtherLangPath(lang, langPath(lang, "/members/events/"))}, myEventsTmpl(), map[string]any{
-		"Lang": lang, "T": T, "V": v, "Notice": notice, "Events": langPath(lang, "/events/"),
+		Other: httpapi.OtherLangPath(lang, httpapi.PathIn(lang, "/members/events/"))}, myEventsTmpl(), map[string]any{
+		"Lang": lang, "T": T, "V": v, "Notice": notice, "Events": httpapi.PathIn(lang, "/events/"),
 		"Menu": httpapi.NewMemberMenu(lang, "/members/events/"),
 		"Item": func(e MyEvent) map[string]any { return map[string]any{"E": e, "T": T, "Lang": lang} },
 	})
@@ -278,15 +278,15 @@ func (h Handler) cancelPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if !viaLink && token == "" {
 			w.Header().Set("Cache-Control", "no-store")
-			http.Redirect(w, r, langPath(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, httpapi.PathIn(lang, "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		httpapi.WriteFormError(w, r, err, langPath(lang, "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(lang, "/"))
 		return
 	}
 	e, err := h.S.event(ctx, id)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(lang, "/members/events/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(lang, "/members/events/"))
 		return
 	}
 	if viaLink {
@@ -300,7 +300,7 @@ func (h Handler) cancelPage(w http.ResponseWriter, r *http.Request) {
 	case viaLink:
 		back = "/api/events/" + url.PathEscape(e.ID) + "/rsvp/invite?token=" + url.QueryEscape(token)
 	case q.Get("from") == fromMine:
-		from, back = fromMine, langPath(lang, "/members/events/")
+		from, back = fromMine, httpapi.PathIn(lang, "/members/events/")
 	}
 	data := map[string]any{"Lang": lang, "T": T, "C": C, "ID": e.ID, "Title": title(e, lang), "When": when(e, lang),
 		"Where": location(e, lang), "Token": token, "From": from, "Back": back, "Status": T["none"], "Ask": C["ask"]}

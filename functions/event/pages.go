@@ -118,12 +118,12 @@ func (h Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	ctx, id, token := r.Context(), r.PathValue("id"), r.URL.Query().Get("token")
 	m, err := h.S.linkMember(ctx, id, token)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(httpapi.Lang(r), "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return
 	}
 	e, err := h.S.event(ctx, id)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(httpapi.Lang(r), "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return
 	}
 	lang := memberLang(m)
@@ -135,7 +135,7 @@ func (h Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	a := h.S.answer(e, m, rsvp)
 	data := map[string]any{
-		"Lang": lang, "T": T, "Home": langPath(lang, "/"), "ID": e.ID, "Title": title(e, lang), "When": when(e, lang),
+		"Lang": lang, "T": T, "Home": httpapi.PathIn(lang, "/"), "ID": e.ID, "Title": title(e, lang), "When": when(e, lang),
 		"Where": location(e, lang), "SeatsLeft": e.SeatsLeft(), "SeatsValue": fmt.Sprintf(T["seats_value"], e.SeatsLeft()),
 		"Token": token, "Page": pagePath(e, lang), "OnlineURL": a.OnlineURL, "Calendar": a.Calendar, "Phase": eventPhase(e, now, T),
 	}
@@ -188,17 +188,17 @@ func (h Handler) offerPage(w http.ResponseWriter, r *http.Request) {
 	now := h.S.Now()
 	c, err := h.S.verify(token, purposeOffer, id, now)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(httpapi.Lang(r), "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return
 	}
 	e, err := h.S.event(ctx, id)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(httpapi.Lang(r), "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return
 	}
 	m, err := h.S.member(ctx, c.Member)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, langPath(httpapi.Lang(r), "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return
 	}
 	lang := memberLang(m)
@@ -209,7 +209,7 @@ func (h Handler) offerPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := map[string]any{
-		"Lang": lang, "T": pageText[lang], "Home": langPath(lang, "/"), "ID": e.ID, "Title": title(e, lang),
+		"Lang": lang, "T": pageText[lang], "Home": httpapi.PathIn(lang, "/"), "ID": e.ID, "Title": title(e, lang),
 		"When": when(e, lang), "Where": location(e, lang), "Token": token, "Page": pagePath(e, lang), "Already": already,
 		"Phase": eventPhase(e, now, pageText[lang]),
 	}

@@ -69,3 +69,17 @@ func TestFailSpeaksTheRequestsLanguage(t *testing.T) {
 		t.Errorf("%d %q %s", w.Code, w.Header().Get("Content-Language"), w.Body.String())
 	}
 }
+
+// English pages live under /en; Japanese ones at the path itself.
+func TestPathIn(t *testing.T) {
+	for _, c := range []struct{ lang, path, want string }{
+		{LangJA, "/members/", "/members/"}, {LangEN, "/members/", "/en/members/"}, {"", "/login/", "/login/"}, {LangEN, "/", "/en/"},
+	} {
+		if got := PathIn(c.lang, c.path); got != c.want {
+			t.Errorf("PathIn(%q, %q) = %q, want %q", c.lang, c.path, got, c.want)
+		}
+	}
+	if HomePath(LangEN) != "/en/" || HomePath(LangJA) != "/" {
+		t.Error("HomePath")
+	}
+}

@@ -131,10 +131,16 @@ func RenderTemplate(w http.ResponseWriter, r *http.Request, status int, v View, 
 
 // HomePath is the site's home in lang.
 func HomePath(lang string) string {
+	return PathIn(lang, "/")
+}
+
+// PathIn is the site path p (as the Japanese pages have it) in lang: the
+// English pages live under /en.
+func PathIn(lang, p string) string {
 	if lang == LangEN {
-		return "/en/"
+		return "/en" + p
 	}
-	return "/"
+	return p
 }
 
 // OtherLangPath is a site path p (in lang) in the other language.

@@ -272,7 +272,7 @@ func answerLang(r *http.Request, posted string) string {
 
 func (h Handler) answerView(ctx context.Context, lang, token string, ref store.Referral, j store.Job) answerPage {
 	T := answerText[lang]
-	p := answerPage{Lang: lang, Base: strings.TrimSuffix(pathFor(lang, "/"), "/"), Token: token, T: T, Job: j,
+	p := answerPage{Lang: lang, Base: strings.TrimSuffix(httpapi.PathIn(lang, "/"), "/"), Token: token, T: T, Job: j,
 		Title: fmt.Sprintf(T["title"], j.TitleIn(lang)), Intro: T["intro_anon"], Type: typeLabel(hrText[lang], j.EmploymentType),
 		Closes: brand.Date(lang, j.Closes), Closed: j.Closed(h.S.Now()), Answered: ref.Answer != "", Answer: ref, AnswerLabel: answerLabel(lang, ref.Answer)}
 	if j.Visibility == store.VisibilityPublic {
@@ -298,7 +298,7 @@ func (h Handler) answerPageGet(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	ref, j, err := h.S.referralByToken(r.Context(), token)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(lang, "/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(lang, "/"))
 		return
 	}
 	p := h.answerView(r.Context(), lang, token, ref, j)
@@ -329,7 +329,7 @@ func answerThanks(lang string, a store.ReferralAnswer) string {
 func (h Handler) answerPost(w http.ResponseWriter, r *http.Request) {
 	var in AnswerInput
 	if err := httpapi.Decode(w, r, &in); err != nil {
-		h.fail(w, r, err, pathFor(httpapi.Lang(r), "/"))
+		h.fail(w, r, err, httpapi.PathIn(httpapi.Lang(r), "/"))
 		return
 	}
 	lang := answerLang(r, in.Lang)

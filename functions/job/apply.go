@@ -215,7 +215,7 @@ func (s *Service) Apply(ctx context.Context, m store.Member, jobID string, in Ap
 	s.Log.InfoContext(ctx, "application received", "job", j.ID, "application", got.ID, "resume_bytes", a.ResumeSize)
 	lang := memberLang(m)
 	_ = s.send(ctx, mail.Address{Name: m.Name, Email: m.Email}, emailApplied, lang, emailData{
-		Name: m.Name, JobTitle: j.TitleIn(lang), Link: s.Config.BaseURL + pathFor(lang, "/members/me/applications/"),
+		Name: m.Name, JobTitle: j.TitleIn(lang), Link: s.Config.BaseURL + httpapi.PathIn(lang, "/members/me/applications/"),
 	}, nil)
 	s.notifyHR(ctx, j, emailHRNewApplication, emailData{
 		JobTitle: j.Title, JobTitleEn: j.TitleEn, Name: m.Name, Link: s.Config.BaseURL + "/hr/jobs/" + j.ID,
@@ -304,7 +304,7 @@ func (s *Service) notifyStatus(ctx context.Context, a store.Application) error {
 	lang := memberLang(m)
 	return s.send(ctx, mail.Address{Name: m.Name, Email: m.Email}, emailStatus, lang, emailData{
 		Name: m.Name, JobTitle: j.TitleIn(lang), Status: statusLabel(lang, a.Status), StatusNote: statusNote(lang, a.Status),
-		Link: s.Config.BaseURL + pathFor(lang, "/members/me/applications/"),
+		Link: s.Config.BaseURL + httpapi.PathIn(lang, "/members/me/applications/"),
 	}, nil)
 }
 

@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 
+	"github.com/okaeri/okaeri/functions/httpapi"
 	"github.com/okaeri/okaeri/functions/store"
 )
 
@@ -33,7 +34,7 @@ func (s *Service) MemberHome(ctx context.Context, m store.Member, lang string) (
 	if err != nil {
 		return "jobs", nil, err
 	}
-	page := pathFor(lang, "/members/me/applications/")
+	page := httpapi.PathIn(lang, "/members/me/applications/")
 	h := HomeView{Applications: []HomeItem{}, Referrals: []HomeItem{}, Page: page}
 	for _, a := range v.Applications {
 		h.Applications = append(h.Applications, HomeItem{ID: a.ID, JobTitle: a.JobTitle, JobURL: a.JobURL, Status: a.Status,

@@ -73,7 +73,7 @@ func (h Handler) member(next memberHandler) http.Handler {
 func (h Handler) admin(next memberHandler) http.Handler {
 	return h.member(func(w http.ResponseWriter, r *http.Request, m store.Member) {
 		if !h.S.isAdmin(m) {
-			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(memberLang(m), "/members/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), httpapi.PathIn(memberLang(m), "/members/"))
 			return
 		}
 		m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
@@ -105,7 +105,7 @@ func sameSiteReferer(r *http.Request) string {
 }
 
 func loginURL(lang, next string) string {
-	u := pathFor(lang, "/login/")
+	u := httpapi.PathIn(lang, "/login/")
 	if next != "" {
 		u += "?next=" + url.QueryEscape(next)
 	}
@@ -216,7 +216,7 @@ func (h Handler) apply(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	lang := httpapi.Lang(r)
 	id := r.PathValue("id")
-	back := pathFor(lang, "/jobs/")
+	back := httpapi.PathIn(lang, "/jobs/")
 	j, err := h.S.job(ctx, id)
 	if err == nil {
 		back = JobPath(lang, j)
@@ -242,7 +242,7 @@ func (h Handler) apply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wantsPage(r) {
-		http.Redirect(w, r, pathFor(formLang(r, m), "/members/me/applications/")+"?applied="+url.QueryEscape(j.ID), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(formLang(r, m), "/members/me/applications/")+"?applied="+url.QueryEscape(j.ID), http.StatusSeeOther)
 		return
 	}
 	status := http.StatusOK
@@ -257,7 +257,7 @@ func (h Handler) refer(w http.ResponseWriter, r *http.Request, m store.Member) {
 	ctx := r.Context()
 	var in ReferInput
 	lang := memberLang(m)
-	back := pathFor(lang, "/jobs/")
+	back := httpapi.PathIn(lang, "/jobs/")
 	j, err := h.S.job(ctx, r.PathValue("id"))
 	if err == nil {
 		back = JobPath(lang, j)
@@ -275,7 +275,7 @@ func (h Handler) refer(w http.ResponseWriter, r *http.Request, m store.Member) {
 		return
 	}
 	if wantsPage(r) {
-		http.Redirect(w, r, pathFor(formLang(r, m), "/members/me/applications/")+"?referred="+url.QueryEscape(j.ID), http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(formLang(r, m), "/members/me/applications/")+"?referred="+url.QueryEscape(j.ID), http.StatusSeeOther)
 		return
 	}
 	status := http.StatusOK
@@ -289,11 +289,11 @@ func (h Handler) withdraw(w http.ResponseWriter, r *http.Request, m store.Member
 	lang := formLang(r, m)
 	a, err := h.S.Withdraw(r.Context(), m, r.PathValue("id"))
 	if err != nil {
-		h.fail(w, r, err, pathFor(lang, "/members/me/applications/"))
+		h.fail(w, r, err, httpapi.PathIn(lang, "/members/me/applications/"))
 		return
 	}
 	if httpapi.IsForm(r) {
-		http.Redirect(w, r, pathFor(lang, "/members/me/applications/")+"?withdrawn=1", http.StatusSeeOther)
+		http.Redirect(w, r, httpapi.PathIn(lang, "/members/me/applications/")+"?withdrawn=1", http.StatusSeeOther)
 		return
 	}
 	j, _ := h.S.Store.GetJob(r.Context(), a.JobID)

@@ -208,21 +208,13 @@ func memberLang(m store.Member) string {
 	return httpapi.LangJA
 }
 
-// pathFor gives a site path in a language.
-func pathFor(lang, p string) string {
-	if lang == httpapi.LangEN {
-		return "/en" + p
-	}
-	return p
-}
-
 // JobPath is where a posting's page is on the site: members-only postings
 // are under /members/.
 func JobPath(lang string, j store.Job) string {
 	if j.Visibility == store.VisibilityMembers {
-		return pathFor(lang, "/members/jobs/"+j.ID+"/")
+		return httpapi.PathIn(lang, "/members/jobs/"+j.ID+"/")
 	}
-	return pathFor(lang, "/jobs/"+j.ID+"/")
+	return httpapi.PathIn(lang, "/jobs/"+j.ID+"/")
 }
 
 // closingDay is a job's last day in an error message, in the reader's language.

@@ -258,7 +258,7 @@ func (h Handler) applicationsPage(w http.ResponseWriter, r *http.Request, m stor
 	T := pageText[lang]
 	v, err := h.S.mineIn(r.Context(), m, lang)
 	if err != nil {
-		httpapi.WriteFormError(w, r, err, pathFor(lang, "/members/"))
+		httpapi.WriteFormError(w, r, err, httpapi.PathIn(lang, "/members/"))
 		return
 	}
 	notice := ""
@@ -280,6 +280,6 @@ func (h Handler) applicationsPage(w http.ResponseWriter, r *http.Request, m stor
 		other = "/members/me/applications/"
 	}
 	httpapi.RenderTemplate(w, r, http.StatusOK, httpapi.View{Lang: lang, Title: T["title"], Section: httpapi.SectionMembers, Other: other},
-		applicationsTmpl(), map[string]any{"Lang": lang, "T": T, "Base": pathFor(lang, ""), "Menu": httpapi.NewMemberMenu(lang, "/members/me/applications/"), "Other": other,
+		applicationsTmpl(), map[string]any{"Lang": lang, "T": T, "Base": httpapi.PathIn(lang, ""), "Menu": httpapi.NewMemberMenu(lang, "/members/me/applications/"), "Other": other,
 			"V": v, "Notice": notice, "Contact": contact})
 }

@@ -423,7 +423,7 @@ func (h Handler) hrData(lang, current string) map[string]any {
 func (h Handler) hrNewsletters(w http.ResponseWriter, r *http.Request, admin store.Member) {
 	sends, err := h.S.Store.ListNewsletterSends(r.Context())
 	if err != nil {
-		h.fail(w, r, httpapi.Internal(err), pathFor(hrLang(admin), "/members/"))
+		h.fail(w, r, httpapi.Internal(err), httpapi.PathIn(hrLang(admin), "/members/"))
 		return
 	}
 	newestFirst(sends)
@@ -434,7 +434,7 @@ func (h Handler) hrNewsletters(w http.ResponseWriter, r *http.Request, admin sto
 	}
 	eng, err := store.EngagementOf(r.Context(), h.S.Store, slugs...)
 	if err != nil {
-		h.fail(w, r, httpapi.Internal(err), pathFor(lang, "/members/"))
+		h.fail(w, r, httpapi.Internal(err), httpapi.PathIn(lang, "/members/"))
 		return
 	}
 	views := make([]hrSend, 0, len(sends))

@@ -41,11 +41,11 @@ func (h Handler) admin(next func(w http.ResponseWriter, r *http.Request, m store
 		m, _, ok := h.Accounts.Authenticate(r)
 		switch {
 		case !ok && r.Method == http.MethodGet && httpapi.AcceptsHTML(r):
-			http.Redirect(w, r, pathFor(httpapi.Lang(r), "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, httpapi.PathIn(httpapi.Lang(r), "/login/")+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		case !ok:
-			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), pathFor(httpapi.Lang(r), "/login/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EUNAUTHORIZED, "login_required"), httpapi.PathIn(httpapi.Lang(r), "/login/"))
 		case !h.Accounts.IsAdmin(m):
-			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), pathFor(hrLang(m), "/members/"))
+			h.fail(w, r, httpapi.Errorf(httpapi.EFORBIDDEN, "admin_only"), httpapi.PathIn(hrLang(m), "/members/"))
 		default:
 			m.Language = store.Language(httpapi.HRLang(w, r, string(m.Language))) // this request's copy only
 			next(w, r, m)

@@ -156,14 +156,14 @@ func (h Handler) unsubscribeGet(w http.ResponseWriter, r *http.Request) {
 	lang := langOf(r, memberLang)
 	if errors.Is(err, ErrBadToken) {
 		httpapi.WritePage(w, r, http.StatusBadRequest, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "title."+string(httpapi.EINVALID)),
-			Message: httpapi.Message(lang, "link_invalid"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
+			Message: httpapi.Message(lang, "link_invalid"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/"), Text: httpapi.Message(lang, "to_home")}}})
 		return
 	}
 	if err != nil {
 		httpapi.WriteFormError(w, r, httpapi.Internal(err), "")
 		return
 	}
-	prefs := pathFor(lang, "/members/preferences/")
+	prefs := httpapi.PathIn(lang, "/members/preferences/")
 	if !subscribed {
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
 			Message: httpapi.Message(lang, "already_unsubscribed"), Links: []httpapi.PageLink{{Href: prefs, Text: httpapi.Message(lang, "to_preferences")}}})
@@ -188,7 +188,7 @@ func (h Handler) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrBadToken):
 		e := httpapi.Errorf(httpapi.EINVALID, "link_invalid")
 		if browser {
-			httpapi.WriteFormError(w, r, e, pathFor(lang, "/"))
+			httpapi.WriteFormError(w, r, e, httpapi.PathIn(lang, "/"))
 		} else {
 			httpapi.WriteError(w, r, h.S.Log, e)
 		}
@@ -200,7 +200,7 @@ func (h Handler) unsubscribePost(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	if browser {
 		httpapi.WritePage(w, r, http.StatusOK, httpapi.Page{Lang: lang, Title: httpapi.Message(lang, "unsubscribed_title"),
-			Message: httpapi.Message(lang, "unsubscribed"), Links: []httpapi.PageLink{{Href: pathFor(lang, "/members/preferences/"), Text: httpapi.Message(lang, "to_preferences")}}})
+			Message: httpapi.Message(lang, "unsubscribed"), Links: []httpapi.PageLink{{Href: httpapi.PathIn(lang, "/members/preferences/"), Text: httpapi.Message(lang, "to_preferences")}}})
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "unsubscribed", "message": httpapi.Message(lang, "unsubscribed")})
@@ -212,11 +212,4 @@ func langOf(r *http.Request, member store.Language) string {
 		return string(member)
 	}
 	return httpapi.Lang(r)
-}
-
-func pathFor(lang, p string) string {
-	if lang == httpapi.LangEN {
-		return "/en" + p
-	}
-	return p
 }
