@@ -764,9 +764,9 @@ var auditTmpl = sync.OnceValue(func() *template.Template {
 {{range .Groups}}<optgroup label="{{.Label}}">{{range .Options}}<option value="{{.Value}}"{{if .On}} selected{{end}}>{{.Text}}</option>{{end}}</optgroup>
 {{end}}</select>
 {{with .Errors.what}}<p class="field-error" id="what-error">{{.}}</p>{{end}}</div>
-<fieldset><legend>{{.T.when}}</legend>
-<label>{{.T.from}} <input name="from" type="date" value="{{.F.From}}"{{if .Errors.from}} aria-invalid="true" aria-describedby="from-error"{{end}}></label>
-<label>{{.T.to}} <input name="to" type="date" value="{{.F.To}}"{{if .Errors.to}} aria-invalid="true" aria-describedby="to-error"{{end}}></label>
+<fieldset class="date-range"><legend>{{.T.when}}</legend>
+<label>{{.T.from}}<input name="from" type="date" value="{{.F.From}}"{{if .Errors.from}} aria-invalid="true" aria-describedby="from-error"{{end}}></label>
+<label>{{.T.to}}<input name="to" type="date" value="{{.F.To}}"{{if .Errors.to}} aria-invalid="true" aria-describedby="to-error"{{end}}></label>
 <p class="hint">{{.T.when_hint}}</p>
 {{with .Errors.from}}<p class="field-error" id="from-error">{{$.T.from}}: {{.}}</p>{{end}}
 {{with .Errors.to}}<p class="field-error" id="to-error">{{$.T.to}}: {{.}}</p>{{end}}</fieldset>
@@ -791,7 +791,7 @@ var auditText = map[string]map[string]string{
 		"who": "操作した人", "who_hint": "メンバーのメールアドレスか名前。人ではなく自動で行われた操作は「自動処理」、サーバーで管理者がコマンドを実行した操作は「管理コマンド（サーバー）」と入力するか、候補から選んでください。",
 		"whom": "対象", "whom_hint": "メンバーのメールアドレスか名前、または応募・紹介のID、ニュースレターのページのID（ページのアドレスの最後の部分。例: winter-2026）。",
 		"what": "操作", "any": "すべての操作", "all_of": "%s（すべて）",
-		"when": "期間（日本時間）", "from": "から", "to": "まで", "when_hint": "例: 2026-04-01。指定しなければ今日までの30日間です。",
+		"when": "期間（日本時間）", "from": "開始日", "to": "終了日", "when_hint": "指定しなければ、今日までの30日間です。",
 		"search": "絞り込む", "reset": "条件をクリア", "csv": "この条件でCSVをダウンロード（Excelで開けます）", "field_sep": "、",
 		"none": "条件に合う記録はありません。", "none_yet": "ここまでに条件に合う記録はありませんでした。",
 		"caption": "操作の記録（新しい順）", "c_when": "日時", "c_who": "操作した人", "c_what": "操作", "c_whom": "対象", "c_fields": "変更した項目",
@@ -805,7 +805,7 @@ var auditText = map[string]map[string]string{
 		"who": "Who", "who_hint": "A member's email address or name. For what happened by itself, type “Automatic”; for a command an administrator ran on the server, “Server command”; or pick one from the suggestions.",
 		"whom": "To whom or what", "whom_hint": "A member's email address or name, an application's or referral's ID, or a newsletter's page ID (the last part of its page's address, e.g. winter-2026).",
 		"what": "What", "any": "Any action", "all_of": "%s (all)",
-		"when": "When (Japan time)", "from": "from", "to": "to", "when_hint": "e.g. 2026-04-01. Without dates: the 30 days up to today.",
+		"when": "When (Japan time)", "from": "From", "to": "To", "when_hint": "Without dates: the 30 days up to today.",
 		"search": "Filter", "reset": "Clear", "csv": "Download these as CSV (opens in Excel)", "field_sep": ", ",
 		"none": "No entry matches.", "none_yet": "No entry matched so far.",
 		"caption": "Audit log (newest first)", "c_when": "When", "c_who": "Who", "c_what": "What", "c_whom": "To whom or what", "c_fields": "Fields changed",

@@ -254,6 +254,20 @@ func TestHRAuditLog(t *testing.T) {
 		!strings.Contains(page.Body.String(), `<td data-label="Fields changed">—</td>`) {
 		t.Errorf("the English page lacks its words, or a row without fields shows an empty cell")
 	}
+	// The dates are labelled as dates, before their fields in both
+	// languages (「から [日付]」 read backwards), and the hint gives no
+	// format the browser's date field does not show.
+	for c, want := range map[*http.Cookie][]string{c1: {"<label>開始日<input name=\"from\"", "<label>終了日<input name=\"to\""}, c2: {"<label>From<input name=\"from\"", "<label>To<input name=\"to\""}} {
+		page := get(c, "", "text/html").Body.String()
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("the audit filter lacks %s", w)
+			}
+		}
+		if strings.Contains(page, "2026-04-01") {
+			t.Error("the date hint still gives an ISO example")
+		}
+	}
 	// HR finds a member by address or name; the hints do not ask for ids
 	// HR never sees (the member's page links to the log with one).
 	for _, c := range []*http.Cookie{c1, c2} {
