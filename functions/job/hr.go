@@ -230,10 +230,10 @@ const hrTables = `{{define "applications"}}{{if not .Apps}}<p>{{.T.no_applicatio
 
 var hrJobsTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("hr-jobs").Parse(hrTables + hrHead + `
-<p class="actions-row"><a class="button button-secondary" href="/hr/applications.csv">{{.T.csv_apps}}</a> <a class="button button-secondary" href="/hr/referrals.csv">{{.T.csv_refs}}</a></p>
+{{if or .AnyApps .AnyRefs}}<p class="actions-row">{{if .AnyApps}}<a class="button button-secondary" href="/hr/applications.csv">{{.T.csv_apps}}</a>{{end}} {{if .AnyRefs}}<a class="button button-secondary" href="/hr/referrals.csv">{{.T.csv_refs}}</a>{{end}}</p>{{end}}
 <div class="table-scroll"><table class="stacked names hr-jobs"><caption>{{.T.title_jobs}} ({{len .Jobs}})</caption>
 <thead><tr><th scope="col">{{.T.job}}</th><th scope="col">{{.T.closes}}</th><th scope="col">{{.T.applications_of}}</th><th scope="col">{{.T.referrals}}</th></tr></thead>
-<tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><div><a href="/hr/jobs/{{.Job.ID}}">{{.Job.TitleIn $.Lang}}</a>{{if eq .Job.Visibility "members"}} <small>（{{$.T.members}}）</small>{{end}}
+<tbody>{{range .Jobs}}<tr><td data-label="{{$.T.job}}"><div><a href="/hr/jobs/{{.Job.ID}}">{{.Job.TitleIn $.Lang}}</a>{{if eq .Job.Visibility "members"}} <small>{{if eq $.Lang "en"}}({{$.T.members}}){{else}}（{{$.T.members}}）{{end}}</small>{{end}}
 <br><small>{{.Type}}{{with .Job.DepartmentIn $.Lang}} · {{.}}{{end}}</small></div></td>
 <td class="date" data-label="{{$.T.closes}}"><div>{{.Closes}}{{if .Job.Archived}}<br><span class="badge">{{$.T.archived}}</span>{{else if .Closed}}<br><span class="badge">{{$.T.closed}}</span>{{end}}</div></td>
 <td data-label="{{$.T.applications_of}}">{{if .Total}}<ul class="figures">{{range .Stages}}<li data-status="{{.Status}}">{{.Label}} <span class="count">{{.N}}</span></li>{{end}}<li class="total">{{$.T.total}} <span class="count">{{.Total}}</span></li></ul>{{else}}0{{end}}</td>
@@ -266,7 +266,7 @@ var hrApplicationTmpl = sync.OnceValue(func() *template.Template {
 <div><dt>{{.T.applicant}}</dt><dd>{{if .A.Applicant.ID}}<a href="/hr/members/{{.A.Applicant.ID}}">{{.A.Applicant.Name}}</a>{{if .A.Applicant.Kana}}（{{.A.Applicant.Kana}}）{{end}}{{else}}{{.T.erased}}{{end}}</dd></div>
 {{if .A.Applicant.ID}}<div><dt>{{.T.email}}</dt><dd><a href="mailto:{{.A.Applicant.Email}}">{{.A.Applicant.Email}}</a></dd></div>
 <div><dt>{{.T.department}}</dt><dd>{{.A.Applicant.Department}}</dd></div><div><dt>{{.T.period}}</dt><dd>{{.A.Applicant.Joined}} – {{.A.Applicant.Left}}</dd></div>{{end}}
-{{if .A.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Contact}}{{if .A.Phone}}（{{.A.Phone}}）{{end}}</dd></div>{{end}}
+{{if .A.Contact}}<div><dt>{{.T.contact}}</dt><dd>{{.Contact}}{{if .A.Phone}}{{if eq $.Lang "en"}} ({{.A.Phone}}){{else}}（{{.A.Phone}}）{{end}}{{end}}</dd></div>{{end}}
 {{if .A.Resume}}<div><dt>{{.T.resume}}</dt><dd><a href="/hr/applications/{{.A.ID}}/resume">{{.A.ResumeName}}</a></dd></div>{{end}}
 {{if .A.Link}}<div><dt>{{.T.link}}</dt><dd><a href="{{.A.Link}}" rel="noopener noreferrer">{{.A.Link}}</a></dd></div>{{end}}
 </dl>
@@ -370,6 +370,8 @@ func (h Handler) hrJobs(w http.ResponseWriter, r *http.Request, admin store.Memb
 		return a.Job.Closes.Compare(b.Job.Closes)
 	})
 	data["Jobs"] = rows
+	data["AnyApps"] = slices.ContainsFunc(rows, func(r row) bool { return r.Total > 0 })
+	data["AnyRefs"] = slices.ContainsFunc(rows, func(r row) bool { return r.Referrals > 0 })
 	h.hrPage(w, r, hrJobsTmpl(), data)
 }
 

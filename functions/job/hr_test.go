@@ -218,3 +218,30 @@ func readCSV(t *testing.T, rec *httptest.ResponseRecorder) [][]string {
 	}
 	return rows
 }
+
+// HR's job list offers a CSV only of what exists, and an English page
+// writes its parentheses as English does.
+func TestHRJobListOffersOnlyCSVsWithRows(t *testing.T) {
+	f := newFixture(t)
+	hr := f.member(hrAdmin, "Pat Lee", store.LanguageEn)
+	f.putJob(openJob("backend-engineer-rehire", store.VisibilityMembers))
+	list := func() string {
+		t.Helper()
+		rec := f.do(request{method: "GET", path: "/hr/jobs", cookie: hr.cookie, accept: "text/html"})
+		if rec.Code != http.StatusOK {
+			t.Fatalf("/hr/jobs: %d", rec.Code)
+		}
+		return rec.Body.String()
+	}
+	page := list()
+	if strings.Contains(page, `href="/hr/applications.csv"`) || strings.Contains(page, `href="/hr/referrals.csv"`) {
+		t.Error("CSV buttons with no application or referral to download")
+	}
+	if !strings.Contains(page, "<small>(Members only)</small>") || strings.Contains(page, "（Members only）") {
+		t.Error("the English list does not write (Members only) with English parentheses")
+	}
+	f.apply(f.member("hanako@example.net", "山田 花子", store.LanguageJa), "backend-engineer-rehire")
+	if page := list(); !strings.Contains(page, `href="/hr/applications.csv"`) || strings.Contains(page, `href="/hr/referrals.csv"`) {
+		t.Error("after one application: the applications CSV only")
+	}
+}

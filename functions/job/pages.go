@@ -213,7 +213,7 @@ var applicationsTmpl = sync.OnceValue(func() *template.Template {
 <dl class="facts">
 <div><dt>{{$.T.applied_on}}</dt><dd><time datetime="{{.CreatedAt.Format "2006-01-02T15:04:05Z07:00"}}">{{.AppliedLabel}}</time></dd></div>
 <div><dt>{{$.T.status}}</dt><dd><strong class="status status-{{.Status}}" data-status="{{.Status}}">{{.StatusLabel}}</strong> {{.StatusNote}}</dd></div>
-<div><dt>{{$.T.contact}}</dt><dd>{{index $.Contact .Contact}}{{if .Phone}}（{{.Phone}}）{{end}}</dd></div>
+<div><dt>{{$.T.contact}}</dt><dd>{{index $.Contact .Contact}}{{if .Phone}}{{if eq $.Lang "en"}} ({{.Phone}}){{else}}（{{.Phone}}）{{end}}{{end}}</dd></div>
 {{if .ResumeName}}<div><dt>{{$.T.resume}}</dt><dd>{{.ResumeName}}</dd></div>{{end}}
 {{if .Link}}<div><dt>{{$.T.link}}</dt><dd><a href="{{.Link}}" rel="noopener noreferrer">{{.Link}}</a></dd></div>{{end}}
 </dl>
