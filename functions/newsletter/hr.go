@@ -61,7 +61,7 @@ var hrText = map[string]map[string]string{
 		"seg_all":        "ニュースレターの受け取りに同意したすべてのメンバー", "seg_lang_ja": "日本語を選んだメンバー", "seg_lang_en": "英語を選んだメンバー",
 		"seg_departments": "在籍時の部署：%s", "seg_left": "退職時期：%s〜%s", "seg_open_to": "関心：%s", "sep": "、",
 		"open_rehire": "再入社", "open_sidework": "副業", "open_mentoring": "メンタリング", "open_referrals": "紹介",
-		"st_ready": "未配信", "st_scheduled": "予約済み", "st_sending": "配信中", "st_paused": "一時停止中", "st_done": "配信完了", "st_failed": "停止（エラー）",
+		"missed": "予定の時刻を過ぎています", "st_ready": "未配信", "st_scheduled": "予約済み", "st_sending": "配信中", "st_paused": "一時停止中", "st_done": "配信完了", "st_failed": "停止（エラー）",
 		"actor_cli": "運用担当者（管理コマンド）", "actor_scheduler": "自動配信", "actor_hr": "事務局",
 		"test": "テスト送信", "test_button": "自分にテスト送信する",
 		"test_note":     "件名に「【テスト送信】」を付けて、あなたのアドレス（%s）にだけ、あなたの言語の版を送ります。配信は始まらず、配信の状態も変わりません。",
@@ -97,7 +97,7 @@ var hrText = map[string]map[string]string{
 		"seg_all":        "Every member who agreed to receive the newsletter", "seg_lang_ja": "Members who chose Japanese", "seg_lang_en": "Members who chose English",
 		"seg_departments": "Department: %s", "seg_left": "Left the company: %s to %s", "seg_open_to": "Open to: %s", "sep": ", ",
 		"open_rehire": "re-hire", "open_sidework": "side work", "open_mentoring": "mentoring", "open_referrals": "referrals",
-		"st_ready": "Ready", "st_scheduled": "Scheduled", "st_sending": "Sending", "st_paused": "Paused", "st_done": "Done", "st_failed": "Failed",
+		"missed": "Planned time passed", "st_ready": "Ready", "st_scheduled": "Scheduled", "st_sending": "Sending", "st_paused": "Paused", "st_done": "Done", "st_failed": "Failed",
 		"actor_cli": "whoever runs the portal (server command)", "actor_scheduler": "the scheduler", "actor_hr": "HR",
 		"test": "Test send", "test_button": "Send a test to myself",
 		"test_note":     "Sends your language's edition to your address (%s) only, with \"[Test]\" before the subject. The send does not start and its status does not change.",
@@ -132,6 +132,7 @@ type hrSend struct {
 	Updated     hrTime
 	Actor       string
 	Asap        string // what a ready send without send_at says for its time
+	Missed      bool   // its planned time passed and it has not started
 }
 
 // hrTime is a time for a page: in Japan, to the minute, with its
@@ -161,6 +162,11 @@ func (h Handler) hrSendOf(ctx context.Context, s store.NewsletterSend, eng store
 	if s.Status != store.SendReady {
 		v.Actor = h.actorName(ctx, s.Actor, T)
 	}
+	// A ready send waits for HR however late it is; a scheduled one is
+	// late once the scheduler should have started it.
+	now := h.S.Now()
+	v.Missed = !s.SendAt.IsZero() && (s.Status == store.SendReady && s.SendAt.Before(now) ||
+		s.Status == store.SendScheduled && s.SendAt.Before(now.Add(-overdueAfter)))
 	v.Figures = reportFigures(s.Report, eng, T)
 	return v
 }
@@ -331,10 +337,10 @@ var hrListTmpl = sync.OnceValue(func() *template.Template {
 <table class="stacked names sends"><caption id="sends-caption">{{.T.caption}} ({{len .Sends}})</caption>
 <thead><tr><th scope="col">{{.T.newsletter}}</th><th scope="col">{{.T.segment}}</th><th scope="col">{{.T.send_at}}</th><th scope="col">{{.T.status}}</th><th scope="col">{{.T.report}}</th></tr></thead>
 <tbody>{{range .Sends}}<tr id="send-{{.Slug}}">
-<td data-label="{{$.T.newsletter}}"><div><a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}
+<td data-label="{{$.T.newsletter}}"><div>{{if and (eq $.Lang "en") .TitleEN}}<a href="/hr/newsletters/{{.Slug}}" lang="en">{{.TitleEN}}</a><br><span lang="ja">{{.Title}}</span>{{else}}<a href="/hr/newsletters/{{.Slug}}" lang="ja">{{.Title}}</a>{{if .TitleEN}}<br><span lang="en">{{.TitleEN}}</span>{{end}}{{end}}
 {{if .Subject}}<p class="subject">{{$.T.subject}}{{$.T.colon}}<span lang="ja">{{.Subject}}</span>{{if .SubjectEN}}<br><span lang="en">{{.SubjectEN}}</span>{{end}}</p>{{end}}</div></td>
 <td data-label="{{$.T.segment}}"><div>{{range $i, $s := .Segment}}{{if $i}}<br>{{end}}{{$s}}{{else}}—{{end}}</div></td>
-<td data-label="{{$.T.send_at}}" class="date">{{template "send_at" .}}</td>
+<td data-label="{{$.T.send_at}}" class="date"><div>{{template "send_at" .}}{{if .Missed}}<br><span class="badge badge-warn">{{$.T.missed}}</span>{{end}}</div></td>
 <td data-label="{{$.T.status}}"><div><span data-status="{{.Status}}">{{.StatusLabel}}{{if .Running}} ({{$.T.running}}){{end}}</span>
 {{if .Started.Text}}<br><small>{{$.T.started}} {{template "time" .Started}}</small>{{end}}{{if .Finished.Text}}<br><small>{{$.T.finished}} {{template "time" .Finished}}</small>{{end}}</div></td>
 <td data-label="{{$.T.report}}">{{if or (index .Figures 0).Count .Report.Pending}}<ul class="figures">{{range .Figures}}<li>{{.Label}} <span class="count">{{.Value}}</span></li>{{end}}{{if .Report.Pending}}<li>{{$.T.pending}} <span class="count">{{printf $.T.people .Report.Pending}}</span></li>{{end}}</ul>{{else}}{{$.T.report_none}}{{end}}</td></tr>

@@ -306,8 +306,34 @@ func TestHRNewsletterPages(t *testing.T) {
 	list = request(t, srv, "GET", "/hr/newsletters", nil, admin, browserGet...)
 	mustContain(t, "the English list", list.body, `<html lang="en">`, "<h1>Newsletters</h1>", `data-status="done">Done`, `data-status="sending">Sending`,
 		"Every member who agreed to receive the newsletter", `<p class="subject">Subject: <span lang="ja">`, `href="/en/members/"`, `aria-current="page">Newsletters</a>`)
+	// English first for HR who reads English; no warning before the time.
+	mustContain(t, "the English list", list.body, `<a href="/hr/newsletters/autumn-2026" lang="en">Alumni News, Autumn 2026</a><br><span lang="ja">アルムナイ通信 2026年秋号</span>`)
+	mustNotContain(t, "the English list", list.body, "Planned time passed")
 	p = request(t, srv, "GET", "/hr/newsletters/spring-2026", nil, admin, browserGet...)
 	mustContain(t, "the English detail", p.body, `<html lang="en">`, "Run okaeri sync again", "Send report")
+}
+
+// A ready send whose planned time has passed does not start by itself:
+// HR's list says so beside the time, as HR's home does.
+func TestHRNewsletterListSaysAPlannedTimePassed(t *testing.T) {
+	f := newFixture(t, newsletter.Config{})
+	ctx := context.Background()
+	f.hrSends(ctx)
+	hr, err := f.store.CreateMember(ctx, store.Member{Email: "hr@example.co.jp", Name: "人事 担当", Language: store.LanguageJa, Status: store.StatusApproved, Roles: []store.Role{store.RoleHR}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := f.portal(f.accounts())
+	const late = `<time datetime="2026-10-01T01:00:00Z">2026年10月1日 10:00</time><br><span class="badge badge-warn">予定の時刻を過ぎています</span>`
+	list := request(t, srv, "GET", "/hr/newsletters", nil, f.sessionCookie(hr), browserGet...)
+	mustContain(t, "the list before the time", list.body, `<time datetime="2026-10-01T01:00:00Z">2026年10月1日 10:00</time>`)
+	mustNotContain(t, "the list before the time", list.body, "予定の時刻を過ぎています")
+	f.svc.Now = func() time.Time { return time.Date(2026, 10, 1, 2, 0, 0, 0, time.UTC) }
+	list = request(t, srv, "GET", "/hr/newsletters", nil, f.sessionCookie(hr), browserGet...)
+	mustContain(t, "the list an hour after autumn's planned time", list.body, late)
+	if strings.Count(list.body, "badge-warn") != 1 {
+		t.Error("a send without a planned time, or a failed one, is said to be late")
+	}
 }
 
 // requestJSON posts a JSON body as an API client of the portal's origin.
